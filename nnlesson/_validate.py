@@ -37,18 +37,23 @@ def _describe_range(low, high, low_open, high_open):
 
 def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False):
     """Return ``float(value)`` if it is a finite real number inside the given range."""
-    rng = _describe_range(low, high, low_open, high_open)
-    want = f"a finite number {rng}".rstrip()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {want}, got {value!r} of type {type(value).__name__}")
+        raise TypeError(f"{name} must be {_want_number(low, high, low_open, high_open)}, "
+                        f"got {value!r} of type {type(value).__name__}")
     value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be {want}, got {value!r}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {want}, got {value!r}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {want}, got {value!r}")
+    ok = math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:  # the message is built only on failure: this check runs on every step
+        raise ValueError(f"{name} must be {_want_number(low, high, low_open, high_open)}, "
+                         f"got {value!r}")
     return value
+
+
+def _want_number(low, high, low_open, high_open):
+    return f"a finite number {_describe_range(low, high, low_open, high_open)}".rstrip()
 
 
 def check_int(name, value, *, low=None, high=None):

@@ -20,7 +20,7 @@ import time
 from .plotting import png_bytes
 
 __all__ = ["lr_slider", "beta_slider", "float_slider", "int_slider", "choice", "toggle",
-           "interactive_plot", "Interactive"]
+           "interactive_plot", "Interactive", "sample_values"]
 
 _LAYOUT = {"width": "420px"}
 _STYLE = {"description_width": "150px"}
@@ -128,3 +128,34 @@ class Interactive:
 def interactive_plot(figure, update, *, caption=None, **controls):
     """Connect named controls to ``update(**values)`` and show ``figure`` below them."""
     return Interactive(figure, update, controls, caption=caption)
+
+
+def sample_values(control, n=5):
+    """Up to ``n`` valid values of a control other than its current one, spread over its range.
+
+    The widget tests and the latency benchmark move every control of every experiment with
+    these, as a student would.
+    """
+    import numpy as np
+
+    current = control.value
+    if hasattr(control, "options"):  # Dropdown, RadioButtons, ...
+        values = [v for v in _option_values(control) if v != current]
+    elif isinstance(current, bool):
+        values = [not current]
+    elif hasattr(control, "base"):  # FloatLogSlider: spread over the exponent range
+        exps = np.linspace(control.min, control.max, n + 2)[1:-1]
+        values = [float(control.base ** e) for e in exps]
+    elif isinstance(current, int):
+        values = sorted({int(round(v)) for v in np.linspace(control.min, control.max, n + 2)})
+    else:
+        values = [float(v) for v in np.linspace(control.min, control.max, n + 2)[1:-1]]
+    values = [v for v in values if v != current]
+    if len(values) > n:  # keep the spread: first, last and evenly between
+        idx = np.linspace(0, len(values) - 1, n).round().astype(int)
+        values = [values[i] for i in idx]
+    return values
+
+
+def _option_values(control):
+    return [opt[1] if isinstance(opt, tuple) else opt for opt in control.options]

@@ -1,0 +1,727 @@
+"""The training loop (lessons 11 and 13, and every lesson that trains a network).
+
+:func:`fit` runs mini-batch training and returns a :class:`History`; :func:`evaluate` measures
+a loss and an accuracy in evaluation mode; :func:`mlp` builds a multi-layer perceptron.
+
+One iteration of :func:`fit`, in this order (the order of PyTorch's standard loop)::
+
+    model.zero_grad()                                   1. clear the gradients
+    out = model.forward(xb)                             2. forward
+    L = loss(out, yb) + penalty(weights)                3. loss (+ L1/L2 penalty)
+    model.backward(dL/dout); add dpenalty/dw            4. backward
+    grad_norm = clip_grad_norm(params, clip_norm)       5. clip (global norm), BEFORE the step
+    optimizer.lr = schedule(t)                          6. learning rate of update t
+    optimizer.step()                                    7. update the weights
+
+``t`` counts updates from 0 across epochs, so ``schedule(t)`` is the rate of update ``t``
+(the step convention of :mod:`nnlesson.schedules`). A :class:`~nnlesson.schedules.ReduceLROnPlateau`
+is driven once per epoch instead: ``optimizer.lr = plateau.step(metric)`` with the validation
+loss (the training loss if there is no validation set).
+
+Nothing is printed except the optional progress bar, and no timings are taken.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from nnlesson._validate import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_rng,
+)
+from nnlesson.clip import clip_grad_norm, clip_grad_value, global_norm
+from nnlesson.core import DEFAULT_DTYPE, Module
+from nnlesson.data import iterations_per_epoch, minibatches
+from nnlesson.norm import BatchNorm
+from nnlesson.losses import (
+    accuracy,
+    add_penalty_grad,
+    binary_cross_entropy_with_logits,
+    mse_loss,
+    softmax_cross_entropy,
+)
+
+__all__ = [
+    "History",
+    "TrainingDiverged",
+    "DivergenceWarning",
+    "LOSSES",
+    "fit",
+    "evaluate",
+    "mlp",
+    "model_state",
+    "load_model_state",
+]
+
+#: Losses by name; each is ``f(out, target) -> (mean loss, dL/dout)``.
+LOSSES = {
+    "cross_entropy": softmax_cross_entropy,
+    "mse": mse_loss,
+    "bce": binary_cross_entropy_with_logits,
+}
+
+#: Losses whose outputs are class scores, so an accuracy is measured too.
+_CLASSIFICATION = ("cross_entropy", "bce")
+
+
+class TrainingDiverged(ValueError):
+    """Raised by :func:`fit` with ``on_divergence="raise"`` when the loss or a gradient is NaN/inf."""
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Warned by :func:`fit` (``on_divergence="stop"``) when training stops because it diverged."""
+
+
+@dataclass(repr=False)
+class History:
+    """What :func:`fit` measured.
+
+    Per iteration (one entry per optimizer update, ``epochs * iterations_per_epoch`` of them
+    when training ran to the end; the iteration that diverged is included):
+
+    - ``loss``: the minimized objective of that mini-batch, data loss + L1/L2 penalty.
+    - ``lr``: the learning rate of that update.
+    - ``grad_norm``: the global L2 norm of all gradients, *before* clipping.
+
+    Per epoch (complete epochs only):
+
+    - ``train_loss``, ``train_acc``: data loss (no penalty) and accuracy, averaged over the
+      epoch's mini-batches weighted by their size, measured in training mode while the weights
+      were changing (with dropout they read worse than the final weights are); with
+      ``fit(..., eval_train=True)`` measured instead after the epoch by :func:`evaluate`.
+    - ``val_loss``, ``val_acc``: on the validation set after the epoch, in evaluation mode
+      (empty without a validation set).
+    - Accuracies are recorded for classification losses (``"cross_entropy"``, ``"bce"``) only.
+
+    Outcome:
+
+    - ``best_epoch``: index (from 0) of the lowest ``val_loss``, None without validation data.
+    - ``stopped_early``: True if early stopping ended training.
+    - ``restored_best``: True if the weights of ``best_epoch`` were put back at the end.
+    - ``diverged_at``: index (from 0) into ``loss`` of the iteration whose loss or gradient norm
+      was NaN/inf, None if training did not diverge; ``diverged_epoch`` its epoch (from 0).
+    - ``message``: one sentence saying how training ended.
+    - ``iterations_per_epoch``: updates per epoch, ``ceil(n / batch_size)`` (floor with
+      ``drop_last``).
+    """
+
+    loss: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    iterations_per_epoch: int = 0
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    restored_best: bool = False
+    diverged_at: int | None = None
+    diverged_epoch: int | None = None
+    message: str = ""
+
+    @property
+    def epochs_run(self):
+        """Number of complete epochs."""
+        return len(self.train_loss)
+
+    @property
+    def diverged(self):
+        return self.diverged_at is not None
+
+    def as_dict(self):
+        """Everything as plain Python lists and numbers (e.g. for ``pandas.DataFrame``)."""
+        return asdict(self)
+
+    def __repr__(self):
+        # the lists can be thousands long: show a summary, never the lists themselves
+        parts = [f"epochs_run={self.epochs_run}", f"iterations={len(self.loss)}"]
+        if self.train_loss:
+            parts.append(f"train_loss={self.train_loss[-1]:.4g}")
+        if self.val_loss:
+            parts.append(f"val_loss={self.val_loss[-1]:.4g}")
+            parts.append(f"best_epoch={self.best_epoch}")
+        if self.stopped_early:
+            parts.append("stopped_early=True")
+        if self.diverged_at is not None:
+            parts.append(f"diverged_at={self.diverged_at}")
+        return f"History({', '.join(parts)})"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _loss_function(loss):
+    """(name, f) for a loss given by name or as a callable ``f(out, target) -> (loss, grad)``."""
+    if callable(loss):
+        return getattr(loss, "__name__", "custom loss"), loss
+    if not isinstance(loss, str):
+        raise TypeError(
+            f"loss must be one of {', '.join(repr(k) for k in LOSSES)} or a function "
+            f"(out, target) -> (loss, dloss/dout), got {loss!r}"
+        )
+    check_choice("loss", loss, tuple(LOSSES))
+    return loss, LOSSES[loss]
+
+
+def _check_targets(name, y, loss_name, n_rows, x_name):
+    """Labels for cross-entropy (1-D integers); 2-D float targets kept as given otherwise."""
+    if loss_name == "cross_entropy":
+        y = check_array(name, y, ndim=1)
+        if not np.issubdtype(y.dtype, np.integer):
+            if np.any(y != np.round(y)):
+                raise ValueError(f"{name} must hold integer class labels for loss='cross_entropy', "
+                                 f"got non-integer values such as {y[y != np.round(y)][0]!r}")
+            y = y.astype(np.int64)
+        if np.any(y < 0):
+            raise ValueError(f"{name} must hold class labels >= 0 for loss='cross_entropy', "
+                             f"got {int(y.min())}")
+    else:
+        y = check_array(name, y, ndim=(1, 2))
+        if loss_name in ("mse", "bce") and y.ndim == 1:
+            y = y[:, None]  # one output column: (n,) -> (n, 1), the shape of the model's output
+    if y.shape[0] != n_rows:
+        raise ValueError(f"{x_name} and {name} must have the same number of rows, "
+                         f"got {n_rows} and {y.shape[0]}")
+    return y
+
+
+def _accuracy(loss_name, out, target):
+    """Fraction of correct predictions for a classification loss, else None."""
+    if loss_name == "cross_entropy":
+        return float(accuracy(out, target))
+    if loss_name == "bce":
+        return float(np.mean((out > 0) == (target > 0.5)))
+    return None
+
+
+def _penalized(params):
+    """The weights a penalty applies to: matrices (ndim >= 2), not biases or BatchNorm's gamma/beta."""
+    return [p for p in params if p.value.ndim >= 2]
+
+
+def _modules(model):
+    """``model`` and all its sub-modules, depth first."""
+    out, stack = [], [model]
+    while stack:
+        m = stack.pop()
+        out.append(m)
+        stack.extend(reversed(m.children()))
+    return out
+
+
+def _is_buffer(name, value):
+    # the PyTorch naming of state that is not learned but must be saved with the weights
+    return (name.startswith("running_") and isinstance(value, np.ndarray)) or name == "num_batches_tracked"
+
+
+def model_state(model):
+    """A copy of everything that defines the model's predictions.
+
+    Returns ``{"params": [copy of each parameter's value], "buffers": [{name: copy}, ...]}``
+    where the buffers are, per sub-module, the attributes named ``running_*`` (BatchNorm's
+    ``running_mean`` and ``running_var``) and ``num_batches_tracked``.
+    """
+    params = [p.value.copy() for p in model.parameters()]
+    buffers = []
+    for m in _modules(model):
+        buffers.append({k: (v.copy() if isinstance(v, np.ndarray) else v)
+                        for k, v in vars(m).items() if _is_buffer(k, v)})
+    return {"params": params, "buffers": buffers}
+
+
+def load_model_state(model, state):
+    """Put back a state from :func:`model_state`, *in place* (optimizers keep their references)."""
+    params = model.parameters()
+    if len(params) != len(state["params"]):
+        raise ValueError(f"state must come from the same model: it holds {len(state['params'])} "
+                         f"parameters, the model has {len(params)}")
+    for p, value in zip(params, state["params"]):
+        np.copyto(p.value, value)
+    for m, buffers in zip(_modules(model), state["buffers"]):
+        for k, v in buffers.items():
+            if isinstance(v, np.ndarray):
+                np.copyto(getattr(m, k), v)
+            else:
+                setattr(m, k, v)
+
+
+class _NonFinite(ValueError):
+    """Internal: a loss or gradient norm that is NaN or infinite."""
+
+
+class _Diverged(Exception):
+    """Internal: the iteration failed; ``what`` says why, with the loss and norm reached."""
+
+    def __init__(self, what, loss=math.nan, grad_norm=math.nan):
+        super().__init__(what)
+        self.what, self.loss, self.grad_norm = what, loss, grad_norm
+
+
+def _non_finite_reason(exc):
+    """What went wrong, in words, if ``exc`` is a sign of divergence; re-raise it otherwise."""
+    if isinstance(exc, _NonFinite):
+        return str(exc)
+    if isinstance(exc, FloatingPointError):
+        return f"the numbers overflowed ({exc})"
+    if "finite" in str(exc):  # a layer refused NaN/inf coming from the previous layer
+        return f"a layer received NaN or infinite values ({exc})"
+    raise exc
+
+
+def _train_step(model, xb, yb, loss_fn, optimizer, lr, params, weights, l1, l2, clip_norm,
+                clip_value):
+    """One iteration of :func:`fit`, steps 1 to 7; returns ``(objective, data_loss, grad_norm, out)``.
+
+    Raises :class:`_Diverged` (before the update) when the loss or the gradient norm is not
+    finite or a number overflows on the way.
+    """
+    objective = norm = math.nan
+    try:
+        # a diverging network overflows long before its loss is NaN: stop at the first
+        # overflow instead of computing on with infinities
+        with np.errstate(over="raise", invalid="raise"):
+            # 1-3: zero, forward, loss (params is model.parameters(), gathered once)
+            for p in params:
+                p.zero_grad()
+            out = model.forward(xb)
+            data_loss, dout = loss_fn(out, yb)
+            objective = data_loss = float(data_loss)
+            if not math.isfinite(data_loss):
+                raise _NonFinite(f"the loss became {data_loss}")
+            # 4: backward; the penalty's value comes with its gradient
+            model.backward(dout)
+            if l1:
+                objective += add_penalty_grad(weights, l1, kind="l1")
+            if l2:
+                objective += add_penalty_grad(weights, l2, kind="l2")
+            # 5: clip, measuring the norm first
+            if clip_norm is not None:
+                norm = float(clip_grad_norm(params, clip_norm))
+            else:
+                norm = float(global_norm([p.grad for p in params]))
+            if not math.isfinite(objective):
+                raise _NonFinite(f"the loss became {objective}")
+            if not math.isfinite(norm):
+                raise _NonFinite(f"the gradient norm became {norm}")
+            if clip_value is not None:
+                clip_grad_value(params, clip_value)
+    except (FloatingPointError, ValueError) as exc:
+        raise _Diverged(_non_finite_reason(exc), objective, norm) from None
+    # 6-7: learning rate, update (an overflow here shows up in the next forward pass)
+    optimizer.lr = lr
+    optimizer.step()
+    return objective, data_loss, norm, out
+
+
+def _format_lr(lr):
+    return f"{lr:.3g}"
+
+
+def _divergence_message(what, iteration, epoch, batch, lr, clip_norm):
+    tips = [f"lower the learning rate (it was {_format_lr(lr)}; try {_format_lr(lr / 10)})"]
+    if clip_norm is None:
+        tips.append("clip the gradients (e.g. clip_norm=1.0)")
+    else:
+        tips.append(f"clip the gradients harder (clip_norm is {clip_norm:g})")
+    tips.append("scale the features (standardize X)")
+    return (f"Training diverged at iteration {iteration} (epoch {epoch}, batch {batch}; "
+            f"counting from 0): {what}. Try to " + ", ".join(tips[:-1]) + f" or {tips[-1]}.")
+
+
+class _TextBar:
+    """``[#####.....] epoch 5/10  loss 0.1234`` rewritten in place on one line."""
+
+    def __init__(self, total, stream=None):
+        self.total = total
+        self.stream = sys.stdout if stream is None else stream
+
+    def update(self, done, text):
+        width = 20
+        filled = int(round(width * done / self.total))
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{self.total}  {text}")
+        self.stream.flush()
+
+    def close(self):
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+class _WidgetBar:
+    """An ``ipywidgets.IntProgress`` with a label, for notebooks."""
+
+    def __init__(self, total):
+        import ipywidgets
+        from IPython.display import display
+
+        self.total = total
+        self.bar = ipywidgets.IntProgress(value=0, min=0, max=total, description="training")
+        self.label = ipywidgets.Label(value=f"epoch 0/{total}")
+        display(ipywidgets.HBox([self.bar, self.label]))
+
+    def update(self, done, text):
+        self.bar.value = done
+        self.label.value = f"epoch {done}/{self.total}  {text}"
+
+    def close(self):
+        self.bar.bar_style = "success" if self.bar.value == self.total else "warning"
+
+
+def _in_notebook():
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _progress_bar(total):
+    if _in_notebook():
+        try:
+            return _WidgetBar(total)
+        except ImportError:  # no ipywidgets: fall back to text
+            pass
+    return _TextBar(total)
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def evaluate(model, X, y, loss="cross_entropy", batch_size=None):
+    """Loss and accuracy of ``model`` on ``(X, y)``, in evaluation mode.
+
+    The model is switched to ``eval()`` (BatchNorm uses its running statistics, dropout is off)
+    and put back in the mode it was in afterwards. Nothing is learned: no backward, no update.
+
+    Args:
+        model: a :class:`~nnlesson.core.Module` mapping (N, D) to outputs.
+        X: (N, D) inputs. y: (N,) integer labels for ``"cross_entropy"``; (N,) or (N, K) targets
+            for ``"mse"`` and ``"bce"``.
+        loss: ``"cross_entropy"``, ``"mse"``, ``"bce"`` or a function
+            ``(out, target) -> (mean loss, dL/dout)``.
+        batch_size: None (all rows at once) or the number of rows per forward pass, to bound
+            memory; the result is the same mean either way (up to rounding).
+
+    Returns:
+        ``(loss, accuracy)``: the mean data loss (no penalty) and the fraction of correct
+        predictions, or None as accuracy for a regression or custom loss.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nnlesson Module, got {type(model).__name__}")
+    loss_name, loss_fn = _loss_function(loss)
+    X = check_array("X", X, ndim=2, min_rows=1)
+    y = _check_targets("y", y, loss_name, X.shape[0], "X")
+    n = X.shape[0]
+    batch_size = n if batch_size is None else check_int("batch_size", batch_size, low=1)
+    return _evaluate(model, X, y, loss_name, loss_fn, batch_size)
+
+
+def _evaluate(model, X, y, loss_name, loss_fn, batch_size):
+    was_training = model.training
+    model.eval()
+    try:
+        n = X.shape[0]
+        total_loss, total_acc = 0.0, 0.0
+        for start in range(0, n, batch_size):
+            xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+            out = model.forward(xb)
+            value, _ = loss_fn(out, yb)
+            acc = _accuracy(loss_name, out, yb)
+            total_loss += float(value) * len(xb)
+            if acc is not None:
+                total_acc += acc * len(xb)
+        acc = total_acc / n if loss_name in _CLASSIFICATION else None
+        return total_loss / n, acc
+    finally:
+        model.train(was_training)
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng=None,
+        shuffle=True, drop_last=False, schedule=None, clip_norm=None, clip_value=None,
+        l1=0.0, l2=0.0, X_val=None, y_val=None, early_stopping=None, restore_best=True,
+        eval_train=False, progress=False, on_divergence="stop"):
+    """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
+
+    Each iteration, in this order (PyTorch's standard loop)::
+
+        1. model.zero_grad()
+        2. out = model.forward(xb)                               xb: (B, D)
+        3. L = loss(out, yb) + l1 * sum|w| + l2 / 2 * sum w^2    (penalties as in nnlesson.losses)
+        4. model.backward(dL/dout), plus the penalty's gradient
+        5. grad_norm = ||all gradients||_2, then clipping: the global norm is scaled down to
+           clip_norm (or each entry clipped to [-clip_value, clip_value]) BEFORE the update
+        6. optimizer.lr = schedule(t)                            t = 0, 1, 2, ... over all epochs
+        7. optimizer.step()
+
+    After each epoch: validation loss (evaluation mode), ``ReduceLROnPlateau`` if given, early
+    stopping, progress bar.
+
+    Args:
+        model: a :class:`~nnlesson.core.Module`, e.g. from :func:`mlp`.
+        X: (N, D) training inputs, finite. y: (N,) integer labels for ``"cross_entropy"``,
+            (N,) or (N, K) targets for ``"mse"`` and ``"bce"`` ((N,) becomes (N, 1)).
+        loss: ``"cross_entropy"`` (softmax + cross-entropy on logits), ``"mse"``, ``"bce"``
+            (sigmoid + binary cross-entropy on logits), or a function
+            ``(out, target) -> (mean loss, dL/dout)``. All are means over the batch.
+        optimizer: an :mod:`nnlesson.optim` optimizer built on ``model.parameters()``.
+        epochs: >= 1 passes over the data. batch_size: >= 1 rows per update.
+        rng: None, a seed or a ``numpy.random.Generator``: the shuffling order.
+        shuffle: reshuffle the rows at every epoch (False: always in order).
+        drop_last: drop the last, smaller batch of each epoch.
+        schedule: None (keep ``optimizer.lr``), a schedule ``t -> lr`` called at every update,
+            or a :class:`~nnlesson.schedules.ReduceLROnPlateau` stepped once per epoch.
+        clip_norm: None or > 0, the largest global gradient norm (see :mod:`nnlesson.clip`).
+        clip_value: None or > 0, the largest absolute gradient entry (not with ``clip_norm``).
+        l1, l2: >= 0, penalty strengths on the weight matrices (not biases, not gamma/beta).
+        X_val, y_val: optional validation set, evaluated after each epoch.
+        early_stopping: None or patience >= 1: stop when the validation loss has not gone
+            below its best for that many epochs in a row (needs ``X_val``).
+        restore_best: with early stopping, put back the weights (and BatchNorm running
+            statistics) of the best epoch at the end.
+        eval_train: also re-measure the training set in evaluation mode after each epoch.
+        progress: show a progress bar (a widget in a notebook, text elsewhere).
+        on_divergence: when the loss or the gradient norm becomes NaN/inf, ``"stop"`` warns a
+            :class:`DivergenceWarning` and returns the history; ``"raise"`` raises
+            :class:`TrainingDiverged`. Either way training stops before the update of the
+            failing iteration; an overflow also counts (numpy's ``over`` and ``invalid``
+            floating-point errors are raised during forward, loss, backward and clipping).
+
+    Returns:
+        A :class:`History`.
+    """
+    # ---- arguments
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nnlesson Module, got {type(model).__name__}")
+    loss_name, loss_fn = _loss_function(loss)
+    X = check_array("X", X, ndim=2, min_rows=1)
+    y = _check_targets("y", y, loss_name, X.shape[0], "X")
+    for attr in ("step", "zero_grad", "lr"):
+        if not hasattr(optimizer, attr):
+            raise TypeError(f"optimizer must be an nnlesson optimizer (with step(), zero_grad() "
+                            f"and lr), got {type(optimizer).__name__}")
+    params = model.parameters()
+    if hasattr(optimizer, "params"):
+        ids = {id(p) for p in params}
+        if not any(id(p) in ids for p in optimizer.params):
+            raise ValueError("optimizer must be built on this model's parameters "
+                             "(optimizer = Adam(model.parameters(), ...)), but it holds none of them")
+    epochs = check_int("epochs", epochs, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    rng = check_rng(rng)
+    shuffle = check_bool("shuffle", shuffle)
+    drop_last = check_bool("drop_last", drop_last)
+    if drop_last and batch_size > X.shape[0]:
+        raise ValueError(f"batch_size must be <= the number of rows of X ({X.shape[0]}) with "
+                         f"drop_last=True, got {batch_size}")
+    if (not drop_last and X.shape[0] % batch_size == 1 and X.shape[0] > 1
+            and any(isinstance(m, BatchNorm) for m in _modules(model))):
+        raise ValueError(
+            f"batch_size must not leave a last batch of 1 sample with BatchNorm in the model "
+            f"(batch statistics need 2 or more): {X.shape[0]} rows % {batch_size} = 1; "
+            f"pass drop_last=True or another batch_size")
+    plateau = schedule is not None and hasattr(schedule, "step") and not callable(schedule)
+    if schedule is not None and not (plateau or callable(schedule)):
+        raise TypeError(f"schedule must be None, a callable t -> lr or a ReduceLROnPlateau, "
+                        f"got {schedule!r}")
+    if clip_norm is not None:
+        clip_norm = check_number("clip_norm", clip_norm, low=0, low_open=True)
+    if clip_value is not None:
+        clip_value = check_number("clip_value", clip_value, low=0, low_open=True)
+    if clip_norm is not None and clip_value is not None:
+        raise ValueError("clip_norm and clip_value: give one of them, not both")
+    l1 = check_number("l1", l1, low=0)
+    l2 = check_number("l2", l2, low=0)
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together (both or neither)")
+    has_val = X_val is not None
+    if has_val:
+        X_val = check_array("X_val", X_val, ndim=2, min_rows=1)
+        if X_val.shape[1] != X.shape[1]:
+            raise ValueError(f"X_val must have as many columns as X ({X.shape[1]}), "
+                             f"got {X_val.shape[1]}")
+        y_val = _check_targets("y_val", y_val, loss_name, X_val.shape[0], "X_val")
+    if early_stopping is not None:
+        early_stopping = check_int("early_stopping", early_stopping, low=1)
+        if not has_val:
+            raise ValueError("early_stopping needs a validation set: give X_val and y_val")
+    restore_best = check_bool("restore_best", restore_best)
+    eval_train = check_bool("eval_train", eval_train)
+    progress = check_bool("progress", progress)
+    check_choice("on_divergence", on_divergence, ("stop", "raise"))
+
+    # ---- training
+    n = X.shape[0]
+    ipe = iterations_per_epoch(n, batch_size, drop_last=drop_last)
+    history = History(iterations_per_epoch=ipe)
+    weights = _penalized(params)
+    is_classifier = loss_name in _CLASSIFICATION
+    keep_best = early_stopping is not None and restore_best
+    best_state, best_val, bad_epochs = None, math.inf, 0
+    bar = _progress_bar(epochs) if progress else None
+    if plateau:
+        optimizer.lr = schedule.lr  # the plateau schedule owns the rate from the start
+    t = 0
+
+    def diverge(what, iteration, epoch, batch, lr):
+        history.diverged_at, history.diverged_epoch = iteration, epoch
+        history.message = _divergence_message(what, iteration, epoch, batch, lr, clip_norm)
+
+    model.train()
+    try:
+        for epoch in range(epochs):
+            sum_loss = sum_acc = 0.0
+            seen = 0
+            batches = minibatches(X, y, batch_size, shuffle=shuffle, rng=rng, drop_last=drop_last)
+            for batch, (xb, yb) in enumerate(batches):
+                lr = float(schedule(t)) if (schedule is not None and not plateau) else optimizer.lr
+                try:
+                    objective, data_loss, norm, out = _train_step(
+                        model, xb, yb, loss_fn, optimizer, lr, params, weights, l1, l2,
+                        clip_norm, clip_value)
+                except _Diverged as exc:
+                    objective, norm = exc.loss, exc.grad_norm
+                    diverge(exc.what, t, epoch, batch, lr)
+                history.loss.append(objective)
+                history.lr.append(lr)
+                history.grad_norm.append(norm)
+                if history.diverged_at is not None:
+                    break
+                t += 1
+                sum_loss += data_loss * len(xb)
+                if is_classifier:
+                    sum_acc += _accuracy(loss_name, out, yb) * len(xb)
+                seen += len(xb)
+            if history.diverged_at is not None:
+                break
+
+            # ---- end of epoch
+            try:
+                with np.errstate(over="raise", invalid="raise"):
+                    if eval_train:
+                        train_loss, train_acc = _evaluate(model, X, y, loss_name, loss_fn, n)
+                    else:
+                        train_loss = sum_loss / seen
+                        train_acc = sum_acc / seen if is_classifier else None
+                    if has_val:
+                        val_loss, val_acc = _evaluate(model, X_val, y_val, loss_name, loss_fn,
+                                                      X_val.shape[0])
+                        if not math.isfinite(val_loss):
+                            raise _NonFinite(f"the validation loss became {val_loss}")
+            except (FloatingPointError, ValueError) as exc:
+                # blame the epoch's last update
+                diverge(_non_finite_reason(exc) + " when measured after the epoch", t - 1, epoch,
+                        batch, history.lr[-1])
+                break
+            history.train_loss.append(train_loss)
+            if is_classifier:
+                history.train_acc.append(train_acc)
+            if has_val:
+                history.val_loss.append(val_loss)
+                if is_classifier:
+                    history.val_acc.append(val_acc)
+                if val_loss < best_val:
+                    best_val, bad_epochs = val_loss, 0
+                    history.best_epoch = epoch
+                    if keep_best:
+                        best_state = model_state(model)
+                else:
+                    bad_epochs += 1
+            if plateau:
+                optimizer.lr = schedule.step(history.val_loss[-1] if has_val else train_loss)
+            if bar is not None:
+                shown = f"val_loss {val_loss:.4g}" if has_val else f"loss {train_loss:.4g}"
+                bar.update(epoch + 1, shown)
+            if early_stopping is not None and bad_epochs >= early_stopping:
+                history.stopped_early = True
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+
+    # ---- outcome
+    # the best weights are not the current ones unless the best epoch was the last one
+    if best_state is not None and (history.diverged_at is not None
+                                   or history.best_epoch != history.epochs_run - 1):
+        load_model_state(model, best_state)
+        history.restored_best = True
+    restored = f" Restored the weights of epoch {history.best_epoch}." if history.restored_best else ""
+    if history.diverged_at is not None:
+        history.message += restored
+        if on_divergence == "raise":
+            raise TrainingDiverged(history.message)
+        warnings.warn(history.message, DivergenceWarning, stacklevel=2)
+    elif history.stopped_early:
+        history.message = (f"Stopped early after epoch {history.epochs_run - 1}: the validation "
+                           f"loss had not improved for {early_stopping} epochs (best "
+                           f"{best_val:.4g} at epoch {history.best_epoch}).{restored}")
+    else:
+        history.message = f"Trained {epochs} epochs ({t} updates).{restored}"
+    return history
+
+
+# --------------------------------------------------------------------------- mlp
+
+
+_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+
+
+def mlp(sizes, activation="relu", batch_norm=False, dropout=0.0, init=None, rng=None,
+        dtype=DEFAULT_DTYPE):
+    """A multi-layer perceptron as a :class:`~nnlesson.layers.Sequential`.
+
+    ``sizes = [D, H1, ..., K]`` gives, for every hidden size H::
+
+        Linear(n_in, H) -> [BatchNorm(H)] -> activation -> [Dropout(dropout)]
+
+    and a last ``Linear(H_last, K)`` with no activation: the model returns logits (or raw
+    regression outputs); the loss applies softmax or sigmoid.
+
+    Args:
+        sizes: at least two layer widths, each >= 1.
+        activation: ``"relu"``, ``"tanh"`` or ``"sigmoid"``.
+        batch_norm: put a BatchNorm after each hidden Linear (whose bias is then dropped:
+            BatchNorm's beta plays its role).
+        dropout: in [0, 1), inverted-dropout rate after each hidden activation (0: none).
+        init: weight initializer name (see :mod:`nnlesson.init`); None picks ``"he_uniform"``
+            for ReLU and ``"xavier_uniform"`` for tanh and sigmoid.
+        rng: None, a seed or a Generator, shared by the initializers and the dropout masks.
+        dtype: floating dtype of every parameter.
+    """
+    from nnlesson.init import INITIALIZERS
+    from nnlesson.layers import Dropout, Linear, ReLU, Sequential, Sigmoid, Tanh
+
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a list of layer widths such as [2, 16, 3], got {sizes!r}")
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least 2 widths (inputs and outputs), got {list(sizes)}")
+    sizes = [check_int(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
+    check_choice("activation", activation, _ACTIVATIONS)
+    batch_norm = check_bool("batch_norm", batch_norm)
+    dropout = check_number("dropout", dropout, low=0, high=1, high_open=True)
+    if init is None:
+        init = "he_uniform" if activation == "relu" else "xavier_uniform"
+    check_choice("init", init, tuple(INITIALIZERS))
+    rng = check_rng(rng)
+    act = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}[activation]
+
+    layers = []
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        layers.append(Linear(n_in, n_out, bias=not batch_norm, init=init, rng=rng, dtype=dtype))
+        if batch_norm:
+            layers.append(BatchNorm(n_out, dtype=dtype))
+        layers.append(act())
+        if dropout > 0:
+            layers.append(Dropout(dropout, rng=rng))
+    layers.append(Linear(sizes[-2], sizes[-1], init=init, rng=rng, dtype=dtype))
+    return Sequential(*layers)

@@ -1,0 +1,199 @@
+"""Lesson 03's experiment code: the data, the batch arithmetic, one training run, the figures
+and the widget.
+
+References: the library's own training loop (nnlesson.train.fit with a Linear layer, SGD and
+the MSE loss, a different implementation of the same thing), PyTorch (float64) on the same
+batches, and hand-worked batch sizes.
+"""
+import numpy as np
+import pytest
+import torch
+
+from nnlesson.data import minibatches
+from nnlesson.lessons import minibatch_gradient_descent as mb
+
+
+def test_wine_regression_data():
+    Z, y, cultivar = mb.wine_regression()
+    assert Z.shape == (178, 13) and y.shape == (178,) and cultivar.shape == (178,)
+    np.testing.assert_array_equal(Z[:, -1], 1.0)
+    np.testing.assert_allclose(Z[:, :-1].mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z[:, :-1].std(axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose([y.mean(), y.std()], [0.0, 1.0], atol=1e-12)
+    # the file is sorted by cultivar: 59, 71, 48 wines
+    np.testing.assert_array_equal(cultivar, np.repeat([0, 1, 2], [59, 71, 48]))
+    Z[0, 0] = 99.0  # a copy: the next call is unchanged
+    assert mb.wine_regression()[0][0, 0] != 99.0
+
+
+@pytest.mark.parametrize("n, b, drop_last, sizes", [
+    (178, 32, False, [32, 32, 32, 32, 32, 18]),
+    (178, 32, True, [32, 32, 32, 32, 32]),
+    (10, 3, False, [3, 3, 3, 1]),
+    (1000, 100, False, [100] * 10),
+    (5, 10, False, [5]),
+    (7, 1, False, [1] * 7),
+])
+def test_batch_plan_hand_worked(n, b, drop_last, sizes):
+    assert mb.batch_plan(n, b, drop_last) == sizes
+
+
+def test_seed_loop_batches_hand_worked():
+    batches = mb.seed_loop_batches(list(range(10)), 3)
+    assert batches == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        mb.seed_loop_batches([1, 2], 0)
+
+
+@pytest.mark.parametrize("batch_size, lr, shuffle", [(5, 0.05, True), (16, 0.1, False),
+                                                     (178, 0.2, True), (1, 0.01, True)])
+def test_train_minibatch_matches_the_library_training_loop(batch_size, lr, shuffle):
+    """nnlesson.train.fit with a Linear layer, plain SGD and the MSE loss is a different
+    implementation of the same training; started from zero weights with the same seed it
+    draws the same batches, so it must record the same mini-batch losses."""
+    import warnings
+
+    from nnlesson.layers import Linear
+    from nnlesson.optim import SGD
+    from nnlesson.train import fit
+
+    Z, y, _ = mb.wine_regression()
+    run = mb.train_minibatch(Z, y, batch_size, lr, epochs=3, shuffle=shuffle, seed=7)
+    model = Linear(12, 1)
+    model.W.value[:] = 0.0
+    model.b.value[:] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = fit(model, Z[:, :-1], y, loss="mse", optimizer=SGD(model.parameters(), lr=lr),
+                      epochs=3, batch_size=batch_size, rng=7, shuffle=shuffle)
+    np.testing.assert_allclose(run.batch_loss, history.loss, rtol=1e-10)
+    w = np.append(model.W.value[:, 0], model.b.value)
+    np.testing.assert_allclose(run.full_loss[-1], np.mean((Z @ w - y) ** 2), rtol=1e-10)
+    assert run.iterations_per_epoch == history.iterations_per_epoch
+
+
+def test_train_minibatch_matches_torch_on_the_same_batches():
+    Z, y, _ = mb.wine_regression()
+    run = mb.train_minibatch(Z, y, 10, 0.05, epochs=2, seed=3)
+    w = torch.zeros(13, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.05)
+    rng = np.random.default_rng(3)
+    losses, full = [], []
+    for _ in range(2):
+        for Zb, yb in minibatches(Z, y, 10, rng=rng):
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(torch.tensor(Zb) @ w, torch.tensor(yb))
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            with torch.no_grad():
+                full.append(torch.nn.functional.mse_loss(torch.tensor(Z) @ w,
+                                                         torch.tensor(y)).item())
+    np.testing.assert_allclose(run.batch_loss, losses, rtol=1e-10)
+    np.testing.assert_allclose(run.full_loss[1:], full, rtol=1e-10)
+    assert run.full_loss[0] == pytest.approx(np.mean(y ** 2))
+
+
+def test_unshuffled_batches_are_the_seed_loop_batches():
+    Z, y, _ = mb.wine_regression()
+    run = mb.train_minibatch(Z, y, 32, 0.0, epochs=2, shuffle=False)
+    batches = mb.seed_loop_batches(np.arange(178), 32)
+    # with lr = 0 the weights stay 0, so the loss of each batch is the mean of its y^2
+    expected = [np.mean(y[idx] ** 2) for idx in batches] * 2
+    np.testing.assert_allclose(run.batch_loss, expected, rtol=1e-12)
+    np.testing.assert_array_equal(run.batch_sizes, [32] * 5 + [18] + [32] * 5 + [18])
+
+
+def test_run_bookkeeping():
+    run = mb.wine_run(32, 0.03)
+    assert run.iterations_per_epoch == 6 and run.updates == 60
+    assert run.samples_processed == 10 * 178
+    assert run.full_loss.shape == (61,) and run.epoch_loss.shape == (11,)
+    np.testing.assert_array_equal(run.epoch_loss, run.full_loss[::6])
+    assert run.final_loss == run.full_loss[-1]
+    assert not run.diverged
+    assert mb.wine_run(178, 0.03).noise < 1e-12  # the batch is all the data (in another order)
+    assert mb.wine_run(32, 0.03) is run  # cached
+
+
+def test_noise_hand_worked():
+    # two samples, batch size 1, lr 0: batch losses are y_i^2, the full loss is their mean
+    run = mb.train_minibatch(np.ones((2, 1)), np.array([1.0, 3.0]), 1, 0.0, epochs=1,
+                             shuffle=False)
+    np.testing.assert_allclose(run.batch_loss, [1.0, 9.0])
+    np.testing.assert_allclose(run.full_loss, [5.0, 5.0, 5.0])
+    # relative deviations -0.8 and +0.8
+    assert run.noise == pytest.approx(0.8)
+
+
+def test_divergence_is_detected_and_arrays_stop():
+    run = mb.wine_run(1, 0.3)
+    assert run.diverged
+    assert len(run.batch_loss) == run.diverged_at + 1 == run.updates
+    assert len(run.full_loss) == run.updates + 1
+    assert np.isnan(run.final_loss)
+    assert np.isnan(run.epoch_loss[-1])
+
+
+def test_batch_size_table():
+    rows = mb.batch_size_table((1, 32, 178), lr=0.03)
+    assert [(r.batch_size, r.iterations_per_epoch, r.last_batch, r.updates) for r in rows] == \
+        [(1, 178, 1, 1780), (32, 6, 18, 60), (178, 1, 178, 10)]
+    assert all(r.samples_processed == 1780 for r in rows)
+    text = mb.format_batch_size_table(rows)
+    assert len(text.splitlines()) == 4 and "updates/epoch" in text
+    assert "diverged" in mb.format_batch_size_table(mb.batch_size_table((1,), lr=0.3))
+
+
+def test_bad_inputs_are_named():
+    Z, y, _ = mb.wine_regression()
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        mb.train_minibatch(Z, y, 0, 0.1)
+    with pytest.raises(ValueError, match="lr must be a finite number >= 0"):
+        mb.train_minibatch(Z, y, 4, -0.1)
+    with pytest.raises(ValueError, match="Z and y must have the same number of rows"):
+        mb.train_minibatch(Z, y[:5], 4, 0.1)
+    with pytest.raises(TypeError, match="shuffle must be True or False"):
+        mb.train_minibatch(Z, y, 4, 0.1, shuffle="yes")
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        mb.wine_run(4, 0.1, epochs=0)
+    with pytest.raises(ValueError, match="batch_size must be <= the number of samples"):
+        mb.batch_plan(5, 10, drop_last=True)
+
+
+# --------------------------------------------------------------------------- figures and widget
+
+
+def test_widget_redraws_when_a_control_moves():
+    demo = mb.explore_minibatches()
+    count, image = demo.update_count, demo.image.value
+    for k, change in enumerate([{"batch_size": 32}, {"lr": 0.1}, {"shuffle": False},
+                                {"batch_size": 1}], start=1):
+        demo.set(**change)
+        assert demo.update_count == count + k
+        assert demo.image.value != image
+        image = demo.image.value
+
+
+def test_explorer_update_changes_artists_not_the_figure():
+    drawing = mb.MinibatchExplorer(bake=False)
+    fig, line = drawing.figure, drawing.epoch_line
+    drawing.update(batch_size=32, lr=0.03, shuffle=True)
+    assert drawing.figure is fig and drawing.epoch_line is line
+    run = mb.wine_run(32, 0.03)
+    np.testing.assert_allclose(line.get_ydata(), run.epoch_loss)
+    text = drawing.text.get_text()
+    assert "6 updates/epoch = 5 x 32 + 18" in text and "60 updates, 1,780 samples" in text
+    drawing.update(batch_size=1, lr=0.3)
+    assert "diverged" in drawing.text.get_text()
+
+
+def test_snapshots_are_figures():
+    from matplotlib.figure import Figure
+
+    fig = mb.snapshot_minibatches(16, 0.03, False)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+    fig = mb.figure_shuffling()
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)

@@ -1,0 +1,176 @@
+"""Every claim lesson 04 (momentum) and its exercises make, asserted."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nnlesson.lessons.momentum import (
+    heavy_ball_optimum,
+    momentum_path,
+    ravine,
+    steps_to_tolerance,
+    tune_lr,
+)
+from nnlesson.optim import ema_to_classical_lr, gd_update, momentum_update, sgd_update
+
+
+def steps(form, lr, beta=0.0, kappa=25, n_steps=200):
+    path = momentum_path(form, lr, beta, surface=ravine(kappa), n_steps=n_steps)
+    return "diverged" if path.diverged else steps_to_tolerance(path, 1e-6)
+
+
+# --------------------------------------------------------------------------- the two forms
+
+
+def test_ema_at_lr_takes_the_steps_of_pytorch_at_lr_times_one_minus_beta():
+    lr, beta = 0.3, 0.9
+    assert ema_to_classical_lr(lr, beta) == pytest.approx(0.03)
+    ema = momentum_path("ema", lr, beta, n_steps=200)
+    np.testing.assert_allclose(ema.points, momentum_path("classical", 0.03, beta, n_steps=200)
+                               .points, rtol=0, atol=1e-12)
+    # and torch.optim.SGD itself, at lr (1 - beta)
+    w = torch.tensor([-4.5, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.03, momentum=beta)
+    for _ in range(200):
+        opt.zero_grad()
+        (0.5 * (w[0] ** 2 + 25 * w[1] ** 2)).backward()
+        opt.step()
+    np.testing.assert_allclose(ema.points[-1], w.detach().numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_the_pytorch_velocity_is_the_ema_velocity_over_one_minus_beta():
+    surface = ravine(25)
+    w_e, v, w_t, buf = np.array([-4.5, 2.0]), None, np.array([-4.5, 2.0]), None
+    for _ in range(5):
+        w_e, v = momentum_update(w_e, surface.grad(w_e), v, lr=0.3, beta=0.9)
+        w_t, buf = sgd_update(w_t, surface.grad(w_t), buf, lr=0.03, momentum=0.9)
+        np.testing.assert_allclose(v / (1 - 0.9), buf, rtol=1e-12)
+        np.testing.assert_allclose(w_e, w_t, rtol=1e-12)
+
+
+def test_the_cs231n_form_takes_the_steps_of_pytorch_with_a_constant_rate():
+    surface, lr, mu = ravine(25), 0.01, 0.9
+    w, v = np.array([-4.5, 2.0]), np.zeros(2)
+    points = [w.copy()]
+    for _ in range(100):
+        v = mu * v - lr * surface.grad(w)
+        w = w + v
+        points.append(w.copy())
+    np.testing.assert_allclose(np.array(points), momentum_path("classical", lr, mu).points,
+                               rtol=1e-10, atol=1e-13)
+
+
+def test_on_a_constant_slope_pytorch_speeds_up_and_ema_does_not():
+    # printed: GD 0.1000 always; EMA 0.0100, 0.0651, 0.0995; PyTorch 0.1000, 0.6513, 0.9948
+    g = np.ones(1)
+    w_gd, w_ema, v, w_pt, buf = np.zeros(1), np.zeros(1), None, np.zeros(1), None
+    for t in range(1, 51):
+        new_gd = gd_update(w_gd, g, lr=0.1)
+        new_ema, v = momentum_update(w_ema, g, v, lr=0.1, beta=0.9)
+        new_pt, buf = sgd_update(w_pt, g, buf, lr=0.1, momentum=0.9)
+        assert (w_gd - new_gd)[0] == pytest.approx(0.1)
+        assert (w_ema - new_ema)[0] == pytest.approx(0.1 * (1 - 0.9**t))
+        assert (w_pt - new_pt)[0] == pytest.approx(0.1 * (1 - 0.9**t) / (1 - 0.9))
+        w_gd, w_ema, w_pt = new_gd, new_ema, new_pt
+    assert (w_pt - new_pt)[0] < 10 * 0.1  # approaches 1/(1 - mu) = 10 times GD's step
+
+
+# --------------------------------------------------------------------------- the explorer's answers
+
+
+def test_at_lr_006_beta_09_is_slower_than_plain_gradient_descent():
+    assert steps("gd", 0.06) == 131
+    assert steps("ema", 0.06, 0.9) == 168
+
+
+def test_at_lr_03_gradient_descent_explodes_and_momentum_does_not():
+    assert steps("gd", 0.3) == "diverged"
+    assert steps("ema", 0.3, 0.9) == 171
+    # EMA momentum stays stable up to 2 (1 + beta) / ((1 - beta) b) = 1.52 on this ravine
+    assert steps("ema", 1.5, 0.9, n_steps=2000) != "diverged"
+    assert momentum_path("ema", 1.56, 0.9, n_steps=3000).diverged
+
+
+def test_a_smaller_beta_with_a_larger_rate_is_about_five_times_faster():
+    fast = steps("ema", 0.2, 0.5)
+    assert fast == 27
+    assert steps("gd", 0.06) / fast > 4.5 and steps("ema", 0.06, 0.9) / fast > 4.5
+
+
+def test_pytorch_form_at_lr_times_one_minus_beta_is_the_ema_run():
+    assert steps("classical", 0.006, 0.9) == steps("ema", 0.06, 0.9) == 168
+    assert steps("classical", 0.06, 0.9) == 169  # "a different run, which converges too"
+
+
+def test_in_a_narrower_ravine_gradient_descent_diverges_at_006_and_momentum_converges():
+    assert steps("gd", 0.06, kappa=100) == "diverged"
+    assert steps("ema", 0.06, 0.9, kappa=100) == 182
+
+
+# ------------------------------------------------------------------- the race at the best rate
+
+
+@pytest.fixture(scope="module")
+def race():
+    results = {}
+    for kappa, budget in ((25, 300), (100, 700)):
+        beta_star = round(heavy_ball_optimum(ravine(kappa))["beta"], 2)
+        for name, form, beta in [("gd", "gd", 0.0), ("ema 0.9", "ema", 0.9),
+                                 ("ema best", "ema", beta_star), ("nesterov", "nesterov", 0.9)]:
+            results[kappa, name] = tune_lr(form, beta, surface=ravine(kappa), n_steps=budget)
+    return results
+
+
+def test_the_race_numbers_the_lesson_prints(race):
+    printed = {(25, "gd"): (0.0708, 110), (25, "ema 0.9"): (0.0562, 166),
+               (25, "ema best"): (0.178, 33), (25, "nesterov"): (0.0501, 102),
+               (100, "gd"): (0.0178, 450), (100, "ema 0.9"): (0.0282, 179),
+               (100, "ema best"): (0.1, 61), (100, "nesterov"): (0.01, 129)}
+    for key, (lr, n) in printed.items():
+        assert race[key].steps == n, key
+        assert float(f"{race[key].lr:.3g}") == lr, key
+    assert race[25, "ema best"].beta == 0.44 and race[100, "ema best"].beta == 0.67
+
+
+def test_beta_09_loses_in_a_mild_ravine_and_wins_in_a_narrow_one(race):
+    assert race[25, "ema 0.9"].steps > race[25, "gd"].steps
+    assert race[25, "nesterov"].steps < race[25, "gd"].steps
+    assert race[25, "gd"].steps / race[25, "ema best"].steps > 3
+    assert race[100, "gd"].steps / race[100, "ema 0.9"].steps > 2.5
+    assert race[100, "gd"].steps / race[100, "ema best"].steps > 7
+
+
+def test_the_textbook_rates_explain_the_race():
+    mild, narrow = heavy_ball_optimum(ravine(25)), heavy_ball_optimum(ravine(100))
+    assert round(mild["beta"], 2) == 0.44 and round(narrow["beta"], 2) == 0.67
+    assert mild["gd_rate"] == pytest.approx(0.923, abs=5e-4)
+    assert narrow["gd_rate"] == pytest.approx(0.980, abs=5e-4)
+    assert mild["rate"] == pytest.approx(2 / 3) and narrow["rate"] == pytest.approx(9 / 11)
+    # beta = 0.9 shrinks the error by at best sqrt(0.9) per step: between the two GD rates
+    assert mild["gd_rate"] < math.sqrt(0.9) < narrow["gd_rate"]
+
+
+def test_measured_convergence_at_beta_09_is_sqrt_09_per_step():
+    # in the ravine at its best rate, the distance to the minimum shrinks ~sqrt(0.9) per step
+    path = momentum_path("ema", 0.0562, 0.9, n_steps=300)
+    dist = np.linalg.norm(path.points, axis=1)
+    rate = (dist[250:300].max() / dist[50:100].max()) ** (1 / 200)
+    assert rate == pytest.approx(math.sqrt(0.9), abs=0.01)
+
+
+# ------------------------------------------------------------------- the exercises' "look" cells
+
+
+def test_nesterov_overshoots_less_than_classical_momentum():
+    nesterov = momentum_path("nesterov", 0.006, 0.9, n_steps=200)
+    classical = momentum_path("classical", 0.006, 0.9, n_steps=200)
+    assert steps_to_tolerance(nesterov, 1e-6) == 140
+    assert steps_to_tolerance(classical, 1e-6) == 168
+    # overshoot past the minimum along the valley (x > 0): smaller with the look-ahead
+    assert nesterov.points[:, 0].max() < classical.points[:, 0].max()
+
+
+def test_pytorch_form_at_the_ema_rate_diverges():
+    path = momentum_path("classical", 0.3, 0.9, n_steps=150)
+    assert path.diverged_at == 4

@@ -107,10 +107,11 @@ class History:
     - ``stopped_early``: True if early stopping ended training.
     - ``restored_best``: True if the weights of ``best_epoch`` were put back at the end.
     - ``diverged_at``: index (from 0) into ``loss`` of the iteration whose loss or gradient norm
-      was NaN/inf, None if training did not diverge; ``diverged_epoch`` its epoch (from 0).
+      was NaN/inf, None if training did not diverge; ``diverged_epoch`` its epoch (from 0);
+      ``diverged`` is ``diverged_at is not None``.
     - ``message``: one sentence saying how training ended.
     - ``iterations_per_epoch``: updates per epoch, ``ceil(n / batch_size)`` (floor with
-      ``drop_last``).
+      ``drop_last``); ``epochs_run``: the number of complete epochs.
     """
 
     loss: list = field(default_factory=list)
@@ -135,6 +136,7 @@ class History:
 
     @property
     def diverged(self):
+        """True if training stopped because the loss or a gradient became NaN/inf."""
         return self.diverged_at is not None
 
     def as_dict(self):

@@ -510,7 +510,8 @@ def test_mlp_structure_and_dtype():
     kinds = [type(layer).__name__ for layer in model]
     assert kinds == ["Linear", "BatchNorm", "Tanh", "Dropout", "Linear", "BatchNorm", "Tanh",
                      "Dropout", "Linear"]
-    assert [p.value.shape for p in model.parameters()] == [(5, 7), (7,), (7,), (7, 6), (6,), (6,), (6, 2), (2,)]
+    shapes = [p.value.shape for p in model.parameters()]
+    assert shapes == [(5, 7), (7,), (7,), (7, 6), (6,), (6,), (6, 2), (2,)]  # no hidden biases
     assert all(p.dtype == np.float32 for p in model.parameters())
     assert [type(layer).__name__ for layer in mlp([3, 2])] == ["Linear"]
 
@@ -677,7 +678,8 @@ def test_evaluate_bad_inputs():
     (dict(sizes=[3]), ValueError, "sizes must list at least 2 widths"),
     (dict(sizes=3), TypeError, "sizes must be a list of layer widths"),
     (dict(sizes=[3, 0, 2]), ValueError, r"sizes\[1\] must be an integer >= 1, got 0"),
-    (dict(sizes=[3, 2], activation="gelu"), ValueError, "activation must be one of 'relu', 'tanh', 'sigmoid'"),
+    (dict(sizes=[3, 2], activation="gelu"), ValueError,
+     "activation must be one of 'relu', 'tanh', 'sigmoid'"),
     (dict(sizes=[3, 2], dropout=1.0), ValueError, r"dropout must be a finite number in \[0, 1\)"),
     (dict(sizes=[3, 2], init="orthogonal"), ValueError, "init must be one of"),
     (dict(sizes=[3, 2], batch_norm=1), TypeError, "batch_norm must be True or False"),

@@ -1,0 +1,179 @@
+"""Every claim lesson 06 (Adam and AdamW) makes in its text, asserted.
+
+In particular the one many courses get wrong: WITHOUT bias correction, Adam's first step with
+the default betas is not tiny but about 3.16 * lr; what is tiny is m and v themselves. The step
+is smaller than lr only when 1 - beta1 < sqrt(1 - beta2).
+"""
+import numpy as np
+import pytest
+import torch
+
+from nnlesson.lessons.adam_and_adamw import (
+    bias_correction_paths,
+    decay_experiment,
+    digits_comparison,
+    first_steps,
+)
+from nnlesson.optim import adam_update
+
+# --------------------------------------------------------------------------- Adam's step
+
+
+def test_the_first_step_moves_every_weight_by_lr():
+    w, g = np.array([1.0, -2.0]), np.array([0.5, 30.0])
+    w_new, m, v, _ = adam_update(w, g, np.zeros(2), np.zeros(2), 1, lr=0.01, beta1=0.9,
+                                 beta2=0.999, eps=1e-8)
+    np.testing.assert_allclose(m, [0.05, 3.0])
+    np.testing.assert_allclose(v, [2.5e-4, 0.9])
+    np.testing.assert_allclose(w_new, [0.99, -2.01], rtol=1e-9)
+
+
+def test_pytorch_order_is_the_textbook_step():
+    rng = np.random.default_rng(0)
+    w, g, m = rng.normal(size=(3, 6))
+    v = rng.uniform(0.1, 2.0, size=6)
+    for t in (1, 7, 300):
+        m_new = 0.9 * m + 0.1 * g
+        v_new = 0.999 * v + 0.001 * g * g
+        textbook = w - 1e-3 * (m_new / (1 - 0.9**t)) / (np.sqrt(v_new / (1 - 0.999**t)) + 1e-8)
+        ours = adam_update(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)[0]
+        np.testing.assert_allclose(ours, textbook, rtol=1e-13)
+        wt = torch.tensor(w, requires_grad=True)
+        opt = torch.optim.Adam([wt], lr=1e-3)
+        opt.state[wt] = {"step": torch.tensor(float(t - 1)), "exp_avg": torch.tensor(m),
+                         "exp_avg_sq": torch.tensor(v)}
+        wt.grad = torch.tensor(g)
+        opt.step()
+        np.testing.assert_allclose(ours, wt.detach().numpy(), rtol=1e-13)
+
+
+# --------------------------------------------------------------------------- bias correction
+
+
+def test_the_moments_are_biased_towards_zero_and_the_correction_removes_it():
+    fs = first_steps(1000, 1e-3, 0.9, 0.999, g=1.0)
+    assert fs.m[0] == pytest.approx(0.1) and fs.v[0] == pytest.approx(0.001)
+    t = fs.t
+    np.testing.assert_allclose(fs.m / (1 - 0.9**t), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(fs.v / (1 - 0.999**t), 1.0, rtol=1e-12)
+    # rounded as the lesson prints them
+    assert [round(x, 4) for x in fs.m[[0, 1, 9]]] == [0.1, 0.19, 0.6513]
+    assert [round(x, 4) for x in fs.v[[0, 1, 9, 99, 999]]] == [0.001, 0.002, 0.01, 0.0952, 0.6323]
+
+
+def test_without_correction_the_first_step_is_not_tiny_but_316_percent_of_lr():
+    lr = 1e-3
+    fs = first_steps(1000, lr, 0.9, 0.999)
+    assert fs.step_uncorrected[0] / lr == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-6)
+    assert round(fs.step_uncorrected[0] / lr, 2) == 3.16
+    assert fs.step_uncorrected[0] > 3 * lr  # the statement "the first steps are tiny" is false
+    # m and v themselves are what is tiny
+    assert fs.m[0] == pytest.approx(0.1) and fs.v[0] == pytest.approx(0.001)
+
+
+def test_the_uncorrected_step_keeps_growing_for_a_dozen_steps():
+    fs = first_steps(1000, 1e-3, 0.9, 0.999)
+    assert fs.peak[0] == 12 and round(fs.peak[1], 2) == 6.57
+    assert np.all(np.diff(fs.step_uncorrected[:12]) > 0)
+    got = [round(fs.step_uncorrected[t - 1] / 1e-3, 2) for t in (1, 2, 12, 100, 1000)]
+    assert got == [3.16, 4.25, 6.57, 3.24, 1.26]
+
+
+@pytest.mark.parametrize("beta1", [0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
+@pytest.mark.parametrize("beta2", [0.9, 0.99, 0.999, 0.9999])
+def test_the_uncorrected_first_step_is_smaller_than_lr_only_if(beta1, beta2):
+    lr = 1e-3
+    ratio = first_steps(2, lr, beta1, beta2).step_uncorrected[0] / lr
+    assert ratio == pytest.approx((1 - beta1) / np.sqrt(1 - beta2), rel=1e-6)
+    if abs((1 - beta1) - np.sqrt(1 - beta2)) > 1e-9:
+        assert (ratio < 1) == ((1 - beta1) < np.sqrt(1 - beta2))
+
+
+def test_the_lessons_table_of_first_steps():
+    table = {(0.9, 0.999): 3.162, (0.99, 0.999): 0.316, (0.9, 0.99): 1.0, (0.9, 0.9999): 10.0}
+    for (beta1, beta2), expected in table.items():
+        fs = first_steps(60, 1e-3, beta1, beta2)
+        assert round(fs.step_uncorrected[0] / 1e-3, 3) == expected
+
+
+@pytest.mark.parametrize("beta1, beta2", [(0.9, 0.999), (0.99, 0.999), (0.5, 0.9), (0.0, 0.9999)])
+def test_with_correction_every_step_is_lr_whatever_the_betas(beta1, beta2):
+    fs = first_steps(200, 1e-3, beta1, beta2)
+    np.testing.assert_allclose(fs.step_corrected / 1e-3, 1.0, rtol=1e-7)
+
+
+def test_adam_on_beale_with_and_without_correction():
+    loss = {lr: {bc: p.values[-1] for bc, p in bias_correction_paths("beale", lr=lr,
+                                                                      n_steps=100).items()}
+            for lr in (0.01, 0.1, 0.3)}
+    assert loss[0.01][False] < loss[0.01][True]  # the larger early steps help here
+    assert loss[0.1][False] < loss[0.1][True]
+    assert loss[0.3][False] / loss[0.3][True] > 400  # ... and hurt here ("500 times lower")
+    for lr in (0.01, 0.1, 0.3):
+        path = bias_correction_paths("beale", lr=lr, n_steps=100)[False]
+        np.testing.assert_allclose(np.abs(path.points[1] - path.points[0]) / lr, 3.1623,
+                                   rtol=1e-4)
+
+
+# --------------------------------------------------------------------------- weight decay
+
+
+def test_one_step_of_adam_l2_and_of_adamw():
+    w, g, z = np.array([1.0, 1.0]), np.array([0.01, 100.0]), np.zeros(2)
+    kw = dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.5)
+    l2 = adam_update(w, g, z, z, 1, **kw)[0]
+    adamw = adam_update(w, g, z, z, 1, decoupled_weight_decay=True, **kw)[0]
+    np.testing.assert_allclose(l2, [0.9, 0.9], rtol=1e-6)  # both moved by exactly lr
+    np.testing.assert_allclose(adamw, [0.85, 0.85], rtol=1e-6)  # 5 % decay on top
+    for cls, expected in ((torch.optim.Adam, l2), (torch.optim.AdamW, adamw)):
+        wt = torch.tensor(w, requires_grad=True)
+        opt = cls([wt], lr=0.1, weight_decay=0.5)
+        wt.grad = torch.tensor(g)
+        opt.step()
+        np.testing.assert_allclose(expected, wt.detach().numpy(), rtol=1e-12)
+
+
+def test_l2_inside_adam_spares_weights_with_large_gradients_adamw_does_not():
+    d = decay_experiment(lr=0.02, beta1=0.9, beta2=0.999, weight_decay=0.5, n_steps=200)
+    small, medium, large = d.l2[-1]
+    assert abs(small) < 0.01 and large > 0.95 and 0.05 < medium < 0.3
+    assert [round(x, 2) + 0.0 for x in d.l2[-1]] == [0.0, 0.11, 0.99]
+    # AdamW: the three curves coincide at every step, close to (1 - lr * lambda)^t
+    assert np.abs(d.adamw - d.adamw[:, [1]]).max() < 1e-6
+    assert [round(x, 2) for x in d.adamw[-1]] == [0.12, 0.12, 0.12]
+    assert round(d.reference[-1], 3) == 0.134
+    assert np.abs(d.adamw[:, 1] - d.reference).max() < 0.05
+
+
+def test_with_l2_a_small_gradient_weight_is_pulled_to_zero_steadily():
+    d = decay_experiment(lr=0.02, weight_decay=0.5, n_steps=200)
+    reached = int(np.argmax(np.abs(d.l2[:, 0]) < 0.05))
+    assert 50 <= reached < 100  # at most lr = 0.02 per step: 1 / 0.02 = 50 steps at least
+
+
+def test_adamw_mean_decay_depends_on_lr_times_lambda_only():
+    reference = (1 - 0.01) ** 200
+    for lr, lam, beta1, beta2 in ((0.02, 0.5, 0.9, 0.999), (0.01, 1.0, 0.9, 0.999),
+                                  (0.02, 0.5, 0.5, 0.99)):
+        d = decay_experiment(lr=lr, beta1=beta1, beta2=beta2, weight_decay=lam, n_steps=200,
+                             scales=(1.0,), runs=2000, seed=1)
+        assert d.adamw[-1, 0] == pytest.approx(reference, abs=0.02)
+
+
+def test_v_is_the_mean_square_not_the_variance():
+    """Seed 001 calls v the variance; for a steady gradient the variance is 0, v_hat is g^2."""
+    fs = first_steps(1000, 1e-3, 0.9, 0.999, g=2.0)
+    assert fs.v[-1] / (1 - 0.999**1000) == pytest.approx(4.0)
+
+
+# --------------------------------------------------------------------------- digits
+
+
+def test_digits_adam_is_forgiving_not_faster():
+    d = digits_comparison(lrs=(1e-3, 1e-2, 1e-1, 1.0), epochs=5)
+    sgd, adam = d.best("SGD"), d.best("Adam")
+    assert sgd[1] == 1.0 and sgd[0] >= adam[0]  # the best SGD run is at least as good
+    assert d.good_range("SGD", 0.04) == (1.0,)
+    assert d.good_range("Adam", 0.04) == (0.01, 0.1, 1.0)
+    assert d.accuracy["Adam"][0] > d.accuracy["SGD"][0] + 0.2  # far ahead at lr = 0.001
+    assert [round(x, 2) for x in d.accuracy["Adam"]] == [0.76, 0.96, 0.93, 0.93]

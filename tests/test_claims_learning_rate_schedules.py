@@ -1,0 +1,133 @@
+"""Every claim lesson 07 makes in words, asserted (the notebook prints the numbers)."""
+import math
+
+import numpy as np
+import pytest
+
+from nnlesson.lessons import learning_rate_schedules as L
+from nnlesson.schedules import (
+    CosineAnnealing,
+    ExponentialDecay,
+    NaturalExpDecay,
+    OneCycle,
+    StepDecay,
+)
+
+
+# --------------------------------------------------------------------------- the seeds' formulas
+
+
+def test_seed_step_decay_example_0_1_then_0_01_at_30_then_0_001_at_60():
+    s = StepDecay(0.1, step_size=30, gamma=0.1)
+    values = [s(t) for t in (0, 29, 30, 59, 60, 89)]
+    np.testing.assert_allclose(values, [0.1, 0.1, 0.01, 0.01, 0.001, 0.001], rtol=1e-12)
+
+
+def test_seed_exponential_decay_is_exponential_lr_with_gamma_e_to_the_minus_k():
+    k, lr0 = 0.05, 0.1
+    for t in (0, 1, 10, 100):
+        seed = lr0 * math.exp(-k * t)  # the seed: alpha_t = alpha_0 e^(-k t)
+        assert NaturalExpDecay(lr0, k)(t) == pytest.approx(seed, rel=1e-12)
+        assert ExponentialDecay(lr0, math.exp(-k))(t) == pytest.approx(seed, rel=1e-12)
+
+
+def test_seed_cosine_formula_only_decreases_until_T_and_rises_after_it():
+    a_min, a_max, T = 0.001, 0.1, 100
+    s = CosineAnnealing(a_max, T_max=T, eta_min=a_min)
+    seed = [a_min + 0.5 * (a_max - a_min) * (1 + math.cos(t * math.pi / T)) for t in range(T + 1)]
+    values = [s(t) for t in range(T + 1)]
+    np.testing.assert_allclose(values, seed, rtol=1e-12)
+    assert np.all(np.diff(values) < 0)  # no cycle within one run of T steps
+    assert s(150) > s(100)  # continued past T (as PyTorch does), the formula climbs back up
+
+
+def test_one_cycle_ends_far_below_where_it_started():
+    s = OneCycle(0.1, total_steps=100)
+    assert s(0) == pytest.approx(0.1 / 25)
+    assert s(99) == pytest.approx(0.1 / 25 / 1e4)
+    assert max(s(t) for t in range(100)) == pytest.approx(0.1)
+
+
+# --------------------------------------------------------------------------- the explorer
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return L.make_problem()
+
+
+def _final(problem, name, lr0=0.1, **knobs):
+    sched = L.make_schedule(name, lr0, steps_per_epoch=problem.steps_per_epoch,
+                            epochs=problem.epochs, **knobs)
+    return L.train_with_schedule(problem, sched)
+
+
+def test_every_decaying_schedule_settles_at_least_3x_lower_than_the_constant_rate(problem):
+    constant = _final(problem, "constant").final_excess
+    for name in L.SCHEDULES[1:]:
+        assert _final(problem, name).final_excess < constant / 3, name
+
+
+def test_cosine_settles_over_100x_lower_than_constant_at_lr0_0_1(problem):
+    cosine = _final(problem, "cosine annealing").final_excess
+    assert cosine < _final(problem, "constant").final_excess / 100
+
+
+def test_constant_rate_floor_rises_with_the_rate_and_a_tiny_rate_is_too_slow(problem):
+    level = {lr: _final(problem, "constant", lr).final_excess for lr in (0.01, 0.03, 0.1, 0.3)}
+    assert level[0.03] < level[0.1] < level[0.3]
+    assert level[0.3] > 10 * level[0.03]
+    # 0.01 has not reached its floor after 20 epochs: it is still above the 0.3 level
+    assert level[0.01] > level[0.3]
+
+
+def test_warm_restarts_that_stop_mid_cycle_end_higher(problem):
+    mid_cycle = _final(problem, "warm restarts", period=2, T_mult=2)  # restarts at 2, 6, 14
+    at_cycle_end = _final(problem, "warm restarts", period=5, T_mult=1)  # cycles end at 20
+    assert mid_cycle.final_excess > 5 * at_cycle_end.final_excess
+
+
+def test_reduce_on_plateau_drops_the_rate_once_in_20_epochs_at_the_default_knobs(problem):
+    run = _final(problem, "reduce on plateau")
+    per_epoch = run.lr[::problem.steps_per_epoch]
+    assert np.all(np.diff(per_epoch) <= 0)
+    assert sorted(set(np.round(per_epoch, 12))) == [0.03, 0.1]
+
+
+def test_warmup_only_delays_divergence_on_the_convex_problem(problem):
+    cos = _final(problem, "cosine annealing", lr0=1.5)
+    warm = _final(problem, "warm-up + cosine", lr0=1.5)
+    assert cos.diverged_at is not None and warm.diverged_at is not None
+    assert warm.diverged_at > cos.diverged_at
+    # where the rate is safe, the warm-up costs: cosine alone ends lower
+    assert (_final(problem, "cosine annealing", lr0=0.5).final_excess
+            < _final(problem, "warm-up + cosine", lr0=0.5).final_excess)
+
+
+# --------------------------------------------------------------------------- digits
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return L.compare_on_digits()  # the notebook's call (about 3600 updates)
+
+
+def test_one_cycle_with_half_the_epochs_does_not_match_constant_with_all_of_them(digits):
+    one_cycle_half, _ = digits.best("one-cycle", 5)
+    constant_full, _ = digits.best("constant", 10)
+    assert one_cycle_half < constant_full
+
+
+def test_the_best_tuned_schedules_end_within_a_point_and_a_half(digits):
+    best = [digits.best(s, 10)[0] for s in digits.schedules]
+    assert max(best) - min(best) < 0.015
+
+
+def test_warm_restarts_are_not_2_percent_better_than_cosine(digits):
+    assert digits.best("warm restarts", 10)[0] - digits.best("cosine annealing", 10)[0] < 0.02
+
+
+def test_annealing_rescues_a_peak_rate_too_large_for_a_constant_rate(digits):
+    constant = digits.at("constant", 10, 1.0)
+    for s in ("cosine annealing", "warm restarts", "one-cycle"):
+        assert digits.at(s, 10, 1.0) > constant + 0.03, s

@@ -687,7 +687,9 @@ def mlp(sizes, activation="relu", batch_norm=False, dropout=0.0, init=None, rng=
         Linear(n_in, H) -> [BatchNorm(H)] -> activation -> [Dropout(dropout)]
 
     and a last ``Linear(H_last, K)`` with no activation: the model returns logits (or raw
-    regression outputs); the loss applies softmax or sigmoid.
+    regression outputs); the loss applies softmax or sigmoid. The first Linear is built with
+    ``input_grad=False``: its input is the data, so ``backward`` skips dL/dx there (as PyTorch
+    does) and the model's ``backward`` returns None.
 
     Args:
         sizes: at least two layer widths, each >= 1.
@@ -719,11 +721,14 @@ def mlp(sizes, activation="relu", batch_norm=False, dropout=0.0, init=None, rng=
 
     layers = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
-        layers.append(Linear(n_in, n_out, bias=not batch_norm, init=init, rng=rng, dtype=dtype))
+        # the first layer's input is the data: nobody needs dL/dx there (PyTorch skips it too)
+        layers.append(Linear(n_in, n_out, bias=not batch_norm, init=init, rng=rng, dtype=dtype,
+                             input_grad=bool(layers)))
         if batch_norm:
             layers.append(BatchNorm(n_out, dtype=dtype))
         layers.append(act())
         if dropout > 0:
             layers.append(Dropout(dropout, rng=rng))
-    layers.append(Linear(sizes[-2], sizes[-1], init=init, rng=rng, dtype=dtype))
+    layers.append(Linear(sizes[-2], sizes[-1], init=init, rng=rng, dtype=dtype,
+                         input_grad=bool(layers)))
     return Sequential(*layers)

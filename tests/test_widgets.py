@@ -27,7 +27,11 @@ WRITTEN = [lesson for lesson in LESSONS if (ROOT / lesson.notebook).is_file()]
 CONTEXT_DEPENDENT = {
     ("explore_backprop", "lr"): "the learning rate shows only at the last step, the update",
     ("explore_schedules", "decay"): "the default schedule (cosine annealing) has no decay",
+    ("explore_schedules", "period"): "cosine annealing has no restart period",
+    ("explore_schedules", "T_mult"): "cosine annealing has no restart period",
+    ("explore_schedules", "pct_start"): "cosine annealing has no warm-up phase",
     ("explore_train_vs_eval", "momentum"): "running statistics matter only in eval mode",
+    ("explore_train_vs_eval", "batches_seen"): "running statistics matter only in eval mode",
 }
 
 

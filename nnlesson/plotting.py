@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 
 __all__ = ["PALETTE", "LINESTYLES", "MARKERS", "series_style", "new_figure", "freeze_layout", "label_axes",
-           "png_bytes", "show"]
+           "png_bytes", "show", "trailing_mean", "nearest_on_log_grid"]
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -79,3 +79,26 @@ def show(fig):
     from IPython.display import Image, display
 
     display(Image(data=png_bytes(fig), format="png"))
+
+
+def trailing_mean(y, k=5):
+    """Mean over the last ``k`` values (fewer at the start), for smoothing a loss curve.
+
+    Each window is averaged on its own (not with a running sum, which loses everything to
+    rounding after a loss of 1e30 on the way to diverging); NaN stays NaN.
+    """
+    import numpy as np
+
+    y = np.asarray(y, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array([y[max(0, i - k + 1):i + 1].mean() for i in range(len(y))])
+
+
+def nearest_on_log_grid(grid, value):
+    """The grid value closest to ``value`` on a log scale (a slider snapping to precomputed runs)."""
+    import math
+
+    import numpy as np
+
+    grid = np.asarray(grid, dtype=float)
+    return float(grid[np.argmin(np.abs(np.log(grid) - math.log(value)))])

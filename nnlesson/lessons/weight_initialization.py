@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnlesson.plotting import nearest_on_log_grid, trailing_mean
 from nnlesson import init as _init
 from nnlesson._validate import check_choice, check_int, check_number, check_rng
 from nnlesson.lessons.learning_rate_schedules import StaticBackground
@@ -592,20 +593,8 @@ def _training_grid(activations, schemes, lrs):
             for a in activations for s in schemes for lr in lrs}
 
 
-def _nearest(grid, value):
-    grid = np.asarray(grid, dtype=float)
-    return float(grid[np.argmin(np.abs(np.log(grid) - math.log(value)))])
-
-
-def _smooth(y, k=5):
-    """Mean over the last ``k`` values (fewer at the start); NaN stays NaN.
-
-    Each window is averaged on its own (not with a running sum, which loses everything to
-    rounding after a loss of 1e30 on the way to diverging).
-    """
-    y = np.asarray(y, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.array([y[max(0, i - k + 1):i + 1].mean() for i in range(len(y))])
+_nearest = nearest_on_log_grid  # shared with the other lessons' sliders
+_smooth = trailing_mean
 
 
 class InitTrainingExplorer:

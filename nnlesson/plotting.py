@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 
 __all__ = ["PALETTE", "LINESTYLES", "MARKERS", "series_style", "new_figure", "freeze_layout", "label_axes",
-           "png_bytes", "show", "trailing_mean", "nearest_on_log_grid"]
+           "png_bytes", "show", "trailing_mean", "nearest_on_log_grid", "Backdrop"]
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -102,3 +102,75 @@ def nearest_on_log_grid(grid, value):
 
     grid = np.asarray(grid, dtype=float)
     return float(grid[np.argmin(np.abs(np.log(grid) - math.log(value)))])
+
+
+class Backdrop:
+    """Paint the parts of a kept figure that a slider does not change once; redraw only what moves.
+
+    Axes, ticks, labels, titles, legends and contours stay the same when a slider moves, yet Agg
+    re-renders all of them at every draw (text is most of the cost). A backdrop renders the
+    figure once without the ``dynamic`` artists, keeps that picture, hides every other artist of
+    the axes, and draws the picture behind the dynamic artists from then on: a redraw becomes
+    about three times cheaper.
+
+    ``Backdrop(fig, dynamic)`` paints one picture straight away. A figure with several static
+    states (a dropdown that switches the surface, its contours and the axis limits) has one
+    picture per *scene*: ``show(scene, prepare)`` runs ``prepare()`` with the static artists
+    visible again (set limits, show this scene's contours, retitle), then paints that scene the
+    first time and reuses its picture afterwards. While a scene is shown, the axes' limits must
+    not change. The figure must be drawn at its own size and dpi (``png_bytes`` does).
+    """
+
+    def __init__(self, fig, dynamic, *, scene="static"):
+        from matplotlib.artist import Artist
+
+        self.figure = fig
+        self.dynamic = list(dynamic)
+        self.scene = None
+        self._pictures = {}
+        self._hidden = []
+        backdrop = self
+
+        class Picture(Artist):
+            def draw(self, renderer):
+                if self.get_visible() and backdrop.scene is not None:
+                    gc = renderer.new_gc()
+                    renderer.draw_image(gc, 0, 0, backdrop._pictures[backdrop.scene])
+                    gc.restore()
+
+        self.artist = Picture()
+        self.artist.set_zorder(-10)
+        fig.add_artist(self.artist)
+        if scene is not None:
+            self.show(scene)
+
+    def show(self, scene, prepare=None):
+        """Make ``scene`` the picture behind the dynamic artists, painting it if it is new."""
+        import numpy as np
+
+        if scene == self.scene:
+            return self
+        for artist in self._hidden:
+            artist.set_visible(True)
+        self._hidden = []
+        if prepare is not None:
+            prepare()
+        if scene not in self._pictures:
+            was_visible = [a.get_visible() for a in self.dynamic]
+            for artist in self.dynamic:
+                artist.set_visible(False)
+            self.artist.set_visible(False)
+            self.figure.canvas.draw()
+            # Agg's draw_image wants the bottom row first
+            self._pictures[scene] = np.asarray(self.figure.canvas.buffer_rgba())[::-1].copy()
+            for artist, was in zip(self.dynamic, was_visible):
+                artist.set_visible(was)
+            self.artist.set_visible(True)
+        keep = {id(a) for a in self.dynamic}
+        for ax in self.figure.axes:
+            for child in ax.get_children():
+                if id(child) not in keep and child.get_visible():
+                    child.set_visible(False)
+                    self._hidden.append(child)
+        self.scene = scene
+        return self

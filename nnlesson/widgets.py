@@ -19,7 +19,8 @@ import time
 
 from .plotting import png_bytes
 
-__all__ = ["lr_slider", "beta_slider", "float_slider", "int_slider", "choice", "toggle",
+__all__ = ["lr_slider", "beta_slider", "float_slider", "int_slider", "selection_slider", "choice",
+           "toggle",
            "interactive_plot", "Interactive", "sample_values"]
 
 _LAYOUT = {"width": "420px"}
@@ -53,6 +54,16 @@ def int_slider(value, *, min, max, step=1, description):
 
     return w.IntSlider(value=value, min=min, max=max, step=step, description=description,
                        continuous_update=False, layout=_LAYOUT, style=_STYLE)
+
+
+def selection_slider(options, value=None, *, description):
+    """A slider over a few fixed values (batch sizes, depths: the ones precomputed)."""
+    import ipywidgets as w
+
+    options = list(options)
+    return w.SelectionSlider(options=options, value=options[0] if value is None else value,
+                             description=description, continuous_update=False,
+                             layout=_LAYOUT, style=_STYLE)
 
 
 def choice(options, value=None, *, description):

@@ -281,15 +281,6 @@ def test_the_l2_message_explains_the_difference():
 # --------------------------------------------------------------------------- broken functions
 
 
-def raises(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m_hat = m / (1 - beta1**t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v  # noqa: F821
-
-
-def returns_none(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    adam_update(w, g, m, v, t, lr, beta1, beta2, eps)
-
-
 def returns_two(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return adam_update(w, g, m, v, t, lr, beta1, beta2, eps)[:2]
 
@@ -309,17 +300,6 @@ def mutates(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
 def returns_nan(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     w, m, v = adam_update(w, g, m, v, t, lr, beta1, beta2, eps)
     return w, m, v * np.nan
-
-
-def test_a_function_that_raises_gets_one_paragraph():
-    result = check_adam_update(raises)
-    assert result.status == "fail" and "raised NameError" in result.message
-    assert "v_hat" in result.message and "Traceback" not in str(result)
-
-
-def test_a_function_that_returns_none():
-    result = check_adam_update(returns_none)
-    assert result.status == "fail" and "returned None" in result.message
 
 
 def test_too_few_outputs_are_reported():

@@ -311,7 +311,9 @@ def test_stamped_texts_look_like_ordinary_matplotlib_text():
     drawing.update(step=11)
     first, cached = pixels(drawing.figure), pixels(drawing.figure)
     np.testing.assert_array_equal(first, cached)
-    cls = L._stamp_text_class()
+    from nnlesson.plotting import _stamp_text_class
+
+    cls = _stamp_text_class()
     stamped_draw = cls.draw
     try:
         cls.draw = Text.draw

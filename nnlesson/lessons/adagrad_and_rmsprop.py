@@ -29,6 +29,7 @@ import numpy as np
 from nnlesson._validate import check_array, check_choice, check_int, check_number
 from nnlesson.landscapes import SURFACES, Surface, loss_grid
 from nnlesson.optim import adagrad_update, gd_update, rmsprop_update
+from nnlesson.plotting import Backdrop
 
 __all__ = [
     "METHODS",
@@ -36,7 +37,6 @@ __all__ = [
     "ADAGRAD_EPS",
     "RMSPROP_EPS",
     "AdaptiveRun",
-    "Backdrop",
     "adaptive_paths",
     "AdaptivePathsExplorer",
     "explore_adaptive_paths",
@@ -188,65 +188,6 @@ _CONTOUR_LEVELS = {  # log-spaced: the loss spans orders of magnitude
 }
 
 
-class Backdrop:
-    """Paint the parts of a kept figure that a slider does not change once, per scene.
-
-    Agg re-renders every artist at every draw, and text (ticks, labels, titles, legends) is
-    most of that cost although it never changes. A backdrop renders the figure once without
-    the ``dynamic`` artists, keeps that picture, and from then on hides everything but the
-    dynamic artists and draws the picture behind them. A figure with several static states
-    (a dropdown that switches the contours and the axis limits) has one picture per scene:
-    :meth:`show` ``(key, prepare)`` calls ``prepare(key)`` to set that state up the first time.
-
-    The figure must be drawn at its own size and dpi afterwards (``png_bytes`` does), and
-    static artists must not be changed except through ``prepare``.
-    """
-
-    def __init__(self, fig, dynamic):
-        from matplotlib.artist import Artist
-
-        self.figure = fig
-        self.dynamic = list(dynamic)
-        keep = {id(a) for a in self.dynamic}
-        self._static = [c for ax in fig.axes for c in ax.get_children() if id(c) not in keep]
-        self._visible = {id(a): a.get_visible() for a in self._static}
-        self._pictures = {}
-        backdrop = self
-
-        class _Picture(Artist):
-            def draw(self, renderer):
-                if self.get_visible() and backdrop.picture is not None:
-                    gc = renderer.new_gc()
-                    renderer.draw_image(gc, 0, 0, backdrop.picture)
-                    gc.restore()
-
-        self.picture = None
-        self.artist = _Picture()
-        self.artist.set_zorder(-10)
-        fig.add_artist(self.artist)
-
-    def show(self, key, prepare=None):
-        """Use the picture of scene ``key``, rendering it first if needed."""
-        if key not in self._pictures:
-            for a in self._static:
-                a.set_visible(self._visible[id(a)])
-            for a in self.dynamic:
-                a.set_visible(False)
-            self.artist.set_visible(False)
-            if prepare is not None:
-                prepare(key)
-                self._visible.update({id(a): a.get_visible() for a in self._static})
-            self.figure.canvas.draw()
-            # Agg's draw_image wants the bottom row first
-            self._pictures[key] = np.asarray(self.figure.canvas.buffer_rgba())[::-1].copy()
-            for a in self._static:
-                a.set_visible(False)
-            for a in self.dynamic:
-                a.set_visible(True)
-            self.artist.set_visible(True)
-        self.picture = self._pictures[key]
-
-
 _LR_YLIM = (1e-4, 1e3)
 
 
@@ -258,7 +199,7 @@ class AdaptivePathsExplorer:
     Right: ``effective_lr`` of every method and weight over the steps (log scale, clipped to
     1e-4 ... 1e3): colour and marker tell the method (as on the left), a solid line is
     weight x, a dashed line weight y. With ``bake=True`` (the widget) the unchanging parts are
-    painted once per surface (:class:`Backdrop`); ``bake=False`` keeps an ordinary figure.
+    painted once per surface (:class:`~nnlesson.plotting.Backdrop`); ``bake=False`` keeps an ordinary figure.
     """
 
     def __init__(self, n_steps=150, bake=True, surface="ravine", lr=0.1, beta=0.9):
@@ -315,7 +256,7 @@ class AdaptivePathsExplorer:
         if bake:
             dynamic = [self.status, *self.path_lines.values(), *self.path_ends.values()]
             dynamic += [line for pair in self.lr_lines.values() for line in pair]
-            self.backdrop = Backdrop(fig, dynamic)
+            self.backdrop = Backdrop(fig, dynamic, scene=None)
             self.update(surface, lr, beta)
 
     def _prepare(self, surface):
@@ -335,7 +276,7 @@ class AdaptivePathsExplorer:
         runs = self.compute(surface, lr, beta)
         self.runs = runs
         if self.backdrop is not None:
-            self.backdrop.show(surface, self._prepare)
+            self.backdrop.show(surface, lambda: self._prepare(surface))
         else:
             self._prepare(surface)
         lines = []

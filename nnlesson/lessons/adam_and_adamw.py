@@ -33,8 +33,8 @@ import numpy as np
 
 from nnlesson._validate import check_int, check_number
 from nnlesson.landscapes import SURFACES, OptimizerPath, loss_grid
-from nnlesson.lessons.adagrad_and_rmsprop import Backdrop
 from nnlesson.optim import Adam, adam_update
+from nnlesson.plotting import Backdrop
 
 __all__ = [
     "EPS",
@@ -208,7 +208,7 @@ class BiasCorrectionExplorer:
     step divided by ``lr`` (they start tiny, tiny and *large*), and the corrected step / lr
     (always about 1). Right: the two paths on Beale's function (80 steps). With ``bake=True``
     (the widget) the unchanging parts are painted once
-    (:class:`nnlesson.lessons.adagrad_and_rmsprop.Backdrop`).
+    (:class:`~nnlesson.plotting.Backdrop`).
     """
 
     SURFACE = "beale"
@@ -274,7 +274,6 @@ class BiasCorrectionExplorer:
         if bake:
             self.backdrop = Backdrop(fig, [*self.lines.values(), self.first_text,
                                            *self.path_lines.values(), self.status])
-            self.backdrop.show("static")
             self.update(lr, beta1, beta2)
 
     def compute(self, lr=0.1, beta1=0.9, beta2=0.999):
@@ -442,7 +441,6 @@ class WeightDecayExplorer:
         if bake:
             dynamic = [*self.lines[False], *self.lines[True], *self.refs.values()]
             self.backdrop = Backdrop(fig, dynamic)
-            self.backdrop.show("static")
             self.update(lr, beta1, beta2, weight_decay)
 
     def compute(self, lr=0.02, beta1=0.9, beta2=0.999, weight_decay=0.5):

@@ -17,7 +17,6 @@
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -304,12 +303,11 @@ class LearningRateExplorer:
     path, and ``L - L*`` per step for both (log scale). ``update(lr)`` reruns both descents
     (50 steps each, a few milliseconds) and changes the artists only. ``bake=True`` (the
     widget) paints the static parts once
-    (:class:`~nnlesson.lessons.learning_rate_schedules.StaticBackground`).
+    (:class:`~nnlesson.plotting.Backdrop`).
     """
 
     def __init__(self, problem_1d=None, problem_2d=None, n_steps=50, bake=True):
-        from nnlesson.lessons.learning_rate_schedules import StaticBackground
-        from nnlesson.plotting import PALETTE, freeze_layout, label_axes, new_figure, series_style
+        from nnlesson.plotting import PALETTE, Backdrop, freeze_layout, label_axes, new_figure, series_style
 
         self.p1 = make_regression_1d() if problem_1d is None else problem_1d
         self.p2 = make_regression_2d() if problem_2d is None else problem_2d
@@ -373,7 +371,7 @@ class LearningRateExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:  # paint the axes, contours and labels once; redraws paint what moves
-            self.background = StaticBackground(fig, [
+            self.background = Backdrop(fig, [
                 self.path1, self.path2, self.curve1, self.curve2, self.text1, self.text2,
                 self.text3])
 
@@ -691,62 +689,6 @@ def backprop_steps(trace):
 N_STEPS = 13
 
 
-@functools.lru_cache(maxsize=1)
-def _stamp_text_class():
-    """:class:`matplotlib.text.Text` that rasterizes each distinct string once, then pastes it.
-
-    matplotlib 3.11 lays out and renders text glyph by glyph in Python (about half a
-    millisecond per string plus 0.05 ms per glyph); the walk-through shows some 600 glyphs,
-    most of them the same as one step before. A ``StampText`` keeps the pixels of every
-    (string, colour, position) it has drawn and pastes them with ``draw_image`` next time, so
-    a slider move pays only for the texts that changed.
-    """
-    from matplotlib.backends.backend_agg import RendererAgg
-    from matplotlib.text import Text
-
-    class StampText(Text):
-        _scratch = {}  # (width, height, dpi) -> a spare renderer to draw one text on
-
-        def draw(self, renderer):
-            if not self.get_visible() or not self.get_text() or not isinstance(renderer,
-                                                                               RendererAgg):
-                return super().draw(renderer)
-            x, y = self.get_transform().transform(self.get_unitless_position())
-            key = (self.get_text(), self.get_color(), round(x, 2), round(y, 2))
-            stamps = self.__dict__.setdefault("_stamps", {})
-            if key not in stamps:
-                stamps[key] = self._render(renderer)
-            x0, y0, rgba = stamps[key]
-            gc = renderer.new_gc()
-            renderer.draw_image(gc, x0, y0, rgba)
-            gc.restore()
-
-        def _render(self, renderer):
-            size = (int(renderer.width), int(renderer.height), renderer.dpi)
-            scratch = self._scratch.get(size)
-            if scratch is None:
-                scratch = self._scratch[size] = RendererAgg(*size)
-            scratch.clear()
-            super().draw(scratch)
-            pixels = np.asarray(scratch.buffer_rgba())  # top row first
-            ink = pixels[..., 3] > 0  # where the text (and its box) was drawn
-            rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-            if rows.size == 0:  # nothing visible (e.g. outside the figure)
-                return 0, 0, np.zeros((1, 1, 4), dtype=np.uint8)
-            crop = pixels[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-            # draw_image takes the bottom-left corner and wants the bottom row first
-            return int(cols[0]), int(size[1] - 1 - rows[-1]), crop[::-1].copy()
-
-    return StampText
-
-
-def _stamp(ax, x, y, text, **kwargs):
-    """``ax.text`` with a :func:`_stamp_text_class` artist (data coordinates)."""
-    artist = _stamp_text_class()(x, y, text, **kwargs)
-    ax.add_artist(artist)
-    return artist
-
-
 class BackpropExplorer:
     """The 2-2-1 network drawn as a graph; :meth:`update` reveals the values of the steps so far.
 
@@ -754,7 +696,7 @@ class BackpropExplorer:
     coming back, written ``∂L/∂...``, below them in vermillion; the current step's nodes and
     weights are drawn thick and the step's formula, with its numbers, sits under the graph.
 
-    The texts are ``StampText`` artists (:func:`_stamp_text_class`): each distinct string is
+    The texts are ``StampText`` artists (:func:`nnlesson.plotting.stamp_text`): each distinct string is
     rasterized once. With ``bake=True`` (the widget) the static parts are painted once and the
     13 steps of the default settings are rendered in the constructor (about half a second), so
     walking through them is instant; other settings render their new texts on first sight.
@@ -764,8 +706,7 @@ class BackpropExplorer:
             "y": (0.72, 0.51), "L": (0.93, 0.51)}
 
     def __init__(self, activation="sigmoid", output="sigmoid", bake=True):
-        from nnlesson.lessons.learning_rate_schedules import StaticBackground
-        from nnlesson.plotting import PALETTE, freeze_layout, new_figure
+        from nnlesson.plotting import PALETTE, Backdrop, freeze_layout, new_figure, stamp_text
 
         self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
         self.output = check_choice("output", output, tuple(OUTPUTS))
@@ -776,7 +717,7 @@ class BackpropExplorer:
         ax.set_ylim(0, 1)
         ax.set_axis_off()
         # a plain text, not the axes title (which matplotlib moves above everything it sees)
-        self.title = _stamp(ax, 0.0, 1.0, "", fontsize=11, ha="left", va="top")
+        self.title = stamp_text(ax, 0.0, 1.0, "", fontsize=11, ha="left", va="top")
         P = self._POS
 
         # edges: a line per weight, plus the output -> loss edge
@@ -791,7 +732,7 @@ class BackpropExplorer:
             frac = 0.28 if name.startswith("W1") else 0.45
             ex = P[a][0] + frac * (P[b][0] - P[a][0])
             ey = P[a][1] + frac * (P[b][1] - P[a][1])
-            self.edge_text[name] = _stamp(ax, ex, ey, "", fontsize=8, ha="center", va="center",
+            self.edge_text[name] = stamp_text(ax, ex, ey, "", fontsize=8, ha="center", va="center",
                                            zorder=4, bbox={"facecolor": "white",
                                                            "edgecolor": "none", "pad": 1})
         (self.loss_edge,) = ax.plot([P["y"][0], P["L"][0]], [P["y"][1], P["L"][1]],
@@ -805,19 +746,19 @@ class BackpropExplorer:
                               markerfacecolor="white", markeredgecolor="#555555",
                               markeredgewidth=1.2, linestyle="none", zorder=3)
             self.node_marks[name] = mark
-            self.node_labels[name] = _stamp(ax, px, py, labels[name], fontsize=12, ha="center",
+            self.node_labels[name] = stamp_text(ax, px, py, labels[name], fontsize=12, ha="center",
                                              va="center", zorder=5)
-            self.value_text[name] = _stamp(ax, px, py + 0.085, "", fontsize=8.5, ha="center",
+            self.value_text[name] = stamp_text(ax, px, py + 0.085, "", fontsize=8.5, ha="center",
                                             va="bottom", color=self.fwd_colour, zorder=5)
-            self.grad_text[name] = _stamp(ax, px, py - 0.085, "", fontsize=8.5, ha="center",
+            self.grad_text[name] = stamp_text(ax, px, py - 0.085, "", fontsize=8.5, ha="center",
                                            va="top", color=self.bwd_colour, zorder=5)
         # each bias on the side of its node that no edge crosses
         where = {"h1": (0.04, 0.04, "bottom"), "h2": (0.04, -0.04, "top"),
                  "y": (0.04, 0.035, "bottom")}
-        self.bias_text = {n: _stamp(ax, P[n][0] + dx, P[n][1] + dy, "", fontsize=7.5,
+        self.bias_text = {n: stamp_text(ax, P[n][0] + dx, P[n][1] + dy, "", fontsize=7.5,
                                      color="#555555", ha="left", va=va)
                           for n, (dx, dy, va) in where.items()}
-        self.formula = _stamp(ax, 0.0, 0.03, "", fontsize=10, ha="left", va="bottom",
+        self.formula = stamp_text(ax, 0.0, 0.03, "", fontsize=10, ha="left", va="bottom",
                                family="monospace", wrap=False)
         ax.text(1.0, 0.92, "blue: values going forward\nvermillion ∂L/∂…: gradients coming "
                 "back", fontsize=8, ha="right", va="top", color="#333333")
@@ -825,7 +766,7 @@ class BackpropExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:  # the legend and the loss edge never change
-            self.background = StaticBackground(fig, self._dynamic())
+            self.background = Backdrop(fig, self._dynamic())
             for k in range(N_STEPS):  # render every step's texts once, for the first walk
                 self.update(step=k)
                 fig.canvas.draw()

@@ -26,13 +26,13 @@ from nnlesson._validate import check_choice, check_int, check_number
 from nnlesson.course import LESSONS
 from nnlesson.landscapes import SURFACES, Surface, loss_grid, optimizer_path
 from nnlesson.optim import SGD
+from nnlesson.plotting import Backdrop
 
 __all__ = [
     "GALLERY_LRS",
     "DIVERGED_NORM",
     "lesson_table",
     "gd_path",
-    "SceneBackground",
     "LandscapeExplorer",
     "explore_landscape",
     "snapshot_landscape",
@@ -131,82 +131,6 @@ def _plot_loss(surface, values):
     return np.maximum(values - surface.min_value, 1e-16)
 
 
-# --------------------------------------------------------------------------- fast redraws
-
-
-class SceneBackground:
-    """Paint a kept figure's unchanging parts once per scene, so a redraw paints only what moves.
-
-    Axes, ticks, labels, titles, legends and contours do not change when a slider moves, yet
-    Agg re-renders all of them at every draw (text is most of the cost). A *scene* is one
-    setting of those static parts (here: one surface). :meth:`show` renders the scene once
-    without the ``dynamic`` artists, keeps the picture, and hides every other artist of the
-    axes; later draws paint the picture and the dynamic artists only (about three times
-    faster). Switching to a scene seen before reuses its picture.
-
-    ``prepare()``, passed to :meth:`show`, sets up the static parts of a new scene (limits,
-    which contours are visible, titles); it runs with the static artists visible again. While
-    a scene is shown, the axes' limits must not change: the picture would no longer match.
-    """
-
-    def __init__(self, fig, dynamic):
-        self.figure = fig
-        self.dynamic = list(dynamic)
-        self._pictures = {}
-        self._hidden = []
-        self.scene = None
-        self.picture = _PictureArtist()
-        self.picture.set_zorder(-10)
-        self.picture.set_visible(False)
-        fig.add_artist(self.picture)
-
-    def show(self, scene, prepare):
-        """Make ``scene`` the current background, painting it first if it is new."""
-        if scene == self.scene:
-            return
-        for artist in self._hidden:
-            artist.set_visible(True)
-        self._hidden = []
-        prepare()
-        if scene not in self._pictures:
-            visible = [a.get_visible() for a in self.dynamic]
-            for artist in self.dynamic:
-                artist.set_visible(False)
-            self.picture.set_visible(False)
-            self.figure.canvas.draw()
-            # Agg's draw_image wants the bottom row first
-            rgba = np.asarray(self.figure.canvas.buffer_rgba())[::-1].copy()
-            self._pictures[scene] = rgba
-            for artist, was in zip(self.dynamic, visible):
-                artist.set_visible(was)
-        keep = {id(a) for a in self.dynamic}
-        for ax in self.figure.axes:
-            for child in ax.get_children():
-                if id(child) not in keep and child.get_visible():
-                    child.set_visible(False)
-                    self._hidden.append(child)
-        self.picture.rgba = self._pictures[scene]
-        self.picture.set_visible(True)
-        self.scene = scene
-
-
-def _PictureArtist():
-    """An artist that pastes an RGBA array (bottom row first) at the figure's origin."""
-    from matplotlib.artist import Artist
-
-    class Picture(Artist):
-        rgba = None
-
-        def draw(self, renderer):
-            if not self.get_visible() or self.rgba is None:
-                return
-            gc = renderer.new_gc()
-            renderer.draw_image(gc, 0, 0, self.rgba)
-            gc.restore()
-
-    return Picture()
-
-
 # --------------------------------------------------------------------------- the explorer
 
 
@@ -225,7 +149,7 @@ class LandscapeExplorer:
     Left: contours of the surface, its minimum (star) or saddle point (cross), the start and
     the path of gradient descent. Right: the loss at each step (above the minimum, log axis; the
     saddle, which has no minimum, on a symmetric log axis). Each surface's contours, axes and
-    titles are painted once, when the explorer is built (:class:`SceneBackground`, with
+    titles are painted once, when the explorer is built (:class:`~nnlesson.plotting.Backdrop`, with
     ``bake=True``); a slider or the dropdown then only redraws the path and the loss curve.
     """
 
@@ -265,7 +189,7 @@ class LandscapeExplorer:
         ax_loss.set_position([0.58, 0.12, 0.405, 0.8])
         dynamic = [self.path_line, self.start_point, self.end_point, self.loss_line,
                    self.loss_text]
-        self.background = SceneBackground(fig, dynamic) if bake else None
+        self.background = Backdrop(fig, dynamic, scene=None) if bake else None
         if bake:  # paint every surface now, so that switching surfaces later is instant
             for name in SURFACES:
                 self._show_surface(name)

@@ -30,6 +30,7 @@ import numpy as np
 
 from nnlesson._validate import check_array, check_choice, check_int, check_number
 from nnlesson.optim import gd_update
+from nnlesson.plotting import Backdrop
 from nnlesson.scaling import MeanNormalizer, MinMaxScaler, StandardScaler
 
 __all__ = [
@@ -454,7 +455,7 @@ class ScalingExplorer:
 
     With ``bake=True`` (the widget) everything that does not move with the learning rate
     (axes, ticks, labels, legends, contours, the reference curve) is painted once per scaler
-    into a picture behind the axes, so a redraw paints only the path, the loss curve and the
+    (:class:`~nnlesson.plotting.Backdrop`), so a redraw paints only the path, the loss curve and the
     text. ``bake=False`` keeps an ordinary figure (snapshots).
     """
 
@@ -518,58 +519,41 @@ class ScalingExplorer:
                                  ha="right", va="top", color=s0["color"])
         self._dynamic = [self.path_line, self.loss_line, self.text]
         self._shown = None
-        self.backgrounds = None
+        self.backdrop = None
         self.update()
         freeze_layout(fig)
         if bake:
-            self._bake()
+            current = self._shown
+            self.backdrop = Backdrop(fig, self._dynamic, scene=None)
+            for scaler in (*SCALERS, current):  # paint every scaler's backdrop now
+                self._shown = None
+                self._show_scaler(scaler)
+
+    def _prepare(self, scaler):
+        """Show what depends on the scaler only: contours, window, minimum, facts."""
+        p = self.problems[scaler]
+        for s, cs in self.contours.items():
+            cs.set_visible(s == scaler)
+        self.min_star.set_data([p.w_star[0]], [p.w_star[1]])
+        self.facts.set_text(
+            f"{SCALER_LABELS[scaler]}\n"
+            f"condition number  {p.condition_number:.3g}\n"
+            f"valley {_fmt_ratio(math.sqrt(p.condition_number))} times longer than wide\n"
+            f"largest stable lr {p.max_stable_lr:.3g}\n"
+            f"best lr           {p.best_lr:.3g}")
+        (x0, x1), (y0, y1) = self.boxes[scaler]
+        self.axes[0].set_xlim(x0, x1)
+        self.axes[0].set_ylim(y0, y1)
 
     def _show_scaler(self, scaler):
-        """Switch what depends on the scaler only: contours, window, minimum, background."""
+        """Switch to ``scaler``'s static parts (its painted backdrop when baked)."""
         if self._shown == scaler:
             return
-        ax_w = self.axes[0]
-        p = self.problems[scaler]
-        if self.backgrounds is None:
-            for s, cs in self.contours.items():
-                cs.set_visible(s == scaler)
-            self.min_star.set_data([p.w_star[0]], [p.w_star[1]])
-            self.facts.set_text(
-                f"{SCALER_LABELS[scaler]}\n"
-                f"condition number  {p.condition_number:.3g}\n"
-                f"valley {_fmt_ratio(math.sqrt(p.condition_number))} times longer than wide\n"
-                f"largest stable lr {p.max_stable_lr:.3g}\n"
-                f"best lr           {p.best_lr:.3g}")
+        if self.backdrop is None:
+            self._prepare(scaler)
         else:
-            self.background.set_data(self.backgrounds[scaler])
-        (x0, x1), (y0, y1) = self.boxes[scaler]
-        ax_w.set_xlim(x0, x1)
-        ax_w.set_ylim(y0, y1)
+            self.backdrop.show(scaler, lambda: self._prepare(scaler))
         self._shown = scaler
-
-    def _bake(self):
-        """Paint the static parts once per scaler; afterwards only the dynamic artists draw."""
-        fig = self.figure
-        current = self._shown
-        for a in self._dynamic:
-            a.set_visible(False)
-        pictures = {}
-        for s in SCALERS:
-            self._show_scaler(s)
-            fig.canvas.draw()
-            pictures[s] = np.asarray(fig.canvas.buffer_rgba()).copy()
-        for a in self._dynamic:
-            a.set_visible(True)
-        keep = {id(a) for a in self._dynamic}
-        for ax in self.axes:
-            ax.patch.set_visible(False)
-            for child in ax.get_children():
-                if id(child) not in keep:
-                    child.set_visible(False)
-        self.backgrounds = pictures
-        self.background = fig.figimage(pictures[current], 0, 0, origin="upper", zorder=-10)
-        self._shown = None
-        self._show_scaler(current)
 
     def compute(self, scaler="none", lr=1e-6):
         """``(problem, path, steps_to_converge)`` for one setting."""

@@ -24,7 +24,8 @@ import numpy as np
 from nnlesson._validate import check_array, check_choice, check_int, check_number
 from nnlesson.clip import clip_by_global_norm, clip_by_value
 from nnlesson.landscapes import Surface
-from nnlesson.lessons.learning_rate_schedules import StaticBackground, digits_data
+from nnlesson.lessons.learning_rate_schedules import digits_data
+from nnlesson.plotting import Backdrop
 from nnlesson.optim import SGD, gd_update
 
 __all__ = [
@@ -227,7 +228,7 @@ class ClippingExplorer:
 
     Three runs at the same learning rate: no clipping (cached per learning rate), clipping by
     norm and clipping by value at the same threshold. ``bake=True`` paints the static parts
-    once (:class:`~nnlesson.lessons.learning_rate_schedules.StaticBackground`).
+    once (:class:`~nnlesson.plotting.Backdrop`).
     """
 
     def __init__(self, surface=None, n_steps=60, bake=True):
@@ -307,7 +308,7 @@ class ClippingExplorer:
         if bake:
             dynamic = [*self.path.values(), *self.norm.values(), self.threshold_line,
                        *self.cos.values(), *self.loss.values(), self.loss_text]
-            self.background = StaticBackground(fig, dynamic)
+            self.background = Backdrop(fig, dynamic)
 
     def compute(self, lr=0.01, threshold=2.0):
         """``{mode: ClipRun}`` for the three modes (the unclipped run is cached per ``lr``)."""

@@ -32,6 +32,7 @@ import numpy as np
 
 from nnlesson._validate import check_choice, check_int, check_number, check_rng
 from nnlesson.optim import SGD, gd_update
+from nnlesson.plotting import Backdrop
 from nnlesson.schedules import (
     CosineAnnealing,
     CosineWarmRestarts,
@@ -51,7 +52,6 @@ __all__ = [
     "make_problem",
     "ScheduleRun",
     "train_with_schedule",
-    "StaticBackground",
     "ScheduleExplorer",
     "explore_schedules",
     "snapshot_schedules",
@@ -333,54 +333,6 @@ def train_with_schedule(problem, schedule):
 # --------------------------------------------------------------------------- the explorer's figure
 
 
-class StaticBackground:
-    """Paint a kept figure's unchanging parts once, so a redraw paints only what moves.
-
-    Axes, ticks, labels, titles, legends and contours do not change when a slider moves, but
-    Agg re-renders all of them (text is most of the cost) at every draw. This renders the
-    figure once without the ``dynamic`` artists, keeps that picture as a background drawn
-    first, and hides every other artist; later draws paint the picture and the dynamic
-    artists only, about three times faster.
-
-    The axes' limits and every artist not listed in ``dynamic`` are frozen afterwards; the
-    figure must be drawn at its own size and dpi (``nnlesson.plotting.png_bytes`` does).
-    """
-
-    def __init__(self, fig, dynamic):
-        self.dynamic = list(dynamic)
-        keep = {id(a) for a in self.dynamic}
-        for a in self.dynamic:
-            a.set_visible(False)
-        fig.canvas.draw()
-        # Agg's draw_image wants the bottom row first
-        picture = np.asarray(fig.canvas.buffer_rgba())[::-1].copy()
-        for a in self.dynamic:
-            a.set_visible(True)
-        for ax in fig.axes:
-            ax.patch.set_visible(False)
-            for child in ax.get_children():
-                if id(child) not in keep:
-                    child.set_visible(False)
-        self.artist = _picture_artist(picture)
-        self.artist.set_zorder(-10)
-        fig.add_artist(self.artist)
-
-
-def _picture_artist(rgba):
-    """An artist that pastes an RGBA array (bottom row first) at the figure's origin."""
-    from matplotlib.artist import Artist
-
-    class Picture(Artist):
-        def draw(self, renderer):
-            if not self.get_visible():
-                return
-            gc = renderer.new_gc()
-            renderer.draw_image(gc, 0, 0, rgba)
-            gc.restore()
-
-    return Picture()
-
-
 def _fmt(x):
     return "diverged" if not np.isfinite(x) else f"{x:.1e}"
 
@@ -392,7 +344,7 @@ class ScheduleExplorer:
     constant ``lr0``), the training loss above its minimum (mean per epoch, log scale), and the
     path of the weights on the contours of the loss. The constant-rate run is cached per
     ``lr0``. With ``bake=True`` (the widget) the static parts are painted once
-    (:class:`StaticBackground`); ``bake=False`` keeps an ordinary figure (snapshots).
+    (:class:`~nnlesson.plotting.Backdrop`); ``bake=False`` keeps an ordinary figure (snapshots).
     """
 
     def __init__(self, problem=None, bake=True):
@@ -460,7 +412,7 @@ class ScheduleExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = StaticBackground(fig, [
+            self.background = Backdrop(fig, [
                 self.lr_line, self.lr_const, self.lr_text, self.loss_line, self.loss_const,
                 self.loss_text, self.path_const, self.path_line, self.path_end])
 

@@ -36,6 +36,7 @@ import numpy as np
 from nnlesson._validate import check_array, check_bool, check_int, check_number
 from nnlesson.data import iterations_per_epoch, minibatches
 from nnlesson.optim import gd_update
+from nnlesson.plotting import Backdrop
 
 __all__ = [
     "EPOCHS",
@@ -337,28 +338,6 @@ def _positive(a, floor=1e-3):
     return np.where(np.isnan(a), np.nan, np.maximum(a, floor))
 
 
-def _bake(fig, dynamic):
-    """Paint everything but the ``dynamic`` artists once into a picture behind the axes.
-
-    Axes, ticks, labels, legends and fixed lines do not change when a slider moves, but Agg
-    would render all of them (text most of all) at every draw. Afterwards only the dynamic
-    artists are drawn; axis limits must not change any more.
-    """
-    for a in dynamic:
-        a.set_visible(False)
-    fig.canvas.draw()
-    picture = np.asarray(fig.canvas.buffer_rgba()).copy()
-    for a in dynamic:
-        a.set_visible(True)
-    keep = {id(a) for a in dynamic}
-    for ax in fig.axes:
-        ax.patch.set_visible(False)
-        for child in ax.get_children():
-            if id(child) not in keep:
-                child.set_visible(False)
-    return fig.figimage(picture, 0, 0, origin="upper", zorder=-10)
-
-
 def _plain_log_ticks(ax, ticks):
     """Label a log y axis with plain numbers (0.4, 0.6, 1) instead of powers of ten."""
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
@@ -430,8 +409,8 @@ class MinibatchExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = _bake(fig, [self.batch_line, self.full_line, self.epoch_line,
-                                          self.batch_gd_line, self.text])
+            self.background = Backdrop(fig, [self.batch_line, self.full_line, self.epoch_line,
+                                             self.batch_gd_line, self.text])
 
     def compute(self, batch_size=8, lr=0.03, shuffle=True):
         """``(run, batch_gd_run)`` for one setting (cached)."""

@@ -35,7 +35,7 @@ import numpy as np
 
 from nnlesson._validate import check_array, check_choice, check_int, check_number
 from nnlesson.landscapes import OptimizerPath, Ravine, Surface, loss_grid, optimizer_path
-from nnlesson.lessons.course_map import SceneBackground
+from nnlesson.plotting import Backdrop
 from nnlesson.optim import SGD, Momentum
 
 __all__ = [
@@ -290,7 +290,7 @@ class MomentumExplorer:
     Left: the ravine's contours, the path of the chosen momentum form (solid) and of plain
     gradient descent at the same learning rate (dashed). Right: the loss above its minimum at
     each step (log axis), for both. Each ravine's contours, axes and titles are painted once,
-    when the explorer is built (:class:`~nnlesson.lessons.course_map.SceneBackground`, with
+    when the explorer is built (:class:`~nnlesson.plotting.Backdrop`, with
     ``bake=True``).
     """
 
@@ -346,7 +346,7 @@ class MomentumExplorer:
         ax_loss.set_position([0.58, 0.12, 0.405, 0.8])
         dynamic = [self.gd_line, self.mom_line, self.end_point, self.start_point,
                    self.gd_loss, self.mom_loss, self.loss_text]
-        self.background = SceneBackground(fig, dynamic) if bake else None
+        self.background = Backdrop(fig, dynamic, scene=None) if bake else None
         if bake:  # paint every ravine now, so that switching later is instant
             for kappa in KAPPAS:
                 self._show_kappa(kappa)

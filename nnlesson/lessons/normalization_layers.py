@@ -28,7 +28,7 @@ import numpy as np
 
 from nnlesson.plotting import nearest_on_log_grid, trailing_mean
 from nnlesson._validate import check_bool, check_choice, check_int, check_number, check_rng
-from nnlesson.lessons.learning_rate_schedules import StaticBackground
+from nnlesson.plotting import Backdrop
 
 __all__ = [
     "BN_BATCH_SIZES",
@@ -176,7 +176,7 @@ class BatchNormExplorer:
     All runs come from :func:`batchnorm_training_grid` (computed once); :meth:`update` picks the
     grid point nearest to the sliders and changes the artists only. With ``bake=True`` (the
     widget) the static parts are painted once
-    (:class:`~nnlesson.lessons.learning_rate_schedules.StaticBackground`).
+    (:class:`~nnlesson.plotting.Backdrop`).
     """
 
     def __init__(self, bake=True):
@@ -216,7 +216,7 @@ class BatchNormExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = StaticBackground(
+            self.background = Backdrop(
                 fig, [a for pair in self.lines.values() for a in pair]
                 + list(self.acc_text.values()))
 
@@ -238,14 +238,10 @@ class BatchNormExplorer:
 
 def explore_batchnorm_training(batch_size=32, lr=0.316):
     """Batch size and learning rate (log) sliders; loss curves with and without batch norm."""
-    import ipywidgets as w
-
-    from nnlesson.widgets import interactive_plot, lr_slider
+    from nnlesson.widgets import interactive_plot, lr_slider, selection_slider
 
     drawing = BatchNormExplorer()
-    batch = w.SelectionSlider(options=list(BN_BATCH_SIZES), value=batch_size,
-                              description="batch size", continuous_update=False,
-                              layout={"width": "420px"}, style={"description_width": "150px"})
+    batch = selection_slider(BN_BATCH_SIZES, batch_size, description="batch size")
     return interactive_plot(drawing.figure, drawing.update, batch_size=batch,
                             lr=lr_slider(lr, min_exp=-2.0, max_exp=0.5, steps=0.5))
 
@@ -517,7 +513,7 @@ class TrainEvalExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = StaticBackground(fig, [self.dots, self.ref, self.text])
+            self.background = Backdrop(fig, [self.dots, self.ref, self.text])
 
     def compute(self, layer="batch norm", eval_mode=False, batch_size=4, momentum=0.1,
                 batches_seen=50):

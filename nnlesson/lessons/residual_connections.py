@@ -279,8 +279,7 @@ class ResidualExplorer:
     """
 
     def __init__(self, activation="sigmoid", depths=DEPTHS, lrs=LRS, steps=30, bake=True):
-        from nnlesson.lessons.learning_rate_schedules import StaticBackground
-        from nnlesson.plotting import PALETTE, freeze_layout, label_axes, new_figure, series_style
+        from nnlesson.plotting import PALETTE, Backdrop, freeze_layout, label_axes, new_figure, series_style
 
         self.sweep = s = depth_sweep(depths, lrs, steps=steps, activation=activation)
         fig, (ax_g, ax_l, ax_d) = new_figure(3, 1, width=14.0, height=4.3)
@@ -346,7 +345,7 @@ class ResidualExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = StaticBackground(fig, [
+            self.background = Backdrop(fig, [
                 *self.grad_line.values(), self.grad_text, *self.loss_line.values(),
                 self.loss_text, *self.depth_line.values(), *self.diverged_marks.values(),
                 self.depth_marker])
@@ -394,16 +393,11 @@ def explore_residual(depth=4, lr=0.1, activation="sigmoid"):
     ``activation`` (``"sigmoid"``, ``"tanh"``, ``"relu"``) is fixed per explorer: each one
     precomputes its trainings (about a second).
     """
-    import ipywidgets as w
-
-    from nnlesson.widgets import interactive_plot, lr_slider
+    from nnlesson.widgets import interactive_plot, lr_slider, selection_slider
 
     drawing = ResidualExplorer(activation)
     s = drawing.sweep
-    depth_control = w.SelectionSlider(options=list(s.depths), value=depth,
-                                      description="depth (blocks)", continuous_update=False,
-                                      layout={"width": "420px"},
-                                      style={"description_width": "150px"})
+    depth_control = selection_slider(s.depths, depth, description="depth (blocks)")
     exps = np.log10(s.lrs)
     return interactive_plot(
         drawing.figure, drawing.update, depth=depth_control,

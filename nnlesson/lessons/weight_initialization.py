@@ -33,7 +33,7 @@ import numpy as np
 from nnlesson.plotting import nearest_on_log_grid, trailing_mean
 from nnlesson import init as _init
 from nnlesson._validate import check_choice, check_int, check_number, check_rng
-from nnlesson.lessons.learning_rate_schedules import StaticBackground
+from nnlesson.plotting import Backdrop
 
 __all__ = [
     "SCHEMES",
@@ -252,7 +252,7 @@ class SignalExplorer:
     ``log10 |h_l|`` per layer (a heat map), the std of the activations per layer, and the norm
     of each layer's weight gradient, on fixed log axes (:data:`LOG_RANGE`) so that settings can
     be compared. Results are cached per setting. With ``bake=True`` (the widget) the static
-    parts are painted once (:class:`~nnlesson.lessons.learning_rate_schedules.StaticBackground`).
+    parts are painted once (:class:`~nnlesson.plotting.Backdrop`).
     """
 
     def __init__(self, max_depth=30, width=64, n_samples=64, seed=0, bake=True):
@@ -304,7 +304,7 @@ class SignalExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = StaticBackground(fig, [
+            self.background = Backdrop(fig, [
                 self.image, self.std_line, self.std_text, self.grad_line,
                 self.grad_text])
 
@@ -648,7 +648,7 @@ class InitTrainingExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = StaticBackground(
+            self.background = Backdrop(
                 fig, [*self.lines, *self.bars, *self.bar_text])
 
     def compute(self, activation="relu", lr=0.1):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Dataset", "load_wine", "load_digits", "data_file"]
+__all__ = ["Dataset", "load_wine", "load_digits", "load_digits_split", "data_file"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,3 +131,37 @@ def load_digits():
                    target_names=tuple(str(d) for d in range(10)),
                    description=DIGITS_DESCRIPTION, license=DIGITS_LICENSE,
                    images=X.reshape(-1, 8, 8).copy())
+
+
+def load_digits_split(val_fraction=0.3, seed=0):
+    """The digits ready to train on: a stratified split, standardized with the training statistics.
+
+    ``train_val_split(X, y, val_fraction, rng=seed, stratify=True)`` then a
+    :class:`~nnlesson.scaling.StandardScaler` fitted on the training part only (the validation
+    part must not leak into the scaling) and applied to both. With the defaults: X_train
+    (1257, 64), X_val (540, 64). The lessons that train on the digits (07, 08, 10, 11, 13) use
+    this one split.
+
+    Returns fresh copies ``(X_train, X_val, y_train, y_val)``.
+    """
+    from nnlesson._validate import check_int, check_number
+
+    val_fraction = check_number("val_fraction", val_fraction, low=0, high=1, low_open=True,
+                                high_open=True)
+    seed = check_int("seed", seed, low=0)
+    return tuple(a.copy() for a in _digits_split(val_fraction, seed))
+
+
+@functools.lru_cache(maxsize=4)
+def _digits_split(val_fraction, seed):
+    from nnlesson.data import train_val_split
+    from nnlesson.scaling import StandardScaler
+
+    d = load_digits()
+    X_train, X_val, y_train, y_val = train_val_split(d.X, d.y, val_fraction, rng=seed,
+                                                     stratify=True)
+    scaler = StandardScaler().fit(X_train)
+    arrays = (scaler.transform(X_train), scaler.transform(X_val), y_train, y_val)
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays

@@ -105,9 +105,9 @@ def test_the_typical_gradient_norm_lies_in_the_seeds_threshold_range(digits):
 
 
 def test_unclipped_runs_that_did_not_overflow_have_a_dead_last_layer(trained):
-    from nnlesson.lessons.learning_rate_schedules import digits_data
+    from nnlesson.datasets import load_digits_split
 
-    X_val = digits_data()[1]
+    X_val = load_digits_split()[1]
     survivors = [seed for seed in range(4) if not trained[(None, seed)][0].diverged]
     assert survivors == [1, 2]
     for seed in survivors:

@@ -117,3 +117,36 @@ def test_license_and_description_name_source():
         assert "CC BY 4.0" in data.license and creators in data.license and doi in data.license
         assert "UCI" in data.description
 
+
+
+def test_the_digits_split_is_stratified_and_scaled_like_scikit_learn_on_the_training_part():
+    from sklearn.preprocessing import StandardScaler as SkStandardScaler
+
+    from nnlesson.data import train_val_split
+    from nnlesson.datasets import load_digits_split
+
+    X_train, X_val, y_train, y_val = load_digits_split()
+    assert X_train.shape == (1257, 64) and X_val.shape == (540, 64)
+    d = load_digits()
+    raw_train, raw_val, raw_y_train, raw_y_val = train_val_split(d.X, d.y, 0.3, rng=0, stratify=True)
+    np.testing.assert_array_equal(y_train, raw_y_train)
+    np.testing.assert_array_equal(y_val, raw_y_val)
+    assert np.abs(np.bincount(y_val) - np.bincount(d.y) * 540 / 1797).max() <= 1  # stratified
+    sk = SkStandardScaler().fit(raw_train)  # fitted on the training rows only: no leak
+    np.testing.assert_allclose(X_train, sk.transform(raw_train), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(X_val, sk.transform(raw_val), rtol=1e-12, atol=1e-12)
+    assert np.abs(X_val.mean(axis=0)).max() > 1e-3  # the validation part is not re-centred
+
+
+def test_the_digits_split_returns_fresh_copies_and_checks_its_arguments():
+    from nnlesson.datasets import load_digits_split
+
+    X_train = load_digits_split()[0]
+    X_train[0, 0] = 1e9
+    assert load_digits_split()[0][0, 0] != 1e9
+    other = load_digits_split(0.5, seed=1)
+    assert other[0].shape == (898, 64) or other[0].shape == (899, 64)
+    with pytest.raises(ValueError, match=r"val_fraction must be .* \(0, 1\), got 1.0"):
+        load_digits_split(1.0)
+    with pytest.raises(ValueError, match="seed"):
+        load_digits_split(0.3, seed=-1)

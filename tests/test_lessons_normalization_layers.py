@@ -11,14 +11,6 @@ from nnlesson.norm import BatchNorm
 # --------------------------------------------------------------------------- training runs
 
 
-def test_digits_data_is_a_standardized_split_of_copies():
-    X, X_val, y, y_val = nl.digits_data()
-    assert X.shape == (1257, 64) and X_val.shape == (540, 64)
-    assert np.abs(X.mean(axis=0)).max() < 1e-10
-    X[0, 0] = 99.0
-    assert nl.digits_data()[0][0, 0] != 99.0
-
-
 @pytest.mark.parametrize("batch_size", [2, 64])
 def test_train_run_takes_the_same_number_of_updates_whatever_the_batch_size(batch_size):
     run = nl.train_run(True, 0.1, batch_size, updates=7)

@@ -24,7 +24,7 @@ import numpy as np
 from nnlesson._validate import check_array, check_choice, check_int, check_number
 from nnlesson.clip import clip_by_global_norm, clip_by_value
 from nnlesson.landscapes import Surface
-from nnlesson.lessons.learning_rate_schedules import digits_data
+from nnlesson.datasets import load_digits_split
 from nnlesson.plotting import Backdrop
 from nnlesson.optim import SGD, gd_update
 
@@ -377,7 +377,7 @@ def train_deep_digits(clip_norm=None, lr=0.1, *, depth=6, width=64, epochs=5, ba
     """
     from nnlesson.train import fit, mlp
 
-    X_train, X_val, y_train, y_val = digits_data()
+    X_train, X_val, y_train, y_val = load_digits_split()
     model = mlp([X_train.shape[1]] + [width] * depth + [10], rng=seed)
     opt = SGD(model.parameters(), lr=lr, momentum=momentum)
     with warnings.catch_warnings():

@@ -58,7 +58,6 @@ __all__ = [
     "figure_schedule_gallery",
     "figure_lr_curves",
     "DigitsComparison",
-    "digits_data",
     "compare_on_digits",
     "train_digits",
     "figure_digits_comparison",
@@ -544,29 +543,6 @@ def _plateau_demo_losses(epochs):
 
 
 @functools.lru_cache(maxsize=2)
-def _digits_split(val_fraction, seed):
-    from nnlesson.data import train_val_split
-    from nnlesson.datasets import load_digits
-    from nnlesson.scaling import StandardScaler
-
-    d = load_digits()
-    X_train, X_val, y_train, y_val = train_val_split(d.X, d.y, val_fraction, rng=seed,
-                                                     stratify=True)
-    scaler = StandardScaler().fit(X_train)
-    arrays = (scaler.transform(X_train), scaler.transform(X_val), y_train, y_val)
-    for a in arrays:
-        a.flags.writeable = False
-    return arrays
-
-
-def digits_data(val_fraction=0.3, seed=0):
-    """The digits, split (stratified) and standardized with the training part's statistics.
-
-    Returns ``(X_train, X_val, y_train, y_val)``, fresh copies.
-    """
-    return tuple(a.copy() for a in _digits_split(float(val_fraction), int(seed)))
-
-
 def train_digits(schedule, epochs, lr0, seed=0, *, batch_size=128, hidden=32, momentum=0.9):
     """Train ``mlp([64, hidden, 10])`` on the digits with SGD (classical momentum) and ``fit``.
 
@@ -575,9 +551,10 @@ def train_digits(schedule, epochs, lr0, seed=0, *, batch_size=128, hidden=32, mo
     network's initial weights and the shuffling come from ``seed``; the split is always the
     same. Returns the :class:`~nnlesson.train.History` (a diverged run is returned as it is).
     """
+    from nnlesson.datasets import load_digits_split
     from nnlesson.train import fit, mlp
 
-    X_train, X_val, y_train, y_val = _digits_split(0.3, 0)
+    X_train, X_val, y_train, y_val = load_digits_split()
     ipe = math.ceil(len(X_train) / batch_size)
     sched = make_schedule(schedule, lr0, steps_per_epoch=ipe, epochs=epochs, decay=0.1,
                           period=max(1, epochs // 2), T_mult=1, pct_start=0.3)

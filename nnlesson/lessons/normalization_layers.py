@@ -26,14 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnlesson.plotting import nearest_on_log_grid, trailing_mean
 from nnlesson._validate import check_bool, check_choice, check_int, check_number, check_rng
-from nnlesson.plotting import Backdrop
+from nnlesson.datasets import load_digits_split
+from nnlesson.plotting import Backdrop, nearest_on_log_grid, trailing_mean
 
 __all__ = [
     "BN_BATCH_SIZES",
     "BN_LRS",
-    "digits_data",
     "TrainRun",
     "train_run",
     "batchnorm_training_grid",
@@ -59,29 +58,6 @@ BN_LRS = tuple(float(10.0 ** e) for e in np.arange(-2.0, 0.51, 0.5))  # 0.01 ...
 
 #: Hidden layer widths of the network of the training experiments.
 HIDDEN = (64, 64)
-
-
-@functools.lru_cache(maxsize=1)
-def _digits():
-    from nnlesson.data import train_val_split
-    from nnlesson.datasets import load_digits
-    from nnlesson.scaling import StandardScaler
-
-    d = load_digits()
-    X_train, X_val, y_train, y_val = train_val_split(d.X, d.y, 0.3, rng=0, stratify=True)
-    scaler = StandardScaler().fit(X_train)
-    arrays = (scaler.transform(X_train), scaler.transform(X_val), y_train, y_val)
-    for a in arrays:
-        a.flags.writeable = False
-    return arrays
-
-
-def digits_data():
-    """The digits split 70/30 (stratified, seed 0), standardized with the training statistics.
-
-    Returns fresh copies ``(X_train (1257, 64), X_val (540, 64), y_train, y_val)``.
-    """
-    return tuple(a.copy() for a in _digits())
 
 
 # --------------------------------------------------------------------------- training runs
@@ -128,7 +104,7 @@ def train_run(batch_norm, lr, batch_size, *, updates=50, seed=0):
     lr = check_number("lr", lr, low=0, low_open=True)
     batch_size = check_int("batch_size", batch_size, low=2)
     updates = check_int("updates", updates, low=1)
-    X, X_val, y, y_val = _digits()
+    X, X_val, y, y_val = load_digits_split()
     rng = check_rng(seed)
     need = updates * batch_size
     order = np.concatenate([rng.permutation(len(X)) for _ in range(need // len(X) + 1)])[:need]
@@ -335,7 +311,7 @@ def batchnorm_speedup(lrs=(0.1, 0.316, 1.0, 3.16), seeds=(0, 1), epochs=8, targe
     epochs = check_int("epochs", epochs, low=1)
     target = check_number("target", target, low=0, high=1)
     batch_size = check_int("batch_size", batch_size, low=2)
-    X, X_val, y, y_val = _digits()
+    X, X_val, y, y_val = load_digits_split()
     lrs, seeds = tuple(float(lr) for lr in lrs), tuple(seeds)
     acc = np.full((2, len(lrs), len(seeds), epochs), np.nan)
     for b, bn in enumerate((False, True)):

@@ -279,6 +279,19 @@ def _non_finite_reason(exc):
     raise exc
 
 
+def _set_momentum(optimizer, value):
+    """Set the momentum-like coefficient of ``optimizer`` (what ``OneCycleLR`` cycles)."""
+    if hasattr(optimizer, "betas"):  # Adam, AdamW: beta1
+        optimizer.betas = (float(value), optimizer.betas[1])
+    elif hasattr(optimizer, "momentum"):  # SGD, RMSprop
+        optimizer.momentum = float(value)
+    elif hasattr(optimizer, "beta"):  # Momentum (the EMA form)
+        optimizer.beta = float(value)
+    else:
+        raise ValueError(f"cycle_momentum=True needs an optimizer with a momentum (SGD, RMSprop, "
+                         f"Momentum) or betas (Adam, AdamW), got {type(optimizer).__name__}")
+
+
 def _train_step(model, xb, yb, loss_fn, optimizer, lr, params, weights, l1, l2, clip_norm,
                 clip_value):
     """One iteration of :func:`fit`, steps 1 to 7; returns ``(objective, data_loss, grad_norm, out)``.
@@ -452,7 +465,7 @@ def _evaluate(model, X, y, loss_name, loss_fn, batch_size):
 def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng=None,
         shuffle=True, drop_last=False, schedule=None, clip_norm=None, clip_value=None,
         l1=0.0, l2=0.0, X_val=None, y_val=None, early_stopping=None, restore_best=True,
-        eval_train=False, progress=False, on_divergence="stop"):
+        eval_train=False, progress=False, on_divergence="stop", cycle_momentum=False):
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
     Each iteration, in this order (PyTorch's standard loop)::
@@ -464,6 +477,7 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         5. grad_norm = ||all gradients||_2, then clipping: the global norm is scaled down to
            clip_norm (or each entry clipped to [-clip_value, clip_value]) BEFORE the update
         6. optimizer.lr = schedule(t)                            t = 0, 1, 2, ... over all epochs
+           (and, with cycle_momentum, the momentum or beta1 = schedule.momentum(t))
         7. optimizer.step()
 
     After each epoch: validation loss (evaluation mode), ``ReduceLROnPlateau`` if given, early
@@ -483,6 +497,12 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         drop_last: drop the last, smaller batch of each epoch.
         schedule: None (keep ``optimizer.lr``), a schedule ``t -> lr`` called at every update,
             or a :class:`~nnlesson.schedules.ReduceLROnPlateau` stepped once per epoch.
+        cycle_momentum: with a schedule that also has a ``momentum(t)``
+            (:class:`~nnlesson.schedules.OneCycle`), set the optimizer's momentum before each
+            update too: ``momentum`` of SGD and RMSprop, ``beta`` of Momentum, ``betas[0]`` of
+            Adam and AdamW. PyTorch's ``OneCycleLR`` does this by default
+            (``cycle_momentum=True`` there); here it is off unless asked for, so that a
+            schedule changes the learning rate only.
         clip_norm: None or > 0, the largest global gradient norm (see :mod:`nnlesson.clip`).
         clip_value: None or > 0, the largest absolute gradient entry (not with ``clip_norm``).
         l1, l2: >= 0, penalty strengths on the weight matrices (not biases, not gamma/beta).
@@ -561,6 +581,12 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
     eval_train = check_bool("eval_train", eval_train)
     progress = check_bool("progress", progress)
     check_choice("on_divergence", on_divergence, ("stop", "raise"))
+    cycle_momentum = check_bool("cycle_momentum", cycle_momentum)
+    if cycle_momentum:
+        if plateau or not callable(getattr(schedule, "momentum", None)):
+            raise ValueError(f"cycle_momentum=True needs a schedule with a momentum(t), such as "
+                             f"OneCycle, got schedule={schedule!r}")
+        _set_momentum(optimizer, schedule.momentum(0))  # fails early for Adagrad
 
     # ---- training
     n = X.shape[0]
@@ -587,6 +613,8 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
             batches = minibatches(X, y, batch_size, shuffle=shuffle, rng=rng, drop_last=drop_last)
             for batch, (xb, yb) in enumerate(batches):
                 lr = float(schedule(t)) if (schedule is not None and not plateau) else optimizer.lr
+                if cycle_momentum:
+                    _set_momentum(optimizer, schedule.momentum(t))
                 try:
                     objective, data_loss, norm, out = _train_step(
                         model, xb, yb, loss_fn, optimizer, lr, params, weights, l1, l2,

@@ -14,7 +14,7 @@ from nnlesson.data import make_spirals
 from nnlesson.layers import Dropout, Linear, ReLU, Sequential, Sigmoid, Tanh
 from nnlesson.norm import BatchNorm
 from nnlesson.optim import SGD, Adam
-from nnlesson.schedules import CosineAnnealing, ReduceLROnPlateau, StepDecay
+from nnlesson.schedules import CosineAnnealing, OneCycle, ReduceLROnPlateau, StepDecay
 from nnlesson.train import (
     DivergenceWarning,
     History,
@@ -687,3 +687,51 @@ def test_evaluate_bad_inputs():
 def test_mlp_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         mlp(**kwargs)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_one_cycle_with_cycled_momentum_equals_onecyclelr(blobs, optimizer):
+    """fit(cycle_momentum=True) is PyTorch's OneCycleLR with its default cycle_momentum=True."""
+    X, y, _, _ = blobs
+    model = mlp([4, 16, 3], rng=3)
+    net = torch_twin(model)
+    kwargs = dict(epochs=5, batch_size=16)  # 4 updates per epoch, 20 in all
+    if optimizer == "sgd":
+        ours = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        make_optimizer = lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)  # noqa: E731
+    else:
+        ours = Adam(model.parameters(), lr=0.01)
+        make_optimizer = lambda p: torch.optim.Adam(p, lr=0.01)  # noqa: E731
+    h = fit(model, X, y, optimizer=ours, schedule=OneCycle(max_lr=0.3, total_steps=20),
+            cycle_momentum=True, shuffle=False, **kwargs)
+    ref = torch_standard_loop(
+        net, X, y, loss="cross_entropy", make_optimizer=make_optimizer,
+        make_scheduler=lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.3, total_steps=20),
+        **kwargs)
+    assert_history_matches(h, ref)
+    assert_same_weights(model, net)
+    last = ours.betas[0] if optimizer == "adam" else ours.momentum
+    assert last == pytest.approx(OneCycle(max_lr=0.3, total_steps=20).momentum(19))
+
+
+def test_without_cycle_momentum_one_cycle_leaves_the_momentum_alone(blobs):
+    X, y, _, _ = blobs
+    model = mlp([4, 8, 3], rng=0)
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    fit(model, X, y, optimizer=opt, schedule=OneCycle(max_lr=0.3, total_steps=8), epochs=2,
+        batch_size=16, shuffle=False)
+    assert opt.momentum == 0.9
+
+
+def test_cycle_momentum_needs_a_momentum_schedule_and_a_momentum_optimizer(blobs):
+    from nnlesson.optim import Adagrad
+
+    X, y, _, _ = blobs
+    model = mlp([4, 8, 3], rng=0)
+    with pytest.raises(ValueError, match=r"cycle_momentum=True needs a schedule with a momentum\(t\)"):
+        fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9),
+            schedule=StepDecay(0.1, step_size=2), cycle_momentum=True, epochs=1, batch_size=16)
+    with pytest.raises(ValueError, match="cycle_momentum=True needs an optimizer with a momentum"):
+        fit(model, X, y, optimizer=Adagrad(model.parameters(), lr=0.1),
+            schedule=OneCycle(max_lr=0.3, total_steps=8), cycle_momentum=True, epochs=2,
+            batch_size=16)

@@ -1,0 +1,317 @@
+"""Lesson 13's exercise checks: solutions pass, stubs are "not implemented", mistakes are named."""
+import numpy as np
+import pytest
+
+from nnlesson.checks.putting_it_all_together import check_ablation_configs, check_recipe_step
+from nnlesson.clip import clip_grad_norm, global_norm
+from nnlesson.losses import add_penalty_grad, l2_penalty, softmax_cross_entropy
+
+# --------------------------------------------------------------------------- student versions
+
+
+def recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+    model.zero_grad()
+    loss, dlogits = softmax_cross_entropy(model.forward(xb), yb)
+    model.backward(dlogits)
+    weights = [p for p in model.parameters() if p.value.ndim >= 2]
+    loss += add_penalty_grad(weights, l2)
+    params = model.parameters()
+    norm = global_norm([p.grad for p in params]) if clip_norm is None \
+        else clip_grad_norm(params, clip_norm)
+    optimizer.lr = schedule(t)
+    optimizer.step()
+    return loss, norm
+
+
+def recipe_step_by_hand(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+    """The same step written without the library's helpers for the penalty and the clip."""
+    params = model.parameters()
+    for p in params:
+        p.grad[...] = 0.0
+    logits = model.forward(xb)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    n = len(yb)
+    loss = -np.mean(np.log(probs[np.arange(n), yb]))
+    dlogits = probs.copy()
+    dlogits[np.arange(n), yb] -= 1.0
+    model.backward(dlogits / n)
+    for p in params:
+        if p.value.ndim >= 2:
+            loss += l2 / 2 * np.sum(p.value ** 2)
+            p.grad += l2 * p.value
+    norm = np.sqrt(sum(np.sum(p.grad ** 2) for p in params))
+    if clip_norm is not None and norm > clip_norm:
+        for p in params:
+            p.grad *= clip_norm / (norm + 1e-6)
+    optimizer.lr = schedule(t)
+    optimizer.step()
+    return loss, norm
+
+
+def ablation_configs(recipe):
+    configs = [("full recipe", dict(recipe))]
+    for piece, on in recipe.items():
+        if on:
+            config = dict(recipe)
+            config[piece] = False
+            configs.append((f"without {piece}", config))
+    return configs
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("replace this line with your code")
+
+
+# --------------------------------------------------------------------------- passing
+
+
+def test_solutions_pass():
+    assert check_recipe_step(recipe_step).passed
+    assert check_recipe_step(recipe_step_by_hand).passed
+    assert check_ablation_configs(ablation_configs).passed
+
+
+def test_the_library_reference_passes():
+    from nnlesson.lessons.putting_it_all_together import ablation_configs as library
+
+    assert check_ablation_configs(library).passed
+
+
+def test_zeroing_through_the_optimizer_and_returning_a_list_are_accepted():
+    def via_optimizer(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        optimizer.zero_grad()
+        model.zero_grad()  # both: harmless
+        return list(recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm))
+
+    assert check_recipe_step(via_optimizer).passed
+
+
+@pytest.mark.parametrize("check", [check_recipe_step, check_ablation_configs])
+def test_stubs_are_not_implemented_yet(check):
+    result = check(stub)
+    assert result.status == "todo" and "not implemented yet" in result.message
+
+
+# --------------------------------------------------------------------------- step mistakes
+
+
+def _step(zero=True, clip_first=True, lr_shift=0, set_lr=True, all_params=False,
+          penalty_in_loss=True, penalty_after_clip=False, factor=1.0, norm_after=False):
+    """A student's step with one mistake switched on (written here, not taken from the check)."""
+
+    def step(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        if zero:
+            for p in model.parameters():
+                p.zero_grad()
+        loss, dlogits = softmax_cross_entropy(model.forward(xb), yb)
+        model.backward(dlogits)
+        params = model.parameters()
+        targets = params if all_params else [p for p in params if p.value.ndim >= 2]
+
+        def penalize():
+            value, grads = l2_penalty(targets, factor * l2)
+            for p, g in zip(targets, grads):
+                p.grad += g
+            return value
+
+        penalty = 0.0 if penalty_after_clip else penalize()
+        norm = global_norm([p.grad for p in params])
+        if clip_norm is not None and clip_first:
+            clip_grad_norm(params, clip_norm)
+        if penalty_after_clip:
+            penalty = penalize()
+        if norm_after:
+            norm = global_norm([p.grad for p in params])
+        if set_lr:
+            optimizer.lr = schedule(t + lr_shift)
+        optimizer.step()
+        if clip_norm is not None and not clip_first:
+            clip_grad_norm(params, clip_norm)
+        return loss + (penalty if penalty_in_loss else 0.0), norm
+
+    return step
+
+
+def zero_grad_at_the_end(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+    """A common variant of forgetting: zeroing after the step leaves the old gradients in."""
+    loss, dlogits = softmax_cross_entropy(model.forward(xb), yb)
+    model.backward(dlogits)
+    loss += add_penalty_grad([p for p in model.parameters() if p.value.ndim >= 2], l2)
+    params = model.parameters()
+    norm = global_norm([p.grad for p in params]) if clip_norm is None \
+        else clip_grad_norm(params, clip_norm)
+    optimizer.lr = schedule(t)
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss, norm
+
+
+@pytest.mark.parametrize("wrong, name", [
+    (_step(zero=False), "gradients not zeroed"),
+    (zero_grad_at_the_end, "gradients not zeroed"),
+    (_step(clip_first=False), "clipped after the step"),
+    (_step(lr_shift=1), "schedule off by one"),
+    (_step(set_lr=False), "learning rate not set"),
+    (_step(all_params=True), "penalty on every parameter"),
+    (_step(penalty_in_loss=False), "penalty missing from the loss"),
+    (_step(penalty_after_clip=True), "penalty added after clipping"),
+    (_step(factor=2.0), "penalty without the 1/2"),
+    (_step(norm_after=True), "norm after clipping returned"),
+])
+def test_each_step_mistake_is_named(wrong, name):
+    result = check_recipe_step(wrong)
+    assert not result.passed
+    assert result.mistake == name, result
+
+
+def test_the_explanations_say_what_to_do():
+    assert "zero_grad" in check_recipe_step(_step(zero=False)).message
+    assert "BEFORE the step" in check_recipe_step(_step(clip_first=False)).message
+    assert "schedule(t)" in check_recipe_step(_step(lr_shift=1)).message
+    assert "gamma" in check_recipe_step(_step(all_params=True)).message
+
+
+def test_schedule_minus_one_raises_on_the_first_update_and_says_so():
+    result = check_recipe_step(_step(lr_shift=-1))
+    assert not result.passed and "raised ValueError" in result.message
+    assert "first update" in result.message
+
+
+# --------------------------------------------------------------------------- step: bad outputs
+
+
+def test_step_that_raises_gets_one_paragraph():
+    def broken(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        return model.forward(xb.T), 0.0
+
+    result = check_recipe_step(broken)
+    assert not result.passed and "your function raised ValueError" in result.message
+    assert "Traceback" not in str(result)
+
+
+def test_step_returning_none_or_only_the_loss():
+    def no_return(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm)
+
+    result = check_recipe_step(no_return)
+    assert not result.passed and "returned None" in result.message
+
+    def loss_only(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        return recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm)[0]
+
+    result = check_recipe_step(loss_only)
+    assert not result.passed and "grad_norm" in result.message
+
+
+def test_step_returning_an_array_for_the_loss():
+    def array_loss(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        loss, norm = recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm)
+        return np.full(3, loss), norm
+
+    result = check_recipe_step(array_loss)
+    assert not result.passed and "expected a single number" in result.message
+
+
+def test_step_changing_the_batch_in_place_is_reported():
+    def scales_the_batch(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        xb *= 1.0 + 1e-3
+        return recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm)
+
+    result = check_recipe_step(scales_the_batch)
+    assert not result.passed and "changed its input `xb` in place" in result.message
+
+
+def test_step_returning_nan_is_reported():
+    def nan_loss(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        loss, norm = recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm)
+        return float("nan"), norm
+
+    result = check_recipe_step(nan_loss)
+    assert not result.passed and "NaN" in result.message
+
+
+# --------------------------------------------------------------------------- ablation mistakes
+
+
+def aliased(recipe):
+    configs = [("full recipe", recipe)]
+    for piece in recipe:
+        if recipe[piece]:
+            config = recipe
+            config[piece] = False
+            configs.append((f"without {piece}", config))
+    return configs
+
+
+def cumulative(recipe):
+    configs, config = [("full recipe", dict(recipe))], dict(recipe)
+    for piece, on in recipe.items():
+        if on:
+            config = dict(config)
+            config[piece] = False
+            configs.append((f"without {piece}", config))
+    return configs
+
+
+def no_baseline(recipe):
+    return ablation_configs(recipe)[1:]
+
+
+def every_piece(recipe):
+    configs = [("full recipe", dict(recipe))]
+    for piece in recipe:
+        configs.append((f"without {piece}", {**recipe, piece: False}))
+    return configs
+
+
+def flipped(recipe):
+    configs = [("full recipe", dict(recipe))]
+    for piece, on in recipe.items():
+        configs.append((f"without {piece}", {**recipe, piece: not on}))
+    return configs
+
+
+def only_one(recipe):
+    configs = [("full recipe", dict(recipe))]
+    for piece, on in recipe.items():
+        if on:
+            configs.append((f"without {piece}", {k: k == piece for k in recipe}))
+    return configs
+
+
+@pytest.mark.parametrize("wrong, name", [
+    (aliased, "one shared dict"),
+    (cumulative, "pieces removed cumulatively"),
+    (no_baseline, "full recipe missing"),
+    (every_piece, "pieces that are already off included"),
+    (flipped, "pieces flipped"),
+    (only_one, "only one piece kept"),
+])
+def test_each_ablation_mistake_is_named(wrong, name):
+    result = check_ablation_configs(wrong)
+    assert not result.passed
+    assert result.mistake == name, result
+
+
+def test_ablation_bad_outputs_get_clear_messages():
+    result = check_ablation_configs(lambda recipe: None)
+    assert not result.passed and "returned None" in result.message
+
+    def raises(recipe):
+        return [("full recipe", recipe)] + [(f"without {p}", recipe.without(p)) for p in recipe]
+
+    result = check_ablation_configs(raises)
+    assert not result.passed and "raised AttributeError" in result.message
+
+    def wrong_label(recipe):
+        return [(label.upper(), cfg) for label, cfg in ablation_configs(recipe)]
+
+    result = check_ablation_configs(wrong_label)
+    assert not result.passed and "'full recipe'" in result.message and "'FULL RECIPE'" in result.message
+
+    def names_only(recipe):
+        return [label for label, _ in ablation_configs(recipe)]
+
+    result = check_ablation_configs(names_only)
+    assert not result.passed and "expected 2 outputs" in result.message

@@ -1,0 +1,85 @@
+"""Every claim lesson 13 makes in words, asserted (the notebook prints the numbers).
+
+The runs are the lesson's own (cached in the module), so the notebook and these tests measure
+the same thing: 6 epochs on the digits, seeds 0, 1, 2.
+"""
+import numpy as np
+import pytest
+
+from nnlesson.lessons import putting_it_all_together as P
+
+
+@pytest.fixture(scope="module")
+def ablation():
+    return P.run_ablation(lr=0.1, seeds=(0, 1, 2))
+
+
+def test_the_recipe_reaches_97_percent_and_rarely_clips():
+    h = P.recipe_run(lr=0.1, seed=0)
+    assert not h.diverged and len(h.loss) == 120
+    assert h.val_acc[-1] == pytest.approx(0.97, abs=0.005)
+    norms = np.array(h.grad_norm)
+    assert np.median(norms) < 0.5 and np.mean(norms > P.CLIP_NORM) < 0.05
+
+
+def test_minibatches_adam_schedule_and_batch_norm_help_at_lr_0_1(ablation):
+    for piece in ("minibatches", "adam", "schedule", "batch_norm"):
+        assert ablation.verdict(f"without {piece}") == "hurts", piece
+    effects = {p: ablation.effect(f"without {p}") for p in ("minibatches", "adam", "schedule",
+                                                             "batch_norm")}
+    assert max(effects, key=lambda p: -effects[p]) == "minibatches"  # the largest loss
+    assert effects["minibatches"] < -0.10 and effects["adam"] < -0.05
+    assert effects["schedule"] < -0.04 and -0.03 < effects["batch_norm"] < -0.005
+    assert ablation.row("without schedule").high - ablation.row("without schedule").low > 0.05
+
+
+def test_scaling_clipping_and_l2_show_no_clear_effect(ablation):
+    for piece in ("scaling", "clipping", "l2"):
+        assert ablation.verdict(f"without {piece}") == "no clear effect", piece
+        assert abs(ablation.effect(f"without {piece}")) < 0.005, piece
+
+
+def test_batch_norm_covers_for_missing_scaling():
+    both = P.run_ablation([("without both", P.recipe_settings(scaling=False, batch_norm=False))])
+    assert both.baseline.high < 0.5  # barely trains (30 % on average)
+    alone = P.run_ablation([("s", P.recipe_settings(scaling=False)),
+                            ("b", P.recipe_settings(batch_norm=False))])
+    assert all(r.low > 0.94 for r in alone.rows)
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    configs = [(label, s) for label, s in P.ablation_configs()
+               if label in ("full recipe", "without batch_norm", "without adam", "without schedule")]
+    return P.lr_sweep(configs, [0.003, 0.01, 0.03, 0.1, 0.3, 1.0], seed=0)
+
+
+def test_batch_norm_buys_a_larger_learning_rate(sweep):
+    lrs, acc = sweep
+    i03, i1 = list(lrs).index(0.3), list(lrs).index(1.0)
+    assert acc["full recipe"][i03] > 0.95 and acc["without batch_norm"][i03] < 0.5
+    assert acc["full recipe"][i1] < 0.9 and acc["without batch_norm"][i1] < 0.5  # both fail at 1
+    low = lrs < 0.1  # below 0.1 batch norm adds little
+    assert np.all(np.abs(acc["full recipe"][low] - acc["without batch_norm"][low]) < 0.025)
+
+
+def test_sgd_needs_its_own_learning_rate(sweep):
+    lrs, acc = sweep
+    sgd = acc["without adam"]
+    assert sgd[list(lrs).index(0.01)] < 0.3
+    assert sgd[list(lrs).index(0.3)] > 0.94 and sgd[list(lrs).index(1.0)] > 0.95
+
+
+def test_each_piece_at_its_own_rate_lands_near_the_recipe(ablation):
+    full = ablation.baseline
+    sgd = P.run_ablation([("sgd", P.recipe_settings(adam=False))], lr=1.0).baseline
+    constant = P.run_ablation([("constant", P.recipe_settings(schedule=False))], lr=0.01).baseline
+    assert sgd.mean == pytest.approx(0.966, abs=0.002)
+    assert constant.mean == pytest.approx(full.mean, abs=0.002)
+    for r in (sgd, constant):  # ranges overlap or touch the recipe's
+        assert r.high >= full.low - 0.001 and r.low <= full.high
+
+
+def test_without_the_schedule_a_small_rate_does_as_well(sweep):
+    lrs, acc = sweep
+    assert acc["without schedule"][list(lrs).index(0.01)] >= acc["full recipe"][list(lrs).index(0.1)]

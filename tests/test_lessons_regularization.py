@@ -240,12 +240,12 @@ def test_decay_comparison_matches_pytorch():
 
 def test_penalty_explorer_updates_its_artists():
     ex = R.PenaltyExplorer(bake=False)
-    line, image = ex.val_line, ex.image
+    line, image = ex.curves.val_line, ex.image
     ex.update(kind="l1", lam=0.004, lr=0.12)  # snapped to the grid
     assert ex.lam == pytest.approx(10 ** -2.5) and ex.lr == 0.1
-    assert ex.val_line is line and ex.image is image
+    assert ex.curves.val_line is line and ex.image is image
     run = R.train_regularized("l1", 10 ** -2.5, lr=0.1)
-    np.testing.assert_allclose(ex.val_line.get_ydata(), np.minimum(run.val_loss, 2.2 * 0.99))
+    np.testing.assert_allclose(ex.curves.val_line.get_ydata(), np.minimum(run.val_loss, 2.2 * 0.99))
     np.testing.assert_allclose(ex.image.get_array(), R.pixel_usage(run.W1))
     assert "near zero:" in ex.hist_text.get_text()
     with pytest.raises(ValueError, match="kind must be one of"):

@@ -278,6 +278,59 @@ def _lam_text(lam):
     return f"{lam:.1g}" if lam < 0.01 else f"{lam:.2g}"
 
 
+class _LossCurves:
+    """The panel both explorers share: training and validation loss per epoch for this run,
+    with the unregularized run in grey behind it, and a line of text about the run."""
+
+    def __init__(self, ax, off, title, ylabel):
+        from nnlesson.plotting import label_axes, series_style
+
+        epochs = np.arange(1, EPOCHS + 1)
+        grey = "#999999"
+        (self.base_train,) = ax.plot(epochs, np.ones(EPOCHS), color=grey, linewidth=1,
+                                     linestyle=":", label=f"{off}: training")
+        (self.base_val,) = ax.plot(epochs, np.ones(EPOCHS), color=grey, linewidth=1.2,
+                                   linestyle="--", label=f"{off}: validation")
+        (self.train_line,) = ax.plot(epochs, np.ones(EPOCHS), label="training",
+                                     **dict(series_style(0), markevery=0.15))
+        (self.val_line,) = ax.plot(epochs, np.ones(EPOCHS), label="validation",
+                                   **dict(series_style(1), markevery=0.15))
+        ax.set_xlim(0, EPOCHS + 1)
+        ax.set_ylim(0, _LOSS_MAX)
+        label_axes(ax, title=title, xlabel="epoch", ylabel=ylabel)
+        ax.legend(fontsize=8, loc="upper right", ncol=2)
+        self.text = ax.text(0.2, 0.62, "", transform=ax.transAxes, fontsize=8, va="bottom")
+        self.artists = [self.base_train, self.base_val, self.train_line, self.val_line, self.text]
+
+    def show(self, run, base, setting, off):
+        """Draw ``run`` against ``base``; ``setting`` and ``off`` name them in the text."""
+        self.base_train.set_ydata(_clip_loss(base.train_loss))
+        self.base_val.set_ydata(_clip_loss(base.val_loss))
+        self.train_line.set_ydata(_clip_loss(run.train_loss))
+        self.val_line.set_ydata(_clip_loss(run.val_loss))
+        self.text.set_text(f"{setting}:\nvalidation accuracy {100 * run.val_acc[-1]:.0f} % "
+                           f"({off}: {100 * base.val_acc[-1]:.0f} %)")
+
+
+def _clip_loss(loss):
+    """Keep a diverged loss just inside the axes (their top is _LOSS_MAX)."""
+    return np.minimum(loss, _LOSS_MAX * 0.99)
+
+
+def _end_of_training_lines(ax, x, current_label):
+    """Final training and validation loss against a knob (one marker per grid value), and a
+    ring that marks the slider's value. Returns the three lines; their y data come later."""
+    from nnlesson.plotting import PALETTE, series_style
+
+    (train,) = ax.plot(x, np.ones(len(x)), label="training (end)",
+                       **dict(series_style(0), markevery=1))
+    (val,) = ax.plot(x, np.ones(len(x)), label="validation (end)",
+                     **dict(series_style(1), markevery=1))
+    (current,) = ax.plot(x[:1], [1], linestyle="none", marker="o", markersize=12,
+                         markerfacecolor="none", markeredgecolor=PALETTE[7], label=current_label)
+    return train, val, current
+
+
 class PenaltyExplorer:
     """Four panels, built once, for one penalty (L2 or L1), lambda and learning rate.
 
@@ -288,41 +341,22 @@ class PenaltyExplorer:
     """
 
     def __init__(self, bake=True, kind="l2", lam=0.03, lr=0.1):
-        from nnlesson.plotting import PALETTE, freeze_layout, label_axes, new_figure, series_style
+        from nnlesson.plotting import PALETTE, freeze_layout, label_axes, new_figure
 
         fig, axes = new_figure(2, 2, width=9.0, height=6.2)
         self.figure = fig
         ax_curve, ax_lam, ax_hist, ax_pix = axes.ravel()
         self.axes = (ax_curve, ax_lam, ax_hist, ax_pix)
-        epochs = np.arange(1, EPOCHS + 1)
         grey = "#999999"
-
-        (self.base_train,) = ax_curve.plot(epochs, np.ones(EPOCHS), color=grey, linewidth=1,
-                                           linestyle=":", label="λ = 0: training")
-        (self.base_val,) = ax_curve.plot(epochs, np.ones(EPOCHS), color=grey, linewidth=1.2,
-                                         linestyle="--", label="λ = 0: validation")
-        (self.train_line,) = ax_curve.plot(epochs, np.ones(EPOCHS), label="training",
-                                           **dict(series_style(0), markevery=0.15))
-        (self.val_line,) = ax_curve.plot(epochs, np.ones(EPOCHS), label="validation",
-                                         **dict(series_style(1), markevery=0.15))
-        ax_curve.set_xlim(0, EPOCHS + 1)
-        ax_curve.set_ylim(0, _LOSS_MAX)
-        label_axes(ax_curve, title="the gap between training and validation is overfitting",
-                   xlabel="epoch", ylabel="loss (data part, eval mode)")
-        ax_curve.legend(fontsize=8, loc="upper right", ncol=2)
-        self.curve_text = ax_curve.text(0.2, 0.62, "", transform=ax_curve.transAxes,
-                                        fontsize=8, va="bottom")
+        self.curves = _LossCurves(ax_curve, "λ = 0",
+                                  title="the gap between training and validation is overfitting",
+                                  ylabel="loss (data part, eval mode)")
 
         lam_x = np.array(LAMBDAS)
-        (self.sweep_train,) = ax_lam.plot(lam_x, np.ones(len(lam_x)), label="training (end)",
-                                          **dict(series_style(0), markevery=1))
-        (self.sweep_val,) = ax_lam.plot(lam_x, np.ones(len(lam_x)), label="validation (end)",
-                                        **dict(series_style(1), markevery=1))
+        self.sweep_train, self.sweep_val, self.current = _end_of_training_lines(
+            ax_lam, lam_x, "this λ")
         (self.sweep_base,) = ax_lam.plot(lam_x[[0, -1]], [1, 1], color=grey, linestyle="--",
                                          linewidth=1, label="validation, λ = 0")
-        (self.current,) = ax_lam.plot([lam_x[0]], [1], linestyle="none", marker="o",
-                                      markersize=12, markerfacecolor="none",
-                                      markeredgecolor=PALETTE[7], label="this λ")
         ax_lam.set_xscale("log")
         ax_lam.set_xlim(lam_x[0] / 1.5, lam_x[-1] * 1.5)
         ax_lam.set_ylim(0, _LOSS_MAX)
@@ -358,8 +392,7 @@ class PenaltyExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = Backdrop(fig, [
-                self.base_train, self.base_val, self.train_line, self.val_line, self.curve_text,
+            self.background = Backdrop(fig, self.curves.artists + [
                 self.sweep_train, self.sweep_val, self.sweep_base, self.current,
                 self.hist_base, self.hist, self.hist_text, self.image])
 
@@ -376,18 +409,12 @@ class PenaltyExplorer:
         sweep, lam, lr = self.compute(kind, lam, lr)
         self.sweep, self.lam, self.lr = sweep, lam, lr
         run, base = sweep[lam], sweep[0.0]
-        clip = functools.partial(np.minimum, _LOSS_MAX * 0.99)
-        self.base_train.set_ydata(clip(base.train_loss))
-        self.base_val.set_ydata(clip(base.val_loss))
-        self.train_line.set_ydata(clip(run.train_loss))
-        self.val_line.set_ydata(clip(run.val_loss))
-        self.curve_text.set_text(
-            f"{_KIND_LABEL[kind]}, λ = {_lam_text(lam)}, lr = {lr:g}:\nvalidation accuracy "
-            f"{100 * run.val_acc[-1]:.0f} % (λ = 0: {100 * base.val_acc[-1]:.0f} %)")
-        self.sweep_train.set_ydata(clip([sweep[k].train_loss[-1] for k in LAMBDAS]))
-        self.sweep_val.set_ydata(clip([sweep[k].val_loss[-1] for k in LAMBDAS]))
-        self.sweep_base.set_ydata([min(base.val_loss[-1], _LOSS_MAX * 0.99)] * 2)
-        self.current.set_data([lam], [min(run.val_loss[-1], _LOSS_MAX * 0.99)])
+        self.curves.show(run, base, f"{_KIND_LABEL[kind]}, λ = {_lam_text(lam)}, lr = {lr:g}",
+                         "λ = 0")
+        self.sweep_train.set_ydata(_clip_loss([sweep[k].train_loss[-1] for k in LAMBDAS]))
+        self.sweep_val.set_ydata(_clip_loss([sweep[k].val_loss[-1] for k in LAMBDAS]))
+        self.sweep_base.set_ydata([_clip_loss(base.val_loss[-1])] * 2)
+        self.current.set_data([lam], [_clip_loss(run.val_loss[-1])])
         self.hist_base.set_data(_hist(base.W1))
         self.hist.set_data(np.minimum(_hist(run.W1), 0.4))
         self.hist_text.set_text(
@@ -431,36 +458,17 @@ class DropoutExplorer:
     probability (grey: no dropout), and the final losses against the drop probability."""
 
     def __init__(self, bake=True, p=0.5, lr=0.1, method="dropout"):
-        from nnlesson.plotting import PALETTE, freeze_layout, label_axes, new_figure, series_style
+        from nnlesson.plotting import PALETTE, freeze_layout, label_axes, new_figure
 
         fig, (ax_curve, ax_p) = new_figure(2, 1, width=10.0, height=4.0)
         self.figure, self.axes = fig, (ax_curve, ax_p)
-        epochs = np.arange(1, EPOCHS + 1)
-        grey = "#999999"
-        (self.base_train,) = ax_curve.plot(epochs, np.ones(EPOCHS), color=grey, linewidth=1,
-                                           linestyle=":", label="p = 0: training")
-        (self.base_val,) = ax_curve.plot(epochs, np.ones(EPOCHS), color=grey, linewidth=1.2,
-                                         linestyle="--", label="p = 0: validation")
-        (self.train_line,) = ax_curve.plot(epochs, np.ones(EPOCHS), label="training",
-                                           **dict(series_style(0), markevery=0.15))
-        (self.val_line,) = ax_curve.plot(epochs, np.ones(EPOCHS), label="validation",
-                                         **dict(series_style(1), markevery=0.15))
-        ax_curve.set_xlim(0, EPOCHS + 1)
-        ax_curve.set_ylim(0, _LOSS_MAX)
-        label_axes(ax_curve, title="dropout: a noisier network that memorizes less",
-                   xlabel="epoch", ylabel="loss (eval mode: no units dropped)")
-        ax_curve.legend(fontsize=8, loc="upper right", ncol=2)
-        self.curve_text = ax_curve.text(0.2, 0.62, "", transform=ax_curve.transAxes,
-                                        fontsize=8, va="bottom")
+        self.curves = _LossCurves(ax_curve, "p = 0",
+                                  title="dropout: a noisier network that memorizes less",
+                                  ylabel="loss (eval mode: no units dropped)")
 
         rates = np.array(DROP_RATES)
-        (self.sweep_train,) = ax_p.plot(rates, np.ones(len(rates)), label="training (end)",
-                                        **dict(series_style(0), markevery=1))
-        (self.sweep_val,) = ax_p.plot(rates, np.ones(len(rates)), label="validation (end)",
-                                      **dict(series_style(1), markevery=1))
-        (self.current,) = ax_p.plot([0.5], [1], linestyle="none", marker="o", markersize=12,
-                                    markerfacecolor="none", markeredgecolor=PALETTE[7],
-                                    label="this p")
+        self.sweep_train, self.sweep_val, self.current = _end_of_training_lines(
+            ax_p, rates, "this p")
         ax_p.axvspan(0.2, 0.5, color=PALETTE[5], alpha=0.15, label="seed 001: 0.2-0.5")
         ax_p.set_xlim(-0.03, rates[-1] + 0.03)
         ax_p.set_ylim(0, _LOSS_MAX)
@@ -471,8 +479,7 @@ class DropoutExplorer:
         freeze_layout(fig)
         self.background = None
         if bake:
-            self.background = Backdrop(fig, [
-                self.base_train, self.base_val, self.train_line, self.val_line, self.curve_text,
+            self.background = Backdrop(fig, self.curves.artists + [
                 self.sweep_train, self.sweep_val, self.current])
 
     @staticmethod
@@ -488,17 +495,10 @@ class DropoutExplorer:
         sweep, p, lr = self.compute(p, lr, method)
         self.sweep, self.p, self.lr = sweep, p, lr
         run, base = sweep[p], sweep[0.0]
-        clip = functools.partial(np.minimum, _LOSS_MAX * 0.99)
-        self.base_train.set_ydata(clip(base.train_loss))
-        self.base_val.set_ydata(clip(base.val_loss))
-        self.train_line.set_ydata(clip(run.train_loss))
-        self.val_line.set_ydata(clip(run.val_loss))
-        self.curve_text.set_text(
-            f"{method}, p = {p:.1f}, lr = {lr:g}:\nvalidation accuracy "
-            f"{100 * run.val_acc[-1]:.0f} % (p = 0: {100 * base.val_acc[-1]:.0f} %)")
-        self.sweep_train.set_ydata(clip([sweep[r].train_loss[-1] for r in DROP_RATES]))
-        self.sweep_val.set_ydata(clip([sweep[r].val_loss[-1] for r in DROP_RATES]))
-        self.current.set_data([p], [min(run.val_loss[-1], _LOSS_MAX * 0.99)])
+        self.curves.show(run, base, f"{method}, p = {p:.1f}, lr = {lr:g}", "p = 0")
+        self.sweep_train.set_ydata(_clip_loss([sweep[r].train_loss[-1] for r in DROP_RATES]))
+        self.sweep_val.set_ydata(_clip_loss([sweep[r].val_loss[-1] for r in DROP_RATES]))
+        self.current.set_data([p], [_clip_loss(run.val_loss[-1])])
 
 
 def explore_dropout(p=0.5, lr=0.1, method="dropout"):
@@ -641,11 +641,10 @@ class EarlyStoppingExplorer:
     def update(self, patience=10, lr=0.1):
         run, best, stop, lr = self.compute(patience, lr)
         self.run, self.best_epoch, self.stop_epoch = run, best, stop
-        clip = functools.partial(np.minimum, _LOSS_MAX * 0.99)
-        self.train_line.set_ydata(clip(run.train_loss))
-        self.val_line.set_ydata(clip(run.val_loss))
+        self.train_line.set_ydata(_clip_loss(run.train_loss))
+        self.val_line.set_ydata(_clip_loss(run.val_loss))
         # epochs are drawn from 1: epoch e (from 0) sits at x = e + 1
-        y = min(run.val_loss[best], _LOSS_MAX * 0.99)
+        y = _clip_loss(run.val_loss[best])
         self.wait.set_data([best + 1, stop + 1], [y, y])
         self.best.set_data([best + 1], [y])
         self.stop.set_xdata([stop + 1, stop + 1])

@@ -24,6 +24,7 @@ __all__ = ["lr_slider", "beta_slider", "float_slider", "int_slider", "selection_
            "interactive_plot", "Interactive", "sample_values"]
 
 _LAYOUT = {"width": "420px"}
+BUSY = "<i>⏳ updating the plot...</i>"
 _STYLE = {"description_width": "150px"}
 
 
@@ -85,7 +86,9 @@ def toggle(value=False, *, description):
 class Interactive:
     """Controls plus a PNG of a kept figure, redrawn when a control changes.
 
-    Attributes: ``controls`` (name -> widget), ``image`` (ipywidgets.Image), ``widget`` (the box to
+    Attributes: ``controls`` (name -> widget), ``image`` (ipywidgets.Image), ``status`` (a line
+    that reads "updating..." while an update runs, so a slow one, such as a setting whose
+    training runs are not cached yet, shows that it is working), ``widget`` (the box to
     display), ``update_count``, ``latencies`` (seconds of each compute + redraw).
     """
 
@@ -96,12 +99,13 @@ class Interactive:
         self._update = update
         self.controls = dict(controls)
         self.image = w.Image(format="png", layout={"max_width": "100%"})
+        self.status = w.HTML("", layout={"height": "1.6em"})  # fixed height: no jump when it shows
         self.update_count = 0
         self.latencies = []
         items = list(self.controls.values())
         if caption:
             items.insert(0, w.HTML(f"<b>{caption}</b>"))
-        self.widget = w.VBox([w.VBox(items), self.image])
+        self.widget = w.VBox([w.VBox(items), self.status, self.image])
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.redraw()
@@ -111,8 +115,12 @@ class Interactive:
 
     def redraw(self):
         start = time.perf_counter()
-        self._update(**self.values())
-        self.image.value = png_bytes(self.figure)
+        self.status.value = BUSY  # reaches the browser at once, while the kernel still computes
+        try:
+            self._update(**self.values())
+            self.image.value = png_bytes(self.figure)
+        finally:
+            self.status.value = ""
         self.latencies.append(time.perf_counter() - start)
         self.update_count += 1
 

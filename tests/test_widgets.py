@@ -72,6 +72,43 @@ def test_set_rejects_an_unknown_control():
         demo.set(learning_rate=0.2)
 
 
+def test_the_status_line_says_updating_while_an_update_runs():
+    from nnlesson.plotting import new_figure
+    from nnlesson.widgets import BUSY
+
+    fig, ax = new_figure()
+    (line,) = ax.plot([0, 1], [0, 1])
+    seen = []
+    demo = None
+
+    def update(lr):
+        seen.append(demo.status.value if demo else None)  # what the student sees meanwhile
+        line.set_ydata([0, lr])
+
+    demo = interactive_plot(fig, update, lr=lr_slider(0.1))
+    demo.set(lr=0.2)
+    assert seen[-1] == BUSY and "updating" in BUSY
+    assert demo.status.value == ""  # cleared once the plot is drawn
+    assert demo.status in demo.widget.children
+
+
+def test_a_failing_update_clears_the_status_line():
+    from nnlesson.plotting import new_figure
+
+    fig, _ = new_figure()
+    calls = []
+
+    def update(lr):
+        calls.append(lr)
+        if len(calls) > 1:
+            raise RuntimeError("boom")
+
+    demo = interactive_plot(fig, update, lr=lr_slider(0.1))
+    with pytest.raises(RuntimeError, match="boom"):
+        demo.redraw()
+    assert demo.status.value == ""
+
+
 def test_learning_rate_slider_is_logarithmic():
     slider = lr_slider(0.1, min_exp=-3, max_exp=0)
     values = sample_values(slider, n=3)

@@ -39,7 +39,7 @@ def test_batch_norm_fails_with_batches_of_two():
     best_bn = max(grid[(True, 2, lr)].val_acc for lr in nl.BN_LRS)
     best_plain = max(grid[(False, 2, lr)].val_acc for lr in nl.BN_LRS
                      if not grid[(False, 2, lr)].diverged)
-    assert best_bn < 0.35 < 0.65 < best_plain
+    assert best_bn < 0.4 < 0.65 < best_plain  # "about a third right at best" (0.27 to 0.34 seen)
 
 
 def test_train_mode_output_depends_on_the_batch_eval_mode_and_layer_norm_do_not():

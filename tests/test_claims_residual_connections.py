@@ -81,10 +81,10 @@ def test_deeper_residual_networks_need_a_smaller_learning_rate(sweep):
 def test_tanh_plain_gradient_does_not_vanish_yet_training_stalls(tanh16):
     assert 0.5 < ratio(tanh16, 16, False) < 2  # measured 1.06
     assert 0.5 < ratio(tanh16, 16, True) < 2  # measured 1.64
-    assert tanh16.best(16, False)[0] > 1.5  # measured 1.84
-    assert tanh16.best(16, True)[0] < 0.05  # measured 0.022
-    printed = (round(tanh16.best(16, False)[0], 2), round(tanh16.best(16, True)[0], 3))
-    assert printed == (1.84, 0.022)
+    # "its best loss stays above 1.8": 1.84 to 1.95 on the CPUs we tried (the runs bounce, and
+    # where a bouncing run ends depends on rounding); the residual stack ends near 0.022
+    assert tanh16.best(16, False)[0] > 1.8
+    assert tanh16.best(16, True)[0] < 0.05
 
 
 def test_relu_residual_stack_without_normalization_blows_up_forward():

@@ -73,3 +73,21 @@ def test_the_readme_links_every_lesson_and_promises_nothing_unwritten():
     for lesson in LESSONS:
         assert f"]({lesson.notebook})" in readme, lesson.name
     assert "in preparation" not in readme
+
+
+ALL_NOTEBOOKS = sorted(p.relative_to(ROOT) for folder in ("notebooks", "solutions", "exercises")
+                       for p in (ROOT / folder).glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=str)
+def test_a_cell_whose_output_nbval_ignores_is_a_widget_or_says_why(path):
+    """nbval compares every stored output except in cells tagged nbval-ignore-output: widgets
+    (their output cannot be compared), and cells whose first line gives the reason."""
+    for i, cell in enumerate(read(path).cells):
+        if "nbval-ignore-output" not in cell.metadata.get("tags", []):
+            continue
+        if ".explore_" in cell.source or cell.source.startswith("explore_"):
+            continue
+        first = cell.source.splitlines()[0] if cell.source else ""
+        assert first.startswith("# nbval-ignore-output: ") and len(first) > 40, (
+            f"cell {i} ignores its output without a reason in its first line")

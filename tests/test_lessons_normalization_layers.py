@@ -209,3 +209,13 @@ def test_train_eval_widget_redraws_on_every_control():
         assert demo.update_count == count + 1
         assert demo.image.value != image, name
         count, image = demo.update_count, demo.image.value
+
+
+def test_grid_table_has_a_row_per_batch_size_and_mode_and_marks_divergence():
+    runs = {(bn, bs, lr): nl.TrainRun(loss=np.zeros(3), val_acc=0.5 + 0.1 * bn, diverged=lr > 1)
+            for bn in (False, True) for bs in (2, 8) for lr in (0.1, 3.0)}
+    lines = nl.batchnorm_grid_table(runs, batch_sizes=(8,)).splitlines()
+    assert lines[0].split()[-2:] == ["0.1", "3"]
+    assert lines[1].startswith("batch  8, without BN") and lines[1].split()[-2:] == ["0.50", "div."]
+    assert lines[2].startswith("batch  8, with BN") and lines[2].split()[-2:] == ["0.60", "div."]
+    assert len(lines) == 3  # batch 2 left out

@@ -212,3 +212,12 @@ def test_the_explorer_snaps_the_rate_to_the_grid_and_names_what_is_off():
     assert "without feature scaling, batch norm" in drawing.status.get_text()
     assert "learning rate 0.1\n" in drawing.status.get_text()
     assert 0.1 in P.LR_GRID and 0.001 in P.LR_GRID and 1.0 in P.LR_GRID
+
+
+def test_lr_sweep_table_keeps_the_rates_asked_for():
+    lrs = np.array([0.01, 0.1, 1.0])
+    table = P.lr_sweep_table(lrs, {"full recipe": np.array([0.5, 0.96, 0.1])}, min_lr=0.1)
+    head, row = table.splitlines()
+    assert head.split()[2:] == ["0.1", "1"]
+    assert row.split()[-2:] == ["96.0", "10.0"] and row.startswith("full recipe")
+    assert P.lr_sweep_table(lrs, {"a": np.zeros(3)}, max_lr=0.01).splitlines()[0].split()[2:] == ["0.01"]

@@ -36,6 +36,7 @@ __all__ = [
     "TrainRun",
     "train_run",
     "batchnorm_training_grid",
+    "batchnorm_grid_table",
     "BatchNormExplorer",
     "explore_batchnorm_training",
     "snapshot_batchnorm_training",
@@ -131,6 +132,19 @@ def batchnorm_training_grid(batch_sizes=BN_BATCH_SIZES, lrs=BN_LRS, updates=50):
     return dict(_training_grid(tuple(int(b) for b in batch_sizes),
                                tuple(float(lr) for lr in lrs), int(updates)))
 
+
+
+def batchnorm_grid_table(grid, batch_sizes=BN_BATCH_SIZES):
+    """Validation accuracy of the grid as text: a row per batch size and with/without batch
+    norm, a column per learning rate ("div." where the run diverged)."""
+    lrs = sorted({lr for (_, _, lr) in grid})
+    lines = ["learning rate           " + "".join(f"{lr:>7.2g}" for lr in lrs)]
+    for bs in batch_sizes:
+        for bn in (False, True):
+            runs = [grid[(bn, int(bs), lr)] for lr in lrs]
+            cells = "".join(f"{'div.':>7}" if r.diverged else f"{r.val_acc:>7.2f}" for r in runs)
+            lines.append(f"batch {bs:>2}, {'with BN   ' if bn else 'without BN'}{cells}")
+    return "\n".join(lines)
 
 @functools.lru_cache(maxsize=2)
 def _training_grid(batch_sizes, lrs, updates):

@@ -60,6 +60,7 @@ __all__ = [
     "Ablation",
     "run_ablation",
     "lr_sweep",
+    "lr_sweep_table",
     "RecipeExplorer",
     "explore_recipe",
     "snapshot_recipe",
@@ -350,6 +351,15 @@ def lr_sweep(configs, lrs, *, seed=0):
         out[label] = np.array([final_accuracy(recipe_run(settings, float(v), seed)) for v in lrs])
     return lrs, out
 
+
+
+def lr_sweep_table(lrs, accuracy, *, min_lr=0.0, max_lr=math.inf):
+    """:func:`lr_sweep`'s result as text, in percent, for the rates in [min_lr, max_lr]."""
+    keep = [i for i, lr in enumerate(lrs) if min_lr <= lr <= max_lr]
+    lines = ["learning rate       " + "".join(f"{lrs[i]:>7g}" for i in keep)]
+    for label, acc in accuracy.items():
+        lines.append(f"{label:20s}" + "".join(f"{100 * acc[i]:7.1f}" for i in keep))
+    return "\n".join(lines)
 
 # --------------------------------------------------------------------------- the widget
 

@@ -3,6 +3,10 @@
     python benchmarks/bench_step.py            # the full table (about 5 minutes)
     python benchmarks/bench_step.py --quick    # fewer steps and configurations, for a smoke run
 
+The figures depend on the CPU: numpy's wheels multiply matrices with OpenBLAS, PyTorch's with MKL
+and oneDNN, and which is faster differs between processors. So the script also times the step's
+matrix products alone in both libraries; their ratio is the floor under the step's ratio.
+
 A step is what a training loop does per mini-batch: zero the gradients, forward, softmax
 cross-entropy, backward, optimizer step. The model is a 784-256-256-10 ReLU MLP (optionally with
 BatchNorm after each hidden Linear, whose bias is then dropped, in both libraries). Every
@@ -119,6 +123,34 @@ def torch_stepper(net, topt):
     return step
 
 
+def matmul_steppers(dtype_name, batch, seed=0):
+    """Only the matrix products of one step, through each library's BLAS: three in forward
+    (x @ W), five in backward (x.T @ dout for every layer, dout @ W.T for all but the first).
+
+    The ratio of these two is the floor under the step's ratio: what numpy's BLAS (OpenBLAS)
+    and PyTorch's (MKL, oneDNN) make of the same products on this CPU.
+    """
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(seed)
+    Ws = [rng.normal(size=(a, b)).astype(dtype_name) for a, b in zip(SIZES, SIZES[1:])]
+    acts = [rng.normal(size=(batch, n)).astype(dtype_name) for n in SIZES]
+    tWs, tacts = [torch.from_numpy(W) for W in Ws], [torch.from_numpy(a) for a in acts]
+
+    def products(Ws, acts, mm):
+        for k, W in enumerate(Ws):  # forward
+            mm(acts[k], W)
+        for k in reversed(range(len(Ws))):  # backward
+            dout = acts[k + 1]
+            mm(acts[k].T, dout)
+            if k > 0:
+                mm(dout, Ws[k].T)
+
+    return (lambda xb, yb: products(Ws, acts, np.matmul),
+            lambda xb, yb: products(tWs, tacts, torch.mm))
+
+
 def time_pair(steps, data, *, warmup, blocks, block_seconds, pause):
     """Median seconds per step of each stepper (wall clock, then CPU time of the process), and
     how many steps each median is of.
@@ -166,6 +198,12 @@ def worker(threads, quick):
             xs, ys = make_batches(dtype_name, batch)
             txs = [torch.from_numpy(x) for x in xs]
             tys = [torch.from_numpy(y) for y in ys]
+            (ours, theirs), _, _ = time_pair(
+                list(matmul_steppers(dtype_name, batch)), [(xs, ys), (txs, tys)], warmup=5,
+                blocks=2 if quick else 4, block_seconds=0.1 if quick else 0.25, pause=0.25)
+            results.append({"threads": threads, "dtype": dtype_name, "batch": batch,
+                            "optimizer": "matmul", "nnlesson_ms": ours * 1e3,
+                            "torch_ms": theirs * 1e3})
             for optimizer in OPTIMIZERS:
                 for batch_norm in (False, True):
                     model, opt, net, topt = build(dtype_name, batch_norm, optimizer)
@@ -283,6 +321,27 @@ def blas_names():
     return json.loads(out.stdout)
 
 
+def cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def matmul_table(rows):
+    lines = ["| threads | dtype | batch | numpy (ms) | PyTorch (ms) | ratio |",
+             "|---:|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['threads']} | {r['dtype']} | {r['batch']} | {r['nnlesson_ms']:.3f} | "
+                     f"{r['torch_ms']:.3f} | {r['nnlesson_ms'] / r['torch_ms']:.2f} |")
+    return "\n".join(lines)
+
+
 def table(rows):
     lines = ["| threads | dtype | batch | optimizer | BatchNorm | nnlesson (ms) | PyTorch (ms) | ratio "
              "| ratio of CPU time |",
@@ -327,7 +386,7 @@ def report(quick):
     load_before = os.getloadavg()[0]
     numpy_blas, torch_blas, torch_version, numpy_version = blas_names()
     print(f"numpy {numpy_version} (BLAS: {numpy_blas}), PyTorch {torch_version} ({torch_blas}), "
-          f"{os.cpu_count()} CPU(s)\n")
+          f"{os.cpu_count()} CPU(s): {cpu_name()}\n")
     repeats = 3 if quick else 7
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("PYTHONDONTWRITEBYTECODE is set: every import below compiles its source again")
@@ -335,10 +394,16 @@ def report(quick):
         print(f"import {module}: {import_time(module, repeats) * 1e3:.1f} ms "
               f"(median of {repeats} fresh interpreters)")
     print()
-    rows = []
+    results = []
     for threads in THREADS:
-        rows.extend(run_worker(threads, quick))
+        results.extend(run_worker(threads, quick))
+    rows = [r for r in results if r["optimizer"] != "matmul"]
+    products = [r for r in results if r["optimizer"] == "matmul"]
     print(table(rows))
+    print()
+    print("The matrix products of one step alone (the floor under the step's ratio: numpy's BLAS "
+          "against PyTorch's on this CPU):\n")
+    print(matmul_table(products))
     print()
     print(f"load average (1 min) before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} CPU(s); other programs' load slows the steps and adds noise\n")
@@ -348,6 +413,10 @@ def report(quick):
               f"(target <= {target})")
     cpu = [r["cpu_ratio"] for r in rows if r["threads"] == 1]
     print(f"1 thread, CPU time: worst ratio {max(cpu):.2f}, median {statistics.median(cpu):.2f}")
+    for threads in THREADS:
+        ratios = [r["nnlesson_ms"] / r["torch_ms"] for r in products if r["threads"] == threads]
+        print(f"{threads} thread(s), matrix products alone: ratio {min(ratios):.2f} to "
+              f"{max(ratios):.2f}, median {statistics.median(ratios):.2f}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ Each test runs on a stand-in notebook made here (the same kind of slider, found 
 description, wired to a matplotlib plot with ``ipywidgets.interactive_output``), which checks
 the machinery whatever the lessons contain, and on the real lesson named by the constant below
 (set a constant to None to test the stand-in only, e.g. while a lesson is rewritten).
+
+A last test uses nnlesson's own widget layer with a deliberately slow update and checks that
+the widget says "updating the plot..." in the browser while the kernel computes.
 """
 import json
 import re
@@ -73,6 +76,25 @@ def draw(lr, beta):
     plt.show()
 
 display(lr, beta, widgets.interactive_output(draw, {"lr": lr, "beta": beta}))"""
+
+
+# nnlesson's own widget layer, with an update that takes 2 s for any new rate (as a learning
+# rate whose training runs are not cached yet does in lessons 11 and 13).
+_SLOW_EXPERIMENT = """\
+import time
+from nnlesson.plotting import new_figure
+from nnlesson.widgets import interactive_plot, lr_slider
+
+fig, ax = new_figure()
+(line,) = ax.plot([0, 1], [0, 0.1])
+ax.set_ylim(0, 1)
+
+def update(lr):
+    if lr > 0.11:
+        time.sleep(2)  # training runs the cache does not hold yet
+    line.set_ydata([0, lr])
+
+interactive_plot(fig, update, lr=lr_slider(0.1, min_exp=-2, max_exp=0))"""
 
 
 def _standin(lab, name, title, experiment):
@@ -212,3 +234,17 @@ def test_momentum_runs_and_momentum_slider_redraws(page, jupyter_lab, target):
     path = target if target != STAND_IN else _standin(
         jupyter_lab, "standin_momentum", "Momentum", _MOMENTUM_EXPERIMENT)
     _lesson_round_trip(page, jupyter_lab, path, MOMENTUM_LABEL)
+
+
+def test_a_slow_update_says_so_while_it_computes(page, jupyter_lab):
+    path = _standin(jupyter_lab, "standin_slow_update", "Slow update", _SLOW_EXPERIMENT)
+    _open(page, jupyter_lab, path)
+    _run_all_from_menu(page)
+    cell = _panel(page).locator(".jp-CodeCell").filter(has=page.locator(".widget-slider")).first
+    status = cell.get_by_text("updating the plot")
+    assert status.count() == 0  # the first draw is done: nothing is computing
+    cell.locator(".widget-slider .noUi-handle").first.focus()
+    page.keyboard.press("ArrowRight")  # one step up the log scale: a new, slow rate
+    status.wait_for(state="visible", timeout=5_000)  # shown while the kernel still computes
+    status.wait_for(state="detached", timeout=REDRAW_TIMEOUT_S * 1000)  # and gone once drawn
+    assert page.blocked == [], f"JupyterLab tried to reach the network: {page.blocked}"

@@ -8,8 +8,10 @@ so checks that never ran (a broken cell, a time-out) still count in the total, a
 
 A notebook never crashes the grader. Each gets one :class:`GradeRow` whose ``status`` is
 
-* ``"ok"``      it ran to the end (``failed`` lists the checks that did not pass);
-* ``"todo"``    half done: some checks report "not implemented yet";
+* ``"passed"``  it ran to the end and every check passed;
+* ``"failed"``  it ran to the end, every exercise was attempted, and some checks failed
+  (``failed`` lists them);
+* ``"todo"``    half done: some checks report "not implemented yet" (others may have failed);
 * ``"error"``   a cell raised, the kernel died, or the file could not be read;
 * ``"timeout"`` the notebook ran out of time (an endless loop, usually);
 
@@ -237,7 +239,7 @@ def grade_notebook(path, timeout=60):
         elif todo or stub_cells:
             status = "todo"
         else:
-            status = "ok"  # reason: empty, or checks whose cell showed no result
+            status = "failed" if failed else "passed"
     reason = _one_line("; ".join(r for r in reasons if r))
     return GradeRow(student, str(path), passed, total, status, reason, failed, todo)
 
@@ -285,11 +287,13 @@ def grade(paths, timeout=60, jobs=1, *, progress=True):
 
 
 def format_table(rows):
-    """A plain-text table: student, score, status, notes (reason or failed checks)."""
+    """A plain-text table: student, score, status, notes (the reason, then the checks that
+    failed other than those not implemented yet)."""
     lines = [("student", "score", "status", "notes")]
     for r in rows:
-        notes = r.reason or ("failed: " + ", ".join(r.failed) if r.failed else "")
-        lines.append((r.student, r.score, r.status, notes))
+        wrong = [name for name in r.failed if name not in r.todo]
+        notes = [r.reason, ("failed: " + ", ".join(wrong)) if wrong else ""]
+        lines.append((r.student, r.score, r.status, "; ".join(n for n in notes if n)))
     widths = [max(len(line[i]) for line in lines) for i in range(3)]
     return "".join(
         ("  ".join(cell.ljust(w) for cell, w in zip(line[:3], widths)) + "  " + line[3]).rstrip()

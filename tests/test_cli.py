@@ -81,11 +81,11 @@ def test_grade_folder_writes_table_csv_and_json(tmp_path, capsys):
     assert code == 0
     out, err = capsys.readouterr()
     assert out == ("student  score  status  notes\n"
-                   "ann      1/1    ok\n"
+                   "ann      1/1    passed\n"
                    "ben      0/1    todo    1 of 1 checks not implemented yet\n")
     assert err == ""  # --quiet: no progress bar
     assert (tmp_path / "g.csv").read_text().splitlines()[0] == "student,path,passed,total,status,reason,failed,todo"
-    assert [r["status"] for r in json.loads((tmp_path / "g.json").read_text())] == ["ok", "todo"]
+    assert [r["status"] for r in json.loads((tmp_path / "g.json").read_text())] == ["passed", "todo"]
 
 
 def test_exercises_regenerate_and_check(tmp_path, capsys):

@@ -59,6 +59,7 @@ def graded(tmp_path_factory):
     student(folder / "alice", "01_double", double="    return x + x", negate="    return -x")
     student(folder, "bob")
     student(folder, "carol", double="    return 2.0 * x +", negate="    return -x")  # SyntaxError
+    student(folder, "dave", double="    return x + 2.0", negate="    return -x")  # one mistake
     student(folder, "erin", double="    return x + 2.0")  # mistake, negate left undone
     (folder / "zed.ipynb").write_text("{not json")
     (folder / ".ipynb_checkpoints").mkdir()
@@ -70,7 +71,7 @@ def graded(tmp_path_factory):
 def test_all_solved(graded):
     _, rows, _ = graded
     alice = rows["alice"]  # lesson-named file: the folder names the student
-    assert (alice.passed, alice.total, alice.status, alice.reason, alice.failed) == (2, 2, "ok", "", [])
+    assert (alice.passed, alice.total, alice.status, alice.reason, alice.failed) == (2, 2, "passed", "", [])
 
 
 def test_none_solved_is_todo(graded):
@@ -88,10 +89,21 @@ def test_syntax_error_is_reported_and_later_exercises_still_graded(graded):
     assert carol.reason.endswith("1 check gave no result")
 
 
+def test_all_attempted_one_wrong_is_failed_and_named(graded):
+    dave = graded[1]["dave"]
+    assert (dave.passed, dave.total, dave.status, dave.failed, dave.todo) == (
+        1, 2, "failed", ["check_double"], [])
+    assert format_table([dave]).splitlines()[1].split() == ["dave", "1/2", "failed", "failed:",
+                                                             "check_double"]
+
+
 def test_wrong_and_half_done(graded):
     erin = graded[1]["erin"]
     assert (erin.passed, erin.total, erin.status) == (0, 2, "todo")
     assert erin.failed == ["check_double", "check_negate"] and erin.todo == ["check_negate"]
+    # the table names the wrong one beside the one not done yet
+    assert format_table([erin]).splitlines()[1].endswith(
+        "1 of 2 checks not implemented yet; failed: check_double")
 
 
 def test_unreadable_notebook_is_a_row_not_a_crash(graded):
@@ -102,7 +114,7 @@ def test_unreadable_notebook_is_a_row_not_a_crash(graded):
 
 def test_rows_follow_path_order_and_skip_checkpoints(graded):
     folder, _, rows = graded
-    assert [r.student for r in rows] == ["alice", "bob", "carol", "erin", "zed"]
+    assert [r.student for r in rows] == ["alice", "bob", "carol", "dave", "erin", "zed"]
     assert rows[0].path == str(folder / "alice" / "01_double.ipynb")
 
 
@@ -118,12 +130,12 @@ def test_csv_and_json(graded, tmp_path):
     write_json(rows, tmp_path / "g.json")
     with open(tmp_path / "g.csv", newline="", encoding="utf-8") as f:
         table = list(csv.DictReader(f))
-    assert [r["student"] for r in table] == ["alice", "bob", "carol", "erin", "zed"]
+    assert [r["student"] for r in table] == ["alice", "bob", "carol", "dave", "erin", "zed"]
     assert table[1]["passed"] == "0" and table[1]["total"] == "2"
     assert table[1]["failed"] == "check_double;check_negate" and table[1]["status"] == "todo"
     data = json.loads((tmp_path / "g.json").read_text(encoding="utf-8"))
-    assert data[3] == {
-        "student": "erin", "path": rows[3].path, "passed": 0, "total": 2, "status": "todo",
+    assert data[4] == {
+        "student": "erin", "path": rows[4].path, "passed": 0, "total": 2, "status": "todo",
         "reason": "1 of 2 checks not implemented yet", "failed": ["check_double", "check_negate"],
         "todo": ["check_negate"],
     }
@@ -173,12 +185,15 @@ def test_grade_bad_arguments(tmp_path):
 
 
 def test_format_table():
-    rows = [GradeRow("alice", "a.ipynb", 2, 2, "ok"),
-            GradeRow("bob", "b.ipynb", 1, 2, "ok", failed=["check_x"]),
-            GradeRow("carolina", "c.ipynb", 0, 2, "timeout", "time limit of 5 s reached in cell 3")]
+    rows = [GradeRow("alice", "a.ipynb", 2, 2, "passed"),
+            GradeRow("bob", "b.ipynb", 1, 2, "failed", failed=["check_x"]),
+            GradeRow("carolina", "c.ipynb", 0, 2, "timeout", "time limit of 5 s reached in cell 3"),
+            GradeRow("dan", "d.ipynb", 0, 2, "todo", "1 of 2 checks not implemented yet",
+                     failed=["check_x", "check_y"], todo=["check_y"])]
     assert format_table(rows) == (
         "student   score  status   notes\n"
-        "alice     2/2    ok\n"
-        "bob       1/2    ok       failed: check_x\n"
+        "alice     2/2    passed\n"
+        "bob       1/2    failed   failed: check_x\n"
         "carolina  0/2    timeout  time limit of 5 s reached in cell 3\n"
+        "dan       0/2    todo     1 of 2 checks not implemented yet; failed: check_x\n"
     )

@@ -118,13 +118,14 @@ def test_one_cycle_with_half_the_epochs_does_not_match_constant_with_all_of_them
     assert one_cycle_half < constant_full
 
 
-def test_the_best_tuned_schedules_end_within_a_point_and_a_half(digits):
+def test_the_best_tuned_schedules_end_within_about_half_a_point(digits):
     best = [digits.best(s, 10)[0] for s in digits.schedules]
-    assert max(best) - min(best) < 0.015
+    assert max(best) - min(best) < 0.0075  # the text: "within about half a point"
 
 
-def test_warm_restarts_are_not_2_percent_better_than_cosine(digits):
-    assert digits.best("warm restarts", 10)[0] - digits.best("cosine annealing", 10)[0] < 0.02
+def test_warm_restarts_are_within_a_few_tenths_of_cosine_not_2_percent_better(digits):
+    # seed 002 promises 2-3 % better; the text: "within a few tenths of a point"
+    assert abs(digits.best("warm restarts", 10)[0] - digits.best("cosine annealing", 10)[0]) < 0.005
 
 
 def test_annealing_rescues_a_peak_rate_too_large_for_a_constant_rate(digits):

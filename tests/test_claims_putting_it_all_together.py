@@ -28,8 +28,9 @@ def test_minibatches_adam_schedule_and_batch_norm_help_at_lr_0_1(ablation):
     effects = {p: ablation.effect(f"without {p}") for p in ("minibatches", "adam", "schedule",
                                                              "batch_norm")}
     assert max(effects, key=lambda p: -effects[p]) == "minibatches"  # the largest loss
-    assert effects["minibatches"] < -0.10 and effects["adam"] < -0.05
-    assert effects["schedule"] < -0.04 and -0.03 < effects["batch_norm"] < -0.005
+    # the text quotes -9.4 (Adam), -6.8 (schedule) and -1.4 (batch norm) points
+    assert effects["minibatches"] < -0.10 and -0.11 < effects["adam"] < -0.08
+    assert -0.085 < effects["schedule"] < -0.055 and -0.025 < effects["batch_norm"] < -0.005
     assert ablation.row("without schedule").high - ablation.row("without schedule").low > 0.05
 
 

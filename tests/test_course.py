@@ -50,6 +50,8 @@ def test_each_notebook_is_a_deck_with_a_slider_and_uses_its_lesson_module(lesson
     assert widget_cells, "no experiment with sliders"
     for cell in widget_cells:
         assert "nbval-ignore-output" in cell.metadata.get("tags", []), cell.source
+        # each experiment on its own slide (a subslide under its "predict" question is fine)
+        assert cell.metadata["slideshow"]["slide_type"] in ("slide", "subslide"), cell.source
     assert any(c.metadata.get("slideshow", {}).get("slide_type") == "notes" for c in nb.cells)
 
 

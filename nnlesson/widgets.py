@@ -24,8 +24,9 @@ __all__ = ["lr_slider", "beta_slider", "float_slider", "int_slider", "selection_
            "interactive_plot", "Interactive", "sample_values"]
 
 _LAYOUT = {"width": "420px"}
-BUSY = "<i>⏳ updating the plot...</i>"
 _STYLE = {"description_width": "150px"}
+#: What the status line shows while an update computes.
+BUSY = "<i>⏳ updating the plot...</i>"
 
 
 def lr_slider(value=0.1, *, min_exp=-4.0, max_exp=0.0, description="learning rate", steps=0.1):

@@ -24,6 +24,7 @@ def rng():
 
 
 ROOT = Path(__file__).resolve().parents[1]
+_STATE_KEY = pytest.StashKey()
 
 
 def _checkout_state():
@@ -39,8 +40,6 @@ def _checkout_state():
 def pytest_sessionstart(session):
     session.config.stash[_STATE_KEY] = _checkout_state()
 
-
-_STATE_KEY = pytest.StashKey()
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -248,6 +248,7 @@ def test_penalty_explorer_updates_its_artists():
     np.testing.assert_allclose(ex.curves.val_line.get_ydata(), np.minimum(run.val_loss, 2.2 * 0.99))
     np.testing.assert_allclose(ex.image.get_array(), R.pixel_usage(run.W1))
     assert "near zero:" in ex.hist_text.get_text()
+    assert ex.curves.text.get_text().startswith("L1") and "(λ = 0: " in ex.curves.text.get_text()
     with pytest.raises(ValueError, match="kind must be one of"):
         ex.update(kind="l0")
 
@@ -279,6 +280,7 @@ def test_early_stopping_explorer_marks_best_and_stop():
 def test_dropout_explorer_snaps_p():
     ex = R.DropoutExplorer(bake=False, p=0.44, lr=0.1)
     assert ex.p == 0.4
+    assert ex.curves.text.get_text().startswith("dropout, p = 0.4") and "(p = 0: " in ex.curves.text.get_text()
     with pytest.raises(ValueError, match="p must be"):
         ex.update(p=1.5)
 

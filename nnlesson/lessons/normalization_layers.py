@@ -133,7 +133,6 @@ def batchnorm_training_grid(batch_sizes=BN_BATCH_SIZES, lrs=BN_LRS, updates=50):
                                tuple(float(lr) for lr in lrs), int(updates)))
 
 
-
 def batchnorm_grid_table(grid, batch_sizes=BN_BATCH_SIZES):
     """Validation accuracy of the grid as text: a row per batch size and with/without batch
     norm, a column per learning rate ("div." where the run diverged)."""
@@ -145,6 +144,7 @@ def batchnorm_grid_table(grid, batch_sizes=BN_BATCH_SIZES):
             cells = "".join(f"{'div.':>7}" if r.diverged else f"{r.val_acc:>7.2f}" for r in runs)
             lines.append(f"batch {bs:>2}, {'with BN   ' if bn else 'without BN'}{cells}")
     return "\n".join(lines)
+
 
 @functools.lru_cache(maxsize=2)
 def _training_grid(batch_sizes, lrs, updates):

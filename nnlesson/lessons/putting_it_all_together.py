@@ -352,7 +352,6 @@ def lr_sweep(configs, lrs, *, seed=0):
     return lrs, out
 
 
-
 def lr_sweep_table(lrs, accuracy, *, min_lr=0.0, max_lr=math.inf):
     """:func:`lr_sweep`'s result as text, in percent, for the rates in [min_lr, max_lr]."""
     keep = [i for i, lr in enumerate(lrs) if min_lr <= lr <= max_lr]
@@ -360,6 +359,7 @@ def lr_sweep_table(lrs, accuracy, *, min_lr=0.0, max_lr=math.inf):
     for label, acc in accuracy.items():
         lines.append(f"{label:20s}" + "".join(f"{100 * acc[i]:7.1f}" for i in keep))
     return "\n".join(lines)
+
 
 # --------------------------------------------------------------------------- the widget
 

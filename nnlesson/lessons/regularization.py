@@ -285,6 +285,7 @@ class _LossCurves:
     def __init__(self, ax, off, title, ylabel):
         from nnlesson.plotting import label_axes, series_style
 
+        self.off = off  # names the unregularized run: "λ = 0", "p = 0"
         epochs = np.arange(1, EPOCHS + 1)
         grey = "#999999"
         (self.base_train,) = ax.plot(epochs, np.ones(EPOCHS), color=grey, linewidth=1,
@@ -302,14 +303,14 @@ class _LossCurves:
         self.text = ax.text(0.2, 0.62, "", transform=ax.transAxes, fontsize=8, va="bottom")
         self.artists = [self.base_train, self.base_val, self.train_line, self.val_line, self.text]
 
-    def show(self, run, base, setting, off):
-        """Draw ``run`` against ``base``; ``setting`` and ``off`` name them in the text."""
+    def show(self, run, base, setting):
+        """Draw ``run`` against the unregularized ``base``; ``setting`` names ``run`` in the text."""
         self.base_train.set_ydata(_clip_loss(base.train_loss))
         self.base_val.set_ydata(_clip_loss(base.val_loss))
         self.train_line.set_ydata(_clip_loss(run.train_loss))
         self.val_line.set_ydata(_clip_loss(run.val_loss))
         self.text.set_text(f"{setting}:\nvalidation accuracy {100 * run.val_acc[-1]:.0f} % "
-                           f"({off}: {100 * base.val_acc[-1]:.0f} %)")
+                           f"({self.off}: {100 * base.val_acc[-1]:.0f} %)")
 
 
 def _clip_loss(loss):
@@ -409,8 +410,7 @@ class PenaltyExplorer:
         sweep, lam, lr = self.compute(kind, lam, lr)
         self.sweep, self.lam, self.lr = sweep, lam, lr
         run, base = sweep[lam], sweep[0.0]
-        self.curves.show(run, base, f"{_KIND_LABEL[kind]}, λ = {_lam_text(lam)}, lr = {lr:g}",
-                         "λ = 0")
+        self.curves.show(run, base, f"{_KIND_LABEL[kind]}, λ = {_lam_text(lam)}, lr = {lr:g}")
         self.sweep_train.set_ydata(_clip_loss([sweep[k].train_loss[-1] for k in LAMBDAS]))
         self.sweep_val.set_ydata(_clip_loss([sweep[k].val_loss[-1] for k in LAMBDAS]))
         self.sweep_base.set_ydata([_clip_loss(base.val_loss[-1])] * 2)
@@ -495,7 +495,7 @@ class DropoutExplorer:
         sweep, p, lr = self.compute(p, lr, method)
         self.sweep, self.p, self.lr = sweep, p, lr
         run, base = sweep[p], sweep[0.0]
-        self.curves.show(run, base, f"{method}, p = {p:.1f}, lr = {lr:g}", "p = 0")
+        self.curves.show(run, base, f"{method}, p = {p:.1f}, lr = {lr:g}")
         self.sweep_train.set_ydata(_clip_loss([sweep[r].train_loss[-1] for r in DROP_RATES]))
         self.sweep_val.set_ydata(_clip_loss([sweep[r].val_loss[-1] for r in DROP_RATES]))
         self.current.set_data([p], [_clip_loss(run.val_loss[-1])])

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # reveal.js, require.js, jQuery and MathJax from the npm registry, for offline slide decks.
-# The versions are pinned in nnlesson/slides.py (ASSET_VERSIONS); they go to the cache that
+# The versions are pinned in nnlesson/tools/slides.py (ASSET_VERSIONS); they go to the cache that
 # `nnlesson slides` reads ($NNLESSON_SLIDE_ASSETS, default ~/.cache/nnlesson/slide-assets).
 # Needs the nnlesson package installed (pip install -e .) and npm; installs Debian's npm
 # when it is missing and we are root (CI runs as root on a fresh machine).

@@ -8,7 +8,7 @@ Prints two markdown tables measured in this run:
 * every notebook in ``notebooks/``, ``solutions/`` and ``exercises/`` executed top to bottom in a
   fresh kernel (the way nbval runs it), wall seconds including kernel start-up, against the
   course's budget of 20 s per notebook and 2 minutes for all of ``notebooks/``;
-* every experiment (``explore_*`` in ``nnlesson/lessons/``): each control moved to several
+* every experiment (``explore_*`` in ``nnlesson/course/lessons/``): each control moved to several
   values, the compute + redraw time of each update, median and 95th percentile, against the
   50 ms median / 100 ms p95 target (100 ms is where an interface stops feeling instant).
 
@@ -39,11 +39,11 @@ def percentile(values, q):
 
 
 def bench_widgets(moves_per_control=6):
-    from nnlesson.widgets import sample_values
+    from nnlesson.viz.widgets import sample_values
 
     rows = []
     for lesson in LESSONS:
-        module = importlib.import_module(f"nnlesson.lessons.{lesson.slug}")
+        module = importlib.import_module(f"nnlesson.course.lessons.{lesson.slug}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if not (name.startswith("explore_") and fn.__module__ == module.__name__):
                 continue
@@ -60,7 +60,7 @@ def bench_widgets(moves_per_control=6):
 def bench_notebooks(folders=("notebooks", "solutions", "exercises")):
     import nbformat
 
-    from nnlesson.notebooks import run_in_kernel
+    from nnlesson.tools.notebooks import run_in_kernel
 
     rows = []
     for folder in folders:

@@ -1,5 +1,5 @@
-"""``python -m nnlesson ...`` runs the command line (see :mod:`nnlesson.cli`)."""
-from nnlesson.cli import main
+"""``python -m nnlesson ...`` runs the command line (see :mod:`nnlesson.tools.cli`)."""
+from nnlesson.tools.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -6,7 +6,7 @@ with exactly the diagnosis the check names for that mistake.
 import numpy as np
 import pytest
 
-from nnlesson.checks.adagrad_and_rmsprop import check_adagrad_update, check_rmsprop_update
+from nnlesson.course.checks.adagrad_and_rmsprop import check_adagrad_update, check_rmsprop_update
 from nnlesson.optim import adagrad_update as library_adagrad
 from nnlesson.optim import rmsprop_update as library_rmsprop
 

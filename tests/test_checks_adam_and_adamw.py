@@ -6,7 +6,7 @@ with exactly the diagnosis the check names for that mistake.
 import numpy as np
 import pytest
 
-from nnlesson.checks.adam_and_adamw import check_adam_update, check_adamw_update
+from nnlesson.course.checks.adam_and_adamw import check_adam_update, check_adamw_update
 from nnlesson.optim import adam_update as library_adam
 
 # --------------------------------------------------------------------------- student versions

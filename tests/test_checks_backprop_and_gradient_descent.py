@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nnlesson.checks import backprop_and_gradient_descent as C
+from nnlesson.course.checks import backprop_and_gradient_descent as C
 from nnlesson.gradcheck import numerical_gradient as library_numerical_gradient
 from nnlesson.losses import softmax_cross_entropy as library_softmax_cross_entropy
 

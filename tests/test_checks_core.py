@@ -11,8 +11,8 @@ import textwrap
 import numpy as np
 import pytest
 
-import nnlesson.checks as checks
-from nnlesson.checks import MIME_TYPE, Case, CheckResult, Mistake, Property, compare_outputs, run_check
+import nnlesson.course.checks as checks
+from nnlesson.course.checks import MIME_TYPE, Case, CheckResult, Mistake, Property, compare_outputs, run_check
 
 
 def twice(x):
@@ -338,7 +338,7 @@ def test_bad_arguments_are_named():
 
 def test_package_collects_check_functions_from_sibling_modules(tmp_path, monkeypatch):
     (tmp_path / "toylesson.py").write_text(textwrap.dedent("""
-        from nnlesson.checks._core import run_check
+        from nnlesson.course.checks._core import run_check
         from math import sqrt as check_imported   # not defined here: not collected
 
         def check_toy(fn):
@@ -349,18 +349,18 @@ def test_package_collects_check_functions_from_sibling_modules(tmp_path, monkeyp
     monkeypatch.setattr(checks, "__path__", list(checks.__path__) + [str(tmp_path)])
     try:
         found = checks._collect_checks()
-        assert found["check_toy"].__module__ == "nnlesson.checks.toylesson"
+        assert found["check_toy"].__module__ == "nnlesson.course.checks.toylesson"
         assert "check_imported" not in found and "helper" not in found
         (tmp_path / "toyclash.py").write_text("def check_toy(fn):\n    return fn\n")
         with pytest.raises(ImportError, match="check_toy is defined in both"):
             checks._collect_checks()
     finally:
-        for name in ("nnlesson.checks.toylesson", "nnlesson.checks.toyclash"):
+        for name in ("nnlesson.course.checks.toylesson", "nnlesson.course.checks.toyclash"):
             sys.modules.pop(name, None)
         importlib.invalidate_caches()
 
 
 def test_package_is_light():
-    code = "import sys, nnlesson.checks; print(sorted(m for m in ('matplotlib', 'ipywidgets', 'torch') if m in sys.modules))"
+    code = "import sys, nnlesson.course.checks; print(sorted(m for m in ('matplotlib', 'ipywidgets', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnlesson.checks.course_map import check_ravine_gradient
+from nnlesson.course.checks.course_map import check_ravine_gradient
 
 
 def ravine_gradient(w):

@@ -1,6 +1,6 @@
 """What every exercise check does with a student function that is not finished or breaks.
 
-These behaviours come from :func:`nnlesson.checks.run_check`, but each check wires it up
+These behaviours come from :func:`nnlesson.course.checks.run_check`, but each check wires it up
 itself, so each is tried here: a new lesson's checks are picked up automatically. What a
 check says about a *wrong answer* is tested per lesson (tests/test_checks_<slug>.py).
 """
@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from nnlesson import checks
+from nnlesson.course import checks
 
 EVERY_CHECK = sorted(name for name in checks.__all__ if name.startswith("check_"))
 

@@ -3,7 +3,7 @@ listed mistake, written here as a student would write it, fails with that diagno
 import numpy as np
 import pytest
 
-from nnlesson.checks.feature_scaling import (
+from nnlesson.course.checks.feature_scaling import (
     check_mean_normalization,
     check_min_max_scaling,
     check_standardization,

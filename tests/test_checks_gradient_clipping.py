@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlesson.checks.gradient_clipping import (
+from nnlesson.course.checks.gradient_clipping import (
     check_clip_by_global_norm,
     check_clip_by_value,
     check_clipped_momentum_step,

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlesson.checks.learning_rate_schedules import (
+from nnlesson.course.checks.learning_rate_schedules import (
     check_cosine_warm_restarts,
     check_one_cycle,
     check_step_decay,

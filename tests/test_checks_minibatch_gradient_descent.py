@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlesson.checks.minibatch_gradient_descent import (
+from nnlesson.course.checks.minibatch_gradient_descent import (
     check_iterations_per_epoch,
     check_minibatches,
 )

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnlesson.checks.momentum import (
+from nnlesson.course.checks.momentum import (
     check_momentum_update,
     check_nesterov_update,
     check_sgd_momentum_update,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nnlesson import norm
-from nnlesson.checks.normalization_layers import (
+from nnlesson.course.checks.normalization_layers import (
     check_batchnorm_backward,
     check_batchnorm_forward,
     check_layernorm_forward,

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnlesson.checks.putting_it_all_together import check_ablation_configs, check_recipe_step
+from nnlesson.course.checks.putting_it_all_together import check_ablation_configs, check_recipe_step
 from nnlesson.clip import clip_grad_norm, global_norm
 from nnlesson.losses import add_penalty_grad, l2_penalty, softmax_cross_entropy
 
@@ -73,7 +73,7 @@ def test_solutions_pass():
 
 
 def test_the_library_reference_passes():
-    from nnlesson.lessons.putting_it_all_together import ablation_configs as library
+    from nnlesson.course.lessons.putting_it_all_together import ablation_configs as library
 
     assert check_ablation_configs(library).passed
 

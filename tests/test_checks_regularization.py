@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnlesson.checks.regularization import (
+from nnlesson.course.checks.regularization import (
     check_early_stopping,
     check_inverted_dropout,
     check_l1_penalty,

@@ -3,7 +3,7 @@ is named, and broken functions get a clear message."""
 import numpy as np
 import pytest
 
-from nnlesson.checks import residual_connections as C
+from nnlesson.course.checks import residual_connections as C
 from nnlesson.losses import softmax_cross_entropy
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nnlesson import init as library_init
-from nnlesson.checks.weight_initialization import check_he_normal, check_xavier_uniform
+from nnlesson.course.checks.weight_initialization import check_he_normal, check_xavier_uniform
 
 # --------------------------------------------------------------------------- student versions
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from nnlesson.datasets import load_wine
-from nnlesson.landscapes import Ravine
-from nnlesson.lessons.adagrad_and_rmsprop import (
+from nnlesson.course.surfaces import Ravine
+from nnlesson.course.lessons.adagrad_and_rmsprop import (
     adaptive_paths,
     constant_gradient_steps,
     wine_comparison,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnlesson.lessons.adam_and_adamw import (
+from nnlesson.course.lessons.adam_and_adamw import (
     bias_correction_paths,
     decay_experiment,
     digits_comparison,

@@ -10,7 +10,7 @@ from nnlesson.gradcheck import (
     rel_error,
 )
 from nnlesson.layers import Linear
-from nnlesson.lessons import backprop_and_gradient_descent as L
+from nnlesson.course.lessons import backprop_and_gradient_descent as L
 from nnlesson.losses import mse_loss, softmax_cross_entropy
 
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from nnlesson.checks.course_map import check_ravine_gradient
-from nnlesson.landscapes import SURFACES
-from nnlesson.lessons.course_map import GALLERY_LRS, gd_path
+from nnlesson.course.checks.course_map import check_ravine_gradient
+from nnlesson.course.surfaces import SURFACES
+from nnlesson.course.lessons.course_map import GALLERY_LRS, gd_path
 
 
 def test_the_ravine_converges_below_2_over_25_and_diverges_above():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nnlesson.datasets import load_wine
-from nnlesson.lessons import feature_scaling as fs
+from nnlesson.course.lessons import feature_scaling as fs
 from nnlesson.scaling import MeanNormalizer, MinMaxScaler, StandardScaler
 
 

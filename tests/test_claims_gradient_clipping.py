@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nnlesson.clip import clip_by_global_norm, clip_by_value, direction_cosine, global_norm
-from nnlesson.lessons import gradient_clipping as G
+from nnlesson.course.lessons import gradient_clipping as G
 
 EXAMPLE = [np.array([3.0, -0.5]), np.array([[0.2], [-4.0]])]  # the lesson's two-array gradient
 

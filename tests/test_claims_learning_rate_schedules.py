@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlesson.lessons import learning_rate_schedules as L
+from nnlesson.course.lessons import learning_rate_schedules as L
 from nnlesson.schedules import (
     CosineAnnealing,
     ExponentialDecay,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnlesson.data import iterations_per_epoch, minibatches
-from nnlesson.lessons import minibatch_gradient_descent as mb
+from nnlesson.course.lessons import minibatch_gradient_descent as mb
 
 
 def test_iterations_per_epoch_examples():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnlesson.lessons.momentum import (
+from nnlesson.course.lessons.momentum import (
     heavy_ball_optimum,
     momentum_path,
     ravine,

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnlesson.lessons import normalization_layers as nl
+from nnlesson.course.lessons import normalization_layers as nl
 from nnlesson.norm import BatchNorm, update_running_stats
 
 

@@ -6,7 +6,7 @@ the same thing: 6 epochs on the digits, seeds 0, 1, 2.
 import numpy as np
 import pytest
 
-from nnlesson.lessons import putting_it_all_together as P
+from nnlesson.course.lessons import putting_it_all_together as P
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nnlesson.layers import Dropout
-from nnlesson.lessons import regularization as R
+from nnlesson.course.lessons import regularization as R
 from nnlesson.losses import l1_penalty, l2_penalty
 from nnlesson.optim import SGD
 from nnlesson.train import evaluate, fit, mlp

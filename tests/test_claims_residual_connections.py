@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnlesson.layers import Linear, ReLU, Residual, Sequential
-from nnlesson.lessons import residual_connections as R
+from nnlesson.course.lessons import residual_connections as R
 from nnlesson.losses import softmax_cross_entropy
 
 LOG10 = np.log(10)  # the loss of a network that guesses uniformly among 10 digits

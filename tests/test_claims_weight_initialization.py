@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlesson.lessons import weight_initialization as wi
+from nnlesson.course.lessons import weight_initialization as wi
 
 
 def test_he_keeps_the_activation_scale_across_20_relu_layers_and_xavier_lets_it_shrink():

@@ -8,12 +8,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nnlesson.cli import main
+from nnlesson.tools.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
 SOLUTION = new_notebook(cells=[
-    new_code_cell("import numpy as np\nfrom nnlesson.checks import Case, run_check\n\n"
+    new_code_cell("import numpy as np\nfrom nnlesson.course.checks import Case, run_check\n\n"
                   "def check_double(fn):\n"
                   "    return run_check('check_double', fn, [Case('v', (np.ones(2),))], lambda x: 2 * x)"),
     new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
@@ -71,7 +71,7 @@ def test_runtime_errors_are_one_line_exit_2(tmp_path, capsys):
 
 
 def test_grade_folder_writes_table_csv_and_json(tmp_path, capsys):
-    from nnlesson.exercises_build import make_exercise
+    from nnlesson.tools.exercises_build import make_exercise
 
     (tmp_path / "class").mkdir()
     nbformat.write(SOLUTION, str(tmp_path / "class" / "ann.ipynb"))
@@ -110,7 +110,7 @@ def test_execute_failure_is_one_line_exit_2(tmp_path, capsys):
 
 def test_slides_delegates_to_slides_main(monkeypatch):
     calls = []
-    monkeypatch.setattr("nnlesson.slides.main", lambda argv: calls.append(argv) or 7)
+    monkeypatch.setattr("nnlesson.tools.slides.main", lambda argv: calls.append(argv) or 7)
     assert main(["slides", "--out", "decks", "--pdf", "4", "06_adam_and_adamw"]) == 7
     assert main(["slides"]) == 7
     assert calls == [["--out", "decks", "--pdf", "4", "06_adam_and_adamw"], []]

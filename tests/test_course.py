@@ -1,7 +1,7 @@
 """Every lesson of the syllabus is complete: each piece the README promises exists and is wired.
 
 A lesson's number and slug lead to its notebook, experiments, exercises, solutions, checks and
-tests (nnlesson/course.py). This file fails when a piece is missing, so "in preparation" can
+tests (nnlesson/course/__init__.py). This file fails when a piece is missing, so "in preparation" can
 never hide in a table.
 """
 import importlib
@@ -29,7 +29,7 @@ def test_the_syllabus_has_lessons_00_to_13():
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
 def test_each_lesson_has_a_notebook_experiments_and_tests(lesson):
     assert (ROOT / lesson.notebook).is_file(), lesson.notebook
-    module = importlib.import_module(f"nnlesson.lessons.{lesson.slug}")
+    module = importlib.import_module(f"nnlesson.course.lessons.{lesson.slug}")
     public = getattr(module, "__all__", dir(module))
     assert any(name.startswith("explore_") for name in public), "no explore_* widget"
     assert any(name.startswith(("snapshot_", "figure_")) for name in public), "no static figure"
@@ -45,7 +45,7 @@ def test_each_notebook_is_a_deck_with_a_slider_and_uses_its_lesson_module(lesson
         assert slide_type in SLIDE_TYPES, f"cell {i} has no slide type"
     assert nb.cells[0].source.startswith(f"# {lesson.number:02d}"), "title slide"
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert f"nnlesson.lessons import {lesson.slug}" in code or f"lessons.{lesson.slug}" in code
+    assert f"nnlesson.course.lessons import {lesson.slug}" in code or f"lessons.{lesson.slug}" in code
     widget_cells = [c for c in nb.cells if c.cell_type == "code" and ".explore_" in c.source]
     assert widget_cells, "no experiment with sliders"
     for cell in widget_cells:
@@ -58,7 +58,7 @@ def test_each_notebook_is_a_deck_with_a_slider_and_uses_its_lesson_module(lesson
 @pytest.mark.parametrize("lesson", WITH_EXERCISES, ids=lambda lesson: lesson.name)
 def test_each_lesson_has_exercises_solutions_and_checks_that_the_solution_calls(lesson):
     assert (ROOT / lesson.solution).is_file() and (ROOT / lesson.exercise).is_file()
-    checks = importlib.import_module(f"nnlesson.checks.{lesson.slug}")
+    checks = importlib.import_module(f"nnlesson.course.checks.{lesson.slug}")
     names = [n for n in checks.__all__ if n.startswith("check_")]
     assert len(names) >= 2, "at least two exercises per lesson"
     solution = "\n".join(c.source for c in read(lesson.solution).cells if c.cell_type == "code")

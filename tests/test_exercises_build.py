@@ -8,20 +8,20 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbval.plugin import get_sanitize_patterns
 
-from nnlesson.checks import MIME_TYPE
-from nnlesson.exercises_build import (
+from nnlesson.course.checks import MIME_TYPE
+from nnlesson.tools.exercises_build import (
     STUB,
     build_exercises,
     is_up_to_date,
     make_exercise,
     stale_exercises,
 )
-from nnlesson.notebooks import NotebookExecutionError, execute_notebook
+from nnlesson.tools.notebooks import NotebookExecutionError, execute_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CHECK_SETUP = '''import numpy as np
-from nnlesson.checks import Case, Mistake, run_check
+from nnlesson.course.checks import Case, Mistake, run_check
 
 def check_double(fn):
     cases = [Case("a vector", (np.arange(3.0),))]

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nnlesson.exercises_build import make_exercise
-from nnlesson.grading import (
+from nnlesson.tools.exercises_build import make_exercise
+from nnlesson.tools.grading import (
     GradeRow,
     _check_calls,
     find_notebooks,
@@ -19,7 +19,7 @@ from nnlesson.grading import (
 )
 
 SETUP = '''import numpy as np
-from nnlesson.checks import Case, Mistake, run_check
+from nnlesson.course.checks import Case, Mistake, run_check
 
 def check_double(fn):
     cases = [Case("a vector", (np.arange(3.0),))]
@@ -156,7 +156,7 @@ def test_endless_loop_times_out_with_progress(tmp_path, capsys):
 
 
 def test_check_calls_found_in_source():
-    source = ("from nnlesson.checks import check_a  # check_b(f) in a comment\n"
+    source = ("from nnlesson.course.checks import check_a  # check_b(f) in a comment\n"
               "def check_mine(f):\n    pass\n"
               "r = nl.checks.check_c(f); check_d (g)\nmy_check_e(f)\nx.recheck_f(f)")
     assert _check_calls(source) == ["check_c", "check_d"]

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from nnlesson.landscapes import Beale, Ravine
-from nnlesson.lessons import adagrad_and_rmsprop as lesson
-from nnlesson.lessons.adagrad_and_rmsprop import (
+from nnlesson.course.surfaces import Beale, Ravine
+from nnlesson.course.lessons import adagrad_and_rmsprop as lesson
+from nnlesson.course.lessons.adagrad_and_rmsprop import (
     ADAGRAD_EPS,
     METHODS,
     RMSPROP_EPS,
@@ -18,7 +18,7 @@ from nnlesson.lessons.adagrad_and_rmsprop import (
     snapshot_adaptive_paths,
     wine_comparison,
 )
-from nnlesson.plotting import png_bytes
+from nnlesson.viz.plotting import png_bytes
 
 
 def torch_loss(surface, w):

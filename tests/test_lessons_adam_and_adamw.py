@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from nnlesson.landscapes import Beale
-from nnlesson.lessons.adam_and_adamw import (
+from nnlesson.course.surfaces import Beale
+from nnlesson.course.lessons.adam_and_adamw import (
     EPS,
     BiasCorrectionExplorer,
     WeightDecayExplorer,
@@ -18,7 +18,7 @@ from nnlesson.lessons.adam_and_adamw import (
     snapshot_bias_correction,
     snapshot_weight_decay,
 )
-from nnlesson.plotting import png_bytes
+from nnlesson.viz.plotting import png_bytes
 
 # --------------------------------------------------------------------------- first steps
 

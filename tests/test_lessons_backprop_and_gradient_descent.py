@@ -5,8 +5,8 @@ import torch
 from matplotlib.figure import Figure
 
 from nnlesson.gradcheck import numerical_gradient, rel_error
-from nnlesson.lessons import backprop_and_gradient_descent as L
-from nnlesson.widgets import sample_values
+from nnlesson.course.lessons import backprop_and_gradient_descent as L
+from nnlesson.viz.widgets import sample_values
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +302,7 @@ def test_stamped_texts_look_like_ordinary_matplotlib_text():
     from matplotlib.text import Text
     from PIL import Image
 
-    from nnlesson.plotting import png_bytes
+    from nnlesson.viz.plotting import png_bytes
 
     def pixels(fig):
         return np.asarray(Image.open(io.BytesIO(png_bytes(fig)))).astype(int)
@@ -311,7 +311,7 @@ def test_stamped_texts_look_like_ordinary_matplotlib_text():
     drawing.update(step=11)
     first, cached = pixels(drawing.figure), pixels(drawing.figure)
     np.testing.assert_array_equal(first, cached)
-    from nnlesson.plotting import _stamp_text_class
+    from nnlesson.viz.plotting import _stamp_text_class
 
     cls = _stamp_text_class()
     stamped_draw = cls.draw

@@ -6,8 +6,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from nnlesson.course import LESSONS
-from nnlesson.landscapes import SURFACES, Ravine
-from nnlesson.lessons.course_map import (
+from nnlesson.course.surfaces import SURFACES, Ravine
+from nnlesson.course.lessons.course_map import (
     DIVERGED_NORM,
     LandscapeExplorer,
     explore_landscape,
@@ -16,7 +16,7 @@ from nnlesson.lessons.course_map import (
     lesson_table,
     snapshot_landscape,
 )
-from nnlesson.plotting import png_bytes
+from nnlesson.viz.plotting import png_bytes
 
 # --------------------------------------------------------------------------- the lesson table
 

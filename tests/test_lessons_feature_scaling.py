@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from nnlesson.datasets import load_wine
-from nnlesson.lessons import feature_scaling as fs
+from nnlesson.course.lessons import feature_scaling as fs
 from nnlesson.losses import mse_loss
 from nnlesson.optim import gd_update
 

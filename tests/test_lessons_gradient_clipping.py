@@ -7,8 +7,8 @@ import torch
 from matplotlib.figure import Figure
 
 from nnlesson.clip import clip_by_global_norm, clip_by_value, direction_cosine, global_norm
-from nnlesson.landscapes import Bowl
-from nnlesson.lessons import gradient_clipping as G
+from nnlesson.course.surfaces import Bowl
+from nnlesson.course.lessons import gradient_clipping as G
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from nnlesson.lessons import learning_rate_schedules as L
+from nnlesson.course.lessons import learning_rate_schedules as L
 from nnlesson.losses import mse_loss
 from nnlesson.schedules import (
     CosineAnnealing,

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from nnlesson.data import minibatches
-from nnlesson.lessons import minibatch_gradient_descent as mb
+from nnlesson.course.lessons import minibatch_gradient_descent as mb
 
 
 def test_wine_regression_data():

@@ -6,8 +6,8 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from nnlesson.landscapes import OptimizerPath, Ravine
-from nnlesson.lessons.momentum import (
+from nnlesson.course.surfaces import OptimizerPath, Ravine
+from nnlesson.course.lessons.momentum import (
     FORMS,
     KAPPAS,
     MomentumExplorer,
@@ -24,7 +24,7 @@ from nnlesson.lessons.momentum import (
     tune_lr,
 )
 from nnlesson.optim import momentum_update, sgd_update
-from nnlesson.plotting import png_bytes
+from nnlesson.viz.plotting import png_bytes
 
 
 def torch_ravine_path(kappa, start, n_steps, **sgd_kwargs):
@@ -165,7 +165,7 @@ def test_heavy_ball_optimum_by_hand_and_by_eigenvalues():
     assert radius == pytest.approx(opt["rate"], rel=1e-6)
     assert opt["rate"] == pytest.approx(2 / 3)
     with pytest.raises(TypeError, match="surface must be a Ravine"):
-        heavy_ball_optimum(__import__("nnlesson.landscapes").landscapes.Bowl())
+        heavy_ball_optimum(__import__("nnlesson.course.surfaces", fromlist=["Bowl"]).Bowl())
 
 
 # --------------------------------------------------------------------------- rule_path

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnlesson.lessons import normalization_layers as nl
+from nnlesson.course.lessons import normalization_layers as nl
 from nnlesson.norm import BatchNorm
 
 # --------------------------------------------------------------------------- training runs

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from sklearn.preprocessing import StandardScaler
 
 from nnlesson.data import minibatches
-from nnlesson.lessons import putting_it_all_together as P
+from nnlesson.course.lessons import putting_it_all_together as P
 from nnlesson.norm import BatchNorm
 from nnlesson.train import History, mlp
 

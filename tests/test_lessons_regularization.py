@@ -5,7 +5,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from nnlesson.lessons import regularization as R
+from nnlesson.course.lessons import regularization as R
 from nnlesson.optim import SGD
 from nnlesson.train import fit, mlp
 

@@ -6,9 +6,9 @@ from matplotlib.figure import Figure
 
 from nnlesson.gradcheck import numerical_gradient, rel_error
 from nnlesson.layers import Linear, Residual, Sequential
-from nnlesson.lessons import residual_connections as R
+from nnlesson.course.lessons import residual_connections as R
 from nnlesson.losses import softmax_cross_entropy
-from nnlesson.widgets import sample_values
+from nnlesson.viz.widgets import sample_values
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnlesson.lessons import weight_initialization as wi
+from nnlesson.course.lessons import weight_initialization as wi
 
 
 # --------------------------------------------------------------------------- initializers

@@ -4,7 +4,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from nnlesson.plotting import Backdrop, freeze_layout, new_figure, png_bytes, stamp_text
+from nnlesson.viz.plotting import Backdrop, freeze_layout, new_figure, png_bytes, stamp_text
 
 
 def pixels(fig):
@@ -72,7 +72,7 @@ def test_a_backdrop_hides_the_static_artists_it_painted():
 def test_stamped_text_matches_ordinary_text_and_is_reused():
     from matplotlib.text import Text
 
-    from nnlesson.plotting import _stamp_text_class
+    from nnlesson.viz.plotting import _stamp_text_class
 
     fig, ax = new_figure()
     ax.set_axis_off()

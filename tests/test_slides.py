@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from nnlesson.slides import SlideAssetsError, build_slides, fetch_assets, main
+from nnlesson.tools.slides import SlideAssetsError, build_slides, fetch_assets, main
 
 
 def _cell(make, source, slide_type, **kwargs):
@@ -243,7 +243,7 @@ def test_plots_are_shown_including_the_widget_plot(built):
 
 
 def test_an_image_widget_experiment_shows_its_controls_and_picture(tmp_path):
-    # nnlesson.widgets.interactive_plot: VBox(VBox(caption, sliders...), Image); the Image's
+    # nnlesson.viz.widgets.interactive_plot: VBox(VBox(caption, sliders...), Image); the Image's
     # PNG is kept base64-encoded in the state's "buffers", not in "state".
     def model(name, state, buffers=None):
         made = {"model_name": name, "model_module": "@jupyter-widgets/controls",

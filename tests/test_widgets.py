@@ -1,6 +1,6 @@
 """Every experiment of every lesson, driven from code as a student drives it with the mouse.
 
-For each ``explore_*`` function in ``nnlesson/lessons/<slug>.py``: build it, move each control
+For each ``explore_*`` function in ``nnlesson/course/lessons/<slug>.py``: build it, move each control
 to other valid values, and check that the callback ran and the picture changed. No browser is
 needed: the widgets' values are set directly (the browser suite does the same through
 JupyterLab).
@@ -11,7 +11,7 @@ import inspect
 import pytest
 
 from nnlesson.course import LESSONS
-from nnlesson.widgets import Interactive, interactive_plot, lr_slider, sample_values
+from nnlesson.viz.widgets import Interactive, interactive_plot, lr_slider, sample_values
 
 
 # Knobs whose effect shows only when another control is set otherwise; from the defaults they
@@ -30,7 +30,7 @@ CONTEXT_DEPENDENT = {
 def explorers():
     found = []
     for lesson in LESSONS:
-        module = importlib.import_module(f"nnlesson.lessons.{lesson.slug}")
+        module = importlib.import_module(f"nnlesson.course.lessons.{lesson.slug}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("explore_") and fn.__module__ == module.__name__:
                 found.append(pytest.param(fn, id=f"{lesson.name}.{name}"))
@@ -63,7 +63,7 @@ def test_moving_each_control_redraws_the_plot(explore):
 
 
 def test_set_rejects_an_unknown_control():
-    from nnlesson.plotting import new_figure
+    from nnlesson.viz.plotting import new_figure
 
     fig, ax = new_figure()
     (line,) = ax.plot([0, 1], [0, 1])
@@ -73,8 +73,8 @@ def test_set_rejects_an_unknown_control():
 
 
 def test_the_status_line_says_updating_while_an_update_runs():
-    from nnlesson.plotting import new_figure
-    from nnlesson.widgets import BUSY
+    from nnlesson.viz.plotting import new_figure
+    from nnlesson.viz.widgets import BUSY
 
     fig, ax = new_figure()
     (line,) = ax.plot([0, 1], [0, 1])
@@ -93,7 +93,7 @@ def test_the_status_line_says_updating_while_an_update_runs():
 
 
 def test_a_failing_update_clears_the_status_line():
-    from nnlesson.plotting import new_figure
+    from nnlesson.viz.plotting import new_figure
 
     fig, _ = new_figure()
     calls = []

@@ -82,8 +82,8 @@ display(lr, beta, widgets.interactive_output(draw, {"lr": lr, "beta": beta}))"""
 # rate whose training runs are not cached yet does in lessons 11 and 13).
 _SLOW_EXPERIMENT = """\
 import time
-from nnlesson.plotting import new_figure
-from nnlesson.widgets import interactive_plot, lr_slider
+from nnlesson.viz.plotting import new_figure
+from nnlesson.viz.widgets import interactive_plot, lr_slider
 
 fig, ax = new_figure()
 (line,) = ax.plot([0, 1], [0, 0.1])

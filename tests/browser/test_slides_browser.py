@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from nnlesson.slides import build_slides
+from nnlesson.tools.slides import build_slides
 
 pytestmark = pytest.mark.browser
 
@@ -176,7 +176,7 @@ def test_command_line_prints_one_pdf_page_per_slide(tmp_path):
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
                                                                   os.environ.get("PYTHONPATH")])))
-    done = subprocess.run([sys.executable, "-m", "nnlesson.slides", "--out", str(out), "--pdf",
+    done = subprocess.run([sys.executable, "-m", "nnlesson.tools.slides", "--out", str(out), "--pdf",
                            str(notebook)], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(out / "standin.html"), str(out / "standin.pdf"),

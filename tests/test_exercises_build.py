@@ -1,5 +1,8 @@
-"""Exercises generated from solutions; notebooks executed reproducibly; the nbval sanitize file."""
+"""Exercises generated from solutions; no answer ever overwritten; notebooks executed
+reproducibly; the nbval sanitize file."""
+import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -11,12 +14,14 @@ from nbval.plugin import get_sanitize_patterns
 from nnlesson.course.checks import MIME_TYPE
 from nnlesson.tools.exercises_build import (
     STUB,
+    Written,
     build_exercises,
     is_up_to_date,
     make_exercise,
+    select_lessons,
     stale_exercises,
 )
-from nnlesson.tools.notebooks import NotebookExecutionError, execute_notebook
+from nnlesson.tools.notebooks import AnswersWouldBeLost, NotebookExecutionError, execute_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,10 +35,12 @@ def check_double(fn):
 SOLVED = '''def double(x):
     """Return 2 x."""
     ### BEGIN SOLUTION
-    ### HINT: multiply by 2.
     y = 2.0 * x
     return y
     ### END SOLUTION'''
+
+HINTS = "<details><summary>Hint 1 · the idea</summary>\n\nmultiply by 2.\n\n</details>"
+STUB_CELL = f'def double(x):\n    """Return 2 x."""\n    # Your code here (hints above).\n    {STUB}'
 
 
 def solution_notebook():
@@ -42,9 +49,10 @@ def solution_notebook():
                           metadata={"slideshow": {"slide_type": "slide"}}),
         new_markdown_cell("<!-- BEGIN SOLUTION -->\nOnly an answer.\n<!-- END SOLUTION -->"),
         new_code_cell(CHECK_SETUP),
+        new_markdown_cell(HINTS, id="answer-hints"),
         new_code_cell(SOLVED, outputs=[nbformat.v4.new_output("stream", text="y = 6\n")],
-                      execution_count=3),
-        new_code_cell("check_double(double)"),
+                      execution_count=3, id="answer"),
+        new_code_cell("result = check_double(double)\nresult", id="check"),
         new_code_cell("print('the secret answer')", metadata={"tags": ["solution-only"]}),
     ])
 
@@ -63,17 +71,49 @@ def test_exercise_has_stubs_hints_and_no_solution():
     ex = make_exercise(solution_notebook())
     assert ex.cells[0].source == "# Doubling\nWhy 2x?"
     assert ex.cells[0].metadata == {"slideshow": {"slide_type": "slide"}}
-    assert len(ex.cells) == 4  # answer-only markdown and solution-only cell dropped
-    assert ex.cells[2].source == ('def double(x):\n    """Return 2 x."""\n'
-                                  "    # Hint: multiply by 2.\n"
-                                  f"    {STUB}")
-    assert ex.cells[2].outputs == [] and ex.cells[2].execution_count is None
+    assert len(ex.cells) == 5  # answer-only markdown and solution-only cell dropped
+    assert ex.cells[2].source == HINTS  # the hint levels stay, right before the stub
+    assert ex.cells[3].source == STUB_CELL
+    assert ex.cells[3].outputs == [] and ex.cells[3].execution_count is None
     text = all_text(ex)
     for secret in ("Because twice", "Only an answer", "y = 2.0 * x", "return y", "secret answer",
                    "BEGIN SOLUTION", "y = 6"):
         assert secret not in text
-    assert "raises-exception" not in ex.cells[2].metadata.get("tags", [])
-    compile(ex.cells[2].source, "exercise", "exec")  # the stub is valid Python
+    assert "raises-exception" not in ex.cells[3].metadata.get("tags", [])
+    compile(ex.cells[3].source, "exercise", "exec")  # the stub is valid Python
+
+
+def test_answer_and_check_cells_are_marked_and_keep_their_ids():
+    solution = solution_notebook()
+    ex = make_exercise(solution)
+    assert [c.id for c in ex.cells] == [c.id for c in solution.cells[:1] + solution.cells[2:6]]
+    assert ex.cells[3].metadata["nnlesson"] == {
+        "role": "answer", "defines": ["double"],
+        "stub_sha256": hashlib.sha256(STUB_CELL.encode()).hexdigest()}
+    assert ex.cells[4].metadata["nnlesson"] == {
+        "role": "check", "check": "check_double", "answer": "double"}
+    assert "nnlesson" not in ex.cells[1].metadata  # defines check_double, calls nothing
+    # Other keys under metadata.nnlesson are kept; a class and several definitions are named.
+    nb = new_notebook(cells=[new_code_cell(
+        "class Drop:\n    def forward(self):\n        ### BEGIN SOLUTION\n        return 1\n"
+        "        ### END SOLUTION\n\ndef helper():\n    return 2",
+        metadata={"nnlesson": {"ignore_output": "why"}})])
+    assert make_exercise(nb).cells[0].metadata["nnlesson"]["defines"] == ["Drop", "helper"]
+    assert make_exercise(nb).cells[0].metadata["nnlesson"]["ignore_output"] == "why"
+
+
+def test_stub_without_hint_cell_does_not_point_to_hints():
+    nb = new_notebook(cells=[new_markdown_cell("Write it."), new_code_cell(SOLVED)])
+    assert make_exercise(nb).cells[1].source == STUB_CELL.replace(" (hints above)", "")
+
+
+def test_hint_lines_in_code_are_rejected():
+    nb = new_notebook(cells=[new_code_cell(
+        "def f():\n    ### BEGIN SOLUTION\n    ### HINT: use 2.\n    return 2\n    ### END SOLUTION")])
+    with pytest.raises(ValueError, match=re.escape(
+            "notebook: cell 1: line 3: '### HINT:' lines are not used any more")) as info:
+        make_exercise(nb)
+    assert "<details><summary>Hint 1 · the idea</summary>" in str(info.value)
 
 
 def test_block_without_hint_and_top_level_block():
@@ -85,6 +125,7 @@ def test_block_without_hint_and_top_level_block():
     ex = make_exercise(nb)
     assert ex.cells[0].source == f"class Net:\n    def f(self):\n        # Your code here.\n        {STUB}"
     assert "tags" not in ex.cells[0].metadata  # inside a function: running the cell is fine
+    assert ex.cells[0].metadata["nnlesson"]["defines"] == ["Net"]
     assert ex.cells[1].source == f"lr = None\n# Your code here.\n{STUB}\nprint(lr)"
     assert ex.cells[1].metadata["tags"] == ["raises-exception"]
     assert ex.cells[2].metadata["tags"] == ["raises-exception"]  # a loop body runs too
@@ -113,10 +154,11 @@ def test_build_executes_and_is_up_to_date(tmp_path):
     assert stale_exercises(solutions, exercises) == ["01_double.ipynb (missing)"]
 
     written = build_exercises(solutions, exercises, execute=True, timeout=60)
-    assert written == [exercises / "01_double.ipynb"]
+    assert written == [Written(exercises / "01_double.ipynb", None)]
+    written = [w.path for w in written]
     ex = nbformat.read(str(written[0]), as_version=4)
-    check_cell = ex.cells[3]
-    assert check_cell.source == "check_double(double)"
+    check_cell = ex.cells[4]
+    assert check_cell.source == "result = check_double(double)\nresult"
     summary = check_cell.outputs[0]["data"][MIME_TYPE]
     assert summary["status"] == "todo" and summary["name"] == "check_double"
     assert check_cell.outputs[0]["data"]["text/plain"].startswith("✎ check_double: not implemented yet")
@@ -124,7 +166,7 @@ def test_build_executes_and_is_up_to_date(tmp_path):
     assert is_up_to_date(solutions, exercises)
 
     # Changing outputs only does not make it stale; changing a source does.
-    ex.cells[3].outputs = []
+    ex.cells[4].outputs = []
     write(ex, written[0])
     assert is_up_to_date(solutions, exercises)
     sol = solution_notebook()
@@ -194,3 +236,134 @@ def test_sanitize_file_replaces_only_volatile_text():
     assert sanitize(f"saved to {temp}") == "saved to <tmpdir>/out.png"
     for kept in ("loss 0.5x smaller", "640x480 pixels", "notes/tmpfile.txt", "✔ check_x: passed 3 cases"):
         assert sanitize(kept) == kept
+
+
+# ---------------------------------------------------------------------------------------------
+# No answer is ever overwritten
+
+ANSWER = 'def double(x):\n    """Return 2 x."""\n    return x + x  # my answer'
+
+
+def generated(tmp_path, solution=None):
+    """A solutions/ folder and the exercises generated from it (not executed)."""
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    write(solution or solution_notebook(), solutions / "01_double.ipynb")
+    build_exercises(solutions, exercises, execute=False)
+    return solutions, exercises, exercises / "01_double.ipynb"
+
+
+def answer_as_a_student_would(path, source=ANSWER, cell_id="answer"):
+    """Open the notebook, replace the answer cell's code, save (as JupyterLab writes it)."""
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in nb.cells if c.id == cell_id)
+    cell.source = source
+    nbformat.write(nb, str(path))
+    os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    return path.read_bytes()
+
+
+def test_regenerating_refuses_to_replace_an_answer(tmp_path):
+    solutions, exercises, path = generated(tmp_path)
+    work = answer_as_a_student_would(path)
+    with pytest.raises(AnswersWouldBeLost) as info:
+        build_exercises(solutions, exercises, execute=False)
+    assert path.read_bytes() == work
+    assert path.stat().st_mtime_ns == 1_600_000_000_000_000_000
+    message = str(info.value)
+    assert f"{path}: double" in message
+    assert "answers someone wrote" in message and "--force" in message and ".bak" in message
+    assert sorted(p.name for p in exercises.iterdir()) == ["01_double.ipynb"]  # no backup yet
+
+
+def test_force_keeps_a_backup_then_regenerates(tmp_path):
+    solutions, exercises, path = generated(tmp_path)
+    work = answer_as_a_student_would(path)
+    [(written, backup)] = build_exercises(solutions, exercises, execute=False, force=True)
+    assert written == path and backup.parent == exercises
+    assert re.fullmatch(r"01_double\.ipynb\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(-\d+)?\.bak", backup.name)
+    assert backup.read_bytes() == work  # the answer is in the backup, byte for byte
+    assert ANSWER in nbformat.read(str(backup), as_version=4).cells[3].source
+    assert nbformat.read(str(path), as_version=4).cells[3].source == STUB_CELL
+
+
+def test_untouched_exercises_are_regenerated_even_when_the_solution_changed(tmp_path):
+    solutions, exercises, path = generated(tmp_path)
+    # The solution's docstring changes: the stub on disk is not the new stub, but it is the
+    # stub the generator wrote (its hash is recorded), so it is nobody's work.
+    changed = solution_notebook()
+    changed.cells[4].source = changed.cells[4].source.replace("Return 2 x.", "Twice x.")
+    write(changed, solutions / "01_double.ipynb")
+    [(written, backup)] = build_exercises(solutions, exercises, execute=False)
+    assert backup is None
+    assert "Twice x." in nbformat.read(str(path), as_version=4).cells[3].source
+
+
+def test_a_file_from_before_stubs_were_recorded(tmp_path):
+    # Exercises generated by the earlier generator: no metadata, a '# Hint: ...' comment.
+    solutions, exercises, path = generated(tmp_path)
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("nnlesson", None)
+    nb.cells[3].source = STUB_CELL.replace("# Your code here (hints above).", "# Hint: multiply by 2.")
+    write(nb, path)
+    assert build_exercises(solutions, exercises, execute=False)[0].backup is None
+    nb.cells[3].source = ANSWER
+    write(nb, path)
+    with pytest.raises(AnswersWouldBeLost, match="double"):
+        build_exercises(solutions, exercises, execute=False)
+
+
+def test_answer_found_by_the_function_it_defines(tmp_path):
+    # The student deleted the stub cell and wrote the function in a new cell (a new id).
+    solutions, exercises, path = generated(tmp_path)
+    nb = nbformat.read(str(path), as_version=4)
+    del nb.cells[3]
+    nb.cells.append(new_code_cell(ANSWER))
+    write(nb, path)
+    with pytest.raises(AnswersWouldBeLost, match="double"):
+        build_exercises(solutions, exercises, execute=False)
+    # A half-written answer that does not parse is found too.
+    nb.cells[-1].source = "def double(x):\n    return x +"
+    write(nb, path)
+    with pytest.raises(AnswersWouldBeLost, match="double"):
+        build_exercises(solutions, exercises, execute=False)
+
+
+def test_unreadable_exercise_is_kept(tmp_path):
+    solutions, exercises, path = generated(tmp_path)
+    path.write_text('{"cells": [ half a notebook')
+    with pytest.raises(AnswersWouldBeLost, match="not a readable notebook"):
+        build_exercises(solutions, exercises, execute=False)
+    assert path.read_text() == '{"cells": [ half a notebook'
+
+
+def test_refusal_writes_nothing_at_all(tmp_path):
+    # Two lessons, one holds work: neither file is written.
+    solutions, exercises, path = generated(tmp_path)
+    write(solution_notebook(), solutions / "02_double.ipynb")
+    work = answer_as_a_student_would(path)
+    with pytest.raises(AnswersWouldBeLost):
+        build_exercises(solutions, exercises, execute=False)
+    assert path.read_bytes() == work
+    assert not (exercises / "02_double.ipynb").exists()
+
+
+def test_execute_refuses_a_notebook_with_answers(tmp_path):
+    solutions, exercises, path = generated(tmp_path)
+    work = answer_as_a_student_would(path)
+    with pytest.raises(AnswersWouldBeLost, match="executing it rewrites the file") as info:
+        execute_notebook(path, timeout=60)
+    assert f"{path}: double" in str(info.value)
+    assert path.read_bytes() == work
+    assert path.stat().st_mtime_ns == 1_600_000_000_000_000_000
+
+
+def test_select_lessons(tmp_path):
+    files = [tmp_path / "04_momentum.ipynb", tmp_path / "10_normalization_layers.ipynb"]
+    assert select_lessons(files, []) == files
+    for name in ("4", "04", "momentum", "04_momentum", "solutions/04_momentum.ipynb"):
+        assert select_lessons(files, [name]) == files[:1]
+    assert select_lessons(files, ["10", "4", "momentum"]) == files
+    with pytest.raises(ValueError, match="lesson '99' matches no solution notebook "
+                                         r"\(there are: 04_momentum, 10_normalization_layers\)"):
+        select_lessons(files, ["99"])

@@ -15,9 +15,18 @@ and solution notebooks are produced
 
 :func:`run_in_kernel` is the building block (also used by the grader): it executes a
 ``NotebookNode`` in memory and lets nbclient's exceptions through.
+
+No command overwrites a student's answer. An exercise's answer cell carries
+``metadata.nnlesson = {"role": "answer", "defines": [...], "stub_sha256": ...}``, the hash of the
+stub the generator wrote. :func:`answers_written` lists the answer cells whose source is no
+longer that stub (someone wrote an answer there); :func:`keep_answers` refuses
+(:class:`AnswersWouldBeLost`) to rewrite such files unless forced, and with ``force`` first
+copies each one to a timestamped backup beside it. :func:`execute_notebook` refuses too.
 """
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import math
 import os
@@ -27,9 +36,15 @@ from pathlib import Path
 
 import nbformat
 
+from nnlesson.tools.files import backup_file, write_notebook
+
 __all__ = [
     "KERNEL_NAME",
     "NotebookExecutionError",
+    "AnswersWouldBeLost",
+    "stub_sha256",
+    "answers_written",
+    "keep_answers",
     "find_repo_root",
     "kernel_env",
     "clean_notebook",
@@ -47,6 +62,62 @@ _PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
 class NotebookExecutionError(RuntimeError):
     """A notebook failed to run; the message is one line naming the file and the cell."""
+
+
+class AnswersWouldBeLost(RuntimeError):
+    """Writing would replace answers someone wrote; nothing was written.
+
+    ``work`` maps each notebook's path to the names of its answer cells that hold work. The
+    message names the files, says why they are kept and how to go ahead anyway (``--force``,
+    with a backup).
+    """
+
+    def __init__(self, work, consequence, command, advice=""):
+        self.work = dict(work)
+        first = next(iter(self.work))
+        stamp = datetime.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
+        lines = "\n".join(f"  {path}: {', '.join(names)}" for path, names in self.work.items())
+        what = ("1 notebook holds" if len(self.work) == 1
+                else f"{len(self.work)} notebooks hold")
+        super().__init__(
+            f"refused: {what} answers someone wrote, and {consequence}:\n{lines}\n"
+            f"Nothing was written.{' ' + advice if advice else ''} To {command} anyway, add "
+            f"--force: each of these files is first copied to a timestamped backup beside it "
+            f"(e.g. {first}.{stamp}.bak).")
+
+
+def stub_sha256(source):
+    """The fingerprint of a stub cell's source (``metadata.nnlesson.stub_sha256``)."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def answers_written(nb):
+    """Names of the answer cells of ``nb`` whose source is not the stub the generator wrote.
+
+    An answer cell is one with ``metadata.nnlesson.role == "answer"``; it is named by the
+    functions or classes it defines (else ``cell N``). A cell without a recorded stub counts as
+    written: when in doubt, a cell is someone's work.
+    """
+    written = []
+    for index, cell in enumerate(nb.cells, start=1):
+        meta = cell.get("metadata", {}).get("nnlesson", {})
+        if meta.get("role") != "answer":
+            continue
+        if stub_sha256(cell.get("source", "")) != meta.get("stub_sha256"):
+            written.append(", ".join(meta.get("defines", [])) or f"cell {index}")
+    return written
+
+
+def keep_answers(work, *, force, consequence, command, advice=""):
+    """Refuse to go on when ``work`` (``{path: [answer names]}``) is not empty, unless ``force``.
+
+    Returns ``{path: backup path}``: with ``force``, every path of ``work`` is first copied
+    to a timestamped backup beside it. Raises :class:`AnswersWouldBeLost` without ``force``.
+    """
+    work = {path: names for path, names in work.items() if names}
+    if work and not force:
+        raise AnswersWouldBeLost(work, consequence, command, advice)
+    return {path: backup_file(path) for path in work}
 
 
 def find_repo_root(start):
@@ -149,13 +220,16 @@ def run_in_kernel(nb, *, cwd, timeout=None, timeout_func=None, allow_errors=Fals
     return nb
 
 
-def execute_notebook(path, timeout=120, *, cwd=None):
+def execute_notebook(path, timeout=120, *, cwd=None, force=False):
     """Run the notebook at ``path`` top to bottom in a fresh kernel and save it in place.
 
     ``timeout`` is the limit per cell, in seconds. ``cwd`` defaults to the repository root
     (the folder above ``path`` with ``pyproject.toml`` and ``nnlesson/``), else the notebook's
     folder. A cell that raises (without the ``raises-exception`` tag) or times out raises
     :class:`NotebookExecutionError` with a one-line message, and the file is left unchanged.
+    A notebook whose answer cells hold someone's work (:func:`answers_written`) is not run
+    unless ``force`` (the caller keeps a backup: :func:`keep_answers`); it raises
+    :class:`AnswersWouldBeLost`. The file is saved atomically (:mod:`nnlesson.tools.files`).
     """
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -163,6 +237,9 @@ def execute_notebook(path, timeout=120, *, cwd=None):
     if not path.is_file():
         raise FileNotFoundError(f"no notebook at {str(path)!r}")
     nb = nbformat.read(str(path), as_version=4)
+    if not force:
+        keep_answers({path: answers_written(nb)}, force=False,
+                     consequence="executing it rewrites the file", command="execute it")
     folder = path.resolve().parent
     cwd = Path(cwd) if cwd is not None else (find_repo_root(folder) or folder)
     current = {"cell": 0}
@@ -181,5 +258,5 @@ def execute_notebook(path, timeout=120, *, cwd=None):
             f"{path}: cell {current['cell']} ran longer than {timeout} s") from None
     except DeadKernelError:
         raise NotebookExecutionError(f"{path}: the kernel died in cell {current['cell']}") from None
-    nbformat.write(clean_notebook(nb), str(path))
+    write_notebook(path, clean_notebook(nb))
     return path

@@ -13,11 +13,18 @@ The update-rule interface (stated once here, shared by every rule)::
 - ``step`` (where a rule needs it) is the number of the update being made, counting from 1:
   the first update is ``step=1``, as in ``torch.optim``.
 
+One fast, checked road. Each rule is written once, as a private *kernel* (plain numpy on
+arrays that were already checked, writing in place); the public function checks its
+arguments, copies them unless ``inplace=True``, and calls the kernel. The classes check their
+hyperparameters when they are built and whenever one is set (``opt.lr = 0.1`` is checked
+there), so ``step()`` calls the kernel without checking again. :data:`RULES` describes each rule
+for loops that check once and then step many times (:mod:`nnlesson.course.runner`).
+
 Conventions. The rules and the classes named after ``torch.optim`` (``SGD``, ``Adagrad``,
 ``RMSprop``, ``Adam``, ``AdamW``) use PyTorch's argument names, defaults and arithmetic; their
 numbers agree with ``torch.optim`` (single-tensor path) to rounding. The course's own forms
-sit next to them: :func:`momentum_update` / :class:`Momentum` is the EMA momentum of the seeds,
-and :func:`adam_update` has a ``bias_correction`` switch that PyTorch does not have.
+sit next to them: :func:`momentum_update` / :class:`Momentum` is the EMA momentum of the
+lessons, and :func:`adam_update` has a ``bias_correction`` switch that PyTorch does not have.
 
 The classes hold a list of :class:`nnlesson.core.Parameter`; ``step()`` applies the rule in
 place to every parameter with per-parameter state created on the first step, under PyTorch's
@@ -29,11 +36,15 @@ key names (``opt.state[i]`` or ``opt.state_of(param)``)::
         loss, dlogits = loss_fn(model(xb), yb)
         model.backward(dlogits)
         opt.step()
+
+Every class that has a momentum-like coefficient exposes it as ``opt.momentum`` (read and set):
+``momentum`` of SGD and RMSprop, ``beta`` of Momentum, ``betas[0]`` of Adam and AdamW.
 """
 from __future__ import annotations
 
 import inspect
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,6 +59,8 @@ __all__ = [
     "adagrad_update",
     "rmsprop_update",
     "adam_update",
+    "UpdateRule",
+    "RULES",
     "Optimizer",
     "SGD",
     "Momentum",
@@ -72,6 +85,10 @@ def _check_nonneg(name, value):
 def _check_decay_rate(name, value):
     """A momentum or moving-average coefficient: 0 forgets at once, 1 would never forget."""
     return check_number(name, value, low=0, high=1, high_open=True)
+
+
+def _check_dampening(name, value):
+    return check_number(name, value, low=0, high=1)
 
 
 def _check_eps(name, value):
@@ -118,6 +135,154 @@ def _gradient(g, w):
     return g
 
 
+# The hyperparameters of each rule, checked in one place: the public function, the classes'
+# setters and the runner (RULES) all go through these.
+
+def _gd_hyperparameters(lr):
+    return {"lr": _check_lr("lr", lr)}
+
+
+def _sgd_hyperparameters(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    momentum = _check_decay_rate("momentum", momentum)
+    dampening = _check_dampening("dampening", dampening)
+    return {"lr": _check_lr("lr", lr), "momentum": momentum, "dampening": dampening,
+            "weight_decay": _check_nonneg("weight_decay", weight_decay),
+            "nesterov": _check_nesterov(nesterov, momentum, dampening)}
+
+
+def _momentum_hyperparameters(lr, beta=0.9):
+    return {"lr": _check_lr("lr", lr), "beta": _check_decay_rate("beta", beta)}
+
+
+def _adagrad_hyperparameters(lr, lr_decay=0.0, weight_decay=0.0, eps=1e-10):
+    return {"lr": _check_lr("lr", lr), "lr_decay": _check_nonneg("lr_decay", lr_decay),
+            "weight_decay": _check_nonneg("weight_decay", weight_decay),
+            "eps": _check_eps("eps", eps)}
+
+
+def _rmsprop_hyperparameters(lr, alpha, eps, weight_decay=0.0, momentum=0.0, centered=False):
+    return {"lr": _check_lr("lr", lr), "alpha": _check_decay_rate("alpha", alpha),
+            "eps": _check_eps("eps", eps),
+            "weight_decay": _check_nonneg("weight_decay", weight_decay),
+            "momentum": _check_decay_rate("momentum", momentum),
+            "centered": check_bool("centered", centered)}
+
+
+def _adam_hyperparameters(lr, beta1, beta2, eps, weight_decay=0.0, decoupled_weight_decay=False,
+                          amsgrad=False, bias_correction=True):
+    return {"lr": _check_lr("lr", lr), "beta1": _check_decay_rate("beta1", beta1),
+            "beta2": _check_decay_rate("beta2", beta2), "eps": _check_eps("eps", eps),
+            "weight_decay": _check_nonneg("weight_decay", weight_decay),
+            "decoupled_weight_decay": check_bool("decoupled_weight_decay",
+                                                 decoupled_weight_decay),
+            "amsgrad": check_bool("amsgrad", amsgrad),
+            "bias_correction": check_bool("bias_correction", bias_correction)}
+
+
+# --------------------------------------------------------------------------- kernels
+#
+# The arithmetic of each rule, once. A kernel trusts its arguments (checked by the caller),
+# writes into w and the state buffers, never into g, and returns (w, *state). A state buffer
+# given as None is created on the first step.
+
+def _gd(w, g, lr):
+    w -= lr * g
+    return w
+
+
+def _sgd(w, g, buf, lr, momentum, dampening, weight_decay, nesterov):
+    if weight_decay != 0:
+        g = g + weight_decay * w
+    d = g
+    if momentum != 0:
+        if buf is None:
+            buf = np.array(g, copy=True)  # PyTorch: the first velocity is the gradient itself
+        else:
+            buf *= momentum
+            buf += g if dampening == 0 else (1 - dampening) * g
+        d = g + momentum * buf if nesterov else buf
+    w -= lr * d
+    return w, buf
+
+
+def _momentum(w, g, v, lr, beta):
+    if v is None:
+        v = np.zeros_like(w)
+    v *= beta
+    v += (1 - beta) * g
+    w -= lr * v
+    return w, v
+
+
+def _adagrad(w, g, state_sum, step, lr, lr_decay, weight_decay, eps):
+    if weight_decay != 0:
+        g = g + weight_decay * w
+    clr = lr / (1 + (step - 1) * lr_decay)
+    state_sum += g * g
+    std = np.sqrt(state_sum)
+    std += eps
+    update = np.divide(g, std, out=std)  # reuse the buffer: update = g / std
+    update *= clr
+    w -= update
+    return w, state_sum
+
+
+def _rmsprop(w, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum,
+             centered):
+    if weight_decay != 0:
+        g = g + weight_decay * w
+    square_avg *= alpha
+    square_avg += (1 - alpha) * (g * g)
+    if centered:
+        if grad_avg is None:
+            grad_avg = np.zeros_like(w)
+        grad_avg *= alpha
+        grad_avg += (1 - alpha) * g
+        avg = square_avg - grad_avg * grad_avg
+        np.sqrt(avg, out=avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += eps
+    scaled = np.divide(g, avg, out=avg)  # reuse the buffer: scaled = g / avg
+    if momentum > 0:
+        if momentum_buf is None:
+            momentum_buf = np.zeros_like(w)
+        momentum_buf *= momentum
+        momentum_buf += scaled
+        np.multiply(momentum_buf, lr, out=scaled)
+    else:
+        scaled *= lr
+    w -= scaled
+    return w, square_avg, momentum_buf, grad_avg
+
+
+def _adam(w, g, m, v, v_max, step, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay,
+          amsgrad, bias_correction):
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            w *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * w
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * (g * g)
+    if amsgrad:
+        if v_max is None:
+            v_max = np.zeros_like(v)
+        np.maximum(v_max, v, out=v_max)
+    bc1 = 1 - beta1 ** step if bias_correction else 1.0
+    bc2 = 1 - beta2 ** step if bias_correction else 1.0
+
+    denom = np.sqrt(v_max if amsgrad else v)
+    denom /= math.sqrt(bc2)
+    denom += eps
+    update = np.divide(m, denom, out=denom)  # reuse the buffer: update = m / denom
+    update *= lr / bc1
+    w -= update
+    return w, m, v, v_max
+
+
 # --------------------------------------------------------------------------- update rules
 
 def gd_update(w, g, *, lr, inplace=False):
@@ -135,14 +300,15 @@ def gd_update(w, g, *, lr, inplace=False):
 
     Returns:
         w: the updated parameters (``w`` itself when ``inplace=True``).
+
+    Raises:
+        ValueError, TypeError: a hyperparameter out of range, or arrays of the wrong shape.
     """
-    lr = _check_lr("lr", lr)
+    h = _gd_hyperparameters(lr)
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
-
-    w -= lr * g
-    return w
+    return _gd(w, g, **h)
 
 
 def sgd_update(w, g, buf, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
@@ -161,7 +327,7 @@ def sgd_update(w, g, buf, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, 
     when it is applied, not when it is accumulated. The velocity starts as the first gradient
     itself (not ``(1 - tau) * g``), exactly as PyTorch does. With ``momentum=0`` there is no
     velocity: ``d = g`` and ``buf`` is returned untouched (normally ``None``).
-    The seeds' EMA form is :func:`momentum_update`; see :func:`ema_to_classical_lr`.
+    The course's EMA form is :func:`momentum_update`; see :func:`ema_to_classical_lr`.
 
     Args:
         w: array of any shape, the parameters.
@@ -176,34 +342,21 @@ def sgd_update(w, g, buf, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, 
 
     Returns:
         (w, buf): the updated parameters and velocity.
+
+    Raises:
+        ValueError, TypeError: a hyperparameter out of range, or arrays of the wrong shape.
     """
-    lr = _check_lr("lr", lr)
-    momentum = _check_decay_rate("momentum", momentum)
-    dampening = check_number("dampening", dampening, low=0, high=1)
-    weight_decay = _check_nonneg("weight_decay", weight_decay)
-    nesterov = _check_nesterov(nesterov, momentum, dampening)
+    h = _sgd_hyperparameters(lr, momentum, dampening, weight_decay, nesterov)
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
-    if momentum != 0 and buf is not None:
+    if h["momentum"] != 0 and buf is not None:
         buf = _writable("buf", buf, inplace, like=w)
-
-    if weight_decay != 0:
-        g = g + weight_decay * w
-    d = g
-    if momentum != 0:
-        if buf is None:
-            buf = np.array(g, copy=True)
-        else:
-            buf *= momentum
-            buf += g if dampening == 0 else (1 - dampening) * g
-        d = g + momentum * buf if nesterov else buf
-    w -= lr * d
-    return w, buf
+    return _sgd(w, g, buf, **h)
 
 
 def momentum_update(w, g, v, *, lr, beta=0.9, inplace=False):
-    """Gradient descent with momentum in the seeds' EMA form (lesson 04).
+    """Gradient descent with momentum in the EMA form of lesson 04.
 
     Equations::
 
@@ -226,18 +379,17 @@ def momentum_update(w, g, v, *, lr, beta=0.9, inplace=False):
 
     Returns:
         (w, v): the updated parameters and velocity.
+
+    Raises:
+        ValueError, TypeError: a hyperparameter out of range, or arrays of the wrong shape.
     """
-    lr = _check_lr("lr", lr)
-    beta = _check_decay_rate("beta", beta)
+    h = _momentum_hyperparameters(lr, beta)
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
-    v = np.zeros_like(w) if v is None else _writable("v", v, inplace, like=w)
-
-    v *= beta
-    v += (1 - beta) * g
-    w -= lr * v
-    return w, v
+    if v is not None:
+        v = _writable("v", v, inplace, like=w)
+    return _momentum(w, g, v, **h)
 
 
 def ema_to_classical_lr(lr, beta):
@@ -250,10 +402,19 @@ def ema_to_classical_lr(lr, beta):
     EMA momentum (:func:`momentum_update`, learning rate ``lr``) and classical momentum
     (:func:`sgd_update` with ``momentum=beta``, ``dampening=0``, learning rate
     ``lr_classical``) then take the same steps, both starting from zero velocity.
+
+    Args:
+        lr: the EMA form's learning rate, >= 0.
+        beta: the momentum coefficient in [0, 1), shared by both forms.
+
+    Returns:
+        float, the classical form's learning rate.
+
+    Raises:
+        ValueError, TypeError: ``lr`` or ``beta`` out of range.
     """
-    lr = _check_lr("lr", lr)
-    beta = _check_decay_rate("beta", beta)
-    return lr * (1 - beta)
+    h = _momentum_hyperparameters(lr, beta)
+    return h["lr"] * (1 - h["beta"])
 
 
 def adagrad_update(w, g, state_sum, step, *, lr, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
@@ -283,27 +444,17 @@ def adagrad_update(w, g, state_sum, step, *, lr, lr_decay=0.0, weight_decay=0.0,
 
     Returns:
         (w, state_sum)
+
+    Raises:
+        ValueError, TypeError: a hyperparameter out of range, or arrays of the wrong shape.
     """
     step = check_int("step", step, low=1)
-    lr = _check_lr("lr", lr)
-    lr_decay = _check_nonneg("lr_decay", lr_decay)
-    weight_decay = _check_nonneg("weight_decay", weight_decay)
-    eps = _check_eps("eps", eps)
+    h = _adagrad_hyperparameters(lr, lr_decay, weight_decay, eps)
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
     state_sum = _writable("state_sum", state_sum, inplace, like=w)
-
-    if weight_decay != 0:
-        g = g + weight_decay * w
-    clr = lr / (1 + (step - 1) * lr_decay)
-    state_sum += g * g
-    std = np.sqrt(state_sum)
-    std += eps
-    update = np.divide(g, std, out=std)  # reuse the buffer: update = g / std
-    update *= clr
-    w -= update
-    return w, state_sum
+    return _adagrad(w, g, state_sum, step, **h)
 
 
 def rmsprop_update(w, g, square_avg, *, lr, alpha, eps, weight_decay=0.0, momentum=0.0,
@@ -320,11 +471,11 @@ def rmsprop_update(w, g, square_avg, *, lr, alpha, eps, weight_decay=0.0, moment
         momentum_buf = mu * momentum_buf + g / avg                (momentum > 0 only)
         w          = w - lr * momentum_buf   if mu > 0   else   w - lr * g / avg
 
-    Convention: PyTorch's: ``alpha`` is the decay rate the seeds call beta; ``eps`` is added
-    outside the square root; ``square_avg``, ``grad_avg`` and ``momentum_buf`` start at zero
-    (pass ``None`` for the last two on the first step). A buffer the options do not use is
-    returned as it was given, normally ``None``. "Centered" divides by an estimate of the standard deviation of the gradient
-    instead of its root mean square.
+    Convention: PyTorch's: ``alpha`` is the decay rate that lesson 05 calls beta; ``eps`` is
+    added outside the square root; ``square_avg``, ``grad_avg`` and ``momentum_buf`` start at
+    zero (pass ``None`` for the last two on the first step). A buffer the options do not use is
+    returned as it was given, normally ``None``. "Centered" divides by an estimate of the
+    standard deviation of the gradient instead of its root mean square.
 
     Args:
         w: array of any shape, the parameters.
@@ -336,50 +487,26 @@ def rmsprop_update(w, g, square_avg, *, lr, alpha, eps, weight_decay=0.0, moment
         weight_decay: lam >= 0.
         momentum: mu in [0, 1).
         centered: subtract the squared moving average of ``g``.
-        momentum_buf, grad_avg: the optional buffers, shape of ``w``, or ``None``.
+        momentum_buf: the velocity (momentum > 0 only), shape of ``w``, or ``None``.
+        grad_avg: the moving average of ``g`` (centered only), shape of ``w``, or ``None``.
         inplace: write into ``w`` and the buffers instead of returning new arrays.
 
     Returns:
         (w, square_avg, momentum_buf, grad_avg)
+
+    Raises:
+        ValueError, TypeError: a hyperparameter out of range, or arrays of the wrong shape.
     """
-    lr = _check_lr("lr", lr)
-    alpha = _check_decay_rate("alpha", alpha)
-    eps = _check_eps("eps", eps)
-    weight_decay = _check_nonneg("weight_decay", weight_decay)
-    momentum = _check_decay_rate("momentum", momentum)
-    centered = check_bool("centered", centered)
+    h = _rmsprop_hyperparameters(lr, alpha, eps, weight_decay, momentum, centered)
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
     square_avg = _writable("square_avg", square_avg, inplace, like=w)
-    if momentum > 0:
-        momentum_buf = (np.zeros_like(w) if momentum_buf is None
-                        else _writable("momentum_buf", momentum_buf, inplace, like=w))
-    if centered:
-        grad_avg = (np.zeros_like(w) if grad_avg is None
-                    else _writable("grad_avg", grad_avg, inplace, like=w))
-
-    if weight_decay != 0:
-        g = g + weight_decay * w
-    square_avg *= alpha
-    square_avg += (1 - alpha) * (g * g)
-    if centered:
-        grad_avg *= alpha
-        grad_avg += (1 - alpha) * g
-        avg = square_avg - grad_avg * grad_avg
-        np.sqrt(avg, out=avg)
-    else:
-        avg = np.sqrt(square_avg)
-    avg += eps
-    scaled = np.divide(g, avg, out=avg)  # reuse the buffer: scaled = g / avg
-    if momentum > 0:
-        momentum_buf *= momentum
-        momentum_buf += scaled
-        np.multiply(momentum_buf, lr, out=scaled)
-    else:
-        scaled *= lr
-    w -= scaled
-    return w, square_avg, momentum_buf, grad_avg
+    if h["momentum"] > 0 and momentum_buf is not None:
+        momentum_buf = _writable("momentum_buf", momentum_buf, inplace, like=w)
+    if h["centered"] and grad_avg is not None:
+        grad_avg = _writable("grad_avg", grad_avg, inplace, like=w)
+    return _rmsprop(w, g, square_avg, momentum_buf, grad_avg, **h)
 
 
 def adam_update(w, g, m, v, step, *, lr, beta1, beta2, eps, weight_decay=0.0,
@@ -413,10 +540,12 @@ def adam_update(w, g, m, v, step, *, lr, beta1, beta2, eps, weight_decay=0.0,
     Args:
         w: array of any shape, the parameters.
         g: array of the shape of ``w``, the gradient dL/dw.
-        m, v: first and second moment estimates, shape of ``w``.
+        m: first moment estimate, shape of ``w``.
+        v: second moment estimate, shape of ``w``.
         step: t, the number of this update, >= 1.
         lr: learning rate, >= 0.
-        beta1, beta2: decay rates of the moments, in [0, 1).
+        beta1: decay rate of the first moment, in [0, 1).
+        beta2: decay rate of the second moment, in [0, 1).
         eps: > 0.
         weight_decay: lam >= 0.
         decoupled_weight_decay: AdamW's decay of ``w`` instead of the L2 gradient term.
@@ -427,45 +556,138 @@ def adam_update(w, g, m, v, step, *, lr, beta1, beta2, eps, weight_decay=0.0,
 
     Returns:
         (w, m, v, v_max); without ``amsgrad``, ``v_max`` is returned as given (normally ``None``).
+
+    Raises:
+        ValueError, TypeError: a hyperparameter out of range, or arrays of the wrong shape.
     """
     step = check_int("step", step, low=1)
-    lr = _check_lr("lr", lr)
-    beta1 = _check_decay_rate("beta1", beta1)
-    beta2 = _check_decay_rate("beta2", beta2)
-    eps = _check_eps("eps", eps)
-    weight_decay = _check_nonneg("weight_decay", weight_decay)
-    decoupled_weight_decay = check_bool("decoupled_weight_decay", decoupled_weight_decay)
-    amsgrad = check_bool("amsgrad", amsgrad)
-    bias_correction = check_bool("bias_correction", bias_correction)
+    h = _adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay,
+                              amsgrad, bias_correction)
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
     m = _writable("m", m, inplace, like=w)
     v = _writable("v", v, inplace, like=w)
-    if amsgrad:
-        v_max = np.zeros_like(v) if v_max is None else _writable("v_max", v_max, inplace, like=w)
+    if h["amsgrad"] and v_max is not None:
+        v_max = _writable("v_max", v_max, inplace, like=w)
+    return _adam(w, g, m, v, v_max, step, **h)
 
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            w *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * w
-    m *= beta1
-    m += (1 - beta1) * g
-    v *= beta2
-    v += (1 - beta2) * (g * g)
-    if amsgrad:
-        np.maximum(v_max, v, out=v_max)
-    bc1 = 1 - beta1 ** step if bias_correction else 1.0
-    bc2 = 1 - beta2 ** step if bias_correction else 1.0
 
-    denom = np.sqrt(v_max if amsgrad else v)
-    denom /= math.sqrt(bc2)
-    denom += eps
-    update = np.divide(m, denom, out=denom)  # reuse the buffer: update = m / denom
-    update *= lr / bc1
-    w -= update
-    return w, m, v, v_max
+# --------------------------------------------------------------------------- the rules as data
+
+
+@dataclass(frozen=True, eq=False)
+class UpdateRule:
+    """One update rule described for a loop that checks once and then steps many times.
+
+    :mod:`nnlesson.course.runner` uses these: :meth:`check` checks the hyperparameters (the
+    keyword names of :attr:`update`) once, :meth:`initial_state` makes the buffers, and then
+    each step is one call of the unchecked kernel::
+
+        state = rule.initial_state(w)
+        h = rule.check({"lr": 0.1, "beta": 0.9})
+        for t in range(1, n + 1):
+            w, *state = rule.step(w, g(w), state, t, h)     # in place, no checks
+
+    Attributes:
+        name: the key in :data:`RULES` (``"adam"``).
+        update: the public, checked function (:func:`adam_update`); a student's version of it
+            takes the same positional arguments.
+        state: the names of all its state buffers, in order (``("m", "v", "v_max")``).
+        positional: how many of them ``update`` takes as positional arguments after ``g``
+            (the rest are keyword arguments, such as ``v_max``).
+        takes_step: True if ``update`` takes the step number t (from 1) after the state.
+        initial: per buffer, ``"zeros"`` (starts at zero) or None (created by the first step,
+            as ``sgd_update``'s ``buf``, or unused with these hyperparameters).
+        defaults: hyperparameters fixed by the rule (AdamW: ``decoupled_weight_decay=True``).
+    """
+
+    name: str
+    update: object
+    state: tuple
+    positional: int
+    takes_step: bool
+    initial: tuple
+    defaults: tuple = ()
+    _kernel: object = None
+    _check: object = None
+
+    def hyperparameter_names(self):
+        """The keyword arguments :attr:`update` accepts, besides state buffers and ``inplace``."""
+        names = [p.name for p in inspect.signature(self.update).parameters.values()
+                 if p.kind is p.KEYWORD_ONLY]
+        return tuple(n for n in names if n not in self.state and n != "inplace")
+
+    def check(self, hyperparameters):
+        """Check the hyperparameters once; return them as floats and bools for :meth:`step`.
+
+        Args:
+            hyperparameters: dict of keyword arguments of :attr:`update`, ``lr`` included.
+
+        Returns:
+            dict of the checked values, defaults filled in.
+
+        Raises:
+            TypeError: a name :attr:`update` does not take, or ``lr`` missing.
+            ValueError: a value out of range (the message names it).
+        """
+        if not isinstance(hyperparameters, dict):
+            raise TypeError(f"hyperparameters must be a dict {{name: value}}, "
+                            f"got {type(hyperparameters).__name__}")
+        known = self.hyperparameter_names()
+        given = dict(self.defaults)
+        for name, value in hyperparameters.items():
+            if name not in known or name in given:
+                raise TypeError(f"hyperparameters of {self.name!r} must be among "
+                                f"{', '.join(n for n in known if n not in dict(self.defaults))}; "
+                                f"got {name!r}")
+            given[name] = value
+        missing = [name for name in self._required() if name not in given]
+        if missing:
+            raise TypeError(f"hyperparameters of {self.name!r} must include "
+                            f"{', '.join(missing)}; got {sorted(hyperparameters)}")
+        return self._check(**given)
+
+    def _required(self):
+        spec = inspect.signature(self._check).parameters.values()
+        return [p.name for p in spec if p.default is p.empty]
+
+    def initial_state(self, w):
+        """The buffers before the first step: zeros of ``w``'s shape, or None."""
+        return [np.zeros_like(w) if kind == "zeros" else None for kind in self.initial]
+
+    def step(self, w, g, state, t, hyperparameters):
+        """One update, in place and unchecked: ``(w, *state)``.
+
+        Only for arguments checked before: ``hyperparameters`` from :meth:`check`, float
+        arrays ``w`` and ``g`` of one shape, ``state`` from :meth:`initial_state` or the
+        previous step, ``t`` an int >= 1.
+        """
+        if self.takes_step:
+            return self._kernel(w, g, *state, t, **hyperparameters)
+        if not self.state:  # gd: the kernel returns w alone
+            return (self._kernel(w, g, **hyperparameters),)
+        return self._kernel(w, g, *state, **hyperparameters)
+
+
+#: The update rules by name, for loops that check once and then step many times.
+RULES = {
+    "gd": UpdateRule("gd", gd_update, (), 0, False, (), _kernel=_gd, _check=_gd_hyperparameters),
+    "sgd": UpdateRule("sgd", sgd_update, ("buf",), 1, False, (None,), _kernel=_sgd,
+                      _check=_sgd_hyperparameters),
+    "momentum": UpdateRule("momentum", momentum_update, ("v",), 1, False, ("zeros",),
+                           _kernel=_momentum, _check=_momentum_hyperparameters),
+    "adagrad": UpdateRule("adagrad", adagrad_update, ("state_sum",), 1, True, ("zeros",),
+                          _kernel=_adagrad, _check=_adagrad_hyperparameters),
+    "rmsprop": UpdateRule("rmsprop", rmsprop_update, ("square_avg", "momentum_buf", "grad_avg"),
+                          1, False, ("zeros", None, None), _kernel=_rmsprop,
+                          _check=_rmsprop_hyperparameters),
+    "adam": UpdateRule("adam", adam_update, ("m", "v", "v_max"), 2, True,
+                       ("zeros", "zeros", None), _kernel=_adam, _check=_adam_hyperparameters),
+    "adamw": UpdateRule("adamw", adam_update, ("m", "v", "v_max"), 2, True,
+                        ("zeros", "zeros", None), defaults=(("decoupled_weight_decay", True),),
+                        _kernel=_adam, _check=_adam_hyperparameters),
+}
 
 
 # --------------------------------------------------------------------------- optimizer classes
@@ -491,6 +713,27 @@ def _check_params(params):
     return params
 
 
+class _Checked:
+    """A hyperparameter attribute whose value is checked whenever it is set.
+
+    ``lr = _Checked(_check_lr)`` in a class body makes ``opt.lr = -1`` raise at once (the
+    message names ``lr``); the checked value is kept in ``opt._lr``, which ``step()`` reads
+    without checking again.
+    """
+
+    def __init__(self, check):
+        self.check = check
+
+    def __set_name__(self, owner, name):
+        self.name, self.private = name, "_" + name
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else getattr(obj, self.private)
+
+    def __set__(self, obj, value):
+        setattr(obj, self.private, self.check(self.name, value))
+
+
 class Optimizer:
     """Base class: applies an update rule in place to a list of parameters.
 
@@ -503,24 +746,19 @@ class Optimizer:
             ``'exp_avg'``, ...). ``state_of(param)`` finds the dict of one parameter.
         step_count: how many times ``step()`` has run.
 
-    The other hyperparameters are attributes named as the constructor's arguments; the update
-    rule checks them again at every step, so a bad value set later is reported by name.
-    Subclasses implement ``_update(param, state)``.
+    The other hyperparameters are attributes named as the constructor's arguments, checked
+    when they are set (at construction or later), so a bad value is reported where it comes
+    from and ``step()`` calls the rule's kernel without checking again. Subclasses implement
+    ``_update(param, state)``.
     """
+
+    lr = _Checked(_check_lr)
 
     def __init__(self, params, lr):
         self.params = _check_params(params)
         self.lr = lr
         self.state = [{} for _ in self.params]
         self.step_count = 0
-
-    @property
-    def lr(self):
-        return self._lr
-
-    @lr.setter
-    def lr(self, value):
-        self._lr = _check_lr("lr", value)
 
     def step(self):
         """Update every parameter once from its current ``.grad``."""
@@ -534,7 +772,11 @@ class Optimizer:
             param.zero_grad()
 
     def state_of(self, param):
-        """The state dict of ``param`` (empty before the first step)."""
+        """The state dict of ``param`` (empty before the first step).
+
+        Raises:
+            ValueError: ``param`` is not one of this optimizer's parameters.
+        """
         for p, state in zip(self.params, self.state):
             if p is param:
                 return state
@@ -559,69 +801,118 @@ class SGD(Optimizer):
 
     Rule: :func:`sgd_update` (``buf = mu * buf + (1 - dampening) * g``; ``w -= lr * buf``).
     State: ``'step'`` and, when ``momentum > 0``, ``'momentum_buffer'`` (PyTorch keeps no step
-    count for SGD; ours is for inspection only).
+    count for SGD; ours is for inspection only). ``momentum``, ``dampening`` and ``nesterov``
+    are checked together whenever one of them is set (Nesterov needs momentum > 0 and no
+    dampening).
     """
+
+    weight_decay = _Checked(_check_nonneg)
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
                  nesterov=False):
         super().__init__(params, lr)
-        self.momentum = _check_decay_rate("momentum", momentum)
-        self.dampening = check_number("dampening", dampening, low=0, high=1)
-        self.weight_decay = _check_nonneg("weight_decay", weight_decay)
-        self.nesterov = _check_nesterov(nesterov, self.momentum, self.dampening)
+        self._nesterov = False
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weight_decay = weight_decay
+        self.nesterov = nesterov
+
+    @property
+    def momentum(self):
+        """mu in [0, 1); > 0 while ``nesterov`` is True."""
+        return self._momentum
+
+    @momentum.setter
+    def momentum(self, value):
+        value = _check_decay_rate("momentum", value)
+        _check_nesterov(self._nesterov, value, getattr(self, "_dampening", 0.0))
+        self._momentum = value
+
+    @property
+    def dampening(self):
+        """tau in [0, 1]; 0 while ``nesterov`` is True."""
+        return self._dampening
+
+    @dampening.setter
+    def dampening(self, value):
+        value = _check_dampening("dampening", value)
+        _check_nesterov(self._nesterov, self._momentum, value)
+        self._dampening = value
+
+    @property
+    def nesterov(self):
+        """Look ahead along the velocity (needs momentum > 0 and dampening == 0)."""
+        return self._nesterov
+
+    @nesterov.setter
+    def nesterov(self, value):
+        self._nesterov = _check_nesterov(value, self._momentum, self._dampening)
 
     def _update(self, param, state):
         state["step"] = state.get("step", 0) + 1
-        _, buf = sgd_update(param.value, param.grad, state.get("momentum_buffer"), lr=self.lr,
-                            momentum=self.momentum, dampening=self.dampening,
-                            weight_decay=self.weight_decay, nesterov=self.nesterov, inplace=True)
+        _, buf = _sgd(param.value, param.grad, state.get("momentum_buffer"), self._lr,
+                      self._momentum, self._dampening, self._weight_decay, self._nesterov)
         if buf is not None:
             state["momentum_buffer"] = buf
 
 
 class Momentum(Optimizer):
-    """Gradient descent with the seeds' EMA momentum (lesson 04).
+    """Gradient descent with the EMA momentum of lesson 04.
 
     Rule: :func:`momentum_update` (``v = beta * v + (1 - beta) * g``; ``w -= lr * v``).
     Same steps as ``SGD(momentum=beta, lr=ema_to_classical_lr(lr, beta))``.
     State: ``'step'`` and ``'velocity'`` (v, zero before the first step).
+    ``momentum`` is another name for ``beta``.
     """
+
+    beta = _Checked(_check_decay_rate)
 
     def __init__(self, params, lr, beta=0.9):
         super().__init__(params, lr)
-        self.beta = _check_decay_rate("beta", beta)
+        self.beta = beta
+
+    @property
+    def momentum(self):
+        """The momentum coefficient, ``beta`` (the name every optimizer with momentum shares)."""
+        return self._beta
+
+    @momentum.setter
+    def momentum(self, value):
+        self._beta = _check_decay_rate("momentum", value)
 
     def _update(self, param, state):
         if not state:
             state.update(step=0, velocity=np.zeros_like(param.value))
         state["step"] += 1
-        momentum_update(param.value, param.grad, state["velocity"], lr=self.lr, beta=self.beta,
-                        inplace=True)
+        _momentum(param.value, param.grad, state["velocity"], self._lr, self._beta)
 
 
 class Adagrad(Optimizer):
     """AdaGrad, as ``torch.optim.Adagrad``.
 
     Rule: :func:`adagrad_update`. State: ``'step'`` and ``'sum'`` (the running sum of squared
-    gradients, starting at ``initial_accumulator_value``).
+    gradients, starting at ``initial_accumulator_value``). AdaGrad has no momentum.
     """
+
+    lr_decay = _Checked(_check_nonneg)
+    weight_decay = _Checked(_check_nonneg)
+    initial_accumulator_value = _Checked(_check_nonneg)
+    eps = _Checked(_check_eps)
 
     def __init__(self, params, lr=0.01, lr_decay=0.0, weight_decay=0.0,
                  initial_accumulator_value=0.0, eps=1e-10):
         super().__init__(params, lr)
-        self.lr_decay = _check_nonneg("lr_decay", lr_decay)
-        self.weight_decay = _check_nonneg("weight_decay", weight_decay)
-        self.initial_accumulator_value = _check_nonneg(
-            "initial_accumulator_value", initial_accumulator_value)
-        self.eps = _check_eps("eps", eps)
+        self.lr_decay = lr_decay
+        self.weight_decay = weight_decay
+        self.initial_accumulator_value = initial_accumulator_value
+        self.eps = eps
 
     def _update(self, param, state):
         if not state:
-            state.update(step=0, sum=np.full_like(param.value, self.initial_accumulator_value))
+            state.update(step=0, sum=np.full_like(param.value, self._initial_accumulator_value))
         state["step"] += 1
-        adagrad_update(param.value, param.grad, state["sum"], state["step"], lr=self.lr,
-                       lr_decay=self.lr_decay, weight_decay=self.weight_decay, eps=self.eps,
-                       inplace=True)
+        _adagrad(param.value, param.grad, state["sum"], state["step"], self._lr, self._lr_decay,
+                 self._weight_decay, self._eps)
 
 
 class RMSprop(Optimizer):
@@ -631,34 +922,39 @@ class RMSprop(Optimizer):
     ``'momentum_buffer'`` when ``momentum > 0``, ``'grad_avg'`` when ``centered``.
     """
 
+    alpha = _Checked(_check_decay_rate)
+    eps = _Checked(_check_eps)
+    weight_decay = _Checked(_check_nonneg)
+    momentum = _Checked(_check_decay_rate)
+    centered = _Checked(lambda name, value: check_bool(name, value))
+
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False):
         super().__init__(params, lr)
-        self.alpha = _check_decay_rate("alpha", alpha)
-        self.eps = _check_eps("eps", eps)
-        self.weight_decay = _check_nonneg("weight_decay", weight_decay)
-        self.momentum = _check_decay_rate("momentum", momentum)
-        self.centered = check_bool("centered", centered)
+        self.alpha = alpha
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.centered = centered
 
     def _update(self, param, state):
         if not state:
             state.update(step=0, square_avg=np.zeros_like(param.value))
         state["step"] += 1
-        _, _, buf, grad_avg = rmsprop_update(
-            param.value, param.grad, state["square_avg"], lr=self.lr, alpha=self.alpha,
-            eps=self.eps, weight_decay=self.weight_decay, momentum=self.momentum,
-            centered=self.centered, momentum_buf=state.get("momentum_buffer"),
-            grad_avg=state.get("grad_avg"), inplace=True)
+        _, _, buf, grad_avg = _rmsprop(
+            param.value, param.grad, state["square_avg"], state.get("momentum_buffer"),
+            state.get("grad_avg"), self._lr, self._alpha, self._eps, self._weight_decay,
+            self._momentum, self._centered)
         if buf is not None:
             state["momentum_buffer"] = buf
         if grad_avg is not None:
             state["grad_avg"] = grad_avg
 
 
-def _check_betas(betas):
+def _check_betas(name, betas):
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    return (_check_decay_rate("betas[0]", betas[0]), _check_decay_rate("betas[1]", betas[1]))
+        raise TypeError(f"{name} must be a pair (beta1, beta2), got {betas!r}")
+    return (_check_decay_rate(f"{name}[0]", betas[0]), _check_decay_rate(f"{name}[1]", betas[1]))
 
 
 class Adam(Optimizer):
@@ -666,34 +962,46 @@ class Adam(Optimizer):
 
     Rule: :func:`adam_update`. State: ``'step'``, ``'exp_avg'`` (m), ``'exp_avg_sq'`` (v) and,
     with ``amsgrad``, ``'max_exp_avg_sq'`` (v_max). ``bias_correction=False`` is a teaching
-    switch that PyTorch does not have.
+    switch that PyTorch does not have. ``momentum`` is another name for ``betas[0]``.
     """
 
     decoupled_weight_decay = False
+    betas = _Checked(_check_betas)
+    eps = _Checked(_check_eps)
+    weight_decay = _Checked(_check_nonneg)
+    amsgrad = _Checked(lambda name, value: check_bool(name, value))
+    bias_correction = _Checked(lambda name, value: check_bool(name, value))
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  amsgrad=False, bias_correction=True):
         super().__init__(params, lr)
-        self.betas = _check_betas(betas)
-        self.eps = _check_eps("eps", eps)
-        self.weight_decay = _check_nonneg("weight_decay", weight_decay)
-        self.amsgrad = check_bool("amsgrad", amsgrad)
-        self.bias_correction = check_bool("bias_correction", bias_correction)
+        self.betas = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.amsgrad = amsgrad
+        self.bias_correction = bias_correction
+
+    @property
+    def momentum(self):
+        """``betas[0]``, the decay rate of the first moment (what one-cycle schedules cycle)."""
+        return self._betas[0]
+
+    @momentum.setter
+    def momentum(self, value):
+        self._betas = (_check_decay_rate("momentum", value), self._betas[1])
 
     def _update(self, param, state):
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(param.value),
                          exp_avg_sq=np.zeros_like(param.value))
-            if self.amsgrad:
-                state["max_exp_avg_sq"] = np.zeros_like(param.value)
         state["step"] += 1
-        beta1, beta2 = self.betas
-        adam_update(param.value, param.grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
-                    lr=self.lr, beta1=beta1, beta2=beta2, eps=self.eps,
-                    weight_decay=self.weight_decay,
-                    decoupled_weight_decay=self.decoupled_weight_decay, amsgrad=self.amsgrad,
-                    v_max=state.get("max_exp_avg_sq"), bias_correction=self.bias_correction,
-                    inplace=True)
+        beta1, beta2 = self._betas
+        v_max = _adam(param.value, param.grad, state["exp_avg"], state["exp_avg_sq"],
+                      state.get("max_exp_avg_sq"), state["step"], self._lr, beta1, beta2,
+                      self._eps, self._weight_decay, self.decoupled_weight_decay,
+                      self._amsgrad, self._bias_correction)[3]
+        if v_max is not None:
+            state["max_exp_avg_sq"] = v_max
 
 
 class AdamW(Adam):

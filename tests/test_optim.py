@@ -470,12 +470,37 @@ def test_constructor_rejects_bad_params(cls, make_params, error, match):
         cls(make_params(Parameter(np.zeros(3))), lr=0.1)
 
 
-def test_bad_value_set_after_construction_is_reported_at_step():
-    p = Parameter(np.zeros(3))
-    opt = SGD([p], lr=0.1, momentum=0.9)
-    opt.momentum = 1.5
-    with pytest.raises(ValueError, match="momentum must be"):
-        opt.step()
+@pytest.mark.parametrize("cls, kwargs, name, bad, error, match", [
+    (SGD, dict(lr=0.1, momentum=0.9), "momentum", 1.5, ValueError, r"momentum must be"),
+    (SGD, dict(lr=0.1, momentum=0.9), "dampening", -0.5, ValueError, r"dampening must be"),
+    (SGD, dict(lr=0.1, momentum=0.9), "weight_decay", -1.0, ValueError, r"weight_decay must be"),
+    (SGD, dict(lr=0.1, momentum=0.9, nesterov=True), "momentum", 0.0, ValueError,
+     r"nesterov must be False unless momentum > 0"),
+    (SGD, dict(lr=0.1, momentum=0.9, nesterov=True), "dampening", 0.1, ValueError,
+     r"nesterov must be False unless .* dampening == 0"),
+    (SGD, dict(lr=0.1), "nesterov", True, ValueError, r"nesterov must be False unless"),
+    (Momentum, dict(lr=0.1), "beta", 1.0, ValueError, r"beta must be a finite number in \[0, 1\)"),
+    (Momentum, dict(lr=0.1), "momentum", -0.1, ValueError, r"momentum must be"),
+    (Adagrad, dict(), "eps", 0.0, ValueError, r"eps must be a finite number > 0"),
+    (Adagrad, dict(), "lr_decay", float("inf"), ValueError, r"lr_decay must be"),
+    (RMSprop, dict(), "alpha", 1.0, ValueError, r"alpha must be"),
+    (RMSprop, dict(), "centered", "yes", TypeError, r"centered must be True or False"),
+    (Adam, dict(), "betas", (0.9, 1.0), ValueError, r"betas\[1\] must be"),
+    (Adam, dict(), "betas", 0.9, TypeError, r"betas must be a pair"),
+    (Adam, dict(), "momentum", 1.0, ValueError, r"momentum must be a finite number in \[0, 1\)"),
+    (Adam, dict(), "amsgrad", 1, TypeError, r"amsgrad must be True or False"),
+    (AdamW, dict(), "weight_decay", -0.1, ValueError, r"weight_decay must be"),
+    (AdamW, dict(), "lr", float("nan"), ValueError, r"lr must be"),
+], ids=str)
+def test_a_bad_value_set_after_construction_is_refused_where_it_is_set(cls, kwargs, name, bad,
+                                                                        error, match):
+    opt = cls(_params(), **kwargs)
+    before = opt.hyperparameters
+    with pytest.raises(error, match=match):
+        setattr(opt, name, bad)
+    assert opt.hyperparameters == before  # nothing changed, so step() still works
+    opt.params[0].grad[...] = 1.0
+    opt.step()
 
 
 W, G = np.zeros((2, 3)), np.ones((2, 3))
@@ -526,3 +551,119 @@ W, G = np.zeros((2, 3)), np.ones((2, 3))
 def test_rules_reject_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------- the momentum property
+
+@pytest.mark.parametrize("make, read", [
+    (lambda p: SGD(p, lr=0.1, momentum=0.8), lambda o: o.momentum),
+    (lambda p: RMSprop(p, momentum=0.8), lambda o: o.momentum),
+    (lambda p: Momentum(p, lr=0.1, beta=0.8), lambda o: o.beta),
+    (lambda p: Adam(p, betas=(0.8, 0.99)), lambda o: o.betas[0]),
+    (lambda p: AdamW(p, betas=(0.8, 0.99)), lambda o: o.betas[0]),
+], ids=["sgd", "rmsprop", "momentum", "adam", "adamw"])
+def test_momentum_is_one_name_for_every_momentum_like_coefficient(make, read):
+    opt = make(_params())
+    assert opt.momentum == read(opt) == 0.8
+    opt.momentum = 0.6
+    assert read(opt) == 0.6 and opt.momentum == 0.6
+    if isinstance(opt, Adam):
+        assert opt.betas == (0.6, 0.99)  # beta2 is kept
+
+
+def test_setting_momentum_between_steps_matches_torch_changing_its_beta1():
+    """A one-cycle schedule sets beta1 between steps; torch's param_groups do the same."""
+    def set_both(opt, topt, value):
+        opt.momentum = value
+        topt.param_groups[0]["betas"] = (value, 0.999)
+
+    rng = np.random.default_rng(11)
+    start = rng.normal(size=(3, 2))
+    p, tp = Parameter(start), torch.tensor(start, requires_grad=True)
+    opt, topt = Adam([p], lr=0.01), torch.optim.Adam([tp], lr=0.01, foreach=False)
+    for t in range(60):
+        set_both(opt, topt, 0.85 + 0.1 * math.sin(t / 5))
+        g = rng.normal(size=start.shape)
+        p.grad[...] = g
+        tp.grad = torch.tensor(g)
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(p.value, tp.detach().numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_adagrad_has_no_momentum():
+    assert not hasattr(Adagrad(_params()), "momentum")
+
+
+# ---------------------------------------------------------------- RULES: check once, then step
+
+def _torch_rule_cases():
+    yield "gd", {"lr": 0.1}, lambda p: torch.optim.SGD(p, lr=0.1)
+    yield "sgd", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}, \
+        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)
+    yield "momentum", {"lr": 0.5, "beta": 0.9}, lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)
+    yield "adagrad", {"lr": 0.1, "lr_decay": 0.01, "eps": 1e-6}, \
+        lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.01, eps=1e-6, foreach=False)
+    yield "rmsprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-8, "momentum": 0.5, "centered": True}, \
+        lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5, centered=True,
+                                      foreach=False)
+    yield "adam", {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-8, "amsgrad": True}, \
+        lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), amsgrad=True, foreach=False)
+    yield "adamw", {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1}, \
+        lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1, foreach=False)
+
+
+@pytest.mark.parametrize("name, hyperparameters, make_torch", list(_torch_rule_cases()),
+                         ids=[c[0] for c in _torch_rule_cases()])
+def test_rules_step_like_torch_after_one_check(name, hyperparameters, make_torch):
+    from nnlesson.optim import RULES
+
+    rule = RULES[name]
+    rng = np.random.default_rng(5)
+    w = rng.normal(size=(4, 3))
+    tw = torch.tensor(w, requires_grad=True)
+    topt = make_torch([tw])
+    h = rule.check(hyperparameters)
+    state = rule.initial_state(w)
+    for t in range(1, STEPS + 1):
+        g = math.exp(rng.normal()) * rng.normal(size=w.shape)
+        w, *state = rule.step(w, g, state, t, h)
+        tw.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(w, tw.detach().numpy(), rtol=RTOL, atol=ATOL)
+    assert len(state) == len(rule.state) == len(rule.initial)
+
+
+def test_rules_describe_the_public_functions():
+    from nnlesson.optim import RULES
+
+    assert set(RULES) == {"gd", "sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw"}
+    for rule in RULES.values():
+        params = list(inspect.signature(rule.update).parameters)
+        positional = params[2:2 + rule.positional]  # after w, g
+        assert tuple(positional) == rule.state[:rule.positional]
+        assert (params[2 + rule.positional] == "step") == rule.takes_step
+        assert set(rule.state[rule.positional:]) <= set(params)  # keyword buffers
+    assert RULES["adam"].hyperparameter_names() == (
+        "lr", "beta1", "beta2", "eps", "weight_decay", "decoupled_weight_decay", "amsgrad",
+        "bias_correction")
+
+
+@pytest.mark.parametrize("name, hyperparameters, error, match", [
+    ("adam", {"lr": 0.1, "beta1": 0.9, "beta2": 0.999}, TypeError,
+     r"hyperparameters of 'adam' must include eps; got \['beta1', 'beta2', 'lr'\]"),
+    ("momentum", {"beta": 0.9}, TypeError, r"hyperparameters of 'momentum' must include lr"),
+    ("momentum", {"lr": 0.1, "betta": 0.9}, TypeError,
+     r"hyperparameters of 'momentum' must be among lr, beta; got 'betta'"),
+    ("adamw", {"lr": 0.1, "beta1": 0.9, "beta2": 0.9, "eps": 1e-8,
+               "decoupled_weight_decay": False}, TypeError, r"got 'decoupled_weight_decay'"),
+    ("sgd", {"lr": 0.1, "inplace": True}, TypeError, r"must be among .*; got 'inplace'"),
+    ("rmsprop", {"lr": 0.1, "alpha": 1.0, "eps": 1e-8}, ValueError, r"alpha must be"),
+    ("sgd", {"lr": -0.1}, ValueError, r"lr must be a finite number >= 0, got -0.1"),
+    ("gd", [("lr", 0.1)], TypeError, r"hyperparameters must be a dict"),
+], ids=str)
+def test_rule_check_rejects_bad_hyperparameters(name, hyperparameters, error, match):
+    from nnlesson.optim import RULES
+
+    with pytest.raises(error, match=match):
+        RULES[name].check(hyperparameters)

@@ -73,10 +73,19 @@ class Schedule:
     """Base class of the step -> learning-rate schedules: ``schedule(t)`` returns a float.
 
     Subclasses are frozen dataclasses that check their arguments in ``__post_init__`` and
-    implement ``__call__(t)`` with the formula from their docstring.
+    implement ``_lr(t)`` with the formula from their docstring. ``schedule(t)`` checks ``t``
+    and calls ``_lr``; :func:`schedule_values` checks the range of steps once and then calls
+    ``_lr`` for each, without checking every step again.
     """
 
-    def __call__(self, t):  # pragma: no cover - abstract
+    def __call__(self, t):
+        return self._lr(self._check_t(t))
+
+    def _check_t(self, t):
+        """``t`` as an int, if it is a step this schedule is defined for (raises otherwise)."""
+        return _check_step(t)
+
+    def _lr(self, t):  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -101,8 +110,7 @@ class StepDecay(Schedule):
         _set(self, "step_size", check_int("step_size", self.step_size, low=1))
         _set(self, "gamma", check_number("gamma", self.gamma, low=0, high=1, low_open=True))
 
-    def __call__(self, t):
-        t = _check_step(t)
+    def _lr(self, t):
         return self.lr0 * self.gamma ** (t // self.step_size)
 
 
@@ -125,8 +133,7 @@ class ExponentialDecay(Schedule):
         _set(self, "lr0", _check_lr0("lr0", self.lr0))
         _set(self, "gamma", check_number("gamma", self.gamma, low=0, high=1, low_open=True))
 
-    def __call__(self, t):
-        t = _check_step(t)
+    def _lr(self, t):
         return self.lr0 * self.gamma ** t
 
 
@@ -149,8 +156,7 @@ class NaturalExpDecay(Schedule):
         _set(self, "lr0", _check_lr0("lr0", self.lr0))
         _set(self, "k", check_number("k", self.k, low=0))
 
-    def __call__(self, t):
-        t = _check_step(t)
+    def _lr(self, t):
         return self.lr0 * math.exp(-self.k * t)
 
 
@@ -174,8 +180,7 @@ class InverseTimeDecay(Schedule):
         _set(self, "lr0", _check_lr0("lr0", self.lr0))
         _set(self, "k", check_number("k", self.k, low=0))
 
-    def __call__(self, t):
-        t = _check_step(t)
+    def _lr(self, t):
         return self.lr0 / (1.0 + self.k * t)
 
 
@@ -206,8 +211,7 @@ class CosineAnnealing(Schedule):
         _set(self, "T_max", check_int("T_max", self.T_max, low=1))
         _set(self, "eta_min", check_number("eta_min", self.eta_min, low=0, high=self.lr0))
 
-    def __call__(self, t):
-        t = _check_step(t)
+    def _lr(self, t):
         cos_t = math.cos(math.pi * t / self.T_max)
         return self.eta_min + (self.lr0 - self.eta_min) * (1 + cos_t) / 2
 
@@ -239,8 +243,17 @@ class CosineWarmRestarts(Schedule):
         _set(self, "eta_min", check_number("eta_min", self.eta_min, low=0, high=self.lr0))
 
     def cycle_position(self, t):
-        """Return ``(T_cur, T_i)``: steps into the current cycle and that cycle's length."""
-        t = _check_step(t)
+        """Return ``(T_cur, T_i)``: steps into the current cycle and that cycle's length.
+
+        Args:
+            t: the step, an integer >= 0.
+
+        Returns:
+            (T_cur, T_i), two ints.
+        """
+        return self._cycle_position(_check_step(t))
+
+    def _cycle_position(self, t):
         if self.T_mult == 1:
             return t % self.T_0, self.T_0
         T_cur, T_i = t, self.T_0
@@ -249,8 +262,8 @@ class CosineWarmRestarts(Schedule):
             T_i *= self.T_mult
         return T_cur, T_i
 
-    def __call__(self, t):
-        T_cur, T_i = self.cycle_position(t)
+    def _lr(self, t):
+        T_cur, T_i = self._cycle_position(t)
         return self.eta_min + (self.lr0 - self.eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2
 
 
@@ -344,12 +357,15 @@ class OneCycle(Schedule):
                     (self.total_steps - 1, lo, low, m_hi, m_hi)]
         return [(e1, lo, hi, m_hi, m_lo), (self.total_steps - 1, hi, low, m_lo, m_hi)]
 
-    def _locate(self, t):
-        """The phase holding step ``t`` and how far through it ``t`` is (pct in [0, 1])."""
+    def _check_t(self, t):
         t = _check_step(t)
         if t > self.total_steps:
             raise ValueError(
                 f"t must be an integer in [0, total_steps={self.total_steps}], got {t}")
+        return t
+
+    def _locate(self, t):
+        """The phase holding step ``t`` and how far through it ``t`` is (pct in [0, 1])."""
         phases = self._phases()
         start = 0.0
         for i, phase in enumerate(phases):
@@ -358,35 +374,58 @@ class OneCycle(Schedule):
                 return phase, (t - start) / (end - start)
             start = end
 
-    def __call__(self, t):
+    def _lr(self, t):
         (_, lr_a, lr_b, _, _), pct = self._locate(t)
         return _anneal(lr_a, lr_b, pct, self.anneal_strategy)
 
     def momentum(self, t):
-        """Momentum (or Adam's beta1) at step ``t``, cycled inversely to the learning rate."""
-        (_, _, _, m_a, m_b), pct = self._locate(t)
+        """Momentum (or Adam's beta1) at step ``t``, cycled inversely to the learning rate.
+
+        Args:
+            t: the step, an integer in [0, total_steps].
+
+        Returns:
+            float, between ``base_momentum`` and ``max_momentum``.
+        """
+        (_, _, _, m_a, m_b), pct = self._locate(self._check_t(t))
         return _anneal(m_a, m_b, pct, self.anneal_strategy)
 
 
 @dataclass(frozen=True)
 class LinearWarmup(Schedule):
-    """Ramp the rate up linearly from ``start_factor * lr0`` to ``lr0``, then hand over.
+    """Change the rate linearly from ``start_factor * lr0`` to ``end_factor * lr0``, then hand over.
 
     Equations::
 
-        lr(t) = lr0 * (start_factor + (1 - start_factor) * t / warmup_steps)   t <  warmup_steps
-        lr(t) = lr0                                    t >= warmup_steps, after is None
+        lr(t) = lr0 * (start_factor + (end_factor - start_factor) * t / warmup_steps)
+                                                       t <  warmup_steps
+        lr(t) = lr0 * end_factor                       t >= warmup_steps, after is None
         lr(t) = after(t - warmup_steps)                t >= warmup_steps, otherwise
 
-    So the schedule ``after`` starts its own clock at 0 when the warm-up ends; give it the same
-    ``lr0`` to avoid a jump. The default ``start_factor=1/3`` is PyTorch's. PyTorch: the warm-up is
-    ``LinearLR(optimizer, start_factor, end_factor=1.0, total_iters=warmup_steps)``; warm-up then
-    another schedule is ``SequentialLR(optimizer, [warmup, other], milestones=[warmup_steps])``.
+    A warm-up climbs (``end_factor=1``, the default, reaches ``lr0``). The schedule ``after``
+    starts its own clock at 0 when the warm-up ends; give it the rate the warm-up ends at
+    (``lr0 * end_factor``) to avoid a jump. The default ``start_factor=1/3`` is PyTorch's.
+
+    PyTorch: without ``after`` this is ``LinearLR(optimizer, start_factor, end_factor,
+    total_iters=warmup_steps)`` with the optimizer's lr = ``lr0``, for every ``t``; warm-up
+    then another schedule is ``SequentialLR(optimizer, [warmup, other],
+    milestones=[warmup_steps])``.
+
+    Args:
+        lr0: the base learning rate, > 0.
+        warmup_steps: the length of the ramp, an integer >= 1 (PyTorch's ``total_iters``).
+        start_factor: the fraction of ``lr0`` at ``t = 0``, in (0, 1].
+        end_factor: the fraction of ``lr0`` at ``t = warmup_steps``, in [0, 1].
+        after: None, or the schedule to follow the ramp (a callable step -> lr).
+
+    Raises:
+        ValueError, TypeError: an argument out of range, or ``after`` not callable.
     """
 
     lr0: float
     warmup_steps: int
     start_factor: float = 1.0 / 3
+    end_factor: float = 1.0
     after: object = None
 
     def __post_init__(self):
@@ -394,17 +433,18 @@ class LinearWarmup(Schedule):
         _set(self, "warmup_steps", check_int("warmup_steps", self.warmup_steps, low=1))
         _set(self, "start_factor", check_number("start_factor", self.start_factor, low=0, high=1,
                                                 low_open=True))
+        _set(self, "end_factor", check_number("end_factor", self.end_factor, low=0, high=1))
         if self.after is not None and not callable(self.after):
             raise TypeError(
                 f"after must be None or a schedule (a callable step -> lr), got {self.after!r}")
 
-    def __call__(self, t):
-        t = _check_step(t)
+    def _lr(self, t):
         if t < self.warmup_steps:
-            return self.lr0 * (self.start_factor + (1 - self.start_factor) * t / self.warmup_steps)
+            slope = self.end_factor - self.start_factor
+            return self.lr0 * (self.start_factor + slope * t / self.warmup_steps)
         if self.after is None:
-            return self.lr0
-        return self.after(t - self.warmup_steps)
+            return self.lr0 * self.end_factor
+        return self.after(t - self.warmup_steps)  # checked: after may end (OneCycle)
 
 
 def _check_metric(metric):
@@ -550,9 +590,25 @@ class ScheduledLR:
 def schedule_values(schedule, n_steps):
     """The first ``n_steps`` learning rates ``[schedule(0), ..., schedule(n_steps - 1)]``.
 
-    Returns a float64 array of shape ``(n_steps,)``, ready to plot against ``np.arange(n_steps)``.
+    For a library :class:`Schedule` the range of steps is checked once (so a
+    :class:`OneCycle` shorter than ``n_steps`` fails here, before any value is used) and the
+    formula is then evaluated without checking each step again.
+
+    Args:
+        schedule: a callable ``t -> lr``, e.g. a :class:`Schedule`.
+        n_steps: how many values, an integer >= 1.
+
+    Returns:
+        float64 array of shape ``(n_steps,)``, ready to plot against ``np.arange(n_steps)``.
+
+    Raises:
+        TypeError: ``schedule`` is not callable.
+        ValueError: ``n_steps`` < 1, or a step the schedule is not defined for.
     """
     if not callable(schedule):
         raise TypeError(f"schedule must be a callable step -> lr, got {schedule!r}")
     n_steps = check_int("n_steps", n_steps, low=1)
+    if isinstance(schedule, Schedule):
+        schedule._check_t(n_steps - 1)  # the last step; the others are smaller
+        return np.array([schedule._lr(t) for t in range(n_steps)], dtype=np.float64)
     return np.array([schedule(t) for t in range(n_steps)], dtype=np.float64)

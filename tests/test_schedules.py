@@ -171,6 +171,33 @@ def test_linear_warmup_matches_linearlr(lr0, warmup_steps, start_factor):
     np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=0)
 
 
+@pytest.mark.parametrize("lr0, warmup_steps, start_factor, end_factor", [
+    (0.1, 10, 1.0 / 3, 1.0), (0.1, 10, 1.0, 0.1), (0.5, 37, 0.01, 0.5), (1.0, 1, 0.5, 0.0),
+    (0.05, 120, 0.2, 0.8), (0.3, 299, 1.0, 0.0), (0.2, 50, 0.7, 0.7),
+])
+def test_linear_warmup_with_end_factor_matches_linearlr(lr0, warmup_steps, start_factor,
+                                                        end_factor):
+    """Up, down or flat: PyTorch's LinearLR(start_factor, end_factor, total_iters), every step."""
+    ours = schedule_values(LinearWarmup(lr0, warmup_steps, start_factor, end_factor), N_STEPS)
+    ref = torch_lrs(lr0, lambda o: tsched.LinearLR(o, start_factor, end_factor, warmup_steps),
+                    N_STEPS)
+    np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=1e-300)
+    s = LinearWarmup(lr0, warmup_steps, start_factor, end_factor)
+    assert [s(t) for t in range(N_STEPS)] == list(ours)  # one call at a time: the same numbers
+
+
+def test_linear_warmup_with_end_factor_hand_worked():
+    s = LinearWarmup(lr0=2.0, warmup_steps=4, start_factor=1.0, end_factor=0.5)
+    np.testing.assert_allclose(schedule_values(s, 6), [2.0, 1.75, 1.5, 1.25, 1.0, 1.0],
+                               rtol=1e-15)
+
+
+def test_schedule_values_checks_the_last_step_once():
+    with pytest.raises(ValueError, match=r"t must be an integer in \[0, total_steps=10\], got 11"):
+        schedule_values(OneCycle(0.1, total_steps=10), 12)
+    assert len(schedule_values(OneCycle(0.1, total_steps=10), 11)) == 11
+
+
 def _then_cosine(o):
     return tsched.CosineAnnealingLR(o, T_max=100, eta_min=1e-3)
 
@@ -381,6 +408,10 @@ BAD = [
     (lambda: LinearWarmup(0.1, 10, start_factor=0.0), ValueError, "start_factor must be"),
     (lambda: LinearWarmup(0.1, 10, start_factor=1.5), ValueError, "start_factor must be"),
     (lambda: LinearWarmup(0.1, 10, after=3.0), TypeError, "after must be None or a schedule"),
+    (lambda: LinearWarmup(0.1, 10, end_factor=-0.1), ValueError,
+     r"end_factor must be a finite number in \[0, 1\], got -0.1"),
+    (lambda: LinearWarmup(0.1, 10, end_factor=1.5), ValueError, "end_factor must be"),
+    (lambda: LinearWarmup(0.1, 10, end_factor="1"), TypeError, "end_factor must be"),
     (lambda: ReduceLROnPlateau(0.0), ValueError, "lr0 must be"),
     (lambda: ReduceLROnPlateau(0.1, mode="lowest"), ValueError, "mode must be one of 'min', 'max'"),
     (lambda: ReduceLROnPlateau(0.1, factor=1.0), ValueError, r"factor must be a finite number in \(0, 1\)"),

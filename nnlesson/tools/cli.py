@@ -2,18 +2,24 @@
 
 ::
 
+    nnlesson start [DIR] [--no-launch] [-- JUPYTER-LAB-ARGS...]
     nnlesson grade PATH... [--timeout S] [--jobs N] [--csv FILE] [--json FILE]
-    nnlesson exercises [--check] [--solutions DIR] [--exercises DIR] [--no-execute]
-    nnlesson execute NOTEBOOK... [--timeout S]
+    nnlesson exercises [LESSON...] [--check] [--force] [--solutions DIR] [--exercises DIR]
+                       [--no-execute]
+    nnlesson execute NOTEBOOK... [--timeout S] [--force]
     nnlesson slides [--out DIR] [--pdf] [LESSON...]
 
 Errors are one line on stderr with exit code 2; ``exercises --check`` exits 1 when the
-exercises are out of date.
+exercises are out of date. No command replaces an answer someone wrote: ``exercises`` and
+``execute`` refuse (exit 2, naming the files) unless ``--force``, which keeps a backup first.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+from nnlesson.tools.workspace import DEFAULT_FOLDER
 
 __all__ = ["main", "build_parser"]
 
@@ -61,25 +67,52 @@ def _exercises(args):
     from nnlesson.tools.exercises_build import build_exercises, stale_exercises
 
     if args.check:
-        stale = stale_exercises(args.solutions, args.exercises)
+        stale = stale_exercises(args.solutions, args.exercises, lessons=args.lessons)
         if stale:
             print(f"nnlesson exercises: out of date: {', '.join(stale)}; "
                   "run 'nnlesson exercises' to regenerate", file=sys.stderr)
             return 1
         print("exercises are up to date")
         return 0
-    for path in build_exercises(args.solutions, args.exercises, execute=not args.no_execute,
-                                timeout=args.timeout):
-        print(path)
+    for path, backup in build_exercises(args.solutions, args.exercises,
+                                        execute=not args.no_execute, timeout=args.timeout,
+                                        lessons=args.lessons, force=args.force):
+        print(path if backup is None else f"{path} (the answers it held are in {backup})")
     return 0
 
 
 def _execute(args):
-    from nnlesson.tools.notebooks import execute_notebook
+    import nbformat
 
+    from nnlesson.tools.notebooks import answers_written, execute_notebook, keep_answers
+
+    work = {}
     for notebook in args.notebooks:
-        print(execute_notebook(notebook, timeout=args.timeout))
+        if not os.path.isfile(notebook):
+            raise FileNotFoundError(f"no notebook at {notebook!r}")
+        work[notebook] = answers_written(nbformat.read(notebook, as_version=4))
+    backups = keep_answers(work, force=args.force, command="execute them",
+                           consequence="executing rewrites the file")
+    for notebook in args.notebooks:
+        path = execute_notebook(notebook, timeout=args.timeout, force=True)
+        backup = backups.get(notebook)
+        print(path if backup is None else f"{path} (backup before running: {backup})")
     return 0
+
+
+def _start(args):
+    from nnlesson.tools import workspace
+
+    report = workspace.copy_course(args.folder)
+    print(workspace.format_report(report, args.folder))
+    if args.no_launch:
+        print("To open it in JupyterLab: "
+              + workspace.start_command(args.folder, args.jupyter_args))
+        return 0
+    launch = workspace.jupyter_lab_launch(args.folder, args.jupyter_args)
+    print(f"Opening JupyterLab in {launch.cwd} at {workspace.START_NOTEBOOK} "
+          "(Ctrl-C here stops it)...")
+    return workspace.run_jupyter_lab(launch)
 
 
 def _slides(args):
@@ -94,10 +127,30 @@ def build_parser():
     """The argument parser (one sub-command per task)."""
     parser = _Parser(
         prog="nnlesson",
-        description="Tools for the nnlesson course: grade exercise notebooks, regenerate the "
-                    "exercises from the solutions, re-run notebooks, build slide decks.",
+        description="The nnlesson course. Students: 'nnlesson start' copies the course into a "
+                    "folder of your own (~/my-nnlesson) and opens it in JupyterLab. Teachers "
+                    "and course developers: grade exercise notebooks, regenerate the exercises "
+                    "from the solutions, re-run notebooks, build slide decks.",
+        epilog="'nnlesson COMMAND --help' explains a command.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "start", help="copy the course into your own folder and open it in JupyterLab",
+        description="Copy the course's notebooks/, exercises/ and solutions/ into DIR (laid "
+                    "out like the course, so the course map's links work), then open "
+                    "JupyterLab with DIR as its root, at notebooks/00_course_map.ipynb. A file "
+                    "that exists in DIR is never replaced: running it again adds only what is "
+                    "new (a new lesson's exercises) and lists what it kept. Your answers live "
+                    "in DIR; updating the course never touches them.",
+        epilog="Arguments after '--' go to jupyter lab, e.g. "
+               "'nnlesson start -- --port 8890 --no-browser'.")
+    p.add_argument("folder", nargs="?", default=DEFAULT_FOLDER, metavar="DIR",
+                   help=f"your course folder, outside the course itself (default: "
+                        f"{DEFAULT_FOLDER})")
+    p.add_argument("--no-launch", action="store_true",
+                   help="only copy, and print the command that opens JupyterLab there")
+    p.set_defaults(run=_start, jupyter_args=[])
 
     p = sub.add_parser(
         "grade", help="run students' exercise notebooks and report their checks",
@@ -118,10 +171,17 @@ def build_parser():
     p = sub.add_parser(
         "exercises", help="regenerate exercises/ from solutions/ (or --check it)",
         description="Generate each exercises/NN_slug.ipynb from solutions/NN_slug.ipynb: "
-                    "answers between '### BEGIN SOLUTION' and '### END SOLUTION' become a hint "
-                    "and 'raise NotImplementedError'; then run it so the checks' outputs show.")
+                    "answers between '### BEGIN SOLUTION' and '### END SOLUTION' become a stub "
+                    "('raise NotImplementedError'); then run it so the checks' outputs show. "
+                    "An exercise whose answer cells hold someone's work is not replaced: the "
+                    "command refuses, names the files and writes nothing, unless --force.")
+    p.add_argument("lessons", nargs="*", metavar="LESSON",
+                   help="lesson number, slug or file name (default: every lesson)")
     p.add_argument("--check", action="store_true",
                    help="only verify that exercises/ is up to date (exit 1 if not)")
+    p.add_argument("--force", action="store_true",
+                   help="replace exercises that hold answers, after copying each to "
+                        "NAME.ipynb.<date>T<time>.bak beside it")
     p.add_argument("--solutions", default="solutions", metavar="DIR",
                    help="folder of solution notebooks (default: solutions)")
     p.add_argument("--exercises", default="exercises", metavar="DIR",
@@ -135,10 +195,15 @@ def build_parser():
     p = sub.add_parser(
         "execute", help="re-run notebooks in place, reproducibly",
         description="Run each notebook top to bottom in a fresh kernel (cwd: the repository "
-                    "root, one BLAS thread, PYTHONHASHSEED=0) and save it with its outputs.")
+                    "root, one BLAS thread, PYTHONHASHSEED=0) and save it with its outputs. An "
+                    "exercise notebook whose answer cells hold someone's work is not run "
+                    "(running rewrites the file) unless --force.")
     p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help=".ipynb files")
     p.add_argument("--timeout", type=_positive_number, default=120, metavar="S",
                    help="time limit per cell in seconds (default: 120)")
+    p.add_argument("--force", action="store_true",
+                   help="also run notebooks that hold answers, after copying each to "
+                        "NAME.ipynb.<date>T<time>.bak beside it")
     p.set_defaults(run=_execute)
 
     p = sub.add_parser(
@@ -152,16 +217,38 @@ def build_parser():
     return parser
 
 
+def _split_jupyter_args(argv):
+    """``start``'s own arguments and those after ``--`` (for jupyter lab)."""
+    commands = [a for a in argv if not a.startswith("-")]
+    if commands[:1] == ["start"] and "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut + 1:]
+    return argv, None
+
+
 def main(argv=None):
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, jupyter_args = _split_jupyter_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        hint = (" (arguments for jupyter lab go after '--': nnlesson start -- --port 8890)"
+                if args.command == "start" else "")
+        _Parser(prog=f"nnlesson {args.command}").error(
+            f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    if jupyter_args is not None:
+        args.jupyter_args = jupyter_args
     # Imported only now: nbformat takes seconds to import, and --help should not wait.
     from nbformat import ValidationError
 
-    from nnlesson.tools.notebooks import NotebookExecutionError
+    from nnlesson.tools.notebooks import AnswersWouldBeLost, NotebookExecutionError
 
     try:
         return args.run(args)
+    except AnswersWouldBeLost as exc:  # several lines: the files, why, and how to go ahead
+        print(f"nnlesson {args.command}: {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError, ValidationError, NotebookExecutionError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"nnlesson {args.command}: error: {message}", file=sys.stderr)

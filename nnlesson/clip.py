@@ -1,12 +1,16 @@
 """Gradient clipping (lesson 08): by global norm and by value.
 
-Two layers, one source:
+Three layers, one source:
 
 * pure functions on a list of gradient arrays, :func:`clip_by_global_norm` and
   :func:`clip_by_value`, which return new arrays and never change their inputs;
 * :func:`clip_grad_norm` and :func:`clip_grad_value`, which clip the ``.grad`` of parameters in
-  place with ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` semantics. They call the
-  pure functions and copy the result back.
+  place with ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` semantics;
+* :class:`Clipping`, the setting a training loop is given (``fit(..., clipping=Clipping(
+  max_norm=1.0))``): checked once when it is made, then applied at every step without checking
+  again.
+
+All of them compute with the same private kernels (the norm, the scaling, the cut).
 
 Clip after ``backward`` and before ``optimizer.step()``; :func:`clip_grad_norm` returns the norm
 *before* clipping so a training loop can record and plot it.
@@ -23,12 +27,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
 from nnlesson._validate import check_array, check_bool, check_number
 
 __all__ = [
+    "Clipping",
     "global_norm",
     "clip_by_global_norm",
     "clip_by_value",
@@ -64,6 +70,38 @@ def _check_norm_type(norm_type):
     raise ValueError(f"norm_type must be a number > 0 or math.inf, got {norm_type!r}")
 
 
+# --------------------------------------------------------------------------- kernels
+# Unchecked: a list of floating-point arrays, a norm_type and a max_norm checked by the caller.
+
+def _vector_norm(g, norm_type):
+    if g.size == 0:
+        return 0.0
+    return np.linalg.norm(np.ravel(g), ord=norm_type)
+
+
+def _global_norm(grads, norm_type=2.0):
+    norms = np.array([_vector_norm(g, norm_type) for g in grads], dtype=np.float64)
+    return float(_vector_norm(norms, norm_type))
+
+
+def _norm_coefficient(max_norm, total_norm):
+    return min(max_norm / (total_norm + NORM_EPS), 1.0)
+
+
+def _scale_in_place(grads, coef):
+    # an infinite norm gives coef 0, and 0 * inf = nan, as in torch
+    with np.errstate(invalid="ignore"):
+        for g in grads:
+            g *= g.dtype.type(coef)  # g.dtype.type keeps float32 float32
+
+
+def _cut_in_place(grads, clip_value):
+    for g in grads:
+        np.clip(g, -clip_value, clip_value, out=g)
+
+
+# --------------------------------------------------------------------------- public functions
+
 def global_norm(grads, norm_type=2.0):
     """The p-norm of all gradients together, as if they were flattened into one vector.
 
@@ -77,19 +115,16 @@ def global_norm(grads, norm_type=2.0):
     Args:
         grads: list of arrays of any shapes.
         norm_type: p > 0, or ``math.inf`` for the largest absolute entry. Default 2.
+
     Returns:
         float.
+
+    Raises:
+        TypeError, ValueError: ``grads`` is not a non-empty list of arrays, or a bad ``norm_type``.
     """
     grads = _check_grads(grads)
     norm_type = _check_norm_type(norm_type)
-    norms = np.array([_vector_norm(g, norm_type) for g in grads], dtype=np.float64)
-    return float(_vector_norm(norms, norm_type))
-
-
-def _vector_norm(g, norm_type):
-    if g.size == 0:
-        return 0.0
-    return np.linalg.norm(np.ravel(g), ord=norm_type)
+    return _global_norm(grads, norm_type)
 
 
 def clip_by_global_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -101,7 +136,7 @@ def clip_by_global_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False
         coef       = min(max_norm / (total_norm + 1e-6), 1)
         clipped_i  = coef * g_i                for every array g_i
 
-    The seed writes ``g_hat = clip_norm * g / max(||g||, clip_norm)``: the same thing without
+    Lesson 08 writes ``g_hat = clip_norm * g / max(||g||, clip_norm)``: the same thing without
     the ``1e-6`` (which only keeps the division defined when the norm is zero). One coefficient
     for every entry of every array, so the direction of the whole gradient is kept.
 
@@ -110,24 +145,32 @@ def clip_by_global_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False
         max_norm: the largest allowed global norm, > 0.
         norm_type: p > 0 or ``math.inf``. Default 2.
         error_if_nonfinite: raise if the norm is NaN or infinite instead of scaling by it.
+
     Returns:
         ``(clipped_grads, total_norm)``: a new list of new arrays (same shapes and dtypes) and the
         global norm *before* clipping, a float.
+
+    Raises:
+        TypeError, ValueError: bad arguments, or (with ``error_if_nonfinite``) a norm that is
+        NaN or infinite.
     """
     grads = _check_grads(grads)
     max_norm = check_number("max_norm", max_norm, low=0, low_open=True)
+    norm_type = _check_norm_type(norm_type)
     error_if_nonfinite = check_bool("error_if_nonfinite", error_if_nonfinite)
-    total_norm = global_norm(grads, norm_type)
+    total_norm = _global_norm(grads, norm_type)
+    _check_finite_norm(total_norm, error_if_nonfinite)
+    clipped = [g.copy() for g in grads]
+    _scale_in_place(clipped, _norm_coefficient(max_norm, total_norm))
+    return clipped, total_norm
+
+
+def _check_finite_norm(total_norm, error_if_nonfinite):
     if error_if_nonfinite and not math.isfinite(total_norm):
         raise ValueError(
             f"the total gradient norm is {total_norm}, so it cannot be clipped; "
             "pass error_if_nonfinite=False to scale by it anyway"
         )
-    coef = min(max_norm / (total_norm + NORM_EPS), 1.0)
-    # an infinite norm gives coef 0, and 0 * inf = nan, as in torch
-    with np.errstate(invalid="ignore"):
-        clipped = [g * g.dtype.type(coef) for g in grads]  # g.dtype.type keeps float32 float32
-    return clipped, total_norm
 
 
 def clip_by_value(grads, clip_value):
@@ -143,15 +186,22 @@ def clip_by_value(grads, clip_value):
     Args:
         grads: list of arrays (not changed).
         clip_value: >= 0.
+
     Returns:
         a new list of new arrays, same shapes and dtypes.
+
+    Raises:
+        TypeError, ValueError: ``grads`` is not a non-empty list of arrays, or ``clip_value`` < 0.
     """
     grads = _check_grads(grads)
     clip_value = check_number("clip_value", clip_value, low=0)
-    return [np.clip(g, -clip_value, clip_value) for g in grads]
+    clipped = [g.copy() for g in grads]
+    _cut_in_place(clipped, clip_value)
+    return clipped
 
 
-def _check_params(params):
+def _param_grads(params):
+    """The ``.grad`` arrays of ``params`` (checked: each a floating-point ndarray)."""
     try:
         params = list(params)
     except TypeError:
@@ -159,10 +209,15 @@ def _check_params(params):
             f"params must be an iterable of parameters, got {type(params).__name__}") from None
     if not params:
         raise ValueError("params must contain at least one parameter, got none")
+    grads = []
     for i, p in enumerate(params):
-        if not isinstance(getattr(p, "grad", None), np.ndarray):
+        g = getattr(p, "grad", None)
+        if not isinstance(g, np.ndarray):
             raise TypeError(f"params[{i}] must have a .grad array, got {type(p).__name__}")
-    return params
+        if g.dtype.kind != "f":
+            raise TypeError(f"params[{i}].grad must be a floating-point array, got dtype {g.dtype}")
+        grads.append(g)
+    return grads
 
 
 def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -173,30 +228,110 @@ def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
     (see :func:`clip_by_global_norm`, which does the work).
 
     Args:
-        params: iterable of :class:`nnlesson.core.Parameter` (anything with a ``.grad`` array).
-        max_norm, norm_type, error_if_nonfinite: as in :func:`clip_by_global_norm`.
+        params: iterable of :class:`nnlesson.core.Parameter` (anything with a floating-point
+            ``.grad`` array).
+        max_norm: the largest allowed global norm, > 0.
+        norm_type: p > 0 or ``math.inf``. Default 2.
+        error_if_nonfinite: raise if the norm is NaN or infinite instead of scaling by it.
+
     Returns:
         the global norm *before* clipping, a float.
+
+    Raises:
+        TypeError, ValueError: as :func:`clip_by_global_norm`, or ``params`` without ``.grad``.
     """
-    params = _check_params(params)
-    clipped, total_norm = clip_by_global_norm(
-        [p.grad for p in params], max_norm, norm_type, error_if_nonfinite
-    )
-    for p, g in zip(params, clipped):
-        p.grad[...] = g  # in place, so anyone holding p.grad sees the clipped values
+    grads = _param_grads(params)
+    max_norm = check_number("max_norm", max_norm, low=0, low_open=True)
+    norm_type = _check_norm_type(norm_type)
+    error_if_nonfinite = check_bool("error_if_nonfinite", error_if_nonfinite)
+    total_norm = _global_norm(grads, norm_type)
+    _check_finite_norm(total_norm, error_if_nonfinite)
+    # in place, so anyone holding p.grad sees the clipped values
+    _scale_in_place(grads, _norm_coefficient(max_norm, total_norm))
     return total_norm
 
 
 def clip_grad_value(params, clip_value):
     """Clip every entry of the parameters' gradients to ``[-clip_value, clip_value]``, in place.
 
-    Same semantics as ``torch.nn.utils.clip_grad_value_``; the work is done by
-    :func:`clip_by_value`. Returns None.
+    Same semantics as ``torch.nn.utils.clip_grad_value_`` (see :func:`clip_by_value`).
+
+    Args:
+        params: iterable of :class:`nnlesson.core.Parameter` (anything with a floating-point
+            ``.grad`` array).
+        clip_value: >= 0.
+
+    Returns:
+        None.
+
+    Raises:
+        TypeError, ValueError: ``params`` without ``.grad``, or ``clip_value`` < 0.
     """
-    params = _check_params(params)
-    clipped = clip_by_value([p.grad for p in params], clip_value)
-    for p, g in zip(params, clipped):
-        p.grad[...] = g
+    grads = _param_grads(params)
+    _cut_in_place(grads, check_number("clip_value", clip_value, low=0))
+
+
+@dataclass(frozen=True)
+class Clipping:
+    """How a training loop clips the gradients before each update: by global norm or by value.
+
+    Give exactly one of the two::
+
+        Clipping(max_norm=1.0)      every .grad scaled by coef = min(max_norm / (norm + 1e-6), 1)
+        Clipping(clip_value=0.5)    every entry cut to [-clip_value, clip_value]
+
+    (:func:`clip_grad_norm`, global L2 norm, and :func:`clip_grad_value`). The setting is
+    checked once, here; :meth:`apply` then clips at every step. ``fit(..., clipping=...)`` and
+    :func:`nnlesson.course.runner.run` take one.
+
+    Args:
+        max_norm: None, or the largest allowed global L2 norm, > 0.
+        clip_value: None, or the largest allowed absolute entry, > 0.
+
+    Raises:
+        ValueError: both or neither given, or a value <= 0.
+    """
+
+    max_norm: float | None = None
+    clip_value: float | None = None
+
+    def __post_init__(self):
+        if (self.max_norm is None) == (self.clip_value is None):
+            raise ValueError(f"Clipping needs exactly one of max_norm and clip_value, got "
+                             f"max_norm={self.max_norm!r}, clip_value={self.clip_value!r}")
+        for name in ("max_norm", "clip_value"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, check_number(name, value, low=0, low_open=True))
+
+    @property
+    def mode(self):
+        """``"norm"`` or ``"value"``."""
+        return "norm" if self.max_norm is not None else "value"
+
+    def apply(self, params):
+        """Clip the ``.grad`` of ``params`` in place; return their global L2 norm *before*.
+
+        Args:
+            params: iterable of :class:`nnlesson.core.Parameter` (floating-point ``.grad``).
+
+        Returns:
+            float, the global L2 norm of the gradients before clipping (what a training loop
+            records and plots, whichever the mode).
+
+        Raises:
+            TypeError, ValueError: ``params`` is not a non-empty list of things with ``.grad``.
+        """
+        return self._apply(_param_grads(params))
+
+    def _apply(self, grads):
+        # unchecked: a list of floating-point arrays, changed in place
+        total_norm = _global_norm(grads, 2.0)
+        if self.max_norm is not None:
+            _scale_in_place(grads, _norm_coefficient(self.max_norm, total_norm))
+        else:
+            _cut_in_place(grads, self.clip_value)
+        return total_norm
 
 
 def _flatten(x, name):
@@ -214,7 +349,16 @@ def direction_cosine(a, b):
         cos = <a, b> / (||a||_2 ||b||_2)
 
     1 means the same direction (what norm clipping keeps), 0 a right angle, -1 opposite.
-    Raises ValueError if the sizes differ or either vector is zero.
+
+    Args:
+        a: an array, or a list of arrays (flattened and joined).
+        b: the same, with as many entries in all.
+
+    Returns:
+        float in [-1, 1].
+
+    Raises:
+        ValueError: the sizes differ, or either vector is zero.
     """
     a, b = _flatten(a, "a"), _flatten(b, "b")
     if a.shape != b.shape:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from nnlesson.clip import (
+    Clipping,
     clip_by_global_norm,
     clip_by_value,
     clip_grad_norm,
@@ -228,3 +229,61 @@ def test_bad_params_do_not_change_any_gradient():
     with pytest.raises(ValueError):
         clip_grad_norm([p], -1.0)
     np.testing.assert_array_equal(p.grad, [1.0, 2.0])
+
+
+# ---------------------------------------------------------------- Clipping, the loop's setting
+
+@pytest.mark.parametrize("scale", [0.01, 10.0, 1000.0])
+@pytest.mark.parametrize("clipping, torch_clip", [
+    (Clipping(max_norm=1.0), lambda ps: torch.nn.utils.clip_grad_norm_(ps, 1.0)),
+    (Clipping(max_norm=0.3), lambda ps: torch.nn.utils.clip_grad_norm_(ps, 0.3)),
+    (Clipping(clip_value=0.5), lambda ps: torch.nn.utils.clip_grad_value_(ps, 0.5)),
+], ids=["norm 1", "norm 0.3", "value 0.5"])
+def test_clipping_apply_matches_torch_and_returns_the_l2_norm_before(clipping, torch_clip, scale,
+                                                                     rng):
+    grads = random_grads(rng, scale)
+    params = [Parameter(np.zeros_like(g)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad[...] = g
+    held = [p.grad for p in params]
+    tparams = torch_params(grads)
+    norm = clipping.apply(params)
+    torch_clip(tparams)
+    expected_norm = torch.linalg.vector_norm(torch.cat([torch.tensor(g).ravel() for g in grads]))
+    assert norm == pytest.approx(expected_norm.item(), rel=RTOL)
+    for p, h, tp in zip(params, held, tparams):
+        assert p.grad is h  # in place
+        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=RTOL, atol=0)
+
+
+def test_clipping_hand_worked_and_repr():
+    p = Parameter(np.zeros(2))
+    p.grad[...] = [3.0, 4.0]  # norm 5
+    assert Clipping(max_norm=1.0).apply([p]) == 5.0
+    np.testing.assert_allclose(p.grad, [0.6, 0.8], rtol=1e-6)  # 1 / (5 + 1e-6) of each
+    p.grad[...] = [3.0, -0.25]
+    assert Clipping(clip_value=0.5).apply([p]) == pytest.approx(math.hypot(3.0, 0.25))
+    np.testing.assert_array_equal(p.grad, [0.5, -0.25])
+    assert repr(Clipping(max_norm=2)) == "Clipping(max_norm=2.0, clip_value=None)"
+    assert Clipping(max_norm=2).mode == "norm" and Clipping(clip_value=2).mode == "value"
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(), ValueError, r"Clipping needs exactly one of max_norm and clip_value, got "
+                         r"max_norm=None, clip_value=None"),
+    (dict(max_norm=1.0, clip_value=1.0), ValueError, r"exactly one of max_norm and clip_value"),
+    (dict(max_norm=0.0), ValueError, r"max_norm must be a finite number > 0, got 0.0"),
+    (dict(clip_value=-1.0), ValueError, r"clip_value must be a finite number > 0, got -1.0"),
+    (dict(max_norm="1"), TypeError, r"max_norm must be a finite number > 0"),
+    (dict(clip_value=math.inf), ValueError, r"clip_value must be"),
+], ids=str)
+def test_clipping_rejects_bad_settings(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Clipping(**kwargs)
+
+
+def test_clipping_apply_rejects_bad_params():
+    with pytest.raises(TypeError, match=r"params\[0\] must have a .grad array, got ndarray"):
+        Clipping(max_norm=1.0).apply([np.zeros(3)])
+    with pytest.raises(ValueError, match="params must contain at least one parameter"):
+        Clipping(max_norm=1.0).apply([])

@@ -19,6 +19,7 @@ __all__ = [
     "check_array",
     "check_same_shape",
     "check_rng",
+    "check_dtype",
 ]
 
 
@@ -130,3 +131,25 @@ def check_rng(rng):
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be None, an integer seed or a numpy.random.Generator, got {rng!r}")
+
+
+def check_dtype(dtype):
+    """Return ``numpy.dtype(dtype)`` if it is a floating-point dtype (float16/32/64).
+
+    Args:
+        dtype: anything ``numpy.dtype`` accepts, e.g. ``numpy.float32`` or ``"float64"``.
+
+    Returns:
+        numpy.dtype.
+
+    Raises:
+        TypeError: not a dtype, or not a floating one.
+    """
+    want = "a floating dtype such as numpy.float64 or numpy.float32"
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be {want}, got {dtype!r}") from exc
+    if dt.kind != "f":
+        raise TypeError(f"dtype must be {want}, got {dt}")
+    return dt

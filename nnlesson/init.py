@@ -35,7 +35,7 @@ import numbers
 
 import numpy as np
 
-from nnlesson._validate import check_choice, check_int, check_number, check_rng
+from nnlesson._validate import check_choice, check_dtype, check_int, check_number, check_rng
 from nnlesson.core import DEFAULT_DTYPE
 
 __all__ = [
@@ -69,16 +69,6 @@ def _check_shape(shape, *, matrix):
     return shape
 
 
-def _check_dtype(dtype):
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"dtype must be a floating dtype such as numpy.float64, got {dtype!r}") from exc
-    if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype such as numpy.float64, got {dtype}")
-    return dtype
-
-
 def _uniform(shape, bound, rng, dtype):
     return check_rng(rng).uniform(-bound, bound, size=shape).astype(dtype, copy=False)
 
@@ -95,7 +85,7 @@ def zeros(shape, rng=None, dtype=DEFAULT_DTYPE):
     ``rng`` is accepted, and ignored, so that all initializers share one call signature.
     """
     shape = _check_shape(shape, matrix=False)
-    return np.zeros(shape, dtype=_check_dtype(dtype))
+    return np.zeros(shape, dtype=check_dtype(dtype))
 
 
 def normal(shape, std=0.01, rng=None, dtype=DEFAULT_DTYPE):
@@ -110,7 +100,7 @@ def normal(shape, std=0.01, rng=None, dtype=DEFAULT_DTYPE):
     """
     shape = _check_shape(shape, matrix=False)
     std = check_number("std", std, low=0)
-    return _normal(shape, std, rng, _check_dtype(dtype))
+    return _normal(shape, std, rng, check_dtype(dtype))
 
 
 def xavier_uniform(shape, gain=1.0, rng=None, dtype=DEFAULT_DTYPE):
@@ -127,7 +117,7 @@ def xavier_uniform(shape, gain=1.0, rng=None, dtype=DEFAULT_DTYPE):
     n_in, n_out = _check_shape(shape, matrix=True)
     gain = check_number("gain", gain, low=0, low_open=True)
     a = gain * math.sqrt(6.0 / (n_in + n_out))
-    return _uniform((n_in, n_out), a, rng, _check_dtype(dtype))
+    return _uniform((n_in, n_out), a, rng, check_dtype(dtype))
 
 
 def xavier_normal(shape, gain=1.0, rng=None, dtype=DEFAULT_DTYPE):
@@ -142,7 +132,7 @@ def xavier_normal(shape, gain=1.0, rng=None, dtype=DEFAULT_DTYPE):
     n_in, n_out = _check_shape(shape, matrix=True)
     gain = check_number("gain", gain, low=0, low_open=True)
     std = gain * math.sqrt(2.0 / (n_in + n_out))
-    return _normal((n_in, n_out), std, rng, _check_dtype(dtype))
+    return _normal((n_in, n_out), std, rng, check_dtype(dtype))
 
 
 def he_uniform(shape, rng=None, dtype=DEFAULT_DTYPE):
@@ -158,7 +148,7 @@ def he_uniform(shape, rng=None, dtype=DEFAULT_DTYPE):
     """
     n_in, n_out = _check_shape(shape, matrix=True)
     a = math.sqrt(6.0 / n_in)  # sqrt(3) * std, std = RELU_GAIN / sqrt(fan_in)
-    return _uniform((n_in, n_out), a, rng, _check_dtype(dtype))
+    return _uniform((n_in, n_out), a, rng, check_dtype(dtype))
 
 
 def he_normal(shape, rng=None, dtype=DEFAULT_DTYPE):
@@ -172,7 +162,7 @@ def he_normal(shape, rng=None, dtype=DEFAULT_DTYPE):
     """
     n_in, n_out = _check_shape(shape, matrix=True)
     std = math.sqrt(2.0 / n_in)  # RELU_GAIN / sqrt(fan_in)
-    return _normal((n_in, n_out), std, rng, _check_dtype(dtype))
+    return _normal((n_in, n_out), std, rng, check_dtype(dtype))
 
 
 #: Initializers by name; each can be called as ``f(shape, rng=rng, dtype=dtype)``.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnlesson import init as _init
-from nnlesson._validate import check_bool, check_int, check_number, check_rng
+from nnlesson._validate import check_bool, check_dtype, check_int, check_number, check_rng
 from nnlesson.core import DEFAULT_DTYPE, Module, Parameter
 
 __all__ = [
@@ -164,7 +164,7 @@ class Linear(Module):
         self.n_out = check_int("n_out", n_out, low=1)
         bias = check_bool("bias", bias)
         self.input_grad = check_bool("input_grad", input_grad)
-        dtype = _init._check_dtype(dtype)
+        dtype = check_dtype(dtype)
         self.rng = check_rng(rng)
         self.W = Parameter(self._initial_weights(init, dtype), name="W")
         self.b = Parameter(np.zeros(self.n_out, dtype=dtype), name="b") if bias else None

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nnlesson._validate import check_array, check_bool, check_int, check_number
+from nnlesson._validate import check_array, check_bool, check_dtype, check_int, check_number
 from nnlesson.core import Module, Parameter
 
 __all__ = [
@@ -118,16 +118,6 @@ def _check_dout(dout, cache):
         raise ValueError(f"dout must have the shape of the forward output {cache.x_hat.shape}, "
                          f"got {dout.shape}")
     return dout
-
-
-def _check_dtype(dtype):
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"dtype must be a floating dtype such as np.float64 or np.float32, got {dtype!r}") from exc
-    if not np.issubdtype(dt, np.floating):
-        raise TypeError(f"dtype must be a floating dtype such as np.float64 or np.float32, got {dt}")
-    return dt
 
 
 # --------------------------------------------------------------------------- batch norm
@@ -518,7 +508,7 @@ class _Norm(Module):
     def _init_affine(self, n, eps, affine, dtype):
         self.eps = check_number("eps", eps, low=0, low_open=True)
         self.affine = check_bool("affine", affine)
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype(dtype)
         if self.affine:
             self.gamma = Parameter(np.ones(n, dtype=dtype), name="gamma")
             self.beta = Parameter(np.zeros(n, dtype=dtype), name="beta")

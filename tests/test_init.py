@@ -199,3 +199,26 @@ def test_initializer_std_bad_inputs():
         initializer_std("xavier_normal", 3, 4, gain=-1)
     with pytest.raises(ValueError, match="std must be"):
         initializer_std("normal", 3, 4, std=-1)
+
+
+@pytest.mark.parametrize("bad, shown", [(np.int64, "int64"), ("bool", "bool"),
+                                         ("not a dtype", "'not a dtype'")])
+def test_one_dtype_check_for_initializers_layers_and_norms(bad, shown):
+    """init, Linear and the norm layers refuse a non-floating dtype with the same message."""
+    from nnlesson.layers import Linear
+    from nnlesson.norm import BatchNorm, LayerNorm
+
+    message = f"dtype must be a floating dtype such as numpy.float64 or numpy.float32, got {shown}"
+    for make in (lambda: zeros((2, 3), dtype=bad), lambda: Linear(2, 3, dtype=bad),
+                 lambda: BatchNorm(3, dtype=bad), lambda: LayerNorm(3, dtype=bad)):
+        with pytest.raises(TypeError) as info:
+            make()
+        assert str(info.value) == message
+
+
+@pytest.mark.parametrize("dtype", [np.float32, "float64", np.dtype(np.float16)])
+def test_floating_dtypes_are_kept(dtype):
+    from nnlesson.norm import LayerNorm
+
+    assert zeros((2, 2), dtype=dtype).dtype == np.dtype(dtype)
+    assert LayerNorm(2, dtype=dtype).gamma.value.dtype == np.dtype(dtype)

@@ -53,7 +53,8 @@ class Module:
 
     ``training`` is True after ``train()`` and False after ``eval()``; layers that behave
     differently at inference (BatchNorm, Dropout, DropConnect) read it. Sub-modules are found
-    through ``children()``; parameters through the attributes that hold :class:`Parameter`.
+    through ``children()`` (attributes holding a Module, or a list or tuple of them) and
+    ``modules()`` walks them all; parameters are the attributes that hold :class:`Parameter`.
     """
 
     training = True
@@ -77,27 +78,58 @@ class Module:
                 out.extend(v for v in value if isinstance(v, Module))
         return out
 
+    def modules(self):
+        """This module and all its sub-modules, depth first, each once (as ``torch.nn.Module``).
+
+        Returns:
+            list of :class:`Module`: ``self`` first, then each child followed by its own
+            sub-modules, in attribute order; a module reachable twice is listed once.
+        """
+        seen, out, stack = set(), [], [self]
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            out.append(m)
+            stack.extend(reversed(m.children()))
+        return out
+
     def own_parameters(self):
+        """The parameters held directly by this module's attributes (not its sub-modules')."""
         return [v for v in vars(self).values() if isinstance(v, Parameter)]
 
     def parameters(self):
-        """All parameters of this module and its sub-modules, each once, in a stable order."""
+        """All parameters of this module and its sub-modules, each once, in a stable order.
+
+        Returns:
+            list of :class:`Parameter`, in the order of :meth:`modules`.
+        """
         seen, out = set(), []
-        for p in self.own_parameters() + [q for c in self.children() for q in c.parameters()]:
-            if id(p) not in seen:
-                seen.add(id(p))
-                out.append(p)
+        for m in self.modules():
+            for p in m.own_parameters():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)
         return out
 
     def zero_grad(self):
+        """Set the gradient of every parameter to zero."""
         for p in self.parameters():
             p.zero_grad()
 
     def train(self, mode=True):
-        """Switch to training mode (batch statistics, dropout on); returns self."""
-        self.training = bool(mode)
-        for c in self.children():
-            c.train(mode)
+        """Switch this module and every sub-module to training mode (or inference mode).
+
+        Args:
+            mode: True for training (batch statistics, dropout on), False for inference.
+
+        Returns:
+            self.
+        """
+        mode = bool(mode)
+        for m in self.modules():
+            m.training = mode
         return self
 
     def eval(self):

@@ -210,16 +210,6 @@ def _penalized(params):
     return [p for p in params if p.value.ndim >= 2]
 
 
-def _modules(model):
-    """``model`` and all its sub-modules, depth first."""
-    out, stack = [], [model]
-    while stack:
-        m = stack.pop()
-        out.append(m)
-        stack.extend(reversed(m.children()))
-    return out
-
-
 def _is_buffer(name, value):
     # the PyTorch naming of state that is not learned but must be saved with the weights
     return (name.startswith("running_") and isinstance(value, np.ndarray)) or name == "num_batches_tracked"
@@ -234,7 +224,7 @@ def model_state(model):
     """
     params = [p.value.copy() for p in model.parameters()]
     buffers = []
-    for m in _modules(model):
+    for m in model.modules():
         buffers.append({k: (v.copy() if isinstance(v, np.ndarray) else v)
                         for k, v in vars(m).items() if _is_buffer(k, v)})
     return {"params": params, "buffers": buffers}
@@ -248,7 +238,7 @@ def load_model_state(model, state):
                          f"parameters, the model has {len(params)}")
     for p, value in zip(params, state["params"]):
         np.copyto(p.value, value)
-    for m, buffers in zip(_modules(model), state["buffers"]):
+    for m, buffers in zip(model.modules(), state["buffers"]):
         for k, v in buffers.items():
             if isinstance(v, np.ndarray):
                 np.copyto(getattr(m, k), v)
@@ -547,7 +537,7 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         raise ValueError(f"batch_size must be <= the number of rows of X ({X.shape[0]}) with "
                          f"drop_last=True, got {batch_size}")
     if (not drop_last and X.shape[0] % batch_size == 1 and X.shape[0] > 1
-            and any(isinstance(m, BatchNorm) for m in _modules(model))):
+            and any(isinstance(m, BatchNorm) for m in model.modules())):
         raise ValueError(
             f"batch_size must not leave a last batch of 1 sample with BatchNorm in the model "
             f"(batch statistics need 2 or more): {X.shape[0]} rows % {batch_size} = 1; "

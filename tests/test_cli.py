@@ -207,7 +207,7 @@ def test_start_copies_reports_and_launches_jupyter_lab(tmp_path, capsys, monkeyp
     assert main(["start", str(folder), "--", "--port", "8890", "--no-browser"]) == 0
     out = capsys.readouterr().out
     n = len(workspace.course_files())
-    assert out.startswith(f"Your course folder: {folder}\nadded {n} files: (")
+    assert out.startswith(f"Your course folder: {folder}\nadded {n} files (")
     assert f"Opening JupyterLab in {folder} at notebooks/00_course_map.ipynb" in out
     [launch] = launched
     assert launch == workspace.jupyter_lab_launch(folder, ["--port", "8890", "--no-browser"])

@@ -180,8 +180,9 @@ def copy_course(folder, root=None):
 
 
 def _listing(paths, limit=10):
+    """``":"`` and one line per path, or, past ``limit`` paths, a count per folder."""
     if len(paths) <= limit:
-        return "".join(f"\n  {p.as_posix()}" for p in paths)
+        return ":" + "".join(f"\n  {p.as_posix()}" for p in paths)
     counts = {}
     for p in paths:
         counts[p.parts[0]] = counts.get(p.parts[0], 0) + 1
@@ -192,7 +193,7 @@ def format_report(report, folder):
     """What :func:`copy_course` did, for people: added files, kept files (and why)."""
     lines = [f"Your course folder: {Path(folder).expanduser()}"]
     if report.added:
-        lines.append(f"added {len(report.added)} file{'s' * (len(report.added) != 1)}:"
+        lines.append(f"added {len(report.added)} file{'s' * (len(report.added) != 1)}"
                      + _listing(report.added))
     else:
         lines.append("added nothing: you have every file of the course")
@@ -201,7 +202,7 @@ def format_report(report, folder):
         lines.append(f"kept {kept} file{'s' * (kept != 1)} you already had (never replaced): "
                      f"{len(report.same)} the same as the course's, {len(report.different)} "
                      "different (your work, or an older version of the course)"
-                     + (":" + _listing(report.different, limit=len(report.different))
+                     + (_listing(report.different, limit=len(report.different))
                         if report.different else ""))
         if report.different:
             lines.append("To get the course's version of a file you kept, rename yours, then "

@@ -6,7 +6,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import sysconfig
 import time
 import urllib.error
 import urllib.request
@@ -224,23 +223,27 @@ def _copy_checkout(destination):
 
 @pytest.mark.slow
 def test_a_regular_install_ships_the_course_files(tmp_path):
-    # Build a wheel from the checkout, install it (not editable) into a new virtual environment
-    # that borrows this one's dependencies, and run 'nnlesson start' from there.
+    # Build a wheel from the checkout as 'pip install .' does (an isolated build with the
+    # setuptools pyproject.toml asks for), install it (not editable) into a new virtual
+    # environment that borrows this one's dependencies, and run 'nnlesson start' from there.
     source = _copy_checkout(tmp_path / "clone")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--quiet", "--wheel-dir", str(tmp_path / "dist"), str(source)],
-                   check=True, capture_output=True)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+                            "--wheel-dir", str(tmp_path / "dist"), str(source)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
     [wheel] = (tmp_path / "dist").glob("nnlesson-*.whl")
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=False)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
                     "--no-index", "--quiet", str(wheel)], check=True, capture_output=True)
-    # Dependencies from this environment, after the new one's own site-packages (a plain path
-    # line: this environment's editable-install hook is not run there).
+    # Dependencies from this environment's site-packages folders, after the new one's own
+    # (plain path lines: this environment's editable-install hook is not run there, and a
+    # checkout on sys.path is not borrowed).
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    (Path(site) / "borrowed.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    borrowed = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    (Path(site) / "borrowed.pth").write_text("".join(f"{p}\n" for p in borrowed))
     shutil.rmtree(source)  # the course files must come from the installation, not the clone
 
     probe = subprocess.run(

@@ -1,0 +1,302 @@
+"""The grader's guard inside a student's kernel: it runs the checks and watches the framework.
+
+The grader loads this file by its path in the kernel's first cell, before any cell of the
+notebook, and calls :func:`install`. The returned :class:`Guard` then
+
+* **records the framework as it was**: every module of ``nnlesson`` loaded for the checks (its
+  namespace, ``sys.modules`` entry and class), the code, defaults and closures of their
+  functions, the attributes of their classes (``CheckResult`` among them), and the namespaces
+  of ``numpy`` and ``builtins``;
+* **notices changes while they happen**: assignments to the attributes of those modules (their
+  class is swapped for a watching subclass of ``ModuleType``) and to the code or defaults of
+  their functions (an audit hook, which cannot be removed once added);
+* **knows which names the exercise bound**: after each cell it compares the notebook's
+  namespace with the one before; a check name the exercise's own cells bound and a student's
+  cell rebinds is reported at once;
+* **runs every check itself**: each call ``check_x(fn)`` of a released check cell is rewritten
+  by the grader into ``guard.run(site, "check_x", check_x, fn)``, which verifies that
+  ``check_x`` is the exercise's check and that the framework is unchanged (before and after
+  the call), calls the *recorded* check, verifies that it returned a genuine ``CheckResult``,
+  and keeps its summary (``CheckResult.to_dict``, the recorded method).
+
+The grader collects the guard's report after every cell through the kernel's
+``user_expressions`` reply, never from what a cell displays. Every finding is a line of the
+form "... was replaced"; any finding grades the notebook 0 ("the notebook changes the grader's
+checks").
+
+What this does not stop: code written against the guard itself or the checks' internals (it
+runs in the same Python process). See docs/teaching.md, "What the grader defends against".
+"""
+import sys
+import types
+
+__all__ = ["install", "Guard"]
+
+_STATUSES = ("pass", "fail", "todo")
+# names IPython itself sets and resets in builtins around every cell
+_VOLATILE_BUILTINS = {"_", "__", "___", "exit", "quit", "get_ipython", "display", "__IPYTHON__",
+                      "input", "raw_input", "getpass",
+                      "__IPYTHON__active", "dreload"}
+_VOLATILE_MODULE_KEYS = {"__warningregistry__"}
+_VOLATILE_CLASS_KEYS = {"__slotnames__"}  # copyreg caches it when an instance is copied
+_STDLIB = ("builtins", "copy", "math", "numbers", "inspect", "traceback", "numpy",
+           "numpy.linalg", "numpy.random")
+
+
+def _short(obj):
+    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or type(obj).__name__
+
+
+class _Report:
+    """What the grader reads back (as ``application/json``)."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def _repr_json_(self):
+        return self._data
+
+    def __repr__(self):
+        return "<grader report>"
+
+
+class Guard:
+    """See the module's docstring. ``checks``: the check names the exercise's cells call."""
+
+    def __init__(self, checks):
+        import nnlesson  # noqa: F401  (the library: every module the checks use)
+        import nnlesson.course.checks as package
+        from nnlesson.course.checks import _core
+
+        self.originals = {}
+        for name in checks:
+            try:
+                self.originals[name] = getattr(package, name)  # also loads its module
+            except AttributeError:
+                pass  # a check the exercise defines in one of its own cells
+        self.CheckResult = _core.CheckResult
+        self.to_dict = _core.CheckResult.__dict__["to_dict"]
+        self.checks = set(checks)
+        self.results, self.notes, self.pending = [], [], []
+        self.reported = set()
+        self.ns = get_ipython().user_ns  # noqa: F821  (IPython's kernel)
+        self.trusted = {}  # name -> the value an exercise cell bound it to
+        self.bindings = dict(self.ns)
+        self.modules = {}
+        for name, module in list(sys.modules.items()):
+            if isinstance(module, types.ModuleType) and (_ours(name) or name in _STDLIB):
+                self.modules[name] = module
+        self.known = {id(v) for m in self.modules.values() for v in vars(m).values()}
+        self._watch_modules()
+        self.functions, self.classes = self._framework_objects()
+        self.snapshot = self._take()
+        self.tracked = {id(f): f for f in self.functions}
+        sys.addaudithook(self._audit)
+
+    # --------------------------------------------------------------------- what is recorded
+
+    def _watch_modules(self):
+        pending, known = self.pending, self.known
+
+        class WatchedModule(types.ModuleType):
+            def __setattr__(self, key, value):
+                submodule = (isinstance(value, types.ModuleType)
+                             and value.__name__ == f"{self.__name__}.{key}")
+                if not (submodule or id(value) in known and key not in vars(self)):
+                    pending.append(f"{self.__name__}.{key} was replaced")
+                types.ModuleType.__setattr__(self, key, value)
+
+            def __delattr__(self, key):
+                pending.append(f"{self.__name__}.{key} was deleted")
+                types.ModuleType.__delattr__(self, key)
+
+        for name, module in self.modules.items():
+            if _ours(name) and type(module) is types.ModuleType:
+                module.__class__ = WatchedModule
+
+    def _framework_objects(self):
+        functions, classes = [], []
+        for name, module in self.modules.items():
+            if not _ours(name):
+                continue
+            for value in vars(module).values():
+                if getattr(value, "__module__", None) != name:
+                    continue
+                if isinstance(value, types.FunctionType):
+                    functions.append(value)
+                elif isinstance(value, type):
+                    classes.append(value)
+                    for member in vars(value).values():
+                        member = getattr(member, "__func__", member)  # static/class methods
+                        if isinstance(member, property):
+                            functions += [f for f in (member.fget, member.fset, member.fdel)
+                                          if isinstance(f, types.FunctionType)]
+                        elif isinstance(member, types.FunctionType):
+                            functions.append(member)
+        return functions, classes
+
+    @staticmethod
+    def _function_state(f):
+        cells = tuple(_contents(c) for c in f.__closure__ or ())
+        kwdefaults = dict(f.__kwdefaults__) if f.__kwdefaults__ is not None else None
+        return (f.__code__, f.__defaults__, kwdefaults, cells)
+
+    def _take(self):
+        return {
+            "modules": {name: (sys.modules.get(name), type(m), dict(vars(m)))
+                        for name, m in self.modules.items()},
+            "functions": [self._function_state(f) for f in self.functions],
+            "classes": [(dict(vars(c)), c.__bases__) for c in self.classes],
+        }
+
+    def _audit(self, event, args):
+        # Runs for every audit event of the process: keep it small and never raise.
+        if event in ("object.__setattr__", "object.__delattr__") and args:
+            obj = self.tracked.get(id(args[0]))
+            if obj is not None and obj is args[0]:
+                self.pending.append(f"the {args[1]} of {_short(obj)} was changed")
+
+    # --------------------------------------------------------------------- verifying
+
+    def _changes(self):
+        """Lines naming every difference between the framework now and at set-up."""
+        found = list(self.pending)
+        self.pending.clear()
+        for name, (entry, kind, namespace) in self.snapshot["modules"].items():
+            module = self.modules[name]
+            if sys.modules.get(name) is not entry:
+                found.append(f"sys.modules[{name!r}] was replaced")
+            if type(module) is not kind:
+                found.append(f"the module {name} was changed")
+            now = vars(module)
+            skip = _VOLATILE_MODULE_KEYS | (_VOLATILE_BUILTINS if name == "builtins" else set())
+            for key, value in namespace.items():
+                if key in skip:
+                    continue
+                if key not in now:
+                    found.append(f"{name}.{key} was deleted")
+                elif now[key] is not value:
+                    found.append(f"{name}.{key} was replaced")
+            for key in now.keys() - namespace.keys() - skip:
+                value = now[key]
+                if isinstance(value, types.ModuleType) and value.__name__ == f"{name}.{key}":
+                    continue  # a submodule was imported
+                if id(value) in self.known:
+                    continue  # a name of the framework, cached lazily
+                found.append(f"{name}.{key} was added")
+        for f, state in zip(self.functions, self.snapshot["functions"]):
+            if not _same(self._function_state(f), state):
+                found.append(f"the code of {f.__module__}.{_short(f)} was changed")
+        for c, (namespace, bases) in zip(self.classes, self.snapshot["classes"]):
+            now = dict(vars(c))
+            keys = sorted(k for k in namespace.keys() | now.keys()
+                          if namespace.get(k, _MISSING) is not now.get(k, _MISSING)
+                          and not (k in _VOLATILE_CLASS_KEYS and k not in namespace))
+            if keys or c.__bases__ is not bases:
+                found.append(f"{c.__module__}.{_short(c)}.{keys[0] if keys else '__bases__'} "
+                             "was replaced")
+        return found
+
+    def _verify(self, where):
+        for line in self._changes():
+            if line not in self.reported:
+                self.reported.add(line)
+                self.notes.append(f"{line} ({where})")
+
+    def after_cell(self, number, exercise, binds=()):
+        """Called by the grader after each cell; hands over the report.
+
+        ``exercise``: the cell is the exercise's own, and ``binds`` the names its code binds:
+        their new values are the exercise's. Any other change to a check name the exercise
+        bound (by a student's cell, or by a student's function while an exercise cell ran) is
+        noted.
+        """
+        where = f"{'the exercise' if exercise else 'your'} cell {number}"
+        binds = set(binds) if exercise else set()
+        now = self.ns
+        for key in set(now) | set(self.bindings):
+            old, new = self.bindings.get(key, _MISSING), now.get(key, _MISSING)
+            if old is new:
+                continue
+            if key in binds:
+                self.trusted[key] = new
+            elif key in self.checks and key in self.trusted:
+                self.notes.append(f"{key} was redefined ({'while ' if exercise else ''}"
+                                  f"{where}{' ran' if exercise else ''})")
+        self.bindings = dict(now)
+        self._verify(where)
+        report = {"results": self.results, "notes": self.notes}
+        self.results, self.notes = [], []
+        return _Report(report)
+
+    def run(self, site, name, check, *args, **kwargs):
+        """Run the exercise's check ``name`` (the cell evaluated it as ``check``) on ``args``."""
+        expected = self.trusted.get(name, self.originals.get(name, _MISSING))
+        if check is not expected:
+            self.notes.append(f"{name} is not the exercise's check (it was redefined)")
+        elif getattr(check, "__module__", None) == "__main__":
+            self._verify_globals(check, name)  # a check the exercise defines in its notebook
+        self._verify(f"before {name} ran")
+        if expected is _MISSING:
+            raise NameError(f"name {name!r} is not defined by the exercise")
+        result = expected(*args, **kwargs)
+        self._verify(f"while {name} ran")
+        if type(result) is not self.CheckResult:
+            self.notes.append(f"{name} returned a {type(result).__name__}, not a CheckResult")
+            return result
+        summary = self.to_dict(result)
+        status, passed = summary.get("status"), summary.get("passed")
+        if status not in _STATUSES or (status == "pass") is not (passed is True):
+            self.notes.append(f"the result of {name} was forged")
+            return result
+        self.results.append({"site": site, **summary})
+        return result
+
+    def _verify_globals(self, check, name):
+        """A notebook-defined check reads the notebook's names: those the exercise bound stay."""
+        for key in _global_names(check.__code__):
+            if key in self.trusted and self.ns.get(key, _MISSING) is not self.trusted[key]:
+                self.notes.append(f"{key}, which {name} uses, was redefined")
+
+
+class _Missing:
+    def __repr__(self):
+        return "<missing>"
+
+
+_MISSING = _Missing()
+
+
+def _ours(name):
+    return name == "nnlesson" or name.startswith("nnlesson.")
+
+
+def _contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING
+
+
+def _same(a, b):
+    """Identity, element by element through tuples and dicts (values are never compared)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+    return a is b
+
+
+def _global_names(code):
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def install(config):
+    """Set up the guard (``config = {"checks": [check names]}``); returns the :class:`Guard`."""
+    return Guard(list(config.get("checks", [])))

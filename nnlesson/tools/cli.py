@@ -3,7 +3,10 @@
 ::
 
     nnlesson start [DIR] [--no-launch] [-- JUPYTER-LAB-ARGS...]
-    nnlesson grade PATH... [--timeout S] [--jobs N] [--csv FILE] [--json FILE]
+    nnlesson grade PATH... [--release DIR] [--timeout S] [--memory MB] [--max-output MB]
+                   [--jobs N] [--shard K/N] [--csv FILE] [--json FILE]
+    nnlesson grade --merge PART.json... [--csv FILE] [--json FILE]
+    nnlesson export-nbgrader --out COURSE_DIR [--points N] [LESSON...]
     nnlesson exercises [LESSON...] [--check] [--force] [--solutions DIR] [--exercises DIR]
                        [--no-execute]
     nnlesson execute NOTEBOOK... [--timeout S] [--force]
@@ -51,10 +54,28 @@ def _positive_int(text):
     return value
 
 
-def _grade(args):
-    from nnlesson.tools.grading import format_table, grade, write_csv, write_json
+def _shard(text):
+    parts = text.split("/")
+    try:
+        index, count = (int(p) for p in parts)
+    except ValueError:
+        index = count = 0
+    if len(parts) != 2 or not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"must be K/N with 1 <= K <= N, e.g. 2/8, got {text!r}")
+    return index, count
 
-    rows = grade(args.paths, timeout=args.timeout, jobs=args.jobs, progress=not args.quiet)
+
+def _grade(args):
+    from nnlesson.tools.grading import format_table, grade, merge, write_csv, write_json
+
+    if args.merge:
+        rows = merge(args.paths)
+    else:
+        rows = grade(args.paths, timeout=args.timeout, jobs=args.jobs, release=args.release,
+                     memory=args.memory, max_output=args.max_output, shard=args.shard,
+                     progress=not args.quiet)
+        if not args.quiet:
+            print(f"isolation: {rows.info['isolation']}", file=sys.stderr)
     sys.stdout.write(format_table(rows))
     if args.csv:
         write_csv(rows, args.csv)
@@ -154,15 +175,31 @@ def build_parser():
 
     p = sub.add_parser(
         "grade", help="run students' exercise notebooks and report their checks",
-        description="Run each exercise notebook in a fresh kernel with a time limit, read every "
-                    "check's result and print a table (student, score, status, notes). A "
-                    "broken, unfinished or endless notebook gets a reason, never a crash.")
+        description="Grade each submitted exercise notebook against the released exercise: "
+                    "the student's answer cells run inside the release's own cells, in a fresh "
+                    "kernel with limits on time, memory, output and files; the release's checks "
+                    "give the score, and a notebook that changes the checks gets 0. Prints a "
+                    "table (student, score, status, notes). A broken, unfinished or endless "
+                    "notebook gets a reason, never a crash.")
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="notebook files or folders (searched recursively for *.ipynb)")
+                   help="notebook files or folders (searched recursively for *.ipynb); with "
+                        "--merge, the grades files (--json) of every shard")
+    p.add_argument("--release", metavar="DIR",
+                   help="the released exercises to grade against: a folder of exercise "
+                        "notebooks or one notebook (default: the course's exercises/)")
     p.add_argument("--timeout", type=_positive_number, default=60, metavar="S",
                    help="time limit per notebook in seconds (default: 60)")
-    p.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                   help="notebooks run at the same time (default: 1)")
+    p.add_argument("--memory", type=_positive_int, default=2048, metavar="MB",
+                   help="memory limit per notebook's kernel in MB (default: 2048)")
+    p.add_argument("--max-output", type=_positive_number, default=10, metavar="MB",
+                   help="output a notebook may print or show, in MB (default: 10)")
+    p.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                   help="notebooks run at the same time (default: the number of CPUs)")
+    p.add_argument("--shard", type=_shard, metavar="K/N",
+                   help="grade only the Kth of N parts of the submissions (for a batch "
+                        "scheduler; join the parts' --json files with --merge)")
+    p.add_argument("--merge", action="store_true",
+                   help="join the --json grades of the shards given as PATHs instead of grading")
     p.add_argument("--csv", metavar="FILE", help="also write the grades as CSV")
     p.add_argument("--json", metavar="FILE", help="also write the grades as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")

@@ -181,7 +181,7 @@ del __nnlesson_setup
 '''
 
 
-def _one_line(text, limit=200):
+def _one_line(text, limit=300):
     text = re.sub(r"\(\S+\.py, (line \d+)\)", r"(\1)", " ".join(str(text).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -245,9 +245,10 @@ def _score(student, path, run, outcomes, results, notes, stopped, limits):
     row = GradeRow(student, str(path), 0, total, "", exercise=release.name)
     if notes:
         unique = list(dict.fromkeys(notes))
+        shown = unique[:3] + ([f"and {len(unique) - 3} more"] if len(unique) > 3 else [])
         row.status = "tampered"
         row.failed = [name for _, name in run.sites]
-        row.reason = _one_line(f"{TAMPERED}: {'; '.join(unique)}")
+        row.reason = _one_line(f"{TAMPERED}: {'; '.join(shown)}", limit=600)
         return row
     not_run = []
     for site, name in run.sites:

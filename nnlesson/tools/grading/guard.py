@@ -211,8 +211,9 @@ class Guard:
         bound (by a student's cell, or by a student's function while an exercise cell ran) is
         noted.
         """
-        where = f"{'the exercise' if exercise else 'your'} cell {number}"
+        where = ("the exercise's" if exercise else "your") + f" cell {number}"
         binds = set(binds) if exercise else set()
+        self._verify(where)
         now = self.ns
         for key in set(now) | set(self.bindings):
             old, new = self.bindings.get(key, _MISSING), now.get(key, _MISSING)
@@ -224,7 +225,6 @@ class Guard:
                 self.notes.append(f"{key} was redefined ({'while ' if exercise else ''}"
                                   f"{where}{' ran' if exercise else ''})")
         self.bindings = dict(now)
-        self._verify(where)
         report = {"results": self.results, "notes": self.notes}
         self.results, self.notes = [], []
         return _Report(report)

@@ -1,7 +1,8 @@
 """The training loop (lessons 11 and 13, and every lesson that trains a network).
 
 :func:`fit` runs mini-batch training and returns a :class:`History`; :func:`evaluate` measures
-a loss and an accuracy in evaluation mode; :func:`mlp` builds a multi-layer perceptron.
+a loss and an accuracy in evaluation mode; :func:`mlp` and :func:`residual_network` build
+networks; :func:`weight_grad_norms` measures the gradient of each layer.
 
 One iteration of :func:`fit`, in this order (the order of PyTorch's standard loop)::
 
@@ -9,7 +10,7 @@ One iteration of :func:`fit`, in this order (the order of PyTorch's standard loo
     out = model.forward(xb)                             2. forward
     L = loss(out, yb) + penalty(weights)                3. loss (+ L1/L2 penalty)
     model.backward(dL/dout); add dpenalty/dw            4. backward
-    grad_norm = clip_grad_norm(params, clip_norm)       5. clip (global norm), BEFORE the step
+    grad_norm = clipping.apply(params)                  5. clip (global norm), BEFORE the step
     optimizer.lr = schedule(t)                          6. learning rate of update t
     optimizer.step()                                    7. update the weights
 
@@ -17,6 +18,10 @@ One iteration of :func:`fit`, in this order (the order of PyTorch's standard loo
 (the step convention of :mod:`nnlesson.schedules`). A :class:`~nnlesson.schedules.ReduceLROnPlateau`
 is driven once per epoch instead: ``optimizer.lr = plateau.step(metric)`` with the validation
 loss (the training loss if there is no validation set).
+
+fit's options come in small objects, each checked when it is made: ``clipping=Clipping(
+max_norm=1.0)`` (:class:`nnlesson.clip.Clipping`), ``penalty=Penalty(l2=1e-3)``,
+``early_stopping=EarlyStopping(patience=10)``.
 
 Nothing is printed except the optional progress bar, and no timings are taken.
 """
@@ -37,7 +42,7 @@ from nnlesson._validate import (
     check_number,
     check_rng,
 )
-from nnlesson.clip import clip_grad_norm, clip_grad_value, global_norm
+from nnlesson.clip import Clipping, _global_norm
 from nnlesson.core import DEFAULT_DTYPE, Module
 from nnlesson.data import iterations_per_epoch, minibatches
 from nnlesson.norm import BatchNorm
@@ -59,6 +64,11 @@ __all__ = [
     "mlp",
     "model_state",
     "load_model_state",
+    "Penalty",
+    "EarlyStopping",
+    "early_stopping_point",
+    "residual_network",
+    "weight_grad_norms",
 ]
 
 #: Losses by name; each is ``f(out, target) -> (mean loss, dL/dout)``.
@@ -158,6 +168,150 @@ class History:
         return f"History({', '.join(parts)})"
 
 
+# --------------------------------------------------------------------------- fit's options
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """The weight penalty :func:`fit` adds to the loss: L1, L2 or both, on the weight matrices.
+
+    Equations (``W`` runs over the weight matrices: parameters with 2 or more dimensions, so
+    not the biases nor BatchNorm's gamma and beta)::
+
+        L = data loss + l1 * sum_W sum(|W|) + l2 / 2 * sum_W sum(W ** 2)
+        dL/dW += l1 * sign(W) + l2 * W
+
+    (:func:`nnlesson.losses.add_penalty_grad`). PyTorch's ``weight_decay=l2`` in ``SGD`` is
+    the same L2 gradient, but applied to every parameter.
+
+    Args:
+        l1: >= 0, the strength of the L1 penalty (lasso).
+        l2: >= 0, the strength of the L2 penalty (ridge, "weight decay").
+
+    Raises:
+        ValueError, TypeError: a strength that is not a finite number >= 0.
+    """
+
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "l1", check_number("l1", self.l1, low=0))
+        object.__setattr__(self, "l2", check_number("l2", self.l2, low=0))
+
+    @staticmethod
+    def weights(params):
+        """The parameters a penalty applies to: matrices (ndim >= 2), not biases, gamma, beta."""
+        return [p for p in params if p.value.ndim >= 2]
+
+    def _add(self, weights, loss):
+        # adds each gradient into .grad; returns loss + each penalty, in the order l1, l2
+        if self.l1:
+            loss += add_penalty_grad(weights, self.l1, kind="l1")
+        if self.l2:
+            loss += add_penalty_grad(weights, self.l2, kind="l2")
+        return loss
+
+
+class EarlyStopping:
+    """Stop training when the validation loss has not improved for ``patience`` epochs.
+
+    The rule, after each epoch ``e`` (from 0) with validation loss ``loss``::
+
+        if loss < best:   best = loss;  best_epoch = e;  bad_epochs = 0     (an improvement)
+        else:             bad_epochs += 1
+        stop after epoch e when bad_epochs == patience
+
+    ``best`` starts at +inf, so the first epoch always improves; an equal loss is not an
+    improvement, nor is NaN. Without a later improvement training stops after epoch
+    ``best_epoch + patience``. With ``restore_best``, :func:`fit` puts back the weights of
+    ``best_epoch`` at the end. Keras's ``EarlyStopping(patience=..., restore_best_weights=True)``
+    with ``min_delta=0`` follows the same rule.
+
+    Use: ``fit(..., early_stopping=EarlyStopping(patience=10))``; :func:`fit` calls
+    :meth:`reset` first, so one object can serve several runs, and afterwards it describes the
+    last run. By hand::
+
+        stopper = EarlyStopping(patience=3)
+        for epoch, loss in enumerate(val_losses):
+            if stopper.step(loss):
+                break
+
+    Args:
+        patience: epochs in a row without improvement before stopping, an integer >= 1.
+        restore_best: put back the best epoch's weights at the end (fit only).
+
+    Attributes:
+        best: the lowest loss so far. best_epoch: its epoch (None before the first step).
+        bad_epochs: epochs since the last improvement. improved: whether the last step improved.
+        epoch: the number of steps taken. stopped: True once :meth:`step` said stop.
+
+    Raises:
+        ValueError, TypeError: ``patience`` < 1, or ``restore_best`` not a bool.
+    """
+
+    def __init__(self, patience, restore_best=True):
+        self.patience = check_int("patience", patience, low=1)
+        self.restore_best = check_bool("restore_best", restore_best)
+        self.reset()
+
+    def reset(self):
+        """Forget every loss seen: back to the state before the first epoch."""
+        self.best = math.inf
+        self.best_epoch = None
+        self.bad_epochs = 0
+        self.improved = False
+        self.epoch = 0
+        self.stopped = False
+
+    def step(self, loss):
+        """Record one epoch's validation loss; return True if training should stop now.
+
+        Args:
+            loss: a real number (NaN counts as no improvement).
+
+        Returns:
+            bool.
+        """
+        loss = float(loss)
+        self.improved = loss < self.best
+        if self.improved:
+            self.best, self.best_epoch, self.bad_epochs = loss, self.epoch, 0
+        else:
+            self.bad_epochs += 1
+        self.epoch += 1
+        self.stopped = self.bad_epochs >= self.patience
+        return self.stopped
+
+    def __repr__(self):
+        return f"EarlyStopping(patience={self.patience}, restore_best={self.restore_best})"
+
+
+def early_stopping_point(val_losses, patience):
+    """Replay early stopping on per-epoch validation losses: ``(best_epoch, stop_epoch)``.
+
+    The rule of :class:`EarlyStopping` (and of ``fit(..., early_stopping=...)``), run on a
+    list: ``stop_epoch`` is the epoch after which training stops (the last epoch when it never
+    stops), ``best_epoch`` the epoch whose weights are restored. Epochs count from 0.
+
+    Args:
+        val_losses: 1-D array-like of validation losses, one per epoch, at least one.
+        patience: an integer >= 1.
+
+    Returns:
+        ``(best_epoch, stop_epoch)``, two ints.
+
+    Raises:
+        ValueError, TypeError: an empty or non-1-D ``val_losses``, or ``patience`` < 1.
+    """
+    losses = check_array("val_losses", val_losses, ndim=1, min_rows=1)
+    stopper = EarlyStopping(patience)
+    for epoch, loss in enumerate(losses):
+        if stopper.step(loss):
+            return stopper.best_epoch, epoch
+    return stopper.best_epoch, len(losses) - 1
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -203,11 +357,6 @@ def _accuracy(loss_name, out, target):
     if loss_name == "bce":
         return float(np.mean((out > 0) == (target > 0.5)))
     return None
-
-
-def _penalized(params):
-    """The weights a penalty applies to: matrices (ndim >= 2), not biases or BatchNorm's gamma/beta."""
-    return [p for p in params if p.value.ndim >= 2]
 
 
 def _is_buffer(name, value):
@@ -269,21 +418,7 @@ def _non_finite_reason(exc):
     raise exc
 
 
-def _set_momentum(optimizer, value):
-    """Set the momentum-like coefficient of ``optimizer`` (what ``OneCycleLR`` cycles)."""
-    if hasattr(optimizer, "betas"):  # Adam, AdamW: beta1
-        optimizer.betas = (float(value), optimizer.betas[1])
-    elif hasattr(optimizer, "momentum"):  # SGD, RMSprop
-        optimizer.momentum = float(value)
-    elif hasattr(optimizer, "beta"):  # Momentum (the EMA form)
-        optimizer.beta = float(value)
-    else:
-        raise ValueError(f"cycle_momentum=True needs an optimizer with a momentum (SGD, RMSprop, "
-                         f"Momentum) or betas (Adam, AdamW), got {type(optimizer).__name__}")
-
-
-def _train_step(model, xb, yb, loss_fn, optimizer, lr, params, weights, l1, l2, clip_norm,
-                clip_value):
+def _train_step(model, xb, yb, loss_fn, optimizer, lr, params, weights, penalty, clipping):
     """One iteration of :func:`fit`, steps 1 to 7; returns ``(objective, data_loss, grad_norm, out)``.
 
     Raises :class:`_Diverged` (before the update) when the loss or the gradient norm is not
@@ -304,21 +439,15 @@ def _train_step(model, xb, yb, loss_fn, optimizer, lr, params, weights, l1, l2, 
                 raise _NonFinite(f"the loss became {data_loss}")
             # 4: backward; the penalty's value comes with its gradient
             model.backward(dout)
-            if l1:
-                objective += add_penalty_grad(weights, l1, kind="l1")
-            if l2:
-                objective += add_penalty_grad(weights, l2, kind="l2")
-            # 5: clip, measuring the norm first
-            if clip_norm is not None:
-                norm = float(clip_grad_norm(params, clip_norm))
-            else:
-                norm = float(global_norm([p.grad for p in params]))
+            if penalty is not None:
+                objective = penalty._add(weights, objective)
+            # 5: measure the global norm, then clip (the setting was checked once, by Clipping)
+            grads = [p.grad for p in params]
+            norm = clipping._apply(grads) if clipping is not None else _global_norm(grads)
             if not math.isfinite(objective):
                 raise _NonFinite(f"the loss became {objective}")
             if not math.isfinite(norm):
                 raise _NonFinite(f"the gradient norm became {norm}")
-            if clip_value is not None:
-                clip_grad_value(params, clip_value)
     except (FloatingPointError, ValueError) as exc:
         raise _Diverged(_non_finite_reason(exc), objective, norm) from None
     # 6-7: learning rate, update (an overflow here shows up in the next forward pass)
@@ -331,12 +460,12 @@ def _format_lr(lr):
     return f"{lr:.3g}"
 
 
-def _divergence_message(what, iteration, epoch, batch, lr, clip_norm):
+def _divergence_message(what, iteration, epoch, batch, lr, clipping):
     tips = [f"lower the learning rate (it was {_format_lr(lr)}; try {_format_lr(lr / 10)})"]
-    if clip_norm is None:
-        tips.append("clip the gradients (e.g. clip_norm=1.0)")
+    if clipping is None or clipping.max_norm is None:
+        tips.append("clip the gradients (e.g. clipping=Clipping(max_norm=1.0))")
     else:
-        tips.append(f"clip the gradients harder (clip_norm is {clip_norm:g})")
+        tips.append(f"clip the gradients harder (max_norm is {clipping.max_norm:g})")
     tips.append("scale the features (standardize X)")
     return (f"Training diverged at iteration {iteration} (epoch {epoch}, batch {batch}; "
             f"counting from 0): {what}. Try to " + ", ".join(tips[:-1]) + f" or {tips[-1]}.")
@@ -453,21 +582,21 @@ def _evaluate(model, X, y, loss_name, loss_fn, batch_size):
 
 
 def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng=None,
-        shuffle=True, drop_last=False, schedule=None, clip_norm=None, clip_value=None,
-        l1=0.0, l2=0.0, X_val=None, y_val=None, early_stopping=None, restore_best=True,
-        eval_train=False, progress=False, on_divergence="stop", cycle_momentum=False):
+        shuffle=True, drop_last=False, schedule=None, cycle_momentum=False, clipping=None,
+        penalty=None, X_val=None, y_val=None, early_stopping=None, eval_train=False,
+        progress=False, on_divergence="stop"):
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
     Each iteration, in this order (PyTorch's standard loop)::
 
         1. model.zero_grad()
         2. out = model.forward(xb)                               xb: (B, D)
-        3. L = loss(out, yb) + l1 * sum|w| + l2 / 2 * sum w^2    (penalties as in nnlesson.losses)
+        3. L = loss(out, yb) + l1 * sum|W| + l2 / 2 * sum W^2    (penalty, see Penalty)
         4. model.backward(dL/dout), plus the penalty's gradient
         5. grad_norm = ||all gradients||_2, then clipping: the global norm is scaled down to
-           clip_norm (or each entry clipped to [-clip_value, clip_value]) BEFORE the update
+           max_norm (or each entry cut to [-clip_value, clip_value]) BEFORE the update
         6. optimizer.lr = schedule(t)                            t = 0, 1, 2, ... over all epochs
-           (and, with cycle_momentum, the momentum or beta1 = schedule.momentum(t))
+           (and, with cycle_momentum, optimizer.momentum = schedule.momentum(t))
         7. optimizer.step()
 
     After each epoch: validation loss (evaluation mode), ``ReduceLROnPlateau`` if given, early
@@ -475,32 +604,35 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
 
     Args:
         model: a :class:`~nnlesson.core.Module`, e.g. from :func:`mlp`.
-        X: (N, D) training inputs, finite. y: (N,) integer labels for ``"cross_entropy"``,
-            (N,) or (N, K) targets for ``"mse"`` and ``"bce"`` ((N,) becomes (N, 1)).
+        X: (N, D) training inputs, finite.
+        y: (N,) integer labels for ``"cross_entropy"``, (N,) or (N, K) targets for ``"mse"``
+            and ``"bce"`` ((N,) becomes (N, 1)).
         loss: ``"cross_entropy"`` (softmax + cross-entropy on logits), ``"mse"``, ``"bce"``
             (sigmoid + binary cross-entropy on logits), or a function
             ``(out, target) -> (mean loss, dL/dout)``. All are means over the batch.
         optimizer: an :mod:`nnlesson.optim` optimizer built on ``model.parameters()``.
-        epochs: >= 1 passes over the data. batch_size: >= 1 rows per update.
+        epochs: >= 1 passes over the data.
+        batch_size: >= 1 rows per update.
         rng: None, a seed or a ``numpy.random.Generator``: the shuffling order.
         shuffle: reshuffle the rows at every epoch (False: always in order).
         drop_last: drop the last, smaller batch of each epoch.
         schedule: None (keep ``optimizer.lr``), a schedule ``t -> lr`` called at every update,
             or a :class:`~nnlesson.schedules.ReduceLROnPlateau` stepped once per epoch.
         cycle_momentum: with a schedule that also has a ``momentum(t)``
-            (:class:`~nnlesson.schedules.OneCycle`), set the optimizer's momentum before each
-            update too: ``momentum`` of SGD and RMSprop, ``beta`` of Momentum, ``betas[0]`` of
-            Adam and AdamW. PyTorch's ``OneCycleLR`` does this by default
-            (``cycle_momentum=True`` there); here it is off unless asked for, so that a
-            schedule changes the learning rate only.
-        clip_norm: None or > 0, the largest global gradient norm (see :mod:`nnlesson.clip`).
-        clip_value: None or > 0, the largest absolute gradient entry (not with ``clip_norm``).
-        l1, l2: >= 0, penalty strengths on the weight matrices (not biases, not gamma/beta).
-        X_val, y_val: optional validation set, evaluated after each epoch.
-        early_stopping: None or patience >= 1: stop when the validation loss has not gone
-            below its best for that many epochs in a row (needs ``X_val``).
-        restore_best: with early stopping, put back the weights (and BatchNorm running
-            statistics) of the best epoch at the end.
+            (:class:`~nnlesson.schedules.OneCycle`), set ``optimizer.momentum`` before each
+            update too (SGD's and RMSprop's momentum, Momentum's beta, Adam's betas[0]).
+            PyTorch's ``OneCycleLR`` does this by default (``cycle_momentum=True`` there);
+            here it is off unless asked for, so that a schedule changes the learning rate only.
+        clipping: None, or a :class:`~nnlesson.clip.Clipping`, e.g. ``Clipping(max_norm=1.0)``
+            (global norm) or ``Clipping(clip_value=0.5)`` (each entry).
+        penalty: None, or a :class:`Penalty`, e.g. ``Penalty(l2=1e-3)``, on the weight
+            matrices (not biases, not gamma/beta).
+        X_val: optional validation inputs, evaluated after each epoch (with ``y_val``).
+        y_val: the validation targets, as ``y``.
+        early_stopping: None, or an :class:`EarlyStopping`, e.g. ``EarlyStopping(patience=10)``:
+            stop when the validation loss has not gone below its best for ``patience`` epochs
+            in a row and, with ``restore_best`` (its default), put back the weights (and
+            BatchNorm running statistics) of the best epoch at the end. Needs ``X_val``.
         eval_train: also re-measure the training set in evaluation mode after each epoch.
         progress: show a progress bar (a widget in a notebook, text elsewhere).
         on_divergence: when the loss or the gradient norm becomes NaN/inf, ``"stop"`` warns a
@@ -511,6 +643,10 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
 
     Returns:
         A :class:`History`.
+
+    Raises:
+        TypeError, ValueError: a bad argument (named in the message).
+        TrainingDiverged: with ``on_divergence="raise"``, when training diverges.
     """
     # ---- arguments
     if not isinstance(model, Module):
@@ -546,14 +682,9 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
     if schedule is not None and not (plateau or callable(schedule)):
         raise TypeError(f"schedule must be None, a callable t -> lr or a ReduceLROnPlateau, "
                         f"got {schedule!r}")
-    if clip_norm is not None:
-        clip_norm = check_number("clip_norm", clip_norm, low=0, low_open=True)
-    if clip_value is not None:
-        clip_value = check_number("clip_value", clip_value, low=0, low_open=True)
-    if clip_norm is not None and clip_value is not None:
-        raise ValueError("clip_norm and clip_value: give one of them, not both")
-    l1 = check_number("l1", l1, low=0)
-    l2 = check_number("l2", l2, low=0)
+    _check_option("clipping", clipping, Clipping, "Clipping(max_norm=1.0)")
+    _check_option("penalty", penalty, Penalty, "Penalty(l2=0.001)")
+    _check_option("early_stopping", early_stopping, EarlyStopping, "EarlyStopping(patience=10)")
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together (both or neither)")
     has_val = X_val is not None
@@ -563,11 +694,8 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
             raise ValueError(f"X_val must have as many columns as X ({X.shape[1]}), "
                              f"got {X_val.shape[1]}")
         y_val = _check_targets("y_val", y_val, loss_name, X_val.shape[0], "X_val")
-    if early_stopping is not None:
-        early_stopping = check_int("early_stopping", early_stopping, low=1)
-        if not has_val:
-            raise ValueError("early_stopping needs a validation set: give X_val and y_val")
-    restore_best = check_bool("restore_best", restore_best)
+    if early_stopping is not None and not has_val:
+        raise ValueError("early_stopping needs a validation set: give X_val and y_val")
     eval_train = check_bool("eval_train", eval_train)
     progress = check_bool("progress", progress)
     check_choice("on_divergence", on_divergence, ("stop", "raise"))
@@ -576,16 +704,21 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         if plateau or not callable(getattr(schedule, "momentum", None)):
             raise ValueError(f"cycle_momentum=True needs a schedule with a momentum(t), such as "
                              f"OneCycle, got schedule={schedule!r}")
-        _set_momentum(optimizer, schedule.momentum(0))  # fails early for Adagrad
+        if not hasattr(optimizer, "momentum"):
+            raise ValueError(f"cycle_momentum=True needs an optimizer with a momentum (SGD, "
+                             f"RMSprop, Momentum, Adam, AdamW), got {type(optimizer).__name__}")
+        optimizer.momentum = schedule.momentum(0)
 
     # ---- training
     n = X.shape[0]
     ipe = iterations_per_epoch(n, batch_size, drop_last=drop_last)
     history = History(iterations_per_epoch=ipe)
-    weights = _penalized(params)
+    weights = Penalty.weights(params)
     is_classifier = loss_name in _CLASSIFICATION
-    keep_best = early_stopping is not None and restore_best
-    best_state, best_val, bad_epochs = None, math.inf, 0
+    if early_stopping is not None:
+        early_stopping.reset()
+    keep_best = early_stopping is not None and early_stopping.restore_best
+    best_state = None
     bar = _progress_bar(epochs) if progress else None
     if plateau:
         optimizer.lr = schedule.lr  # the plateau schedule owns the rate from the start
@@ -593,7 +726,7 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
 
     def diverge(what, iteration, epoch, batch, lr):
         history.diverged_at, history.diverged_epoch = iteration, epoch
-        history.message = _divergence_message(what, iteration, epoch, batch, lr, clip_norm)
+        history.message = _divergence_message(what, iteration, epoch, batch, lr, clipping)
 
     model.train()
     try:
@@ -604,11 +737,10 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
             for batch, (xb, yb) in enumerate(batches):
                 lr = float(schedule(t)) if (schedule is not None and not plateau) else optimizer.lr
                 if cycle_momentum:
-                    _set_momentum(optimizer, schedule.momentum(t))
+                    optimizer.momentum = schedule.momentum(t)
                 try:
                     objective, data_loss, norm, out = _train_step(
-                        model, xb, yb, loss_fn, optimizer, lr, params, weights, l1, l2,
-                        clip_norm, clip_value)
+                        model, xb, yb, loss_fn, optimizer, lr, params, weights, penalty, clipping)
                 except _Diverged as exc:
                     objective, norm = exc.loss, exc.grad_norm
                     diverge(exc.what, t, epoch, batch, lr)
@@ -646,23 +778,23 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
             history.train_loss.append(train_loss)
             if is_classifier:
                 history.train_acc.append(train_acc)
+            stop = False
             if has_val:
                 history.val_loss.append(val_loss)
                 if is_classifier:
                     history.val_acc.append(val_acc)
-                if val_loss < best_val:
-                    best_val, bad_epochs = val_loss, 0
-                    history.best_epoch = epoch
-                    if keep_best:
+                # the best epoch: the first with the lowest validation loss (EarlyStopping's rule)
+                history.best_epoch = int(np.argmin(history.val_loss))
+                if early_stopping is not None:
+                    stop = early_stopping.step(val_loss)
+                    if keep_best and early_stopping.improved:
                         best_state = model_state(model)
-                else:
-                    bad_epochs += 1
             if plateau:
                 optimizer.lr = schedule.step(history.val_loss[-1] if has_val else train_loss)
             if bar is not None:
                 shown = f"val_loss {val_loss:.4g}" if has_val else f"loss {train_loss:.4g}"
                 bar.update(epoch + 1, shown)
-            if early_stopping is not None and bad_epochs >= early_stopping:
+            if stop:
                 history.stopped_early = True
                 break
     finally:
@@ -683,11 +815,17 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         warnings.warn(history.message, DivergenceWarning, stacklevel=2)
     elif history.stopped_early:
         history.message = (f"Stopped early after epoch {history.epochs_run - 1}: the validation "
-                           f"loss had not improved for {early_stopping} epochs (best "
-                           f"{best_val:.4g} at epoch {history.best_epoch}).{restored}")
+                           f"loss had not improved for {early_stopping.patience} epochs (best "
+                           f"{early_stopping.best:.4g} at epoch {history.best_epoch}).{restored}")
     else:
         history.message = f"Trained {epochs} epochs ({t} updates).{restored}"
     return history
+
+
+def _check_option(name, value, cls, example):
+    if value is not None and not isinstance(value, cls):
+        raise TypeError(f"{name} must be None or a {cls.__name__} such as {example}, "
+                        f"got {value!r}")
 
 
 # --------------------------------------------------------------------------- mlp
@@ -750,3 +888,80 @@ def mlp(sizes, activation="relu", batch_norm=False, dropout=0.0, init=None, rng=
     layers.append(Linear(sizes[-2], sizes[-1], init=init, rng=rng, dtype=dtype,
                          input_grad=bool(layers)))
     return Sequential(*layers)
+
+
+def residual_network(depth, *, skip, activation="sigmoid", width=16, n_in=64, n_out=10, seed=0):
+    """``Linear(n_in, width)``, then ``depth`` blocks, then ``Linear(width, n_out)`` (lesson 12).
+
+    Each block is ``F(x) = Linear(act(Linear(x)))``, ``width -> width -> width``; with
+    ``skip=True`` it is wrapped in :class:`~nnlesson.layers.Residual`, ``y = x + F(x)``. The
+    initializer is the one the library pairs with the activation (Xavier for sigmoid and tanh,
+    He for ReLU); the weights are drawn in the same order from ``seed`` either way, so the plain
+    and the residual network of the same seed have identical weights. The first Linear skips
+    dL/dx (its input is the data).
+
+    Args:
+        depth: the number of blocks, an integer >= 0.
+        skip: wrap each block in a skip connection.
+        activation: ``"sigmoid"``, ``"tanh"`` or ``"relu"``, inside each block.
+        width: units of every hidden layer, >= 1.
+        n_in: input features, >= 1 (64 for the digits).
+        n_out: outputs, >= 1 (10 classes).
+        seed: an integer >= 0, the random seed of the weights.
+
+    Returns:
+        :class:`~nnlesson.layers.Sequential` of ``depth + 2`` items.
+
+    Raises:
+        ValueError, TypeError: an argument out of range.
+    """
+    from nnlesson.layers import Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
+
+    depth = check_int("depth", depth, low=0)
+    skip = check_bool("skip", skip)
+    blocks = {"sigmoid": (Sigmoid, "xavier_uniform"), "tanh": (Tanh, "xavier_uniform"),
+              "relu": (ReLU, "he_uniform")}
+    check_choice("activation", activation, tuple(blocks))
+    width = check_int("width", width, low=1)
+    act, init = blocks[activation]
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    layers = [Linear(check_int("n_in", n_in, low=1), width, init=init, rng=rng, input_grad=False)]
+    for _ in range(depth):
+        block = Sequential(Linear(width, width, init=init, rng=rng), act(),
+                           Linear(width, width, init=init, rng=rng))
+        layers.append(Residual(block) if skip else block)
+    layers.append(Linear(width, check_int("n_out", n_out, low=1), init=init, rng=rng))
+    return Sequential(*layers)
+
+
+def weight_grad_norms(model, X, y):
+    """``||dL/dW||`` of every linear layer of ``model``, from the input to the output.
+
+    One forward and backward pass of the mean softmax cross-entropy on ``(X, y)``, after
+    clearing the gradients::
+
+        model.zero_grad();  L, dlogits = softmax_cross_entropy(model.forward(X), y)
+        model.backward(dlogits);  norms[k] = sqrt(sum(W_k.grad ** 2))
+
+    The layers are found with :meth:`~nnlesson.core.Module.modules` (depth first).
+
+    Args:
+        model: a :class:`~nnlesson.core.Module` holding Linear layers.
+        X: (N, D) inputs.
+        y: (N,) integer labels.
+
+    Returns:
+        float64 array (number of Linear layers,); the weights' gradients are left in ``.grad``.
+
+    Raises:
+        TypeError: ``model`` is not a Module.
+    """
+    from nnlesson.layers import Linear
+
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nnlesson Module, got {type(model).__name__}")
+    model.zero_grad()
+    _, dlogits = softmax_cross_entropy(model.forward(X), y)
+    model.backward(dlogits)
+    return np.array([np.sqrt(np.sum(m.W.grad**2)) for m in model.modules()
+                     if isinstance(m, Linear)])

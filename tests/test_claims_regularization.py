@@ -6,7 +6,7 @@ from nnlesson.layers import Dropout
 from nnlesson.course.lessons import regularization as R
 from nnlesson.losses import l1_penalty, l2_penalty
 from nnlesson.optim import SGD
-from nnlesson.train import evaluate, fit, mlp
+from nnlesson.train import EarlyStopping, evaluate, fit, mlp
 
 L2_BEST, L1_BEST = 10 ** -1.5, 10 ** -2.5
 
@@ -142,7 +142,8 @@ def test_early_stopping_claims(plain):
     X, X_val, y, y_val, _ = R.overfit_data()
     model = mlp([64, 64, 10], rng=0)
     h = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=60,
-            batch_size=len(X), X_val=X_val, y_val=y_val, early_stopping=10, restore_best=True)
+            batch_size=len(X), X_val=X_val, y_val=y_val,
+            early_stopping=EarlyStopping(10, restore_best=True))
     assert h.stopped_early and h.restored_best and h.best_epoch == 11 and h.epochs_run == 22
     val_loss, _ = evaluate(model, X_val, y_val)
     assert val_loss == pytest.approx(0.679, abs=5e-4)

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from nnlesson.course.lessons import regularization as R
 from nnlesson.optim import SGD
-from nnlesson.train import fit, mlp
+from nnlesson.train import EarlyStopping, fit, mlp
 
 # --------------------------------------------------------------------------- data
 
@@ -169,7 +169,7 @@ def test_early_stopping_point_replays_fit(patience, lr):
     model = mlp([64, R.HIDDEN, 10], rng=0)
     h = fit(model, X, y, optimizer=SGD(model.parameters(), lr=lr, momentum=R.MOMENTUM),
             epochs=R.EPOCHS, batch_size=len(X), X_val=X_val, y_val=y_val,
-            early_stopping=patience)
+            early_stopping=EarlyStopping(patience))
     best, stop = R.early_stopping_point(R.train_regularized(lr=lr).val_loss, patience)
     assert (h.best_epoch, h.epochs_run - 1) == (best, stop)
     assert h.stopped_early == (stop < R.EPOCHS - 1)

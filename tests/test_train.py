@@ -15,8 +15,11 @@ from nnlesson.layers import Dropout, Linear, ReLU, Sequential, Sigmoid, Tanh
 from nnlesson.norm import BatchNorm
 from nnlesson.optim import SGD, Adam
 from nnlesson.schedules import CosineAnnealing, OneCycle, ReduceLROnPlateau, StepDecay
+from nnlesson.clip import Clipping
 from nnlesson.train import (
     DivergenceWarning,
+    EarlyStopping,
+    Penalty,
     History,
     TrainingDiverged,
     evaluate,
@@ -152,14 +155,15 @@ def test_sgd_momentum_step_decay_clip_l2_equals_pytorch(blobs):
     X, y, _, _ = blobs
     model = mlp([4, 16, 16, 3], rng=0)
     net = torch_twin(model)
-    kwargs = dict(epochs=6, batch_size=16, clip_norm=0.5, l2=1e-2)  # 60 = 16+16+16+12
+    kwargs = dict(epochs=6, batch_size=16)  # 60 = 16+16+16+12
     h = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.2, momentum=0.9, nesterov=True),
-            schedule=StepDecay(0.2, step_size=5, gamma=0.5), shuffle=False, **kwargs)
+            schedule=StepDecay(0.2, step_size=5, gamma=0.5), shuffle=False,
+            clipping=Clipping(max_norm=0.5), penalty=Penalty(l2=1e-2), **kwargs)
     ref = torch_standard_loop(
         net, X, y, loss="cross_entropy",
         make_optimizer=lambda p: torch.optim.SGD(p, lr=0.2, momentum=0.9, nesterov=True),
         make_scheduler=lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=5, gamma=0.5),
-        **kwargs)
+        clip_norm=0.5, l2=1e-2, **kwargs)
     assert_history_matches(h, ref)
     assert_same_weights(model, net)
     # the clip was active for some updates and not for others: both branches were compared
@@ -170,14 +174,15 @@ def test_adam_cosine_clip_batchnorm_l1_validation_equals_pytorch(blobs):
     X, y, X_val, y_val = blobs
     model = mlp([4, 12, 12, 3], batch_norm=True, rng=1)
     net = torch_twin(model)
-    kwargs = dict(epochs=5, batch_size=16, clip_norm=1.0, l1=1e-3, X_val=X_val, y_val=y_val)
+    kwargs = dict(epochs=5, batch_size=16, X_val=X_val, y_val=y_val)
     h = fit(model, X, y, optimizer=Adam(model.parameters(), lr=0.02),
-            schedule=CosineAnnealing(0.02, T_max=20), shuffle=False, **kwargs)
+            schedule=CosineAnnealing(0.02, T_max=20), shuffle=False,
+            clipping=Clipping(max_norm=1.0), penalty=Penalty(l1=1e-3), **kwargs)
     ref = torch_standard_loop(
         net, X, y, loss="cross_entropy",
         make_optimizer=lambda p: torch.optim.Adam(p, lr=0.02),
         make_scheduler=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20),
-        **kwargs)
+        clip_norm=1.0, l1=1e-3, **kwargs)
     assert_history_matches(h, ref)
     assert_same_weights(model, net)  # BatchNorm running statistics included
     assert min(h.grad_norm) < 1.0 < max(h.grad_norm)
@@ -190,16 +195,16 @@ def test_clip_value_mse_tanh_reduce_on_plateau_equals_pytorch(blobs):
     y, y_val = np.sin(X @ w), np.sin(X_val @ w)
     model = mlp([4, 8, 2], activation="tanh", rng=2)
     net = torch_twin(model)
-    kwargs = dict(epochs=8, batch_size=20, clip_value=0.05, X_val=X_val, y_val=y_val)
+    kwargs = dict(epochs=8, batch_size=20, X_val=X_val, y_val=y_val)
     h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.3, momentum=0.5),
             schedule=ReduceLROnPlateau(0.3, factor=0.5, patience=0, threshold=0.05),
-            shuffle=False, **kwargs)
+            shuffle=False, clipping=Clipping(clip_value=0.05), **kwargs)
     ref = torch_standard_loop(
         net, X, y, loss="mse",
         make_optimizer=lambda p: torch.optim.SGD(p, lr=0.3, momentum=0.5),
         plateau=lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, factor=0.5, patience=0,
                                                                      threshold=0.05),
-        **kwargs)
+        clip_value=0.05, **kwargs)
     assert_history_matches(h, ref)
     assert_same_weights(model, net)
     assert len(set(h.lr)) > 1  # the plateau rule did lower the rate
@@ -348,7 +353,8 @@ def test_early_stopping_stops_at_the_right_epoch_and_restores_best(values, patie
     X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
     model, head = scripted_model(values)
     h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.05), epochs=len(values),
-            batch_size=10, rng=0, X_val=X[:8], y_val=np.zeros(8), early_stopping=patience)
+            batch_size=10, rng=0, X_val=X[:8], y_val=np.zeros(8),
+            early_stopping=EarlyStopping(patience))
     assert h.stopped_early and h.restored_best
     assert h.epochs_run == epochs_run == head.calls
     assert h.val_loss == pytest.approx(values[:epochs_run], rel=1e-14)
@@ -367,8 +373,8 @@ def test_early_stopping_without_restore_keeps_the_last_weights():
     X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
     model, head = scripted_model([1.0, 0.5, 0.9, 0.9])
     h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.05), epochs=4,
-            batch_size=10, rng=0, X_val=X[:8], y_val=np.zeros(8), early_stopping=2,
-            restore_best=False)
+            batch_size=10, rng=0, X_val=X[:8], y_val=np.zeros(8),
+            early_stopping=EarlyStopping(2, restore_best=False))
     assert h.stopped_early and not h.restored_best and h.best_epoch == 1
     assert_state_equal(model, head.states[-1])
 
@@ -378,7 +384,7 @@ def test_no_early_stop_when_the_validation_loss_keeps_improving():
     X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
     model, head = scripted_model([1.0, 0.9, 0.8])
     h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.05), epochs=3,
-            batch_size=10, X_val=X[:8], y_val=np.zeros(8), early_stopping=1)
+            batch_size=10, X_val=X[:8], y_val=np.zeros(8), early_stopping=EarlyStopping(1))
     assert not h.stopped_early and not h.restored_best and h.best_epoch == 2
     assert_state_equal(model, head.states[-1])
 
@@ -448,7 +454,7 @@ def test_the_same_run_with_clipping_does_not_diverge():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.1), epochs=30,
-                batch_size=16, rng=0, clip_norm=1.0)
+                batch_size=16, rng=0, clipping=Clipping(max_norm=1.0))
     assert h.diverged_at is None and len(h.loss) == 30 * 4
     assert max(h.grad_norm) > 1.0  # clipping was needed
 
@@ -595,16 +601,16 @@ def _args():
     (dict(batch_size=0), ValueError, "batch_size must be an integer >= 1, got 0"),
     (dict(loss="hinge"), ValueError, "loss must be one of 'cross_entropy', 'mse', 'bce'; got 'hinge'"),
     (dict(loss=3), TypeError, "loss must be one of"),
-    (dict(clip_norm=0.0), ValueError, r"clip_norm must be a finite number > 0, got 0.0"),
-    (dict(clip_value=-1.0), ValueError, "clip_value must be a finite number > 0"),
-    (dict(clip_norm=1.0, clip_value=1.0), ValueError, "give one of them, not both"),
-    (dict(l2=-0.1), ValueError, r"l2 must be a finite number >= 0, got -0.1"),
-    (dict(l1=float("nan")), ValueError, "l1 must be a finite number >= 0"),
-    (dict(early_stopping=3), ValueError, "early_stopping needs a validation set"),
+    (dict(clipping=1.0), TypeError,
+     r"clipping must be None or a Clipping such as Clipping\(max_norm=1.0\), got 1.0"),
+    (dict(penalty=1e-3), TypeError,
+     r"penalty must be None or a Penalty such as Penalty\(l2=0.001\), got 0.001"),
+    (dict(early_stopping=3), TypeError,
+     r"early_stopping must be None or an? EarlyStopping such as EarlyStopping\(patience=10\)"),
+    (dict(early_stopping=EarlyStopping(3)), ValueError, "early_stopping needs a validation set"),
     (dict(on_divergence="ignore"), ValueError, "on_divergence must be one of 'stop', 'raise'"),
     (dict(progress="yes"), TypeError, "progress must be True or False"),
     (dict(shuffle=1), TypeError, "shuffle must be True or False"),
-    (dict(restore_best=None), TypeError, "restore_best must be True or False"),
     (dict(rng="seed"), TypeError, "rng must be None, an integer seed"),
     (dict(schedule=0.1), TypeError, "schedule must be None, a callable t -> lr"),
     (dict(optimizer="adam"), TypeError, "optimizer must be an nnlesson optimizer"),
@@ -638,8 +644,6 @@ def test_fit_bad_data():
         fit(model, X, y, X_val=X, y_val=y[:5], **kwargs)
     with pytest.raises(ValueError, match="y_val must contain only finite numbers"):
         fit(model, X, y.astype(float), X_val=X, y_val=np.full(30, np.inf), loss="mse", **kwargs)
-    with pytest.raises(ValueError, match="early_stopping must be an integer >= 1, got 0"):
-        fit(model, X, y, X_val=X, y_val=y, early_stopping=0, **kwargs)
     with pytest.raises(TypeError, match="model must be an nnlesson Module"):
         fit("mlp", X, y, **kwargs)
 
@@ -735,3 +739,143 @@ def test_cycle_momentum_needs_a_momentum_schedule_and_a_momentum_optimizer(blobs
         fit(model, X, y, optimizer=Adagrad(model.parameters(), lr=0.1),
             schedule=OneCycle(max_lr=0.3, total_steps=8), cycle_momentum=True, epochs=2,
             batch_size=16)
+
+
+# --------------------------------------------------------------------------- EarlyStopping
+
+
+@pytest.mark.parametrize("losses, patience, expected", [
+    ([1.0, 0.8, 0.6, 0.7, 0.65, 0.61, 0.1], 3, (2, 5)),   # three epochs without a new best
+    ([1.0, 0.5, 0.5, 0.5, 0.1], 2, (1, 3)),               # a tie is no improvement
+    ([0.9, 0.3, 0.4, 0.1], 1, (1, 2)),
+    ([3.0, 2.0, 1.0], 5, (2, 2)),                         # never stops: the last epoch
+    ([5.0], 1, (0, 0)),
+])
+def test_early_stopping_point_by_hand(losses, patience, expected):
+    from nnlesson.train import early_stopping_point
+
+    assert early_stopping_point(losses, patience) == expected
+
+
+def test_early_stopping_step_by_step_and_reset():
+    stopper = EarlyStopping(patience=2)
+    assert stopper.best_epoch is None and not stopper.stopped
+    said = [stopper.step(loss) for loss in (1.0, 0.5, 0.7, 0.6)]
+    assert said == [False, False, False, True]
+    assert (stopper.best, stopper.best_epoch, stopper.bad_epochs, stopper.epoch) == (0.5, 1, 2, 4)
+    assert stopper.stopped and not stopper.improved
+    stopper.reset()
+    assert (stopper.best, stopper.best_epoch, stopper.epoch) == (math.inf, None, 0)
+    assert stopper.step(9.0) is False and stopper.improved
+    assert stopper.step(float("nan")) is False and not stopper.improved  # NaN: no improvement
+    assert repr(stopper) == "EarlyStopping(patience=2, restore_best=True)"
+
+
+def test_fit_stops_where_early_stopping_point_says_and_resets_a_reused_stopper(blobs):
+    """fit(early_stopping=...) and the replay of the same rule agree; the object is reusable."""
+    from nnlesson.train import early_stopping_point
+
+    X, y, X_val, y_val = blobs
+    stopper = EarlyStopping(patience=2)
+    for _ in range(2):  # the second run starts from a reset stopper
+        model = mlp([4, 32, 3], rng=0)
+        full = fit(model, X, y, optimizer=SGD(model.parameters(), lr=2.0), epochs=25,
+                   batch_size=60, X_val=X_val, y_val=y_val, shuffle=False)
+        model = mlp([4, 32, 3], rng=0)
+        h = fit(model, X, y, optimizer=SGD(model.parameters(), lr=2.0), epochs=25,
+                batch_size=60, X_val=X_val, y_val=y_val, shuffle=False, early_stopping=stopper)
+        best, stop = early_stopping_point(full.val_loss, 2)
+        assert h.stopped_early and stop < 24
+        assert (h.best_epoch, h.epochs_run - 1) == (best, stop) == (stopper.best_epoch,
+                                                                     stopper.epoch - 1)
+        assert h.val_loss == full.val_loss[:stop + 1]
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: EarlyStopping(0), ValueError, r"patience must be an integer >= 1, got 0"),
+    (lambda: EarlyStopping(2.5), TypeError, r"patience must be an integer"),
+    (lambda: EarlyStopping(2, restore_best=None), TypeError, r"restore_best must be True or False"),
+    (lambda: Penalty(l2=-0.1), ValueError, r"l2 must be a finite number >= 0, got -0.1"),
+    (lambda: Penalty(l1=float("nan")), ValueError, r"l1 must be a finite number >= 0"),
+    (lambda: Penalty(l1="0.1"), TypeError, r"l1 must be a finite number >= 0"),
+], ids=str)
+def test_fit_options_reject_bad_values(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_early_stopping_point_rejects_bad_arguments():
+    from nnlesson.train import early_stopping_point
+
+    with pytest.raises(ValueError, match="patience must be an integer >= 1"):
+        early_stopping_point([1.0, 2.0], 0)
+    with pytest.raises(ValueError, match="val_losses must have at least 1 row"):
+        early_stopping_point([], 1)
+
+
+def test_penalty_on_weight_matrices_only_and_both_terms_like_torch(blobs):
+    """Penalty(l1, l2) together: the torch loop writes both terms with autograd."""
+    X, y, _, _ = blobs
+    model = mlp([4, 8, 3], rng=5)
+    net = torch_twin(model)
+    h = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.1), epochs=3, batch_size=20,
+            shuffle=False, penalty=Penalty(l1=1e-3, l2=1e-2))
+    ref = torch_standard_loop(net, X, y, loss="cross_entropy",
+                              make_optimizer=lambda p: torch.optim.SGD(p, lr=0.1), epochs=3,
+                              batch_size=20, l1=1e-3, l2=1e-2)
+    assert_history_matches(h, ref)
+    assert_same_weights(model, net)
+    assert [p.name for p in Penalty.weights(model.parameters())] == ["W", "W"]
+
+
+# --------------------------------------------------------------------------- residual_network
+
+
+def test_residual_network_shares_the_weights_of_the_plain_one():
+    from nnlesson.layers import Residual
+    from nnlesson.train import residual_network
+
+    plain = residual_network(3, skip=False, width=5, n_in=4, n_out=3, seed=2)
+    res = residual_network(3, skip=True, width=5, n_in=4, n_out=3, seed=2)
+    assert len(plain) == len(res) == 5
+    assert all(isinstance(b, Residual) for b in res[1:-1])
+    assert not any(isinstance(b, Residual) for b in plain[1:-1])
+    for a, b in zip(plain.parameters(), res.parameters()):
+        np.testing.assert_array_equal(a.value, b.value)
+    assert plain[0].W.shape == (4, 5) and plain[-1].W.shape == (5, 3)
+
+
+@pytest.mark.parametrize("skip", [False, True])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_weight_grad_norms_match_torch_autograd(skip, activation):
+    from nnlesson.train import residual_network, weight_grad_norms
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(12, 6)), rng.integers(0, 3, size=12)
+    model = residual_network(2, skip=skip, activation=activation, width=5, n_in=6, n_out=3,
+                             seed=1)
+    act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    Ws = [torch.tensor(p.value, requires_grad=True) for p in model.parameters()]
+    h = torch.tensor(X) @ Ws[0] + Ws[1]
+    for k in range(2):
+        W1, b1, W2, b2 = Ws[2 + 4 * k: 6 + 4 * k]
+        F = act(h @ W1 + b1) @ W2 + b2
+        h = h + F if skip else F
+    logits = h @ Ws[-2] + Ws[-1]
+    torch.nn.functional.cross_entropy(logits, torch.tensor(y)).backward()
+    expected = [w.grad.norm().item() for w in Ws if w.ndim == 2]
+    np.testing.assert_allclose(weight_grad_norms(model, X, y), expected, rtol=1e-10)
+    np.testing.assert_allclose(weight_grad_norms(model, X, y), expected, rtol=1e-10)  # cleared
+
+
+def test_residual_network_and_weight_grad_norms_reject_bad_arguments():
+    from nnlesson.train import residual_network, weight_grad_norms
+
+    with pytest.raises(ValueError, match="depth must be an integer >= 0"):
+        residual_network(-1, skip=True)
+    with pytest.raises(TypeError, match="skip must be True or False"):
+        residual_network(2, skip="yes")
+    with pytest.raises(ValueError, match="activation must be one of 'sigmoid', 'tanh', 'relu'"):
+        residual_network(2, skip=True, activation="gelu")
+    with pytest.raises(TypeError, match="model must be an nnlesson Module, got str"):
+        weight_grad_norms("net", np.zeros((2, 64)), np.zeros(2, dtype=int))

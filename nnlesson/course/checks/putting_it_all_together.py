@@ -11,19 +11,19 @@ backward (+ the penalty's gradient), measure the global norm and clip, set the r
 ``t``, step. Besides ``(loss, grad_norm)`` the check compares every parameter after the step.
 
 ``check_ablation_configs``: the student lists the full recipe and the recipe minus each piece;
-the reference is :func:`nnlesson.course.lessons.putting_it_all_together.ablation_configs`.
+the reference is :func:`nnlesson.course.recipe.ablation_configs`.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from nnlesson.course.checks._core import Case, Mistake, run_check
-from nnlesson.clip import clip_grad_norm, global_norm
-from nnlesson.course.lessons.putting_it_all_together import ablation_configs
+from nnlesson.clip import Clipping, clip_grad_norm, global_norm
+from nnlesson.course.recipe import ablation_configs
 from nnlesson.losses import add_penalty_grad, softmax_cross_entropy
 from nnlesson.optim import SGD, Adam
 from nnlesson.schedules import CosineAnnealing
-from nnlesson.train import fit, mlp
+from nnlesson.train import Penalty, fit, mlp
 
 __all__ = ["check_recipe_step", "check_ablation_configs"]
 
@@ -34,8 +34,9 @@ __all__ = ["check_recipe_step", "check_ablation_configs"]
 def _step_ref(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
     """One iteration of ``fit``: the library's own training loop, run on one batch."""
     history = fit(model, xb, yb, optimizer=optimizer, epochs=1, batch_size=len(xb),
-                  shuffle=False, schedule=lambda s: schedule(t + s), clip_norm=clip_norm, l2=l2,
-                  on_divergence="raise")
+                  shuffle=False, schedule=lambda s: schedule(t + s),
+                  clipping=None if clip_norm is None else Clipping(max_norm=clip_norm),
+                  penalty=Penalty(l2=l2), on_divergence="raise")
     return history.loss[0], history.grad_norm[0]
 
 

@@ -5,7 +5,7 @@ References: :func:`nnlesson.losses.l2_penalty` and :func:`nnlesson.losses.l1_pen
 convention ``lam / 2 * sum w^2`` with gradient ``lam * w``, and ``lam * sum |w|`` with gradient
 ``lam * sign(w)``, ``sign(0) = 0``), :func:`nnlesson.optim.sgd_update` (whose ``weight_decay``
 is PyTorch's), :class:`nnlesson.layers.Dropout` and
-:func:`nnlesson.course.lessons.regularization.early_stopping_point` (the rule of
+:func:`nnlesson.train.early_stopping_point` (the rule of
 ``nnlesson.train.fit``), all checked against PyTorch or ``fit`` in the test suite.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ import numpy as np
 
 from nnlesson.course.checks._core import Case, Mistake, run_check
 from nnlesson.layers import Dropout
-from nnlesson.course.lessons.regularization import early_stopping_point
 from nnlesson.losses import l1_penalty, l2_penalty
 from nnlesson.optim import sgd_update
+from nnlesson.train import early_stopping_point
 
 __all__ = ["check_l2_penalty", "check_l1_penalty", "check_sgd_step_l2", "check_inverted_dropout",
            "check_early_stopping"]
@@ -209,8 +209,8 @@ def check_sgd_step_l2(student_fn):
             "biases penalized",
             "You also decayed the biases (the 1-D arrays). The penalty is on the weight "
             "matrices only: a bias shifts a unit, it does not make the function more wiggly, "
-            "and pulling it to 0 only hurts. Keep b - lr * g for the biases (fit(..., l2=...) "
-            "does the same).",
+            "and pulling it to 0 only hurts. Keep b - lr * g for the biases (fit(..., "
+            "penalty=Penalty(l2=...)) does the same).",
             _step_biases_too),
         Mistake(
             "decay not multiplied by lr",

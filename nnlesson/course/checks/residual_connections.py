@@ -4,8 +4,8 @@ every layer of a network.
 The block is ``y = x + F(x)`` with ``F(x) = relu(x @ W1 + b1) @ W2 + b2``; x (N, D), W1 (D, H),
 b1 (H,), W2 (H, D), b2 (D,). The reference is the library's
 ``Residual(Sequential(Linear(D, H), ReLU(), Linear(H, D)))`` (its backward is checked against
-PyTorch and finite differences in the suite), and :func:`nnlesson.course.lessons.residual_connections.
-weight_grad_norms` for the norms.
+PyTorch and finite differences in the suite), and :func:`nnlesson.train.weight_grad_norms` for
+the norms.
 
 As in lesson 01's linear checks, the cases with ``H == D`` run first (there a transposed
 weight gives wrong numbers that can be named instead of a shape error), then all cases.
@@ -16,8 +16,8 @@ import numpy as np
 
 from nnlesson.course.checks._core import Case, Mistake, Property, run_check
 from nnlesson.layers import Linear, ReLU, Residual, Sequential
-from nnlesson.course.lessons.residual_connections import residual_network, weight_grad_norms
 from nnlesson.losses import softmax_cross_entropy
+from nnlesson.train import residual_network, weight_grad_norms
 
 __all__ = ["check_residual_forward", "check_residual_backward", "check_grad_norms_per_layer"]
 

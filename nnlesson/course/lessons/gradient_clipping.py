@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_array, check_choice, check_int, check_number
-from nnlesson.clip import clip_by_global_norm, clip_by_value
+from nnlesson.clip import Clipping, clip_by_global_norm, clip_by_value
 from nnlesson.course.surfaces import Surface
 from nnlesson.datasets import load_digits_split
 from nnlesson.viz.plotting import Backdrop
@@ -377,13 +377,14 @@ def train_deep_digits(clip_norm=None, lr=0.1, *, depth=6, width=64, epochs=5, ba
     """
     from nnlesson.train import fit, mlp
 
+    clipping = None if clip_norm is None else Clipping(max_norm=clip_norm)
     X_train, X_val, y_train, y_val = load_digits_split()
     model = mlp([X_train.shape[1]] + [width] * depth + [10], rng=seed)
     opt = SGD(model.parameters(), lr=lr, momentum=momentum)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # divergence is what we measure
         history = fit(model, X_train, y_train, optimizer=opt, epochs=epochs,
-                      batch_size=batch_size, rng=seed, clip_norm=clip_norm, X_val=X_val,
+                      batch_size=batch_size, rng=seed, clipping=clipping, X_val=X_val,
                       y_val=y_val)
     return (history, model) if return_model else history
 

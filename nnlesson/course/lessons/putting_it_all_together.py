@@ -4,17 +4,17 @@
 gradient descent with Adam, learning-rate decay) plus the stabilizers of seed 001 (gradient
 clipping) and a regularizer, as seven pieces that can each be switched off (:data:`PIECES`):
 
-=============== ================================================= ==========================
-piece           on (the recipe)                                   off
-=============== ================================================= ==========================
-scaling         standardize the pixels (fit on the training part) raw pixels, 0 to 16
-minibatches     batches of :data:`BATCH_SIZE`                     one full batch per epoch
-adam            ``Adam`` (PyTorch defaults but the rate)          plain ``SGD``, same rate
-batch_norm      ``mlp(..., batch_norm=True)``                     no batch norm (biases back)
-schedule        ``CosineAnnealing(lr, T_max = all updates)``      constant rate
-clipping        ``fit(..., clip_norm=CLIP_NORM)``                 no clipping
-l2              ``fit(..., l2=L2)`` on the weight matrices         no penalty
-=============== ================================================= ==========================
+=============== ==================================================== ==========================
+piece           on (the recipe)                                      off
+=============== ==================================================== ==========================
+scaling         standardize the pixels (fit on the training part)    raw pixels, 0 to 16
+minibatches     batches of :data:`BATCH_SIZE`                        one full batch per epoch
+adam            ``Adam`` (PyTorch defaults but the rate)             plain ``SGD``, same rate
+batch_norm      ``mlp(..., batch_norm=True)``                        no batch norm (biases back)
+schedule        ``CosineAnnealing(lr, T_max = all updates)``         constant rate
+clipping        ``fit(..., clipping=Clipping(max_norm=CLIP_NORM))``  no clipping
+l2              ``fit(..., penalty=Penalty(l2=L2))``, weights only   no penalty
+=============== ==================================================== ==========================
 
 on the digits (70 % for training, 30 % for validation, stratified), with a network
 ``64 -> 32 -> 32 -> 10`` (ReLU, He init) trained by :func:`nnlesson.train.fit` for
@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_bool, check_int, check_number
+# the recipe as data lives in the course (the exercise check uses it too); re-exported here
+from nnlesson.course.recipe import PIECES, RECIPE, ablation_configs
 
 __all__ = [
     "PIECES",
@@ -68,8 +70,6 @@ __all__ = [
     "figure_lr_sweep",
 ]
 
-#: The seven pieces of the recipe, in the order they are applied to a training run.
-PIECES = ("scaling", "minibatches", "adam", "batch_norm", "schedule", "clipping", "l2")
 PIECE_LABELS = {
     "scaling": "feature scaling",
     "minibatches": "mini-batches",
@@ -79,9 +79,6 @@ PIECE_LABELS = {
     "clipping": "gradient clipping",
     "l2": "L2 penalty",
 }
-#: The full recipe: every piece on.
-RECIPE = dict.fromkeys(PIECES, True)
-
 LR = 0.1          # the recipe's (peak) learning rate
 EPOCHS = 6
 BATCH_SIZE = 64
@@ -167,9 +164,10 @@ def train_recipe(recipe=None, *, lr=LR, seed=0, epochs=EPOCHS, progress=False,
         :class:`nnlesson.train.History` (validation loss and accuracy per epoch), or
         ``(history, model)``. A run that diverges stops (no warning) with ``history.diverged``.
     """
+    from nnlesson.clip import Clipping
     from nnlesson.optim import SGD, Adam
     from nnlesson.schedules import CosineAnnealing
-    from nnlesson.train import fit, mlp
+    from nnlesson.train import Penalty, fit, mlp
 
     settings = recipe_settings(recipe)
     lr = check_number("lr", lr, low=0, low_open=True)
@@ -189,8 +187,8 @@ def train_recipe(recipe=None, *, lr=LR, seed=0, epochs=EPOCHS, progress=False,
         warnings.simplefilter("ignore")  # divergence is part of what the ablation measures
         history = fit(model, X_train, y_train, optimizer=optimizer, epochs=epochs,
                       batch_size=batch_size, rng=seed, schedule=schedule,
-                      clip_norm=CLIP_NORM if settings["clipping"] else None,
-                      l2=L2 if settings["l2"] else 0.0, X_val=X_val, y_val=y_val,
+                      clipping=Clipping(max_norm=CLIP_NORM) if settings["clipping"] else None,
+                      penalty=Penalty(l2=L2) if settings["l2"] else None, X_val=X_val, y_val=y_val,
                       progress=progress)
     return (history, model) if return_model else history
 
@@ -224,25 +222,6 @@ def _final_loss(history):
 
 
 # --------------------------------------------------------------------------- the ablation
-
-
-def ablation_configs(recipe=None):
-    """Leave-one-out ablation: the full recipe, then the recipe minus each piece that is on.
-
-    Returns a list of ``(label, settings)``: ``("full recipe", recipe)`` first, then
-    ``("without <piece>", recipe with that one piece off)`` for each piece that ``recipe``
-    switches on, in the recipe's order. Pieces already off are skipped (nothing to remove).
-    Each settings dict is a new dict; ``recipe`` is not changed.
-    """
-    if recipe is None:
-        recipe = dict(RECIPE)
-    if not isinstance(recipe, dict):
-        raise TypeError(f"recipe must be a dict {{piece: bool}}, got {type(recipe).__name__}")
-    configs = [("full recipe", dict(recipe))]
-    for piece, on in recipe.items():
-        if on:
-            configs.append((f"without {piece}", {**recipe, piece: False}))
-    return configs
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,8 +16,9 @@ regularization the training loss goes to almost zero while the validation loss t
   layer: :class:`DropoutExplorer`, :func:`explore_dropout`, :func:`snapshot_dropout`.
   :func:`dropout_expectation` measures what inverted scaling preserves;
   :func:`figure_dropout_scaling`.
-* **Early stopping.** :func:`early_stopping_point` replays the rule of ``fit(...,
-  early_stopping=patience)`` on a list of validation losses; :class:`EarlyStoppingExplorer`,
+* **Early stopping.** :func:`early_stopping_point` (from :mod:`nnlesson.train`) replays the
+  rule of ``fit(..., early_stopping=EarlyStopping(patience))`` on a list of validation
+  losses; :class:`EarlyStoppingExplorer`,
   :func:`explore_early_stopping`, :func:`snapshot_early_stopping`.
 * **L2 in the loss vs decoupled weight decay**: :func:`decay_comparison` (equal for SGD, not
   for Adam; lesson 06).
@@ -28,13 +29,13 @@ time it is shown; moving back to it only redraws.
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from nnlesson._validate import check_array, check_choice, check_int, check_number
+from nnlesson.train import early_stopping_point  # the rule of fit's EarlyStopping, re-exported
 from nnlesson.viz.plotting import Backdrop, nearest_on_log_grid
 
 __all__ = [
@@ -177,8 +178,8 @@ def train_regularized(kind="l2", lam=0.0, *, dropout=0.0, method="dropout", lr=0
     momentum=MOMENTUM)`` and ``eval_train=True``. The penalty acts on the weight matrices only
     (not the biases), as ``fit`` does::
 
-        kind "l2":  L = data loss + lam / 2 * sum_W sum(W**2)     (fit(..., l2=lam))
-        kind "l1":  L = data loss + lam * sum_W sum(|W|)          (fit(..., l1=lam))
+        kind "l2":  L = data loss + lam / 2 * sum_W sum(W**2)     (fit(..., penalty=Penalty(l2=lam)))
+        kind "l1":  L = data loss + lam * sum_W sum(|W|)          (fit(..., penalty=Penalty(l1=lam)))
 
     ``dropout = p > 0`` adds inverted dropout after the hidden ReLU (``method="dropout"``) or
     makes the output layer a ``DropConnect(HIDDEN, 10, p)`` (``method="DropConnect"``).
@@ -203,7 +204,7 @@ def train_regularized(kind="l2", lam=0.0, *, dropout=0.0, method="dropout", lr=0
 @functools.lru_cache(maxsize=512)
 def _train(kind, lam, p, method, lr, epochs, seed):
     from nnlesson.optim import SGD
-    from nnlesson.train import fit
+    from nnlesson.train import Penalty, fit
 
     X, X_val, y, y_val, _ = _data()
     model = _model(p, method, seed)
@@ -211,7 +212,7 @@ def _train(kind, lam, p, method, lr, epochs, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         h = fit(model, X, y, optimizer=opt, epochs=epochs, batch_size=len(X), rng=seed,
-                l1=lam if kind == "l1" else 0.0, l2=lam if kind == "l2" else 0.0,
+                penalty=Penalty(l1=lam) if kind == "l1" else Penalty(l2=lam),
                 X_val=X_val, y_val=y_val, eval_train=True)
     if h.diverged:  # not at the lesson's settings; loud rather than a silent short curve
         raise RuntimeError(h.message)
@@ -572,29 +573,6 @@ def figure_dropout_scaling(rates=(0.1, 0.2, 0.3, 0.5, 0.7, 0.9), n_masks=2000):
 
 
 # --------------------------------------------------------------------------- early stopping
-
-
-def early_stopping_point(val_losses, patience):
-    """Replay early stopping on per-epoch validation losses: ``(best_epoch, stop_epoch)``.
-
-    The rule of ``nnlesson.train.fit(..., early_stopping=patience)``: after each epoch ``e``
-    (from 0), a loss strictly below the best so far is an improvement (``best_epoch = e``,
-    counter reset to 0); otherwise the counter of epochs without improvement grows by one, and
-    when it reaches ``patience`` training stops after that epoch. So with no later improvement
-    ``stop_epoch = best_epoch + patience``; without a stop, ``stop_epoch`` is the last epoch.
-    The weights to restore are those of ``best_epoch``.
-    """
-    losses = check_array("val_losses", val_losses, ndim=1, min_rows=1)
-    patience = check_int("patience", patience, low=1)
-    best, best_epoch, bad = math.inf, 0, 0
-    for epoch, loss in enumerate(losses):
-        if loss < best:
-            best, best_epoch, bad = float(loss), epoch, 0
-        else:
-            bad += 1
-            if bad >= patience:
-                return best_epoch, epoch
-    return best_epoch, len(losses) - 1
 
 
 class EarlyStoppingExplorer:

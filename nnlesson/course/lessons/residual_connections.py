@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnlesson._validate import check_bool, check_choice, check_int, check_number
-from nnlesson.core import Module
-from nnlesson.layers import Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
+from nnlesson._validate import check_choice, check_int, check_number
+from nnlesson.layers import ReLU, Sequential, Sigmoid, Tanh
 from nnlesson.losses import softmax_cross_entropy
+# the networks and the measurement live in the library (the exercise check uses them too)
+from nnlesson.train import residual_network, weight_grad_norms
 
 __all__ = [
     "ACTIVATIONS",
@@ -83,69 +84,6 @@ def digits_subset(n=N_DIGITS, seed=0):
     n = check_int("n", n, low=10, high=1797)
     X, y = _digits(n, check_int("seed", seed, low=0))
     return X.copy(), y.copy()
-
-
-def residual_network(depth, *, skip, activation="sigmoid", width=WIDTH, n_in=64, n_out=10,
-                     seed=0):
-    """``Linear(n_in, width)``, then ``depth`` blocks, then ``Linear(width, n_out)``.
-
-    Each block is ``F(x) = Linear(act(Linear(x)))``, ``width -> width -> width``; with
-    ``skip=True`` it is wrapped in :class:`~nnlesson.layers.Residual`, ``y = x + F(x)``. The
-    initializer is the one the library pairs with the activation (Xavier for sigmoid and tanh,
-    He for ReLU); the weights are drawn in the same order from ``seed`` either way, so the plain
-    and the residual network of the same seed have identical weights. Returns a
-    :class:`~nnlesson.layers.Sequential` of ``depth + 2`` items.
-    """
-    depth = check_int("depth", depth, low=0)
-    skip = check_bool("skip", skip)
-    check_choice("activation", activation, tuple(ACTIVATIONS))
-    width = check_int("width", width, low=1)
-    act, init = ACTIVATIONS[activation]
-    rng = np.random.default_rng(check_int("seed", seed, low=0))
-    layers = [Linear(check_int("n_in", n_in, low=1), width, init=init, rng=rng, input_grad=False)]
-    for _ in range(depth):
-        block = Sequential(Linear(width, width, init=init, rng=rng), act(),
-                           Linear(width, width, init=init, rng=rng))
-        layers.append(Residual(block) if skip else block)
-    layers.append(Linear(width, check_int("n_out", n_out, low=1), init=init, rng=rng))
-    return Sequential(*layers)
-
-
-def _linear_layers(model):
-    """Every Linear inside ``model``, from input to output (depth first)."""
-    found = []
-
-    def walk(m):
-        if isinstance(m, Linear):
-            found.append(m)
-        for child in m.children():
-            walk(child)
-
-    walk(model)
-    return found
-
-
-def weight_grad_norms(model, X, y):
-    """``||dL/dW||`` of every linear layer of ``model``, from the input to the output.
-
-    One forward and backward pass of the mean softmax cross-entropy on ``(X, y)``, after
-    clearing the gradients::
-
-        model.zero_grad();  L, dlogits = softmax_cross_entropy(model.forward(X), y)
-        model.backward(dlogits);  norms[k] = sqrt(sum(W_k.grad ** 2))
-
-    Args:
-        model: a :class:`~nnlesson.core.Module` holding Linear layers. X: (N, D). y: (N,) labels.
-
-    Returns:
-        float64 array (number of Linear layers,); the weights' gradients are left in ``.grad``.
-    """
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be an nnlesson Module, got {type(model).__name__}")
-    model.zero_grad()
-    loss, dlogits = softmax_cross_entropy(model.forward(X), y)
-    model.backward(dlogits)
-    return np.array([np.sqrt(np.sum(layer.W.grad**2)) for layer in _linear_layers(model)])
 
 
 def forward_scales(model, X):

@@ -443,6 +443,12 @@ def grade(paths, timeout=60, jobs=None, *, release=None, memory=2048, max_output
     limits = Limits(timeout=timeout, memory_mb=check_number("memory", memory, low=256),
                     max_output_mb=check_number("max_output", max_output, low=0, low_open=True),
                     isolate=isolate)
+    if shard is not None:
+        ok = (isinstance(shard, (tuple, list)) and len(shard) == 2
+              and all(isinstance(v, int) and not isinstance(v, bool) for v in shard)
+              and 1 <= shard[0] <= shard[1])
+        if not ok:
+            raise ValueError(f"shard must be (K, N) with 1 <= K <= N, got {shard!r}")
     listing = _listing(paths)
     keys = [key for key, _ in listing]
     info = {"release": None, "isolation": isolation() if isolate else "working folder only",

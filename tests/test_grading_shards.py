@@ -1,0 +1,99 @@
+"""A class graded in parts: ``--shard K/N`` picks a deterministic part, ``--merge`` joins them."""
+import itertools
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from nnlesson.tools.cli import main
+from nnlesson.tools.exercises_build import make_exercise
+from nnlesson.tools.grading import merge, read_json, shard_of
+
+RELEASE = make_exercise(new_notebook(cells=[
+    new_code_cell("import numpy as np\nfrom nnlesson.course.checks import Case, run_check\n\n"
+                  "def check_double(fn):\n"
+                  "    return run_check('check_double', fn, [Case('v', (np.ones(2),))], "
+                  "lambda x: 2 * x)"),
+    new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
+    new_code_cell("check_double(double)"),
+]))
+BODIES = {"ann": "return 2 * x", "ben": "return x", "cem": "return x + x"}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("course")
+    (folder / "release").mkdir()
+    nbformat.write(RELEASE, str(folder / "release" / "01_double.ipynb"))
+    for name, body in BODIES.items():
+        nb = nbformat.from_dict(RELEASE)
+        nb.cells[1].source = f"def double(x):\n    {body}"
+        (folder / "class" / name).mkdir(parents=True)
+        nbformat.write(nb, str(folder / "class" / name / "01_double.ipynb"))
+    return folder
+
+
+def grade_cli(course, capsys, *args):
+    code = main(["grade", str(course / "class"), "--release", str(course / "release"),
+                 "--quiet", *map(str, args)])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    return out
+
+
+def test_shards_partition_the_class_and_merge_gives_the_whole_class(course, capsys, tmp_path):
+    whole = grade_cli(course, capsys, "--json", tmp_path / "all.json")
+    parts = [grade_cli(course, capsys, "--shard", f"{k}/2", "--json", tmp_path / f"part{k}.json")
+             for k in (1, 2)]
+    # each part holds its own students; together, every student once
+    assert [len(p.splitlines()) - 1 for p in parts] == [2, 1]
+    assert main(["grade", "--merge", str(tmp_path / "part2.json"), str(tmp_path / "part1.json"),
+                 "--csv", str(tmp_path / "merged.csv"), "--json", str(tmp_path / "merged.json")]) == 0
+    assert capsys.readouterr().out == whole
+    assert whole.splitlines()[1:] == ["ann      1/1    passed",
+                                      "ben      0/1    failed  failed: check_double",
+                                      "cem      1/1    passed"]
+    assert read_json(tmp_path / "merged.json") == read_json(tmp_path / "all.json")
+    info = json.loads((tmp_path / "part2.json").read_text())["info"]["shard"]
+    assert (info["index"], info["count"], info["submissions"]) == (2, 2, 3)
+    assert (tmp_path / "merged.csv").read_text().splitlines()[0].startswith("student,path,")
+
+
+def test_merge_refuses_parts_that_do_not_fit(course, capsys, tmp_path):
+    for k in (1, 2):
+        grade_cli(course, capsys, "--shard", f"{k}/2", "--json", tmp_path / f"p{k}.json")
+    grade_cli(course, capsys, "--shard", "1/3", "--json", tmp_path / "q1.json")
+    grade_cli(course, capsys, "--json", tmp_path / "all.json")
+    p1, p2, q1, whole = (str(tmp_path / n) for n in ("p1.json", "p2.json", "q1.json", "all.json"))
+    with pytest.raises(ValueError, match="the grades of shard 2 of 2 are missing"):
+        merge([p1])
+    with pytest.raises(ValueError, match="shard 1 of 2 is given twice"):
+        merge([p1, p1, p2])
+    with pytest.raises(ValueError, match="come from different runs"):
+        merge([p1, p2, q1])
+    with pytest.raises(ValueError, match="not graded with --shard"):
+        merge([whole, p1])
+    (tmp_path / "other.json").write_text("[]")
+    assert main(["grade", "--merge", str(tmp_path / "other.json")]) == 2
+    assert "is not a grades file written by 'nnlesson grade --json'" in capsys.readouterr().err
+
+
+def test_shard_of_is_a_balanced_deterministic_partition():
+    keys = [f"student{i:02d}/06_adam_and_adamw.ipynb" for i in range(23)]
+    for count in (1, 2, 5, 23, 30):
+        parts = [sorted(keys[i] for i in shard_of(keys, k, count)) for k in range(1, count + 1)]
+        assert sorted(itertools.chain(*parts)) == sorted(keys)  # every key exactly once
+        sizes = [len(p) for p in parts]
+        assert max(sizes) - min(sizes) <= 1
+        shuffled = keys[7:] + keys[:7]  # another listing order, same shards
+        assert [sorted(shuffled[i] for i in shard_of(shuffled, k, count))
+                for k in range(1, count + 1)] == parts
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "2", "a/b", "1/0"])
+def test_bad_shard_argument(text, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["grade", "x", "--shard", text])
+    assert info.value.code == 2
+    assert "argument --shard: must be K/N with 1 <= K <= N" in capsys.readouterr().err

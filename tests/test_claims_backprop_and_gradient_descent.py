@@ -24,32 +24,32 @@ def p2():
     return L.make_regression_2d()
 
 
-# ---------------------------------------------------------------- the layer and the seed's form
+# ---------------------------------------------------------------- the layer and the column form
 
 
-def test_row_form_is_the_seeds_column_form_transposed_and_torchs_linear():
-    """x @ W + b (rows) == (W^T x^T)^T + b (the seed's z = W x + b with W^T as its W), and
-    torch's F.linear with weight = W.T."""
+def test_row_form_is_the_column_form_transposed_and_torchs_linear():
+    """x @ W + b (rows) == the column form z = W x + b with W.T as its W, and torch's F.linear
+    with weight = W.T."""
     rng = np.random.default_rng(0)
     layer = Linear(3, 2, rng=0)
     layer.b.value[:] = rng.normal(size=2)
     x = rng.normal(size=(4, 3))
     out = layer.forward(x)
-    seed_W = layer.W.value.T  # the seed's W^[l] has one row per output unit
-    column_form = np.stack([seed_W @ xi + layer.b.value for xi in x])
+    W_column = layer.W.value.T  # the column form's W^[l] has one row per output unit
+    column_form = np.stack([W_column @ xi + layer.b.value for xi in x])
     np.testing.assert_allclose(out, column_form, rtol=1e-12)
     ref = torch.nn.functional.linear(torch.tensor(x), torch.tensor(layer.W.value.T),
                                      torch.tensor(layer.b.value))
     np.testing.assert_allclose(out, ref.numpy(), rtol=1e-12)
 
 
-def test_mse_is_the_seeds_average_for_one_output_and_divides_by_m_times_k_otherwise():
+def test_mse_is_the_textbook_average_for_one_output_and_divides_by_m_times_k_otherwise():
     rng = np.random.default_rng(1)
     pred, y = rng.normal(size=(5, 1)), rng.normal(size=(5, 1))
-    seed_loss = sum((pred[i, 0] - y[i, 0]) ** 2 for i in range(5)) / 5
-    assert mse_loss(pred, y)[0] == pytest.approx(seed_loss, rel=1e-12)
+    textbook_loss = sum((pred[i, 0] - y[i, 0]) ** 2 for i in range(5)) / 5
+    assert mse_loss(pred, y)[0] == pytest.approx(textbook_loss, rel=1e-12)
     pred, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
-    per_example = np.sum((pred - y) ** 2, axis=1)  # the seed's L(y_hat_i, y_i) with 3 outputs
+    per_example = np.sum((pred - y) ** 2, axis=1)  # L(y_hat_i, y_i) per example, 3 outputs
     assert mse_loss(pred, y)[0] == pytest.approx(per_example.mean() / 3, rel=1e-12)
 
 

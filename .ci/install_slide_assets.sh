@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# reveal.js, require.js, jQuery and MathJax from the npm registry, for offline slide decks.
-# The versions are pinned in nnlesson/tools/slides.py (ASSET_VERSIONS); they go to the cache that
-# `nnlesson slides` reads ($NNLESSON_SLIDE_ASSETS, default ~/.cache/nnlesson/slide-assets).
+# From the npm registry, pinned: reveal.js, require.js, jQuery and MathJax for offline slide
+# decks, and axe-core for the browser tests' accessibility checks.
+# The versions are pinned in nnlesson/tools/slides.py (ASSET_VERSIONS, TEST_ASSET_VERSIONS); they
+# go to the cache that `nnlesson slides` and the tests read ($NNLESSON_SLIDE_ASSETS, default
+# ~/.cache/nnlesson/slide-assets).
 # Needs the nnlesson package installed (pip install -e .) and npm; installs Debian's npm
 # when it is missing and we are root (CI runs as root on a fresh machine).
 set -euo pipefail
@@ -18,4 +20,8 @@ if ! command -v npm >/dev/null 2>&1; then
     apt-get install -y npm
 fi
 
-python -c "from nnlesson.slides import fetch_assets; print('install_slide_assets:', fetch_assets())"
+python -c "
+from nnlesson.tools.slides import ASSET_VERSIONS, TEST_ASSET_VERSIONS, axe_core_path, fetch_assets
+print('install_slide_assets:', fetch_assets(packages={**ASSET_VERSIONS, **TEST_ASSET_VERSIONS}))
+print('install_slide_assets: axe-core at', axe_core_path())
+"

@@ -137,11 +137,9 @@ def _start(args):
 
 
 def _slides(args):
-    from nnlesson.tools import slides
+    from nnlesson.tools.slides import run_command
 
-    argv = ["--out", args.out] if args.out else []
-    argv += ["--pdf"] if args.pdf else []
-    return slides.main(argv + args.lessons)
+    return run_command(args.out, args.lessons, pdf=args.pdf)
 
 
 def build_parser():
@@ -248,7 +246,8 @@ def build_parser():
         description="Build a slide deck (and, with --pdf, a PDF) from each lesson notebook.")
     p.add_argument("lessons", nargs="*", metavar="LESSON",
                    help="lesson number, slug, name or .ipynb path (default: every lesson)")
-    p.add_argument("--out", metavar="DIR", help="output folder")
+    p.add_argument("--out", default="slides_out", metavar="DIR",
+                   help="folder for the decks, their assets and index.html (default: slides_out)")
     p.add_argument("--pdf", action="store_true", help="also print each deck to PDF")
     p.set_defaults(run=_slides)
     return parser

@@ -81,9 +81,20 @@ def test_unknown_mistake_gets_generic_message_with_location_and_values():
 
 
 def test_close_values_are_shown_with_enough_digits_to_differ():
-    result = check_twice(lambda x: 2.0 * x * (1 + 1e-5))
+    # Wrong by 1e-5 in one element only (no constant factor): the generic message.
+    def student(x):
+        out = 2.0 * x
+        out[..., 0] += 1e-5
+        return out
+    result = check_twice(student)
     # 1.00001 vs 1: four significant digits would print "1" twice.
     assert "is 1.00001 but should be 1 " in result.message
+
+
+def test_a_factor_close_to_one_is_shown_with_enough_digits():
+    result = check_twice(lambda x: 2.0 * x * (1 + 1e-5))
+    assert result.mistake == "your result off by a constant factor"
+    assert result.message.startswith("your result is 1.00001 times the right result on every case")
 
 
 def test_tolerance_is_respected():
@@ -336,28 +347,52 @@ def test_bad_arguments_are_named():
 # ----------------------------------------------------------------------------- the package
 
 
-def test_package_collects_check_functions_from_sibling_modules(tmp_path, monkeypatch):
-    (tmp_path / "toylesson.py").write_text(textwrap.dedent("""
-        from nnlesson.course.checks._core import run_check
-        from math import sqrt as check_imported   # not defined here: not collected
+def _defined_checks(module):
+    return sorted(name for name, obj in vars(module).items()
+                  if name.startswith("check_") and callable(obj)
+                  and getattr(obj, "__module__", None) == module.__name__)
 
-        def check_toy(fn):
-            return fn
-        def helper():
-            pass
-    """))
-    monkeypatch.setattr(checks, "__path__", list(checks.__path__) + [str(tmp_path)])
-    try:
-        found = checks._collect_checks()
-        assert found["check_toy"].__module__ == "nnlesson.course.checks.toylesson"
-        assert "check_imported" not in found and "helper" not in found
-        (tmp_path / "toyclash.py").write_text("def check_toy(fn):\n    return fn\n")
-        with pytest.raises(ImportError, match="check_toy is defined in both"):
-            checks._collect_checks()
-    finally:
-        for name in ("nnlesson.course.checks.toylesson", "nnlesson.course.checks.toyclash"):
-            sys.modules.pop(name, None)
-        importlib.invalidate_caches()
+
+def test_the_lazy_table_names_every_check_of_every_module():
+    """``_CHECKS`` (check -> module) lists exactly the check functions each module defines."""
+    import pkgutil
+    modules = sorted(info.name for info in pkgutil.iter_modules(checks.__path__)
+                     if not info.name.startswith("_"))
+    assert checks.check_modules() == modules
+    found = {}
+    for name in modules:
+        module = importlib.import_module(f"nnlesson.course.checks.{name}")
+        for check in _defined_checks(module):
+            assert check not in found, f"{check} is defined in {found[check]} and {name}"
+            found[check] = name
+    assert found == checks._CHECKS
+    for name, module in found.items():
+        assert getattr(checks, name).__module__ == f"nnlesson.course.checks.{module}"
+
+
+def test_unknown_names_raise_attribute_error():
+    with pytest.raises(AttributeError, match="has no attribute 'check_nothing'"):
+        checks.check_nothing
+    assert "check_adam_update" in dir(checks) and "Check" in dir(checks)
+
+
+def test_importing_one_check_imports_only_its_module():
+    code = textwrap.dedent("""
+        import sys
+        import nnlesson.course.checks
+        print(sorted(m for m in sys.modules if m.startswith("nnlesson.course.checks.")))
+        from nnlesson.course.checks import check_adam_update
+        print(sorted(m for m in sys.modules if m.startswith("nnlesson.course.checks.")))
+        print(sorted(m for m in sys.modules if m.startswith("nnlesson.course.lessons")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after, lessons = out.stdout.strip().splitlines()
+    assert before == "[]"
+    loaded = eval(after)
+    assert "nnlesson.course.checks.adam_and_adamw" in loaded
+    assert not [m for m in loaded if not m.rsplit(".", 1)[1].startswith("_")
+                and m != "nnlesson.course.checks.adam_and_adamw"]
+    assert lessons == "[]"
 
 
 def test_package_is_light():

@@ -1,48 +1,80 @@
 """Auto-checks for the exercises: ``check_<name>(student_function) -> CheckResult``.
 
-Each lesson's checks live in ``nnlesson/course/checks/<slug>.py`` (slugs in ``nnlesson.course``) and are
-built with the small framework in :mod:`nnlesson.course.checks._core` (its docstring has a complete
-example). This package re-exports the framework and every ``check_*`` function defined in a
-sibling module, so ``from nnlesson.course.checks import check_adam_update`` works and adding a new
-module needs no edit here. It imports numpy only (no matplotlib, no widgets).
+Each lesson's checks live in ``nnlesson/course/checks/<slug>.py`` (slugs in
+``nnlesson.course``), declared as data with the framework in
+:mod:`nnlesson.course.checks._core` (its docstring has a complete example). The package loads
+lazily (PEP 562): ``from nnlesson.course.checks import check_adam_update`` imports the one
+module that defines it (found in the table below) and the framework, nothing else; importing
+the package itself imports no check module. A new check needs one line in ``_CHECKS``
+(tests/test_checks_core.py keeps the table in sync with the modules).
 """
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
-from nnlesson.course.checks._core import (
-    MIME_TYPE,
-    Case,
-    CheckResult,
-    Mistake,
-    Property,
-    compare_outputs,
-    run_check,
-)
+# check function -> the module of this package that defines it
+_CHECKS = {
+    "check_ravine_gradient": "course_map",
+    "check_linear_forward": "backprop_and_gradient_descent",
+    "check_linear_backward": "backprop_and_gradient_descent",
+    "check_softmax_cross_entropy": "backprop_and_gradient_descent",
+    "check_numerical_gradient": "backprop_and_gradient_descent",
+    "check_min_max_scaling": "feature_scaling",
+    "check_standardization": "feature_scaling",
+    "check_mean_normalization": "feature_scaling",
+    "check_iterations_per_epoch": "minibatch_gradient_descent",
+    "check_minibatches": "minibatch_gradient_descent",
+    "check_momentum_update": "momentum",
+    "check_sgd_momentum_update": "momentum",
+    "check_nesterov_update": "momentum",
+    "check_adagrad_update": "adagrad_and_rmsprop",
+    "check_rmsprop_update": "adagrad_and_rmsprop",
+    "check_adam_update": "adam_and_adamw",
+    "check_adamw_update": "adam_and_adamw",
+    "check_step_decay": "learning_rate_schedules",
+    "check_cosine_warm_restarts": "learning_rate_schedules",
+    "check_one_cycle": "learning_rate_schedules",
+    "check_clip_by_global_norm": "gradient_clipping",
+    "check_clip_by_value": "gradient_clipping",
+    "check_clipped_momentum_step": "gradient_clipping",
+    "check_xavier_uniform": "weight_initialization",
+    "check_he_normal": "weight_initialization",
+    "check_batchnorm_forward": "normalization_layers",
+    "check_batchnorm_backward": "normalization_layers",
+    "check_layernorm_forward": "normalization_layers",
+    "check_l2_penalty": "regularization",
+    "check_l1_penalty": "regularization",
+    "check_sgd_step_l2": "regularization",
+    "check_inverted_dropout": "regularization",
+    "check_early_stopping": "regularization",
+    "check_residual_forward": "residual_connections",
+    "check_residual_backward": "residual_connections",
+    "check_grad_norms_per_layer": "residual_connections",
+    "check_recipe_step": "putting_it_all_together",
+    "check_ablation_configs": "putting_it_all_together",
+}
 
-__all__ = [
-    "MIME_TYPE", "CheckResult", "Case", "Mistake", "Property", "run_check", "compare_outputs",
-]
+# the framework, from _core
+_FRAMEWORK = ("MIME_TYPE", "TIME_LIMIT", "CheckResult", "Case", "Step", "Mistake", "Property",
+              "Check", "run_check", "compare_outputs")
+
+__all__ = [*_FRAMEWORK, *sorted(_CHECKS)]
 
 
-def _collect_checks():
-    """Import every public sibling module; return its ``check_*`` functions by name."""
-    found = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for attr, obj in vars(module).items():
-            # Only functions defined in that module, not ones it imported from another.
-            defined_here = getattr(obj, "__module__", None) == module.__name__
-            if attr.startswith("check_") and callable(obj) and defined_here:
-                if attr in found:
-                    raise ImportError(f"{attr} is defined in both {found[attr].__module__} and "
-                                      f"{module.__name__}; check names must be unique")
-                found[attr] = obj
-    return found
+def check_modules():
+    """Names of the modules of this package that define checks, sorted."""
+    return sorted(set(_CHECKS.values()))
 
 
-globals().update(_collect_checks())
-__all__ += sorted(name for name in globals() if name.startswith("check_"))
+def __getattr__(name):
+    if name in _CHECKS:
+        module = importlib.import_module(f"{__name__}.{_CHECKS[name]}")
+    elif name in _FRAMEWORK:
+        module = importlib.import_module(f"{__name__}._core")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(module, name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,92 +1,137 @@
-"""The checks framework: run a student's function safely, compare it, name the likely mistake.
+"""The checks framework: checks declared as data, run safely, and naming the likely mistake.
 
 Every exercise is followed by a check cell ``check_<name>(student_function)``. A check module
-``nnlesson/course/checks/<slug>.py`` builds a few seeded cases (edge cases included), lists the
-plausible wrong implementations and hands everything to :func:`run_check`::
+``nnlesson/course/checks/<slug>.py`` *declares* its checks at module level as :class:`Check`
+objects (reference, cases, named mistakes, properties, output names, the student's function
+name, the library code the student must not call, hint levels), lists them in ``CHECKS`` and
+derives each ``check_<name>`` from its declaration::
 
     import numpy as np
 
-    from nnlesson.course.checks._core import Case, Mistake, run_check
+    from nnlesson.course.checks._core import Case, Check, Mistake
 
 
-    def scale(x, factor=2.0):
-        '''The library's implementation: y = factor * x.'''
+    def _scale(x, factor=2.0):
+        '''The reference: y = factor * x (in a real check, the library's function).'''
         return factor * x
 
 
-    def check_scale(student_scale):
-        '''Check ``scale(x, factor=2.0) -> factor * x`` on three cases.'''
-        rng = np.random.default_rng(0)
-        cases = [
-            Case("a vector", (rng.normal(size=4),)),
-            Case("a matrix with factor 3", (rng.normal(size=(2, 3)),), {"factor": 3.0}),
+    _rng = np.random.default_rng(0)
+
+    SCALE = Check(
+        name="check_scale",
+        function="scale",
+        reference=_scale,
+        cases=[
+            Case("a vector", (_rng.normal(size=4),)),
+            Case("a matrix with factor 3", (_rng.normal(size=(2, 3)),), {"factor": 3.0}),
             Case("zeros", (np.zeros(3),)),
-        ]
-        mistakes = [
-            Mistake("factor ignored",
-                    "The result is always 2 x: multiply by the `factor` argument, not by 2.",
-                    lambda x, factor=2.0: 2.0 * x),
+        ],
+        mistakes=[
             Mistake("added instead of multiplied",
                     "The result is x + factor: scaling multiplies, y = factor * x.",
-                    lambda x, factor=2.0: x + factor),
-        ]
-        return run_check("check_scale", student_scale, cases, scale, mistakes)
+                    lambda x, factor=2.0: x + factor, hint=2),
+        ],
+        output_names=("y",),
+        forbidden=("nnlesson.scaling.*",),
+        hints=("the idea", "the formula"),
+        doc="y = factor * x",
+    )
+    CHECKS = (SCALE,)
+
+    check_scale = SCALE.check_function()   # check_scale(student_fn) -> CheckResult
 
 In the notebook the cell ``check_scale(scale)`` ends with the call, so Jupyter shows the
 returned :class:`CheckResult` as a coloured box (green: passed, red: failed, amber: not
 implemented yet). The grader reads the same result from the cell's output (mimetype
 :data:`MIME_TYPE`), so a check cell must *return* its result, not print it.
 
-What :func:`run_check` does, in order:
+What a check does, in order:
 
-1. calls ``reference`` on a deep copy of each case's inputs: the expected outputs;
-2. calls the student's function on another deep copy of each case. A
-   ``NotImplementedError`` gives the amber "not implemented yet" result; any other exception
-   gives one paragraph naming the exception and the student's own line (never a traceback);
+1. **stale definition**: in a Jupyter kernel, if the last run of the cell that defines the
+   student's function failed (a ``SyntaxError``, an exception before the ``def``), the check
+   says so instead of testing the older definition (:mod:`._stale`);
+2. calls ``reference`` on a deep copy of each case's inputs: the expected outputs;
+3. calls the student's function on another deep copy of each case, under a time limit
+   (:data:`TIME_LIMIT` seconds per case: "did not finish in 5 s: an endless loop?") and the
+   library guard (a call of anything matching ``forbidden`` fails the check: "calls
+   nnlesson.optim.adam_update: write `adam_update` yourself"); see :mod:`._guard`. A
+   generator is consumed up to one item more than the reference's output has. A
+   ``NotImplementedError`` gives the amber "not implemented yet"; any other exception gives
+   one paragraph naming the exception and the student's own line (never a traceback);
    changing an input in place or returning ``None`` is reported as such;
-3. compares each output with the expected one (arrays, numbers, tuples, lists and dicts of
+4. compares each output with the expected one (arrays, numbers, tuples, lists and dicts of
    those; type, shape, dtype, NaN/inf and values, ``rtol``/``atol`` as in ``numpy.isclose``);
-4. on a difference, runs every :class:`Mistake` on the same cases: if the student's outputs
-   match one mistake on *every* case, its explanation is the message and its name goes into
-   ``CheckResult.mistake`` (tests assert that name). Otherwise the message names the first
-   failing case, where the outputs differ, and the expected and received values;
-5. when every case matches, checks each :class:`Property` (for behaviour that values alone do
-   not show, e.g. "backward reuses the mask drawn in forward").
+5. on a difference, names the mistake: first the check's own :class:`Mistake` list (if the
+   student's outputs match one on *every* case, its explanation is the message, ending with
+   a pointer to its hint level, and its name goes into ``CheckResult.mistake``); then the
+   generic diagnoses of :mod:`._patterns` (outputs in the wrong order, an ignored argument,
+   arguments exchanged, an off-by-one step counter, statistics over the wrong axis, a
+   constant factor or a sign, an output equal to an input, a transpose, one wrong operator,
+   NaN traced to its operation and line), each claimed only when it reproduces the student's
+   outputs on every case. Otherwise the message names the first failing case, where the
+   outputs differ, and the expected and received values;
+6. when every case matches, checks each :class:`Property` (behaviour values do not show).
+
+**Stateful objects.** A case with ``steps`` drives an object through a sequence: the check
+builds ``student_class(*case.args, **case.kwargs)`` (and the reference class alike), calls
+each :class:`Step` in order on the *same* object (``forward``, ``backward``, ``eval``,
+``train``, ``forward`` again ...), and compares every step's return value (unless the
+reference returns None or itself) and, after every step, every attribute named in
+``Check.state`` (running statistics, masks, step counters). Declare such a check with
+``takes="class"``.
 
 A check never raises because of the student's code. It does raise if the *reference* fails:
-that is a bug in the check, and it should be loud. Student code that never returns is the
-grader's problem (its time limit), not the check's.
+that is a bug in the check, and it should be loud.
+
+:func:`run_check` is the older, imperative form (``run_check(name, student_fn, cases,
+reference, mistakes, ...)``); it goes through the same machinery, so time limit, stale
+definitions and generic diagnoses apply to every check.
 """
 from __future__ import annotations
 
+import collections.abc
+import contextlib
 import copy
 import html
 import inspect
+import io
+import itertools
 import numbers
 import os
 import re
+import sys
 import sysconfig
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from nnlesson._validate import check_number
+from nnlesson.course.checks import _stale
+from nnlesson.course.checks._guard import TimeUp, student_call, time_limit
+from nnlesson.course.checks._patterns import Evidence, diagnose, trace_nonfinite
 
 __all__ = [
     "MIME_TYPE",
+    "TIME_LIMIT",
     "CheckResult",
     "Case",
+    "Step",
     "Mistake",
     "Property",
+    "Check",
     "run_check",
     "compare_outputs",
 ]
 
 #: Custom mimetype under which a displayed :class:`CheckResult` stores its JSON summary.
 MIME_TYPE = "application/vnd.nnlesson.check+json"
+
+#: Seconds the student's code may run for one case before the check stops it.
+TIME_LIMIT = 5.0
 
 PASS, FAIL, TODO = "pass", "fail", "todo"
 _SYMBOL = {PASS: "✔", FAIL: "✘", TODO: "✎"}
@@ -96,6 +141,9 @@ _COLOURS = {
     FAIL: ("#c0392b", "#fdecea"),
     TODO: ("#b36b00", "#fff4e0"),
 }
+
+# In a Jupyter kernel, start recording which cells define what (see _stale).
+_stale.install()
 
 
 @dataclass(repr=False)
@@ -172,12 +220,50 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One call in a sequence case: ``getattr(obj, method)(*args, **kwargs)``.
+
+    ``label`` names the step in messages (default: ``forward(…, train=False)``).
+    """
+
+    method: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.method, str) or not self.method.isidentifier():
+            raise TypeError(f"method must be a method name, got {self.method!r}")
+        if not isinstance(self.args, (tuple, list)):
+            raise TypeError("args must be a tuple of positional arguments, "
+                            f"got {type(self.args).__name__}")
+        if not isinstance(self.kwargs, dict):
+            raise TypeError("kwargs must be a dict of keyword arguments, "
+                            f"got {type(self.kwargs).__name__}")
+        object.__setattr__(self, "args", tuple(self.args))
+
+    @property
+    def text(self):
+        if self.label:
+            return self.label
+        shown = ["…"] * bool(self.args) + [
+            f"{k}={v!r}" for k, v in self.kwargs.items()
+            if isinstance(v, (bool, int, float, str, type(None)))]
+        return f"{self.method}({', '.join(shown)})"
+
+
+@dataclass(frozen=True)
 class Case:
-    """One input for the check: ``fn(*args, **kwargs)``; ``label`` names it in messages."""
+    """One input for the check: ``fn(*args, **kwargs)``; ``label`` names it in messages.
+
+    With ``steps``, the case is a sequence on one object: ``obj = fn(*args, **kwargs)`` (the
+    student's class), then each :class:`Step` is called on ``obj`` in order.
+    """
 
     label: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    steps: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.label, str) or not self.label:
@@ -188,27 +274,37 @@ class Case:
         if not isinstance(self.kwargs, dict):
             raise TypeError("kwargs must be a dict of keyword arguments, "
                             f"got {type(self.kwargs).__name__}")
+        if not isinstance(self.steps, (tuple, list)) or \
+                not all(isinstance(s, Step) for s in self.steps):
+            raise TypeError(f"steps must be a tuple of Step, got {self.steps!r}")
         object.__setattr__(self, "args", tuple(self.args))
+        object.__setattr__(self, "steps", tuple(self.steps))
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A plausible wrong implementation: ``wrong_fn`` takes the same arguments as the reference.
+    """A plausible wrong implementation: ``wrong_fn`` takes the same arguments as the reference
+    (for a check that takes a class: a wrong class).
 
     ``explanation`` is what the student reads when their outputs match ``wrong_fn`` on every
     case, e.g. "No bias correction: m_hat = m / (1 - beta1^t) was skipped, so the first steps
-    are too small."
+    are too small." ``hint`` is the level of the exercise's hints that helps with this mistake
+    (1 = the first ``<details>`` block); the message then ends with "Hint 2 above gives the
+    formula."
     """
 
     name: str
     explanation: str
     wrong_fn: Callable
+    hint: int | None = None
 
     def __post_init__(self):
         _check_text("name", self.name)
         _check_text("explanation", self.explanation)
         if not callable(self.wrong_fn):
             raise TypeError(f"wrong_fn must be callable, got {type(self.wrong_fn).__name__}")
+        if self.hint is not None and (not isinstance(self.hint, int) or self.hint < 1):
+            raise ValueError(f"hint must be None or a hint level >= 1, got {self.hint!r}")
 
 
 @dataclass(frozen=True)
@@ -247,10 +343,11 @@ _TODO_MESSAGE = ("not implemented yet: replace the `raise NotImplementedError` l
 class _Stop(Exception):
     """Raised inside the runner to end the check early with ``status`` and ``message``."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, mistake=None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.mistake = mistake
 
 
 # the nnlesson package folder (this file is nnlesson/course/checks/_core.py)
@@ -292,7 +389,30 @@ def _describe_exception(exc):
         frame = student[-1]
         line = (frame.line or "").strip()
         text += f" (line {frame.lineno}: `{line}`)" if line else f" (line {frame.lineno})"
+    for pattern, advice in _EXCEPTION_ADVICE:
+        if re.search(pattern, detail):
+            text += f"; {advice}"
+            break
     return text
+
+
+# What a beginner's most common exceptions usually mean.
+_EXCEPTION_ADVICE = [
+    (r"unsupported operand type\(s\) for \^",
+     "in Python `^` is bitwise XOR, not a power: write `**` (beta1 ** t)"),
+    (r"only (0-dimensional|length-1|size-1|integer scalar) arrays can be converted",
+     "a function for single numbers (math.sqrt, math.exp, float()) got an array: use numpy's "
+     "np.sqrt, np.exp, np.log, which work element by element"),
+    (r"truth value of an array with more than one element is ambiguous",
+     "`if`, `and`, `or` or `max()` got an array: use np.where, np.maximum or `&` and `|` "
+     "element by element"),
+    (r"operands could not be broadcast together",
+     "two arrays with shapes that do not fit were combined element by element: check the "
+     "shapes (a missing `axis=`, `keepdims=True` or `.T`?)"),
+    (r"matmul: Input operand|shapes .* not aligned",
+     "the shapes of a matrix product do not fit: check which factor needs `.T` and their "
+     "order"),
+]
 
 
 def _parameter_names(fn, n_positional):
@@ -325,39 +445,6 @@ def _same(a, b):
     return True  # other objects (layers, generators) may legitimately change
 
 
-def _call_student(fn, case, expect_none):
-    """Call ``fn`` on a copy of the case; raise :class:`_Stop` on any problem."""
-    args, kwargs = copy.deepcopy((case.args, case.kwargs))
-    before = copy.deepcopy((args, kwargs))
-    try:
-        out = fn(*args, **kwargs)
-    except NotImplementedError:
-        raise _Stop(TODO, _TODO_MESSAGE) from None
-    except Exception as exc:
-        raise _Stop(FAIL, f"your function raised {_describe_exception(exc)} on case "
-                          f"'{case.label}'.") from None
-    names = _parameter_names(fn, len(args))
-    for name, old, new in zip(names, before[0], args):
-        if not _same(old, new):
-            raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
-                              f"'{case.label}'); return a new array instead, e.g. compute "
-                              f"`{name} - ...` rather than `{name} -= ...`.")
-    for name in kwargs:
-        if not _same(before[1][name], kwargs[name]):
-            raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
-                              f"'{case.label}'); return a new array instead.")
-    if out is None and not expect_none:
-        raise _Stop(FAIL, f"your function returned None on case '{case.label}'. "
-                          "Did you forget `return`?")
-    return out
-
-
-def _quiet_call(fn, case):
-    """Call a reference or a mistake on a copy of the case without numpy warnings."""
-    args, kwargs = copy.deepcopy((case.args, case.kwargs))
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return fn(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,8 +528,8 @@ def _diff_arrays(exp, got, where, rtol, atol):
             idx = tuple(np.argwhere(not_finite)[0])
             at = "" if scalar else f"element {[int(i) for i in idx]} "
             return (f"{where}{at}is {_num(got_f[idx])} where {_num(exp_f[idx])} was expected; "
-                    "look for a division by zero, or a square root or logarithm of a negative "
-                    "number")
+                    "look for a division by zero, a logarithm of 0 or of a negative number, "
+                    "an exp that overflows, or a square root of a negative number")
         wrong = ~np.isclose(got_f, exp_f, rtol=rtol, atol=atol, equal_nan=True)
     if not np.any(wrong):
         return None
@@ -528,15 +615,169 @@ def compare_outputs(expected, received, *, rtol=1e-7, atol=1e-10, output_names=N
 # --------------------------------------------------------------------------------------------
 # the check
 
+_HINT_TITLES = {1: "the idea", 2: "the formula", 3: "a partial line"}
+
 
 def _plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _is_iterator(x):
+    return isinstance(x, collections.abc.Iterator) and not isinstance(x, (str, bytes))
+
+
+def _limit_items(out, expected):
+    """A generator or iterator returned where the reference returns a list or tuple: take at
+    most one item more than expected (a generator that never stops is not consumed forever)."""
+    if isinstance(expected, (list, tuple)) and _is_iterator(out):
+        items = list(itertools.islice(out, len(expected) + 1))
+        return tuple(items) if isinstance(expected, tuple) else items
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Check:
+    """One exercise check, declared as data. See the module docstring for an example.
+
+    Attributes:
+        name: the check function's name, ``"check_<function>"``.
+        function: the name of the student's function or class in the exercise.
+        reference: the library's implementation, called as ``reference(*args, **kwargs)``
+            (for ``takes="class"``: the reference class).
+        cases: list of :class:`Case`, or a function returning it (built on first use).
+        mistakes: :class:`Mistake` list, tried in order on a failure (before the generic
+            diagnoses).
+        properties: :class:`Property` list, checked once every case matches.
+        output_names: names of the items of a tuple output, used in messages.
+        forbidden: shell-style patterns of ``module.qualname`` the student's code must not
+            call (the library's implementation of the very thing the exercise asks for), e.g.
+            ``("nnlesson.optim.*adam*",)``.
+        hints: titles of the exercise's hint levels, in order (``("the idea", "the formula",
+            "a partial line")``); a mistake's ``hint`` points into them.
+        state: attributes compared after every step of a sequence case.
+        takes: ``"function"`` or ``"class"`` (the student hands in a class).
+        rtol, atol: tolerances of the default comparison (``numpy.isclose`` semantics).
+        compare: optional ``compare(expected, received) -> str | None`` replacing
+            :func:`compare_outputs`; it must have no side effects (the diagnoses call it).
+        time_limit: seconds the student's code may take per case.
+        diagnose: try the generic diagnoses of :mod:`._patterns` on a failure.
+        doc: the contract, for the docstring of the derived check function.
+    """
+
+    name: str
+    function: str
+    reference: Callable
+    cases: Any
+    mistakes: tuple = ()
+    properties: tuple = ()
+    output_names: tuple | None = None
+    forbidden: tuple = ()
+    hints: tuple = ()
+    state: tuple = ()
+    takes: str = "function"
+    rtol: float = 1e-7
+    atol: float = 1e-10
+    compare: Callable | None = None
+    time_limit: float | None = TIME_LIMIT
+    diagnose: bool = True
+    doc: str = ""
+
+    def __post_init__(self):
+        _check_text("name", self.name)
+        if not isinstance(self.function, str):
+            raise TypeError(f"function must be a name, got {self.function!r}")
+        if not callable(self.reference):
+            raise TypeError(f"reference must be callable, got {type(self.reference).__name__}")
+        if not callable(self.cases):
+            _validate_cases(self.cases)
+            object.__setattr__(self, "cases", tuple(self.cases))
+        if not isinstance(self.mistakes, (list, tuple)) or \
+                not all(isinstance(m, Mistake) for m in self.mistakes):
+            raise TypeError("mistakes must be a list of Mistake")
+        if not isinstance(self.properties, (list, tuple)) or \
+                not all(isinstance(p, Property) for p in self.properties):
+            raise TypeError("properties must be a list of Property")
+        object.__setattr__(self, "mistakes", tuple(self.mistakes))
+        object.__setattr__(self, "properties", tuple(self.properties))
+        for label, value in (("forbidden", self.forbidden), ("hints", self.hints),
+                             ("state", self.state)):
+            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+                raise TypeError(f"{label} must be a tuple of non-empty strings, got {value!r}")
+            object.__setattr__(self, label, tuple(value))
+        if self.output_names is not None:
+            object.__setattr__(self, "output_names", tuple(self.output_names))
+        if self.takes not in ("function", "class"):
+            raise ValueError(f"takes must be 'function' or 'class', got {self.takes!r}")
+        object.__setattr__(self, "rtol", check_number("rtol", self.rtol, low=0))
+        object.__setattr__(self, "atol", check_number("atol", self.atol, low=0))
+        if self.compare is not None and not callable(self.compare):
+            raise TypeError(f"compare must be None or callable, got {type(self.compare).__name__}")
+        if self.time_limit is not None:
+            object.__setattr__(self, "time_limit",
+                               check_number("time_limit", self.time_limit, low=0, low_open=True))
+        for mistake in self.mistakes:
+            if mistake.hint is not None and self.hints and mistake.hint > len(self.hints):
+                raise ValueError(f"mistake {mistake.name!r} points to hint {mistake.hint}, but "
+                                 f"the check has {len(self.hints)} hint levels")
+
+    # ---------------------------------------------------------------- declared data
+
+    def get_cases(self):
+        """The cases (built and validated on first use when declared as a function)."""
+        cached = self.__dict__.get("_cases")
+        if cached is None:
+            cached = self.cases() if callable(self.cases) else self.cases
+            _validate_cases(cached)
+            cached = tuple(cached)
+            object.__setattr__(self, "_cases", cached)
+        return cached
+
+    def expected(self):
+        """The reference's outputs on every case (computed once)."""
+        return _Runner(self, self.get_cases()).expected
+
+    # ---------------------------------------------------------------- running
+
+    def run(self, student):
+        """Check the student's function (or class); never raises because of it."""
+        return _Runner(self, self.get_cases()).run(student)
+
+    def check_function(self):
+        """The check function ``check_<name>(student_fn) -> CheckResult`` for this declaration.
+
+        Call it at module level (``check_adam_update = ADAM.check_function()``): the function is
+        reported as defined in the calling module, and keeps its declaration in ``.check``.
+        """
+        module = sys._getframe(1).f_globals.get("__name__", __name__)
+        declaration = self
+
+        def check(student):
+            return declaration.run(student)
+
+        check.__name__ = check.__qualname__ = self.name
+        check.__module__ = module
+        parameter = "student_class" if self.takes == "class" else "student_fn"
+        check.__signature__ = inspect.Signature(
+            [inspect.Parameter(parameter, inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+        what = "class" if self.takes == "class" else "function"
+        contract = f"``{self.function}``" + (f": {self.doc}" if self.doc else "")
+        check.__doc__ = (f"Check the student's {what} {contract}.\n\n"
+                         f"Returns a CheckResult; declared as ``{module}.{self.name}.check``.")
+        check.check = self
+        return check
+
+
+def _validate_cases(cases):
+    if not isinstance(cases, (list, tuple)) or not cases or \
+            not all(isinstance(c, Case) for c in cases):
+        raise TypeError(f"cases must be a non-empty list of Case, got {cases!r}")
+
+
 def run_check(name, student_fn, cases, reference, mistakes=(), *, rtol=1e-7, atol=1e-10,
-              compare=None, properties=(), output_names=None):
+              compare=None, properties=(), output_names=None, forbidden=(),
+              time_limit=TIME_LIMIT, hints=()):
     """Run ``student_fn`` on every case, compare with ``reference``, diagnose; never raises
-    because of the student's code.
+    because of the student's code. The imperative form of :class:`Check`.
 
     Args:
         name: the check's name as the student calls it, e.g. ``"check_adam_update"``.
@@ -547,92 +788,336 @@ def run_check(name, student_fn, cases, reference, mistakes=(), *, rtol=1e-7, ato
         rtol, atol: tolerances of the default comparison (``numpy.isclose`` semantics).
         compare: optional ``compare(expected, received) -> str | None`` replacing
             :func:`compare_outputs` (None means "equal", a string describes the difference).
+            The generic diagnoses run only with the default comparison here (a custom one may
+            keep state); declare a :class:`Check` to use them with a pure custom comparison.
         properties: list of :class:`Property`, checked once every case matches.
         output_names: names of the items of a tuple output, used in messages.
+        forbidden: ``module.qualname`` patterns the student's code must not call.
+        time_limit: seconds per case (None: no limit).
+        hints: titles of the exercise's hint levels.
 
     Returns:
         A :class:`CheckResult` (``status`` ``"pass"``, ``"fail"`` or ``"todo"``).
     """
     _check_text("name", name)
-    if not isinstance(cases, (list, tuple)) or not cases or \
-            not all(isinstance(c, Case) for c in cases):
-        raise TypeError(f"cases must be a non-empty list of Case, got {cases!r}")
-    if not callable(reference):
-        raise TypeError(f"reference must be callable, got {type(reference).__name__}")
-    mistakes, properties = list(mistakes), list(properties)
-    if not all(isinstance(m, Mistake) for m in mistakes):
-        raise TypeError("mistakes must be a list of Mistake")
-    if not all(isinstance(p, Property) for p in properties):
-        raise TypeError("properties must be a list of Property")
-    rtol = check_number("rtol", rtol, low=0)
-    atol = check_number("atol", atol, low=0)
-    if compare is None:
-        def compare(e, g):
-            return compare_outputs(e, g, rtol=rtol, atol=atol, output_names=output_names)
-    elif not callable(compare):
-        raise TypeError(f"compare must be None or callable, got {type(compare).__name__}")
+    _validate_cases(cases)
+    check = Check(name=name, function="", reference=reference, cases=list(cases),
+                  mistakes=tuple(mistakes) if isinstance(mistakes, (list, tuple)) else mistakes,
+                  properties=tuple(properties) if isinstance(properties, (list, tuple))
+                  else properties,
+                  output_names=output_names, forbidden=tuple(forbidden), hints=tuple(hints),
+                  rtol=rtol, atol=atol, compare=compare, time_limit=time_limit,
+                  diagnose=compare is None)
+    return check.run(student_fn)
 
-    def result(status, message, details=(), mistake=None):
-        return CheckResult(name, status == PASS, message, list(details), mistake, status,
-                           len(cases))
 
-    if not callable(student_fn):
-        return result(FAIL, f"expected your function, got {_kind(student_fn)}. Pass the function "
-                            f"itself, without calling it: {name}(my_function).")
+class _Runner:
+    """One run of a :class:`Check` (or of :func:`run_check`) against one student answer."""
 
-    expected = [_quiet_call(reference, case) for case in cases]
-    try:
-        received = [_call_student(student_fn, case, expect_none=exp is None)
-                    for case, exp in zip(cases, expected)]
-    except _Stop as stop:
-        return result(stop.status, stop.message)
+    def __init__(self, check, cases):
+        self.check = check
+        self.cases = list(cases)
+        self.what = "class" if check.takes == "class" else "function"
+        if check.compare is None:
+            rtol, atol, names = check.rtol, check.atol, check.output_names
 
-    diffs = []
-    for case, exp, got in zip(cases, expected, received):
+            def compare(e, g):
+                return compare_outputs(e, g, rtol=rtol, atol=atol, output_names=names)
+            self.compare = compare
+        else:
+            self.compare = check.compare
+        cached = check.__dict__.get("_expected")
+        if cached is not None:
+            self.expected, self.records = cached
+        else:
+            self.records = {}
+            self.expected = [self.reference_output(case) for case in self.cases]
+            object.__setattr__(check, "_expected", (self.expected, self.records))
+
+    # ---------------------------------------------------------------- calling
+
+    def reference_output(self, case):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if case.steps:
+                out, recorded = _sequence(self.check.reference, case, self.check.state, None)
+                self.records[id(case.steps)] = recorded
+                return out
+            args, kwargs = copy.deepcopy((case.args, case.kwargs))
+            out = self.check.reference(*args, **kwargs)
+            return list(out) if _is_iterator(out) else out
+
+    def trusted_output(self, fn, case):
+        """A mistake's (or a re-run reference's) output, quietly; raises on error."""
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if case.steps:
+                return _sequence(fn, case, self.check.state,
+                                 self.records.get(id(case.steps), ()))[0]
+            args, kwargs = copy.deepcopy((case.args, case.kwargs))
+            out = fn(*args, **kwargs)
+            return list(out) if _is_iterator(out) else out
+
+    def quiet_student_output(self, fn, case, errors="ignore"):
+        """The student's code (or a variant of it) run again for a diagnosis: no printing, no
+        warnings, under the time limit (a shorter one); raises on any error."""
+        limit = min(self.check.time_limit or 2.0, 2.0)
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                warnings.catch_warnings(), np.errstate(all=errors, under="ignore"):
+            warnings.simplefilter("ignore")
+            with time_limit(limit):
+                if case.steps:
+                    return _sequence(fn, case, self.check.state,
+                                     self.records.get(id(case.steps), ()))[0]
+                args, kwargs = copy.deepcopy((case.args, case.kwargs))
+                index = next((i for i, c in enumerate(self.cases) if c is case), None)
+                out = fn(*args, **kwargs)
+                expected = self.expected[index] if index is not None else None
+                return _limit_items(out, expected)
+
+    def student_output(self, fn, case, expected):
+        """The student's output on one case; raises :class:`_Stop` on any problem."""
+        guard = None
         try:
-            diffs.append(compare(exp, got))
-        except Exception as exc:  # an output so odd that comparing it fails
-            return result(FAIL, f"your output on case '{case.label}' could not be compared with "
-                                f"the expected one ({type(exc).__name__}: {_first_line(exc)}); "
-                                f"expected {_short(exp)}, got {_kind(got)}.")
-    failing = [i for i, d in enumerate(diffs) if d]
-    if failing:
-        first = failing[0]
-        for mistake in mistakes:
-            if _matches(mistake.wrong_fn, cases, received, compare):
-                return result(FAIL, mistake.explanation,
-                              [f"on case '{cases[first].label}': {diffs[first]}"], mistake.name)
-        details = [f"expected: {_short(expected[first])}", f"received: {_short(received[first])}"]
-        if len(failing) > 1:
-            others = ", ".join(f"'{cases[i].label}'" for i in failing[1:])
-            details.append(f"also wrong on: {others}")
-        return result(FAIL, f"wrong result on case '{cases[first].label}': {diffs[first]}.",
-                      details)
+            with student_call(self.check.time_limit, self.check.forbidden) as guard:
+                out = self._student_call(fn, case, expected)
+        except TimeUp:
+            if guard is not None and guard.found:
+                raise self._shortcut(guard.found) from None
+            raise _Stop(FAIL, f"your {self.what} did not finish in "
+                              f"{self.check.time_limit:g} s on case '{case.label}': an endless "
+                              "loop? Look for a `while` loop whose condition never becomes "
+                              "false, or a generator that never stops.", "did not finish") \
+                from None
+        except _Stop:
+            if guard is not None and guard.found:
+                raise self._shortcut(guard.found) from None
+            raise
+        if guard.found:
+            raise self._shortcut(guard.found)
+        return out
 
-    for prop in properties:
+    def _shortcut(self, found):
+        names = " and ".join(found[:2])
+        own = f"`{self.check.function}`" if self.check.function else "it"
+        return _Stop(FAIL, f"your {self.what} calls {names}, the library's own implementation of "
+                           f"this exercise: write {own} yourself (numpy and your own helper "
+                           "functions are fine).", "calls the library")
+
+    def _student_call(self, fn, case, expected):
+        if case.steps:
+            try:
+                out, _ = _sequence(fn, case, self.check.state,
+                                   self.records.get(id(case.steps), ()), student=True)
+            except NotImplementedError:
+                raise _Stop(TODO, _TODO_MESSAGE) from None
+            return out
+        args, kwargs = copy.deepcopy((case.args, case.kwargs))
+        before = copy.deepcopy((args, kwargs))
         try:
-            holds = prop.holds(student_fn)
+            out = _limit_items(fn(*args, **kwargs), expected)
         except NotImplementedError:
-            return result(TODO, _TODO_MESSAGE)
+            raise _Stop(TODO, _TODO_MESSAGE) from None
         except Exception as exc:
-            return result(FAIL, f"your function raised {_describe_exception(exc)} while checking "
-                                f"that {prop.name}.")
-        if not holds:
-            return result(FAIL, prop.explanation, mistake=prop.name)
+            raise _Stop(FAIL, f"your {self.what} raised {_describe_exception(exc)} on case "
+                              f"'{case.label}'.") from None
+        _check_unchanged(fn, case, before, (args, kwargs))
+        if out is None and expected is not None:
+            raise _Stop(FAIL, f"your {self.what} returned None on case '{case.label}'. "
+                              "Did you forget `return`?")
+        return out
 
-    message = f"passed {_plural(len(cases), 'case')}"
-    if properties:
-        message += f" and {_plural(len(properties), 'property check')}"
-    return result(PASS, message)
+    # ---------------------------------------------------------------- the verdict
 
+    def result(self, status, message, details=(), mistake=None):
+        return CheckResult(self.check.name, status == PASS, message, list(details), mistake,
+                           status, len(self.cases))
 
-def _matches(wrong_fn, cases, received, compare):
-    """True if ``wrong_fn`` reproduces the student's outputs on every case."""
-    for case, got in zip(cases, received):
+    def run(self, student):
+        check = self.check
+        if not callable(student):
+            return self.result(FAIL, f"expected your {self.what}, got {_kind(student)}. Pass the "
+                                     f"{self.what} itself, without calling it: "
+                                     f"{check.name}(my_{self.what}).")
+        stale = _stale.stale_definition(student)
+        if stale:
+            return self.result(FAIL, stale, mistake="stale definition")
         try:
-            out = _quiet_call(wrong_fn, case)
-            if compare(out, got) is not None:
+            received = [self.student_output(student, case, exp)
+                        for case, exp in zip(self.cases, self.expected)]
+        except _Stop as stop:
+            return self.result(stop.status, stop.message, mistake=stop.mistake)
+
+        diffs = []
+        for case, exp, got in zip(self.cases, self.expected, received):
+            try:
+                diffs.append(self.compare(exp, got))
+            except Exception as exc:  # an output so odd that comparing it fails
+                return self.result(FAIL, f"your output on case '{case.label}' could not be "
+                                         f"compared with the expected one ({type(exc).__name__}: "
+                                         f"{_first_line(exc)}); expected {_short(exp)}, got "
+                                         f"{_kind(got)}.")
+        if any(diffs):
+            return self.diagnose(student, received, diffs)
+
+        for prop in check.properties:
+            try:
+                with time_limit(check.time_limit):
+                    holds = prop.holds(student)
+            except NotImplementedError:
+                return self.result(TODO, _TODO_MESSAGE)
+            except TimeUp:
+                return self.result(FAIL, f"your {self.what} did not finish in "
+                                         f"{check.time_limit:g} s while checking that "
+                                         f"{prop.name}: an endless loop?", mistake="did not finish")
+            except Exception as exc:
+                return self.result(FAIL, f"your {self.what} raised {_describe_exception(exc)} "
+                                         f"while checking that {prop.name}.")
+            if not holds:
+                return self.result(FAIL, prop.explanation, mistake=prop.name)
+
+        message = f"passed {_plural(len(self.cases), 'case')}"
+        if check.properties:
+            message += f" and {_plural(len(check.properties), 'property check')}"
+        return self.result(PASS, message)
+
+    def diagnose(self, student, received, diffs):
+        check = self.check
+        failing = [i for i, d in enumerate(diffs) if d]
+        first = failing[0]
+        where = [f"on case '{self.cases[first].label}': {diffs[first]}"]
+        for mistake in check.mistakes:
+            if self.matches(mistake.wrong_fn, received):
+                return self.result(FAIL, self.with_hint(mistake), where, mistake.name)
+
+        rtol, atol = check.rtol, check.atol
+        evidence = Evidence(
+            cases=self.cases, expected=self.expected, received=received,
+            reference=check.reference, student=student, compare=self.compare,
+            component_diff=lambda e, g: compare_outputs(e, g, rtol=rtol, atol=atol),
+            call=self.trusted_output, call_student=self.quiet_student_output,
+            output_names=check.output_names, describe_exception=_describe_exception)
+        found = diagnose(evidence) if check.diagnose else None
+        if found is None:
+            try:
+                found = trace_nonfinite(evidence)
+            except Exception:
+                found = None
+        if found is not None:
+            return self.result(FAIL, found.message, where, found.name)
+
+        details = [f"expected: {_short(self.expected[first])}",
+                   f"received: {_short(received[first])}"]
+        if len(failing) > 1:
+            others = ", ".join(f"'{self.cases[i].label}'" for i in failing[1:])
+            details.append(f"also wrong on: {others}")
+        right = self.right_outputs(received)
+        if right:
+            details.append(f"right on every case: {', '.join(right)}")
+        return self.result(FAIL, f"wrong result on case '{self.cases[first].label}': "
+                                 f"{diffs[first]}.", details)
+
+    def with_hint(self, mistake):
+        if mistake.hint is None:
+            return mistake.explanation
+        titles = self.check.hints or ()
+        title = titles[mistake.hint - 1] if mistake.hint <= len(titles) else \
+            _HINT_TITLES.get(mistake.hint, "more help")
+        return f"{mistake.explanation} Hint {mistake.hint} above gives {title}."
+
+    def right_outputs(self, received):
+        """Names of the tuple outputs that are right on every case (for the details)."""
+        names = self.check.output_names
+        if not names or not all(isinstance(e, tuple) and isinstance(g, (tuple, list))
+                                and len(e) == len(g) == len(names)
+                                for e, g in zip(self.expected, received)):
+            return []
+        right = [n for i, n in enumerate(names)
+                 if all(compare_outputs(e[i], g[i], rtol=self.check.rtol, atol=self.check.atol)
+                        is None for e, g in zip(self.expected, received))]
+        return [f"`{n}`" for n in right] if len(right) < len(names) else []
+
+    def matches(self, wrong_fn, received):
+        """True if ``wrong_fn`` reproduces the student's outputs on every case."""
+        for case, got in zip(self.cases, received):
+            try:
+                out = self.trusted_output(wrong_fn, case)
+                if self.compare(out, got) is not None:
+                    return False
+            except Exception:  # a mistake that cannot even run does not explain anything
                 return False
-        except Exception:  # a mistake that cannot even run does not explain anything
-            return False
-    return True
+        return True
+
+
+def _check_unchanged(fn, case, before, after):
+    """Raise :class:`_Stop` if the call changed one of its inputs in place."""
+    names = _parameter_names(fn, len(before[0]))
+    for name, old, new in zip(names, before[0], after[0]):
+        if not _same(old, new):
+            raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
+                              f"'{case.label}'); return a new array instead, e.g. compute "
+                              f"`{name} - ...` rather than `{name} -= ...`.")
+    for name in after[1]:
+        if not _same(before[1][name], after[1][name]):
+            raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
+                              f"'{case.label}'); return a new array instead.")
+
+
+def _sequence(make, case, state, record, student=False):
+    """Drive one object through ``case.steps``.
+
+    Returns ``(output, recorded)``: ``output`` maps ``"step 2 backward(…)"`` to what that
+    step returned (for the steps in ``record``; the reference's run, ``record=None``, records
+    every step that returns something other than None or the object itself) and
+    ``"running_mean after step 2"`` to a copy of each ``state`` attribute after each step.
+    For the student (``student=True``) problems raise :class:`_Stop`.
+    """
+    args, kwargs = copy.deepcopy((case.args, case.kwargs))
+    where = f"case '{case.label}'"
+    try:
+        obj = make(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        if not student:
+            raise
+        raise _Stop(FAIL, f"creating your object raised {_describe_exception(exc)} on "
+                          f"{where}.") from None
+    out, recorded = {}, []
+    for number, step in enumerate(case.steps, start=1):
+        at = f"step {number} ({step.text}) of {where}"
+        method = getattr(obj, step.method, None)
+        if method is None or not callable(method):
+            if not student:
+                raise AttributeError(f"the reference has no method {step.method!r}")
+            raise _Stop(FAIL, f"your object has no method `{step.method}` ({at}).")
+        s_args, s_kwargs = copy.deepcopy((step.args, step.kwargs))
+        before = copy.deepcopy((s_args, s_kwargs))
+        try:
+            returned = method(*s_args, **s_kwargs)
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            if not student:
+                raise
+            raise _Stop(FAIL, f"your `{step.method}` raised {_describe_exception(exc)} at "
+                              f"{at}.") from None
+        if student:
+            _check_unchanged(method, case, before, (s_args, s_kwargs))
+        keep = (returned is not None and returned is not obj) if record is None \
+            else number in record
+        if keep:
+            if returned is None and student:
+                raise _Stop(FAIL, f"your `{step.method}` returned None at {at}. Did you "
+                                  "forget `return`?")
+            recorded.append(number)
+            out[f"step {number} {step.text}"] = returned
+        for name in state:
+            if not hasattr(obj, name):
+                if not student:
+                    raise AttributeError(f"the reference keeps no attribute {name!r}")
+                raise _Stop(FAIL, f"your object has no attribute `{name}` after {at}: keep it "
+                                  f"as `self.{name}`.")
+            out[f"{name} after step {number}"] = copy.deepcopy(getattr(obj, name))
+    return out, tuple(recorded)

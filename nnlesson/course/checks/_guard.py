@@ -1,0 +1,182 @@
+"""What a check allows the student's code while it runs: a time limit and no library shortcut.
+
+Both wrap every call of the student's code that a check makes (:func:`student_call`).
+
+**Time limit.** A call that does not return within ``seconds`` is stopped with :class:`TimeUp`
+(a ``BaseException``, so a student's ``except Exception:`` does not swallow it). How:
+
+* in the main thread of a process that has ``signal.setitimer`` (Linux, macOS: a Jupyter
+  kernel runs cells there), a ``SIGALRM`` timer raises ``TimeUp`` in the student's code, and
+  raises it again every quarter of a second until the call ends (a bare ``except:`` inside a
+  loop cannot keep it going); a timer or handler that was set before is restored afterwards;
+* elsewhere (Windows, or a check called from another thread), a trace function
+  (``sys.settrace``) compares the clock at every line the student's Python code runs. If a
+  tracer is already installed (a debugger), it is left alone and the call has no time limit.
+
+Neither can stop a single long call inside compiled code (one huge numpy operation): the limit
+takes effect when control comes back to Python.
+
+**Library guard.** While the student's code runs, ``sys.setprofile`` records every Python
+function it calls, at any depth. A call whose ``module.qualname`` matches one of the check's
+``forbidden`` patterns (shell-style, case-insensitive: ``"nnlesson.optim.*adam*"`` matches
+``adam_update``, ``Adam.__init__``, ``AdamW._update`` and a private ``_adam_kernel``) is
+reported, so the check can fail with "calls nnlesson.optim.adam_update: write the update
+yourself". Matching is by module and name at call time, not by object identity, so a kernel
+that is renamed or added later is caught as long as its name still matches.
+"""
+from __future__ import annotations
+
+import fnmatch
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+
+__all__ = ["TimeUp", "time_limit", "LibraryGuard", "student_call"]
+
+
+class TimeUp(BaseException):
+    """The student's code ran longer than the check's time limit."""
+
+
+# --------------------------------------------------------------------------------------------
+# time limit
+
+
+def _alarm_usable():
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def _alarm_limit(seconds):
+    state = {"active": True}
+
+    def on_alarm(signum, frame):
+        if state["active"]:
+            raise TimeUp()
+
+    old_handler = signal.signal(signal.SIGALRM, on_alarm)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        state["active"] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if old_delay > 0:  # someone else's timer was running: give it its remaining time
+            remaining = max(old_delay - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, remaining, old_interval)
+
+
+@contextmanager
+def _trace_limit(seconds):
+    if sys.gettrace() is not None:  # a debugger is tracing: do not take its place
+        yield
+        return
+    deadline = time.monotonic() + seconds
+
+    def tracer(frame, event, arg):
+        if time.monotonic() > deadline:
+            raise TimeUp()
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(None)
+
+
+def time_limit(seconds):
+    """Context manager: raise :class:`TimeUp` in the code it wraps after ``seconds``.
+
+    ``seconds`` None or <= 0 means no limit.
+    """
+    if not seconds or seconds <= 0:
+        return _no_limit()
+    return _alarm_limit(seconds) if _alarm_usable() else _trace_limit(seconds)
+
+
+@contextmanager
+def _no_limit():
+    yield
+
+
+# --------------------------------------------------------------------------------------------
+# library guard
+
+
+def _code_name(frame):
+    code = frame.f_code
+    qualname = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
+    return f"{frame.f_globals.get('__name__', '?')}.{qualname}"
+
+
+def _shown_name(full_name):
+    """``nnlesson.optim.AdamW._update`` -> ``nnlesson.optim.AdamW`` (a class is named by the
+    class, not by one of its methods); ``nnlesson.optim.adam_update`` stays as it is."""
+    parts = full_name.split(".")
+    # The class is the first capitalised part after the module path.
+    for i, part in enumerate(parts):
+        if part[:1].isupper() and i > 0:
+            return ".".join(parts[: i + 1])
+    return full_name
+
+
+class LibraryGuard:
+    """Records calls to functions whose ``module.qualname`` matches ``patterns``.
+
+    Use as a context manager around the student's call; ``found`` lists the matching names in
+    the order they were first called (shown as the user would write them).
+    """
+
+    def __init__(self, patterns):
+        self.patterns = tuple(p.lower() for p in patterns)
+        self.found = []
+        self._seen = {}
+
+    def _matches(self, frame):
+        code = frame.f_code
+        hit = self._seen.get(code)
+        if hit is None:
+            name = _code_name(frame)
+            hit = name if any(fnmatch.fnmatchcase(name.lower(), p) for p in self.patterns) else ""
+            self._seen[code] = hit
+        return hit
+
+    def __enter__(self):
+        if not self.patterns:
+            return self
+        previous = sys.getprofile()
+        self._previous = previous
+
+        def profile(frame, event, arg):
+            if event == "call":
+                hit = self._matches(frame)
+                if hit:
+                    shown = _shown_name(hit)
+                    if shown not in self.found:
+                        self.found.append(shown)
+            if previous is not None:
+                previous(frame, event, arg)
+
+        sys.setprofile(profile)
+        return self
+
+    def __exit__(self, *exc):
+        if self.patterns:
+            sys.setprofile(self._previous)
+        return False
+
+
+@contextmanager
+def student_call(seconds=None, forbidden=()):
+    """Run the wrapped student code under a time limit and the library guard.
+
+    Yields the :class:`LibraryGuard` (its ``found`` lists forbidden calls after the block).
+    """
+    guard = LibraryGuard(forbidden)
+    with time_limit(seconds), guard:
+        yield guard

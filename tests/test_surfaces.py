@@ -1,4 +1,5 @@
-"""Surfaces vs finite differences and torch autograd; optimizer paths vs torch.optim."""
+"""Surfaces vs finite differences and torch autograd; the deprecated optimizer_path (now the
+runner, tests/test_runner.py) still gives the old paths, checked against torch.optim."""
 import dataclasses
 
 import numpy as np
@@ -15,6 +16,7 @@ from nnlesson.course.surfaces import (
     Ravine,
     Rosenbrock,
     Saddle,
+    check_surface,
     loss_grid,
     optimizer_path,
 )
@@ -288,8 +290,10 @@ def test_bad_inputs_give_clear_messages():
         Beale().grad(5.0)
     with pytest.raises(ValueError, match="w must contain only finite"):
         Ravine().grad([np.nan, 0.0])
-    with pytest.raises(TypeError, match="surface must be a Surface"):
-        loss_grid("ravine")
+    with pytest.raises(TypeError, match="surface must be a Surface such as Ravine"):
+        loss_grid(3)
+    with pytest.raises(ValueError, match="surface must be one of 'bowl', 'ravine'"):
+        loss_grid("cliff")
     with pytest.raises(ValueError, match=r"n must be an integer in \[2, 2000\], got 1"):
         loss_grid(Bowl(), n=1)
     with pytest.raises(ValueError, match=r"bounds must be \(\(xmin, xmax\), \(ymin, ymax\)\)"):
@@ -308,7 +312,39 @@ def test_bad_inputs_give_clear_messages():
         optimizer_path(Bowl(), sgd, start=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="start must contain only finite"):
         optimizer_path(Bowl(), sgd, start=[np.inf, 0.0])
-    with pytest.raises(ValueError, match="n_steps must be an integer >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"n_steps must be an integer in \[0, 1000000\], got -1"):
         optimizer_path(Bowl(), sgd, n_steps=-1)
-    with pytest.raises(ValueError, match="max_norm must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"max_norm must be a finite number in \(0, 1000000.0\]"):
         optimizer_path(Bowl(), sgd, max_norm=0)
+    with pytest.raises(ValueError, match="max_norm must be"):
+        optimizer_path(Bowl(), sgd, max_norm=1e7)  # the runner's rule stops at 1e6
+
+
+@pytest.mark.parametrize("surface", ALL, ids=repr)
+def test_grad_point_is_grad_without_the_checks(surface):
+    for w in _random_points(surface, 10, seed=2):
+        g = surface.grad_point(w)
+        assert g.shape == (2,) and g.dtype == np.float64
+        np.testing.assert_array_equal(g, surface.grad(w))
+
+
+def test_check_surface_takes_a_surface_or_a_name():
+    r = Ravine(b=10.0)
+    assert check_surface(r) is r
+    assert check_surface("beale") is SURFACES["beale"]
+    assert check_surface("ravine", names=("ravine", "beale")) is SURFACES["ravine"]
+    with pytest.raises(ValueError, match="surface must be one of 'ravine', 'beale'; got 'bowl'"):
+        check_surface("bowl", names=("ravine", "beale"))
+    with pytest.raises(TypeError, match=r"surface must be a Surface such as Ravine\(\) or one of "
+                                        r"the names bowl, ravine, rosenbrock, beale, saddle; got None"):
+        check_surface(None)
+
+
+def test_the_old_optimizer_path_is_the_runner():
+    from nnlesson.course import runner
+
+    assert OptimizerPath is runner.OptimizerPath
+    old = optimizer_path(Beale(), lambda p: nl_optim.Adam(p, lr=0.05), n_steps=50)
+    new = runner.run(Beale(), nl_optim.Adam, lr=0.05, n_steps=50)
+    np.testing.assert_array_equal(old.points, new.points)
+    np.testing.assert_array_equal(old.values, new.values)

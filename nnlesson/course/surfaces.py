@@ -16,9 +16,16 @@ surface             f(x, y)                                    what it shows
 
 Every surface has ``value(w)`` and ``grad(w)``. ``w`` has shape (2,) for one point, or
 (..., 2) for many (a grid): ``value`` then returns shape (...) and ``grad`` shape (..., 2).
-They also carry ``minimum`` (the point, or None), ``min_value``, ``default_start`` and
-``bounds = ((xmin, xmax), (ymin, ymax))`` for plotting. :func:`optimizer_path` runs any
-optimizer of the library on a surface; :func:`loss_grid` samples a surface once for contours.
+``grad_point(w)`` is the gradient at one point without checking ``w`` (for loops that checked
+their start once, such as :func:`nnlesson.course.runner.run`). Surfaces also carry ``minimum``
+(the point, or None), ``min_value``, ``default_start`` and ``bounds = ((xmin, xmax), (ymin,
+ymax))`` for plotting. :func:`loss_grid` samples a surface once for contours;
+:func:`check_surface` accepts a surface or its name. Running an optimizer on a surface is
+:func:`nnlesson.course.runner.run`.
+
+Deprecated (kept until the lessons are ported): :func:`optimizer_path` and
+:class:`OptimizerPath` here are :func:`nnlesson.course.runner.run` and
+:class:`nnlesson.course.runner.OptimizerPath`.
 """
 from __future__ import annotations
 
@@ -27,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnlesson._validate import check_array, check_int, check_number
-from nnlesson.core import Parameter
+from nnlesson._validate import check_array, check_choice, check_int, check_number
+from nnlesson.course.runner import DIVERGED_NORM, OptimizerPath, run
 
 __all__ = [
     "Surface",
@@ -38,9 +45,10 @@ __all__ = [
     "Beale",
     "Saddle",
     "SURFACES",
+    "check_surface",
+    "loss_grid",
     "OptimizerPath",
     "optimizer_path",
-    "loss_grid",
 ]
 
 
@@ -78,6 +86,15 @@ class Surface:
         w = _check_w(w)
         gx, gy = self._grad(w[..., 0], w[..., 1])
         return np.stack([gx, gy], axis=-1)
+
+    def grad_point(self, w):
+        """The gradient at one point ``w`` of shape (2,), without checking ``w``.
+
+        For loops that checked their start once and then step many times; the numbers are
+        those of :meth:`grad`.
+        """
+        gx, gy = self._grad(w[0], w[1])
+        return np.array([gx, gy], dtype=np.float64)
 
     def _value(self, x, y):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -269,103 +286,87 @@ SURFACES = {
 }
 
 
-def _check_surface(surface):
+def check_surface(surface, names=None):
+    """``surface`` itself if it is a :class:`Surface`, or the surface of that name.
+
+    Args:
+        surface: a Surface (e.g. ``Ravine(b=100)``), or a name in :data:`SURFACES`.
+        names: the names accepted (default: every key of :data:`SURFACES`).
+
+    Returns:
+        a :class:`Surface`.
+
+    Raises:
+        ValueError: an unknown name. TypeError: neither a Surface nor a name.
+    """
+    names = tuple(SURFACES) if names is None else tuple(names)
+    if isinstance(surface, str):
+        check_choice("surface", surface, names)
+        return SURFACES[surface]
     if not isinstance(surface, Surface):
-        names = ", ".join(SURFACES)
         raise TypeError(
-            f"surface must be a Surface such as Ravine() or SURFACES[name] with name in "
-            f"{names}; got {surface!r}"
+            f"surface must be a Surface such as Ravine() or one of the names "
+            f"{', '.join(names)}; got {surface!r}"
         )
     return surface
 
 
-@dataclass(frozen=True, eq=False)
-class OptimizerPath:
-    """The points an optimizer visited on a surface.
+def optimizer_path(surface, make_optimizer, start=None, n_steps=100, max_norm=DIVERGED_NORM):
+    """Deprecated: use :func:`nnlesson.course.runner.run` (``run(surface, make_optimizer)``).
 
-    Attributes:
-        points: float64 array (k + 1, 2): the start, then w after each of the k steps taken.
-            k == n_steps unless the run diverged.
-        values: float64 array (k + 1,): f at each point.
-        diverged_at: None, or the step t (1-based) whose result was non-finite or farther than
-            ``max_norm`` from the origin. That point is not in ``points``, so
-            ``len(points) == diverged_at`` and everything in ``points`` can be plotted.
-    """
-
-    points: np.ndarray
-    values: np.ndarray
-    diverged_at: int | None = None
-
-    @property
-    def diverged(self):
-        return self.diverged_at is not None
-
-    @property
-    def final(self):
-        """The last point reached, shape (2,)."""
-        return self.points[-1]
-
-    def __repr__(self):
-        x, y = self.final
-        return (f"OptimizerPath(steps={len(self.points) - 1}, final=({x:.6g}, {y:.6g}), "
-                f"diverged_at={self.diverged_at})")
-
-
-def optimizer_path(surface, make_optimizer, start=None, n_steps=100, max_norm=1e6):
-    """Run an optimizer on a surface, as a training loop would, and record where it goes.
-
-    ``w`` lives in a :class:`nnlesson.core.Parameter` (float64). Each step is the usual loop::
-
-        optimizer.zero_grad()
-        w.grad += surface.grad(w.value)   # the "backward pass"
-        optimizer.step()
+    Runs ``make_optimizer([w])`` on ``surface`` for ``n_steps`` updates, as before, with the
+    same numbers: it is ``run(surface, make_optimizer, start=start, n_steps=n_steps)``. A
+    ``max_norm`` below the runner's :data:`~nnlesson.course.runner.DIVERGED_NORM` (1e6) stops
+    the path at the first point with ``||w||_2 > max_norm`` instead (``diverged_at`` is that
+    update), which is what the old loop did; larger values are refused.
 
     Args:
-        surface: a :class:`Surface` (e.g. ``Ravine()`` or ``SURFACES["beale"]``).
-        make_optimizer: callable ``[Parameter] -> optimizer`` with ``step()`` and
-            ``zero_grad()``, e.g. ``lambda params: Momentum(params, lr=0.02, beta=0.9)``.
-        start: (x, y) to start from; ``surface.default_start`` if None.
-        n_steps: number of optimizer steps, an integer >= 0.
-        max_norm: the run stops as diverged when ``||w||_2 > max_norm`` or w is not finite.
+        surface: a :class:`Surface`.
+        make_optimizer: callable ``[Parameter] -> optimizer`` with ``step()``.
+        start: (x, y); ``surface.default_start`` if None.
+        n_steps: number of updates, an integer >= 0.
+        max_norm: in (0, 1e6].
 
     Returns:
-        :class:`OptimizerPath` with ``points`` (n_steps + 1, 2) (fewer when it diverged),
-        ``values`` and ``diverged_at``.
+        :class:`OptimizerPath`.
     """
-    surface = _check_surface(surface)
+    surface = check_surface(surface)
     if not callable(make_optimizer):
         raise TypeError(
             f"make_optimizer must be a callable taking a list of Parameters and returning an "
             f"optimizer, e.g. lambda params: SGD(params, lr=0.1); got {make_optimizer!r}"
         )
-    if start is None:
-        start = surface.default_start
-    start = check_array("start", start, ndim=1, dtype=np.float64)
-    if start.shape != (2,):
-        raise ValueError(f"start must be a point (x, y) of shape (2,), got shape {start.shape}")
-    n_steps = check_int("n_steps", n_steps, low=0)
-    max_norm = check_number("max_norm", max_norm, low=0, low_open=True)
+    if start is not None:
+        start = check_array("start", start, ndim=1, dtype=np.float64)
+        if start.shape != (2,):
+            raise ValueError(f"start must be a point (x, y) of shape (2,), got shape {start.shape}")
+    max_norm = check_number("max_norm", max_norm, low=0, high=DIVERGED_NORM, low_open=True)
+    path = run(surface, _factory(make_optimizer), start=start, n_steps=n_steps)
+    if max_norm < DIVERGED_NORM:
+        far = np.flatnonzero(np.linalg.norm(path.points, axis=1) > max_norm)
+        if len(far):
+            t = int(far[0])  # points[t] is w after update t
+            path = OptimizerPath(points=path.points[:t], values=path.values[:t], diverged_at=t,
+                                 lrs=path.lrs[:t], grads=path.grads[:t],
+                                 clipped_grads=path.clipped_grads[:t],
+                                 grad_norms=path.grad_norms[:t])
+    return path
 
-    w = Parameter(start, name="w")
-    optimizer = make_optimizer([w])
-    for method in ("step", "zero_grad"):
-        if not callable(getattr(optimizer, method, None)):
-            raise TypeError(
-                f"make_optimizer must return an optimizer with step() and zero_grad(), got "
-                f"{type(optimizer).__name__} without {method}()"
-            )
-    points = [w.value.copy()]
-    diverged_at = None
-    for t in range(1, n_steps + 1):
-        optimizer.zero_grad()
-        w.grad += surface.grad(w.value)
-        optimizer.step()
-        if not np.all(np.isfinite(w.value)) or np.linalg.norm(w.value) > max_norm:
-            diverged_at = t
-            break
-        points.append(w.value.copy())
-    points = np.array(points)
-    return OptimizerPath(points=points, values=surface.value(points), diverged_at=diverged_at)
+
+def _factory(make_optimizer):
+    """The factory, checked to build something with step() (the old message)."""
+
+    def make(params):
+        optimizer = make_optimizer(params)
+        for method in ("step", "zero_grad"):
+            if not callable(getattr(optimizer, method, None)):
+                raise TypeError(
+                    f"make_optimizer must return an optimizer with step() and zero_grad(), got "
+                    f"{type(optimizer).__name__} without {method}()"
+                )
+        return optimizer
+
+    return make
 
 
 def _check_bounds(bounds):
@@ -395,7 +396,7 @@ def loss_grid(surface, n=200, bounds=None):
     The result is cached per (surface, n, bounds), so a slider that redraws a path does not
     recompute the grid. The arrays are read-only because they are shared; copy them to modify.
     """
-    surface = _check_surface(surface)
+    surface = check_surface(surface)
     n = check_int("n", n, low=2, high=2000)
     bounds = _check_bounds(surface.bounds if bounds is None else bounds)
     return _loss_grid(surface, n, bounds)

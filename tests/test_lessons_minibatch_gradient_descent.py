@@ -38,11 +38,11 @@ def test_batch_plan_hand_worked(n, b, drop_last, sizes):
     assert mb.batch_plan(n, b, drop_last) == sizes
 
 
-def test_seed_loop_batches_hand_worked():
-    batches = mb.seed_loop_batches(list(range(10)), 3)
+def test_unshuffled_batches_hand_worked():
+    batches = mb.unshuffled_batches(list(range(10)), 3)
     assert batches == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
-        mb.seed_loop_batches([1, 2], 0)
+        mb.unshuffled_batches([1, 2], 0)
 
 
 @pytest.mark.parametrize("batch_size, lr, shuffle", [(5, 0.05, True), (16, 0.1, False),
@@ -94,10 +94,10 @@ def test_train_minibatch_matches_torch_on_the_same_batches():
     assert run.full_loss[0] == pytest.approx(np.mean(y ** 2))
 
 
-def test_unshuffled_batches_are_the_seed_loop_batches():
+def test_unshuffled_training_uses_the_slicing_loops_batches():
     Z, y, _ = mb.wine_regression()
     run = mb.train_minibatch(Z, y, 32, 0.0, epochs=2, shuffle=False)
-    batches = mb.seed_loop_batches(np.arange(178), 32)
+    batches = mb.unshuffled_batches(np.arange(178), 32)
     # with lr = 0 the weights stay 0, so the loss of each batch is the mean of its y^2
     expected = [np.mean(y[idx] ** 2) for idx in batches] * 2
     np.testing.assert_allclose(run.batch_loss, expected, rtol=1e-12)
@@ -159,6 +159,77 @@ def test_bad_inputs_are_named():
         mb.wine_run(4, 0.1, epochs=0)
     with pytest.raises(ValueError, match="batch_size must be <= the number of samples"):
         mb.batch_plan(5, 10, drop_last=True)
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def test_sample_curvatures_are_the_second_derivatives_of_each_samples_loss():
+    """Finite differences of one sample's loss (z . w - y)^2 along its own input z."""
+    Z, y, _ = mb.wine_regression()
+    c = mb.sample_curvatures()
+    assert c.shape == (178,)
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=13)
+    h = 1e-3
+    for i in (0, 57, 177):
+        u = Z[i] / np.linalg.norm(Z[i])
+        loss = [(Z[i] @ (w + s * h * u) - y[i]) ** 2 for s in (-1, 0, 1)]
+        assert (loss[0] - 2 * loss[1] + loss[2]) / h**2 == pytest.approx(c[i], rel=1e-6)
+    np.testing.assert_allclose(mb.sample_curvatures(np.array([[3.0, 4.0]])), [50.0])
+    with pytest.raises(ValueError, match="Z must"):
+        mb.sample_curvatures(np.ones(3))
+
+
+def test_full_batch_curvature_is_the_hessians_largest_eigenvalue():
+    Z, y, _ = mb.wine_regression()
+    torch_H = torch.autograd.functional.hessian(
+        lambda w: torch.mean((torch.tensor(Z) @ w - torch.tensor(y)) ** 2),
+        torch.zeros(13, dtype=torch.float64)).numpy()
+    assert mb.full_batch_curvature() == pytest.approx(np.linalg.eigvalsh(torch_H)[-1],
+                                                      rel=1e-12)
+    assert mb.full_batch_curvature(np.diag([1.0, 2.0])) == pytest.approx(4.0)  # (2/2) * 2^2
+
+
+def _spectral_radius(lr, b):
+    """The mean-square operator written out as a (p^2, p^2) matrix, from the definition
+    E[(I - 2 lr A_B) P (I - 2 lr A_B)] with A_B the mean of b rows drawn without replacement
+    (its covariance from the finite-population formula), and its largest |eigenvalue|."""
+    Z, _, _ = mb.wine_regression()
+    n, p = Z.shape
+    A = Z.T @ Z / n
+    outer = [np.outer(z, z) for z in Z]
+    K = sum(np.kron(o, o) for o in outer) / n
+    f = (n - b) / (b * (n - 1))
+    second = np.kron(A, A) + f * (K - np.kron(A, A))
+    I = np.eye(p)
+    M = np.kron(I, I) - 2 * lr * (np.kron(A, I) + np.kron(I, A)) + 4 * lr**2 * second
+    return max(abs(np.linalg.eigvals(M)))
+
+
+@pytest.mark.parametrize("b", [1, 4, 178])
+def test_largest_stable_lr_is_where_the_mean_square_operator_reaches_one(b):
+    limit = mb.largest_stable_lr(b)
+    assert _spectral_radius(0.999 * limit, b) < 1 < _spectral_radius(1.001 * limit, b)
+
+
+def test_largest_stable_lr_of_the_full_batch_is_two_over_lambda_max():
+    assert mb.largest_stable_lr(178) == pytest.approx(2 / mb.full_batch_curvature(), rel=1e-10)
+    limits = [mb.largest_stable_lr(b) for b in (1, 2, 4, 16, 64, 178)]
+    assert all(a < b for a, b in zip(limits, limits[1:]))
+    with pytest.raises(ValueError, match="batch_size must be an integer in"):
+        mb.largest_stable_lr(0)
+
+
+def test_stability_table():
+    rows = mb.stability_table((1, 178), factors=(0.5, 2.0), epochs=3)
+    assert [r.batch_size for r in rows] == [1, 178]
+    assert rows[0].limit == mb.largest_stable_lr(1)
+    assert rows[0].below == mb.wine_run(1, 0.5 * rows[0].limit, epochs=3).final_loss
+    text = mb.format_stability_table(rows, factors=(0.5, 2.0))
+    assert "loss at 0.5 x" in text and "loss at 2 x" in text and len(text.splitlines()) == 3
+    with pytest.raises(ValueError, match="factors"):
+        mb.stability_table((1,), factors=(-1.0, 2.0))
 
 
 # --------------------------------------------------------------------------- figures and widget

@@ -28,7 +28,7 @@ __all__ = ["check_iterations_per_epoch", "check_minibatches"]
 def _ipe_cases():
     return [
         Case("10 samples, batch size 3 (the last batch has 1 sample)", (10, 3)),
-        Case("1000 samples, batch size 100 (the seed's example)", (1000, 100)),
+        Case("1000 samples, batch size 100 (the textbook's example)", (1000, 100)),
         Case("178 wines, batch size 32", (178, 32)),
         Case("12 samples, batch size 4 (no partial batch)", (12, 4)),
         Case("5 samples, batch size 10 (one batch with everything)", (5, 10)),

@@ -10,6 +10,7 @@ The package has four parts, and imports point one way only (tools -> course -> v
       datasets    UCI Wine, UCI digits           optim       SGD, Momentum, Adagrad, RMSprop, Adam, AdamW
       schedules   step, cosine, one-cycle, ...   clip        clipping by global norm and by value
       train       fit loop, early stopping, History
+      diagnosis   recorded runs, fault evidence  tuning      range test, log-scale search
     nnlesson/viz/       plots and sliders (matplotlib, ipywidgets)
     nnlesson/course/    the course: lesson registry, test surfaces, experiments, exercise checks
     nnlesson/tools/     command line, grader, slide builder, notebook runner
@@ -17,8 +18,8 @@ The package has four parts, and imports point one way only (tools -> course -> v
 ``import nnlesson as nl`` loads only numpy and the library. ``nnlesson.viz``, ``nnlesson.course``
 and ``nnlesson.tools`` are imported by name where they are needed.
 """
-from . import (clip, core, data, datasets, gradcheck, init, layers, losses, norm, optim, scaling,
-               schedules, train)
+from . import (clip, core, data, datasets, diagnosis, gradcheck, init, layers, losses, norm, optim,
+               scaling, schedules, train, tuning)
 from .clip import *  # noqa: F401,F403
 from .core import Module, Parameter
 from .data import *  # noqa: F401,F403
@@ -31,5 +32,7 @@ from .optim import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
 from .schedules import *  # noqa: F401,F403
 from .train import *  # noqa: F401,F403
+from .diagnosis import diagnose, expected_initial_loss, fault_run, find_evidence  # noqa: F401
+from .tuning import log_uniform, lr_range_test, smooth_losses  # noqa: F401
 
 __version__ = "0.1.0"

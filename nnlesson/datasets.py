@@ -142,7 +142,15 @@ def load_digits_split(val_fraction=0.3, seed=0):
     (1257, 64), X_val (540, 64). The lessons that train on the digits (07, 08, 10, 11, 13) use
     this one split.
 
-    Returns fresh copies ``(X_train, X_val, y_train, y_val)``.
+    Args:
+        val_fraction: the share of rows for validation, in (0, 1).
+        seed: the random seed of the split, an integer >= 0.
+
+    Returns:
+        fresh copies ``(X_train, X_val, y_train, y_val)``.
+
+    Raises:
+        ValueError, TypeError: a bad ``val_fraction`` or ``seed``.
     """
     from nnlesson._validate import check_int, check_number
 

@@ -19,16 +19,23 @@ __all__ = ["numerical_gradient", "rel_error", "check_layer_gradients", "check_lo
 def numerical_gradient(f, x, h=1e-6):
     """Central-difference gradient of a scalar function at ``x``.
 
-    Inputs:
-    - f: function of ``x`` returning a scalar; it may also ignore its argument and read
-      ``x`` from a closure, since ``x`` is changed in place
-    - x: float64 array, any shape; each entry is nudged in place and restored afterwards
-      (also when ``f`` raises)
-    - h: step, a finite number > 0
-
-    Returns ``grad`` with the shape of ``x``::
+    Equations (``e_i`` is the i-th unit vector)::
 
         grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h)
+
+    Args:
+        f: function of ``x`` returning a scalar; it may also ignore its argument and read
+            ``x`` from a closure, since ``x`` is changed in place.
+        x: float64 array, any shape; each entry is nudged in place and restored afterwards
+            (also when ``f`` raises).
+        h: step, a finite number > 0.
+
+    Returns:
+        grad, a float64 array with the shape of ``x``.
+
+    Raises:
+        TypeError: ``x`` is not a float64 array. ValueError: a bad ``h``, or ``f`` returned an
+        array.
     """
     h = check_number("h", h, low=0, low_open=True)
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
@@ -58,7 +65,9 @@ def _scalar(value):
 
 
 def rel_error(a, b, floor=1e-12):
-    """Relative error between two arrays of the same shape, one number::
+    """Relative error between two arrays of the same shape, one number.
+
+    Equations::
 
         rel_error = max|a - b| / max(max(|a| + |b|), floor)
 
@@ -66,6 +75,17 @@ def rel_error(a, b, floor=1e-12):
     (a gradient component of 1e-9) does not produce a huge ratio on its own; ``floor`` keeps
     the ratio finite when both are zero. (cs231n divides entry by entry instead, which is
     stricter on tiny entries.) Below 1e-7 in float64: the gradients agree.
+
+    Args:
+        a: array of any shape.
+        b: array of the shape of ``a``.
+        floor: > 0, the smallest denominator.
+
+    Returns:
+        float (0.0 for empty arrays).
+
+    Raises:
+        ValueError: the shapes differ, or a bad ``floor``.
     """
     a = check_array("a", a, allow_nan=True)
     b = check_array("b", b, allow_nan=True)
@@ -82,18 +102,25 @@ def rel_error(a, b, floor=1e-12):
 def check_layer_gradients(layer, x, dout=None, h=1e-6):
     """Compare a layer's backward pass with finite differences.
 
-    Inputs:
-    - layer: a Module with float64 parameters; it must be deterministic (fix a dropout mask,
-      for example by giving the layer a fresh generator with the same seed before each call)
-    - x: the input batch (converted to a float64 copy)
-    - dout: dL/d(out), the shape of ``layer(x)``; by default random normal (seed 0)
-    - h: finite-difference step, > 0
-
     The scalar checked is ``L = sum(layer(x) * dout)``, whose gradient with respect to the
-    output is exactly ``dout``. Returns ``{name: rel_error}``: ``"x"`` for the input (left
-    out when backward returns None, see ``Linear(input_grad=False)``), then
-    each parameter in ``layer.parameters()`` order under its ``name`` (a repeated name gets a
-    suffix ``_1``, ``_2``, ...). The layer's gradients are restored afterwards.
+    output is exactly ``dout``. The layer's gradients are restored afterwards.
+
+    Args:
+        layer: a Module with float64 parameters; it must be deterministic (fix a dropout mask,
+            for example by giving the layer a fresh generator with the same seed before each
+            call).
+        x: the input batch (converted to a float64 copy).
+        dout: dL/d(out), the shape of ``layer(x)``; by default random normal (random seed 0).
+        h: finite-difference step, > 0.
+
+    Returns:
+        dict ``{name: rel_error}``: ``"x"`` for the input (left out when backward returns
+        None, see ``Linear(input_grad=False)``), then each parameter in ``layer.parameters()``
+        order under its ``name`` (a repeated name gets a suffix ``_1``, ``_2``, ...).
+
+    Raises:
+        TypeError: not a Module, or parameters that are not float64. ValueError: ``dout`` of
+        the wrong shape, or a bad ``h``.
     """
     if not isinstance(layer, Module):
         raise TypeError(f"layer must be a Module, got {type(layer).__name__}")
@@ -148,14 +175,18 @@ def _unique_names(params):
 def check_loss_gradient(loss_fn, pred, target, h=1e-6):
     """Compare the gradient a loss returns with finite differences.
 
-    Inputs:
-    - loss_fn: ``loss_fn(pred, target) -> (loss, dpred)``, like every loss in
-      ``nnlesson.losses``
-    - pred: predictions (converted to a float64 copy)
-    - target: targets or labels, passed through unchanged
-    - h: finite-difference step, > 0
+    Args:
+        loss_fn: ``loss_fn(pred, target) -> (loss, dpred)``, like every loss in
+            ``nnlesson.losses``.
+        pred: predictions (converted to a float64 copy).
+        target: targets or labels, passed through unchanged.
+        h: finite-difference step, > 0.
 
-    Returns ``rel_error(dpred, numerical dloss/dpred)``.
+    Returns:
+        float, ``rel_error(dpred, numerical dloss/dpred)``.
+
+    Raises:
+        ValueError: a bad ``h`` or ``pred``.
     """
     h = check_number("h", h, low=0, low_open=True)
     pred = np.array(check_array("pred", pred), dtype=np.float64)

@@ -82,7 +82,17 @@ def zeros(shape, rng=None, dtype=DEFAULT_DTYPE):
 
     Every unit of a layer then computes the same thing and receives the same gradient, so
     they never become different (the symmetry problem of lesson 09). Fine for biases.
-    ``rng`` is accepted, and ignored, so that all initializers share one call signature.
+
+    Args:
+        shape: tuple of positive ints (or one int).
+        rng: accepted, and ignored, so that all initializers share one call signature.
+        dtype: a floating dtype (float64 by default).
+
+    Returns:
+        array of ``shape`` and ``dtype``.
+
+    Raises:
+        ValueError, TypeError: a bad shape or dtype.
     """
     shape = _check_shape(shape, matrix=False)
     return np.zeros(shape, dtype=check_dtype(dtype))
@@ -91,12 +101,21 @@ def zeros(shape, rng=None, dtype=DEFAULT_DTYPE):
 def normal(shape, std=0.01, rng=None, dtype=DEFAULT_DTYPE):
     """Small random weights ``W ~ N(0, std^2)``, the same for any fan (``torch.nn.init.normal_``).
 
-    Inputs:
-    - shape: tuple of positive ints
-    - std: standard deviation, a finite number >= 0
-    - rng: None, an int seed or a ``numpy.random.Generator``
-    - dtype: a floating dtype
-    Returns an array of ``shape`` and ``dtype``.
+    Equations::
+
+        W ~ N(0, std^2)
+
+    Args:
+        shape: tuple of positive ints (or one int).
+        std: standard deviation, a finite number >= 0.
+        rng: None, an int seed or a ``numpy.random.Generator``.
+        dtype: a floating dtype (float64 by default).
+
+    Returns:
+        array of ``shape`` and ``dtype``.
+
+    Raises:
+        ValueError, TypeError: a bad shape, std, rng or dtype.
     """
     shape = _check_shape(shape, matrix=False)
     std = check_number("std", std, low=0)
@@ -110,9 +129,21 @@ def xavier_uniform(shape, gain=1.0, rng=None, dtype=DEFAULT_DTYPE):
     activations and the backward gradients at about the same scale for tanh/linear layers.
     Same variance as ``torch.nn.init.xavier_uniform_`` on the transposed (n_out, n_in) tensor.
 
-    Inputs:
-    - shape: (n_in, n_out); fan_in = n_in, fan_out = n_out
-    - gain: a finite number > 0 (1 for tanh/linear, sqrt(2) for ReLU)
+    Equations::
+
+        a = gain * sqrt(6 / (fan_in + fan_out)),   W ~ U(-a, a)
+
+    Args:
+        shape: (n_in, n_out); fan_in = n_in, fan_out = n_out.
+        gain: a finite number > 0 (1 for tanh/linear, sqrt(2) for ReLU).
+        rng: None, an int seed or a ``numpy.random.Generator``.
+        dtype: a floating dtype (float64 by default).
+
+    Returns:
+        array of shape (n_in, n_out) and ``dtype``.
+
+    Raises:
+        ValueError, TypeError: a bad shape, rng or dtype.
     """
     n_in, n_out = _check_shape(shape, matrix=True)
     gain = check_number("gain", gain, low=0, low_open=True)
@@ -125,9 +156,21 @@ def xavier_normal(shape, gain=1.0, rng=None, dtype=DEFAULT_DTYPE):
 
     As ``torch.nn.init.xavier_normal_`` on the transposed (n_out, n_in) tensor.
 
-    Inputs:
-    - shape: (n_in, n_out); fan_in = n_in, fan_out = n_out
-    - gain: a finite number > 0
+    Equations::
+
+        std = gain * sqrt(2 / (fan_in + fan_out)),   W ~ N(0, std^2)
+
+    Args:
+        shape: (n_in, n_out); fan_in = n_in, fan_out = n_out.
+        gain: a finite number > 0.
+        rng: None, an int seed or a ``numpy.random.Generator``.
+        dtype: a floating dtype (float64 by default).
+
+    Returns:
+        array of shape (n_in, n_out) and ``dtype``.
+
+    Raises:
+        ValueError, TypeError: a bad shape, rng or dtype.
     """
     n_in, n_out = _check_shape(shape, matrix=True)
     gain = check_number("gain", gain, low=0, low_open=True)
@@ -143,8 +186,20 @@ def he_uniform(shape, rng=None, dtype=DEFAULT_DTYPE):
     transposed (n_out, n_in) tensor. (PyTorch's *default* ``nn.Linear`` init is different:
     ``kaiming_uniform_`` with ``a=sqrt(5)``, i.e. ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.)
 
-    Inputs:
-    - shape: (n_in, n_out); fan_in = n_in
+    Equations::
+
+        a = sqrt(6 / fan_in),   W ~ U(-a, a)
+
+    Args:
+        shape: (n_in, n_out); fan_in = n_in.
+        rng: None, an int seed or a ``numpy.random.Generator``.
+        dtype: a floating dtype (float64 by default).
+
+    Returns:
+        array of shape (n_in, n_out) and ``dtype``.
+
+    Raises:
+        ValueError, TypeError: a bad shape, rng or dtype.
     """
     n_in, n_out = _check_shape(shape, matrix=True)
     a = math.sqrt(6.0 / n_in)  # sqrt(3) * std, std = RELU_GAIN / sqrt(fan_in)
@@ -157,8 +212,20 @@ def he_normal(shape, rng=None, dtype=DEFAULT_DTYPE):
     As ``torch.nn.init.kaiming_normal_(w, a=0, mode="fan_in", nonlinearity="relu")`` on the
     transposed (n_out, n_in) tensor (not truncated).
 
-    Inputs:
-    - shape: (n_in, n_out); fan_in = n_in
+    Equations::
+
+        std = sqrt(2 / fan_in),   W ~ N(0, std^2)
+
+    Args:
+        shape: (n_in, n_out); fan_in = n_in.
+        rng: None, an int seed or a ``numpy.random.Generator``.
+        dtype: a floating dtype (float64 by default).
+
+    Returns:
+        array of shape (n_in, n_out) and ``dtype``.
+
+    Raises:
+        ValueError, TypeError: a bad shape, rng or dtype.
     """
     n_in, n_out = _check_shape(shape, matrix=True)
     std = math.sqrt(2.0 / n_in)  # RELU_GAIN / sqrt(fan_in)
@@ -179,12 +246,23 @@ INITIALIZERS = {
 def initializer_std(name, fan_in, fan_out, *, std=0.01, gain=1.0):
     """The standard deviation of the weights the initializer ``name`` draws.
 
-    ``std`` is used by ``"normal"`` only and ``gain`` by the two Xavier schemes only (both
-    with the initializers' defaults). Useful to draw the theoretical scale next to the
-    measured one in lesson 09.
+    Useful to draw the theoretical scale next to the measured one in lesson 09.
 
     >>> initializer_std("he_normal", fan_in=8, fan_out=3)
     0.5
+
+    Args:
+        name: a key of :data:`INITIALIZERS`.
+        fan_in: >= 1.
+        fan_out: >= 1.
+        std: used by ``"normal"`` only (its default).
+        gain: used by the two Xavier schemes only (their default).
+
+    Returns:
+        float.
+
+    Raises:
+        ValueError, TypeError: an unknown name or a bad number.
     """
     check_choice("name", name, tuple(INITIALIZERS))
     fan_in = check_int("fan_in", fan_in, low=1)

@@ -131,31 +131,33 @@ def log_softmax(x, axis=-1):
 class Linear(Module):
     """Fully connected layer ``out = x @ W + b``.
 
-    Inputs:
-    - n_in: number of input features D, an integer >= 1
-    - n_out: number of output features M, an integer >= 1
-    - bias: whether to add ``b`` (True or False)
-    - init: the name of an initializer in ``nnlesson.init.INITIALIZERS`` or a callable
-      ``init(shape, rng=rng) -> array`` for ``W``; the bias starts at zero. The default,
-      He uniform, suits ReLU networks; PyTorch's default ``nn.Linear`` init is smaller
-      (``U(-1/sqrt(D), 1/sqrt(D))``).
-    - rng: None, an int seed or a ``numpy.random.Generator``
-    - dtype: floating dtype of the parameters (float64 by default)
-    - input_grad: compute ``dx`` in backward (True or False). ``False`` suits a first layer
-      whose input is data: backward then skips ``dx = dout @ W.T`` (a third of the layer's
-      work) and returns ``None``, as PyTorch does for an input that does not require grad.
-
-    Parameters:
-    - W: (D, M)   (the transpose of PyTorch's ``weight``)
-    - b: (M,)     (``None`` when ``bias=False``)
-
-    Forward, x: (N, D) -> out: (N, M) (x is converted to the dtype of W)::
+    Equations (forward, x: (N, D) -> out: (N, M), x converted to the dtype of W; backward,
+    dout: (N, M) -> dx: (N, D))::
 
         out = x @ W + b
-
-    Backward, dout: (N, M) -> dx: (N, D)::
-
         dW += x.T @ dout        db += sum_n dout[n]        dx = dout @ W.T
+
+    Args:
+        n_in: number of input features D, an integer >= 1.
+        n_out: number of output features M, an integer >= 1.
+        bias: whether to add ``b`` (True or False).
+        init: the name of an initializer in ``nnlesson.init.INITIALIZERS`` or a callable
+            ``init(shape, rng=rng) -> array`` for ``W``; the bias starts at zero. The
+            default, He uniform, suits ReLU networks; PyTorch's default ``nn.Linear`` init is
+            smaller (``U(-1/sqrt(D), 1/sqrt(D))``).
+        rng: None, an int seed or a ``numpy.random.Generator``.
+        dtype: floating dtype of the parameters (float64 by default).
+        input_grad: compute ``dx`` in backward (True or False). ``False`` suits a first layer
+            whose input is data: backward then skips ``dx = dout @ W.T`` (a third of the
+            layer's work) and returns ``None``, as PyTorch does for an input that does not
+            require grad.
+
+    Attributes:
+        W: Parameter (D, M), the transpose of PyTorch's ``weight``.
+        b: Parameter (M,), or ``None`` when ``bias=False``.
+
+    Raises:
+        ValueError, TypeError: a bad size, init, rng or dtype.
     """
 
     def __init__(self, n_in, n_out, bias=True, init="he_uniform", rng=None, dtype=DEFAULT_DTYPE,
@@ -407,11 +409,7 @@ def _check_drop_p(p):
 class Dropout(Module):
     """Inverted dropout: drop each unit with probability ``p`` during training.
 
-    Inputs:
-    - p: drop probability, in [0, 1)
-    - rng: None, an int seed or a ``numpy.random.Generator`` (draws the masks)
-
-    Training, x: any shape -> out: same shape::
+    Equations (training, x: any shape -> out: same shape)::
 
         mask ~ Bernoulli(1 - p)           (True = kept), one entry per element of x
         out  = x * mask / (1 - p)
@@ -423,6 +421,13 @@ class Dropout(Module):
     Backward uses the *same* mask: ``dx = dout * mask / (1 - p)`` (a dropped unit did not
     influence the loss, so it gets no gradient). ``mask`` holds the last mask drawn
     (``None`` after an inference-mode forward).
+
+    Args:
+        p: drop probability, in [0, 1).
+        rng: None, an int seed or a ``numpy.random.Generator`` (draws the masks).
+
+    Raises:
+        ValueError, TypeError: a bad ``p`` or ``rng``.
     """
 
     def __init__(self, p=0.5, rng=None):
@@ -453,24 +458,30 @@ class Dropout(Module):
 class DropConnect(Linear):
     """A :class:`Linear` layer whose *weights* are dropped at random during training.
 
-    Inputs: ``n_in``, ``n_out``, ``bias``, ``init``, ``rng``, ``dtype``, ``input_grad`` as
-    :class:`Linear`,
-    and ``p``, the probability to drop each weight, in [0, 1).
-
-    Training, x: (N, D) -> out: (N, M)::
+    Equations (training, x: (N, D) -> out: (N, M); backward with the same mask)::
 
         mask ~ Bernoulli(1 - p)           shape (D, M), True = kept
         W_eff = W * mask / (1 - p)
         out   = x @ W_eff + b
-
-    Backward, with the same mask::
-
         dW += (x.T @ dout) * mask / (1 - p)     db += sum_n dout[n]     dx = dout @ W_eff.T
 
     Conventions: one mask per forward call, shared by the whole batch (the original paper
     draws one per example); the bias is never dropped; the inverted scaling makes the expected
     weight equal ``W``, so inference (``eval()``) is the plain linear layer ``x @ W + b``
     (the paper approximates inference with a Gaussian instead).
+
+    Args:
+        n_in: as :class:`Linear`.
+        n_out: as :class:`Linear`.
+        p: the probability to drop each weight, in [0, 1).
+        rng: None, an int seed or a ``numpy.random.Generator`` (the weights and the masks).
+        bias: as :class:`Linear`.
+        init: as :class:`Linear`.
+        dtype: as :class:`Linear`.
+        input_grad: as :class:`Linear`.
+
+    Raises:
+        ValueError, TypeError: as :class:`Linear`, or a bad ``p``.
     """
 
     def __init__(self, n_in, n_out, p=0.5, rng=None, bias=True, init="he_uniform",

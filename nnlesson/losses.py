@@ -52,17 +52,22 @@ def _check_scores(name, scores):
 def mse_loss(pred, target):
     """Mean squared error over all elements, as ``torch.nn.MSELoss()`` (reduction "mean").
 
-    Inputs:
-    - pred: (N, ...) predictions
-    - target: same shape as pred
-
-    Returns ``(loss, dpred)``::
+    Equations (``size`` is the number of elements)::
 
         loss  = mean((pred - target)**2) = sum((pred - target)**2) / size
         dpred = 2 * (pred - target) / size
 
-    where ``size`` is the number of elements (for (N, 1) outputs this is the seed's average
-    over the m examples of (y_hat - y)^2).
+    For (N, 1) outputs this is lesson 01's average over the m examples of (y_hat - y)^2.
+
+    Args:
+        pred: (N, ...) predictions.
+        target: same shape as pred.
+
+    Returns:
+        (loss, dpred): a float and an array of the shape of ``pred``.
+
+    Raises:
+        ValueError: different shapes, no element, or NaN/inf.
     """
     pred = check_array("pred", pred)
     target = check_array("target", target)
@@ -81,15 +86,21 @@ def softmax_cross_entropy(logits, labels):
 
     As ``torch.nn.functional.cross_entropy(logits, labels)`` (reduction "mean").
 
-    Inputs:
-    - logits: (N, C) unnormalized scores
-    - labels: (N,) integer class indices in [0, C)
-
-    Returns ``(loss, dlogits)``::
+    Equations::
 
         log_p   = log_softmax(logits)             (stable log-sum-exp form)
         loss    = -mean_n log_p[n, labels[n]]
         dlogits = (softmax(logits) - onehot(labels)) / N
+
+    Args:
+        logits: (N, C) unnormalized scores.
+        labels: (N,) integer class indices in [0, C).
+
+    Returns:
+        (loss, dlogits): a float and an (N, C) array.
+
+    Raises:
+        ValueError, TypeError: shapes that do not match, labels out of range or not integers.
     """
     logits = _check_scores("logits", logits)
     n, n_classes = logits.shape
@@ -108,15 +119,23 @@ def binary_cross_entropy_with_logits(logits, targets):
 
     As ``torch.nn.functional.binary_cross_entropy_with_logits`` (reduction "mean").
 
-    Inputs:
-    - logits: (N, ...) scores z
-    - targets: same shape, values t in [0, 1]
+    With ``p = sigmoid(z)`` the loss per element is ``-t log(p) - (1 - t) log(1 - p)``;
+    written without ever forming ``log(0)``:
 
-    Returns ``(loss, dlogits)``. With ``p = sigmoid(z)`` the loss per element is
-    ``-t log(p) - (1 - t) log(1 - p)``; written without ever forming ``log(0)``::
+    Equations::
 
         loss    = mean(max(z, 0) - z * t + log(1 + exp(-|z|)))
         dlogits = (sigmoid(z) - t) / size
+
+    Args:
+        logits: (N, ...) scores z.
+        targets: same shape, values t in [0, 1].
+
+    Returns:
+        (loss, dlogits): a float and an array of the shape of ``logits``.
+
+    Raises:
+        ValueError: different shapes, no element, or targets outside [0, 1].
     """
     logits = check_array("logits", logits)
     targets = check_array("targets", targets)
@@ -151,17 +170,23 @@ def _weight_arrays(weights):
 def l2_penalty(weights, lam):
     """L2 penalty (weight decay) and its gradients.
 
-    Inputs:
-    - weights: a list of arrays or Parameters (weights, not biases)
-    - lam: lambda, a finite number >= 0
-
-    Returns ``(penalty, grads)`` with one gradient per weight::
+    Equations::
 
         penalty = lam / 2 * sum_w sum(w**2)
         grad_w  = lam * w
 
     The factor 1/2 makes the gradient ``lam * w``: exactly what ``torch.optim.SGD`` adds for
     ``weight_decay=lam``, so ``lam`` here *is* SGD's weight_decay.
+
+    Args:
+        weights: a list of arrays or Parameters (weights, not biases).
+        lam: lambda, a finite number >= 0.
+
+    Returns:
+        (penalty, grads): a float and one gradient array per weight.
+
+    Raises:
+        TypeError, ValueError: ``weights`` not a list of arrays, or a bad ``lam``.
     """
     arrays = _weight_arrays(weights)
     lam = check_number("lam", lam, low=0)
@@ -172,17 +197,23 @@ def l2_penalty(weights, lam):
 def l1_penalty(weights, lam):
     """L1 penalty (pushes weights to exactly zero) and its (sub)gradients.
 
-    Inputs:
-    - weights: a list of arrays or Parameters (weights, not biases)
-    - lam: lambda, a finite number >= 0
-
-    Returns ``(penalty, grads)``::
+    Equations::
 
         penalty = lam * sum_w sum(|w|)
         grad_w  = lam * sign(w)
 
     ``|w|`` has no derivative at 0; ``sign(0) = 0`` picks the subgradient 0 (as PyTorch's
     ``abs`` does).
+
+    Args:
+        weights: a list of arrays or Parameters (weights, not biases).
+        lam: lambda, a finite number >= 0.
+
+    Returns:
+        (penalty, grads): a float and one gradient array per weight.
+
+    Raises:
+        TypeError, ValueError: ``weights`` not a list of arrays, or a bad ``lam``.
     """
     arrays = _weight_arrays(weights)
     lam = check_number("lam", lam, low=0)
@@ -196,13 +227,19 @@ _PENALTIES = {"l2": l2_penalty, "l1": l1_penalty}
 def add_penalty_grad(params, lam, kind="l2"):
     """Add the penalty's gradient into each parameter's ``.grad``; return the penalty.
 
-    Inputs:
-    - params: a list of Parameters (usually the weights only)
-    - lam: lambda, a finite number >= 0
-    - kind: "l2" (``lam / 2 * sum w^2``) or "l1" (``lam * sum |w|``)
-
     Call it after ``backward`` and before the optimizer step, and add the returned value to
     the data loss if you want to plot the total.
+
+    Args:
+        params: a list of Parameters (usually the weights only).
+        lam: lambda, a finite number >= 0.
+        kind: "l2" (``lam / 2 * sum w^2``) or "l1" (``lam * sum |w|``).
+
+    Returns:
+        float, the penalty.
+
+    Raises:
+        TypeError, ValueError: not a list of Parameters, a bad ``lam`` or ``kind``.
     """
     check_choice("kind", kind, tuple(_PENALTIES))
     if isinstance(params, Parameter):
@@ -221,11 +258,19 @@ def add_penalty_grad(params, lam, kind="l2"):
 def accuracy(logits_or_probs, labels):
     """Fraction of rows whose largest score is the true class.
 
-    Inputs:
-    - logits_or_probs: (N, C) scores, C >= 2 (logits and probabilities give the same argmax)
-    - labels: (N,) integer class indices in [0, C)
+    Equations::
 
-    Returns ``mean_n [argmax_j scores[n, j] == labels[n]]``, a float in [0, 1].
+        accuracy = mean_n [argmax_j scores[n, j] == labels[n]]
+
+    Args:
+        logits_or_probs: (N, C) scores, C >= 2 (logits and probabilities give the same argmax).
+        labels: (N,) integer class indices in [0, C).
+
+    Returns:
+        float in [0, 1].
+
+    Raises:
+        ValueError, TypeError: fewer than 2 columns, or labels that do not match.
     """
     scores = _check_scores("logits_or_probs", logits_or_probs)
     n, n_classes = scores.shape

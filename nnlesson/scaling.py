@@ -171,7 +171,7 @@ def unstandardize(X_scaled, mean, std):
 def mean_normalize(X, mean, data_min, data_max):
     """Mean normalization of each column: ``X' = (X - mean) / (data_max - data_min)``.
 
-    The values end up centred on 0, inside [-1, 1] on the training data (the seeds' "mean
+    The values end up centred on 0, inside [-1, 1] on the training data (lesson 02's "mean
     normalization"). A constant column is divided by 1 instead of 0, so its training values
     become ``X - mean``, which is 0 up to rounding.
 

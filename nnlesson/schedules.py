@@ -99,6 +99,14 @@ class StepDecay(Schedule):
 
     With ``lr0=0.1, step_size=30, gamma=0.1``: 0.1 for t < 30, 0.01 for 30 <= t < 60, 0.001 after.
     PyTorch: ``StepLR(optimizer, step_size, gamma)`` with the optimizer's lr = ``lr0``.
+
+    Args:
+        lr0: the rate of steps 0 to step_size - 1, > 0.
+        step_size: steps between two drops, an integer >= 1.
+        gamma: the factor of each drop, in (0, 1].
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     lr0: float
@@ -122,8 +130,15 @@ class ExponentialDecay(Schedule):
 
         lr(t) = lr0 * gamma ** t
 
-    PyTorch: ``ExponentialLR(optimizer, gamma)``. The seed's form ``lr0 * exp(-k t)`` is the same
+    PyTorch: ``ExponentialLR(optimizer, gamma)``. Lesson 07's form ``lr0 * exp(-k t)`` is the same
     curve with ``gamma = exp(-k)``; see :class:`NaturalExpDecay`.
+
+    Args:
+        lr0: the rate at t = 0, > 0.
+        gamma: the factor per step, in (0, 1].
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     lr0: float
@@ -139,7 +154,7 @@ class ExponentialDecay(Schedule):
 
 @dataclass(frozen=True)
 class NaturalExpDecay(Schedule):
-    """Exponential decay written with a rate ``k``, as the seed states it.
+    """Exponential decay written with a rate ``k``, as lesson 07 states it.
 
     Equations::
 
@@ -147,6 +162,13 @@ class NaturalExpDecay(Schedule):
 
     This is :class:`ExponentialDecay` with ``gamma = exp(-k)``, i.e. PyTorch's
     ``ExponentialLR(optimizer, gamma=math.exp(-k))``. The rate halves every ``ln(2) / k`` steps.
+
+    Args:
+        lr0: the rate at t = 0, > 0.
+        k: the decay rate per step, >= 0.
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     lr0: float
@@ -171,6 +193,13 @@ class InverseTimeDecay(Schedule):
     After ``1 / k`` steps the rate is ``lr0 / 2``, after ``9 / k`` steps ``lr0 / 10``. It decays
     more slowly than any exponential. PyTorch has no class for it; it is
     ``LambdaLR(optimizer, lambda t: 1 / (1 + k * t))``.
+
+    Args:
+        lr0: the rate at t = 0, > 0.
+        k: >= 0; the rate halves at t = 1 / k.
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     lr0: float
@@ -192,7 +221,7 @@ class CosineAnnealing(Schedule):
 
         lr(t) = eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T_max)) / 2
 
-    ``lr(0) = lr0``, ``lr(T_max / 2)`` is half-way, ``lr(T_max) = eta_min``. This is the seed's
+    ``lr(0) = lr0``, ``lr(T_max / 2)`` is half-way, ``lr(T_max) = eta_min``. This is lesson 07's
     formula with ``alpha_max = lr0`` and ``T = T_max``.
 
     After ``T_max`` the formula simply continues: the cosine climbs back to ``lr0`` at
@@ -200,6 +229,14 @@ class CosineAnnealing(Schedule):
     ``CosineAnnealingLR(optimizer, T_max, eta_min)`` does the same, and this class matches it for
     every ``t``. Usually you train for exactly ``T_max`` steps; for deliberate restarts use
     :class:`CosineWarmRestarts`, which jumps straight back to ``lr0`` instead.
+
+    Args:
+        lr0: the rate at t = 0, > 0.
+        T_max: the half period in steps, an integer >= 1.
+        eta_min: the lowest rate, in [0, lr0].
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     lr0: float
@@ -229,6 +266,15 @@ class CosineWarmRestarts(Schedule):
     With ``T_0=10, T_mult=2`` the restarts happen at t = 10, 30, 70, 150, ... . At a restart
     ``T_cur = 0`` and the rate jumps back to ``lr0``. PyTorch:
     ``CosineAnnealingWarmRestarts(optimizer, T_0, T_mult, eta_min)`` (integer steps only here).
+
+    Args:
+        lr0: the rate at each restart, > 0.
+        T_0: the length of the first cycle, an integer >= 1.
+        T_mult: the growth of each cycle's length, an integer >= 1.
+        eta_min: the lowest rate, in [0, lr0].
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     lr0: float
@@ -301,6 +347,20 @@ class OneCycle(Schedule):
     ``OneCycleLR(optimizer, max_lr, total_steps, pct_start, anneal_strategy, cycle_momentum,
     base_momentum, max_momentum, div_factor, final_div_factor, three_phase)``, which this class
     matches (learning rate and momentum) and which also raises past ``total_steps``.
+
+    Args:
+        max_lr: the peak rate, > 0.
+        total_steps: the number of steps of the cycle, an integer >= 2.
+        pct_start: the share of the steps spent warming up, in (0, 1) (<= 0.5 with three_phase).
+        div_factor: ``initial_lr = max_lr / div_factor``, > 0.
+        final_div_factor: ``min_lr = initial_lr / final_div_factor``, > 0.
+        anneal_strategy: ``"cos"`` or ``"linear"``.
+        three_phase: Smith's original three phases instead of two.
+        base_momentum: the momentum at ``max_lr``, in [0, 1).
+        max_momentum: the momentum at the low rates, in [base_momentum, 1).
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     max_lr: float
@@ -478,6 +538,20 @@ class ReduceLROnPlateau:
     ``best`` starts at +inf ("min") or -inf ("max"), so the first metric always improves. With
     ``patience=10`` the rate drops on the 11th call in a row without improvement. A NaN metric
     never counts as an improvement.
+
+    Args:
+        lr0: the starting rate, > 0.
+        mode: ``"min"`` (a loss) or ``"max"`` (an accuracy).
+        factor: the multiplier of each reduction, in (0, 1).
+        patience: bad epochs tolerated before a reduction, an integer >= 0.
+        threshold: the margin an improvement needs, >= 0.
+        threshold_mode: ``"rel"`` or ``"abs"``.
+        cooldown: epochs without counting after a reduction, an integer >= 0.
+        min_lr: the lowest rate, in [0, lr0].
+        eps: changes smaller than this are ignored, >= 0.
+
+    Raises:
+        ValueError, TypeError: an argument out of range (named in the message).
     """
 
     lr0: float
@@ -559,6 +633,13 @@ class ScheduledLR:
         optimizer, schedule: what was given.
         t:  the step the optimizer's current ``lr`` belongs to.
         lr: the current learning rate, ``schedule(t)``.
+
+    Args:
+        optimizer: anything with a settable ``lr`` (an :mod:`nnlesson.optim` optimizer).
+        schedule: a callable step -> lr.
+
+    Raises:
+        TypeError: an optimizer without ``lr``, or a schedule that is not callable.
     """
 
     def __init__(self, optimizer, schedule):

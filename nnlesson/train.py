@@ -367,9 +367,14 @@ def _is_buffer(name, value):
 def model_state(model):
     """A copy of everything that defines the model's predictions.
 
-    Returns ``{"params": [copy of each parameter's value], "buffers": [{name: copy}, ...]}``
-    where the buffers are, per sub-module, the attributes named ``running_*`` (BatchNorm's
-    ``running_mean`` and ``running_var``) and ``num_batches_tracked``.
+    Args:
+        model: a :class:`~nnlesson.core.Module`.
+
+    Returns:
+        ``{"params": [copy of each parameter's value], "buffers": [{name: copy}, ...]}``
+        where the buffers are, per sub-module (in the order of ``model.modules()``), the
+        attributes named ``running_*`` (BatchNorm's ``running_mean`` and ``running_var``) and
+        ``num_batches_tracked``.
     """
     params = [p.value.copy() for p in model.parameters()]
     buffers = []
@@ -380,7 +385,15 @@ def model_state(model):
 
 
 def load_model_state(model, state):
-    """Put back a state from :func:`model_state`, *in place* (optimizers keep their references)."""
+    """Put back a state from :func:`model_state`, *in place* (optimizers keep their references).
+
+    Args:
+        model: the model the state was taken from (or one built the same way).
+        state: a dict from :func:`model_state`.
+
+    Raises:
+        ValueError: the state holds another number of parameters.
+    """
     params = model.parameters()
     if len(params) != len(state["params"]):
         raise ValueError(f"state must come from the same model: it holds {len(state['params'])} "

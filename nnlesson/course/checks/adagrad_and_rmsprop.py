@@ -4,7 +4,7 @@ Each exercise is one update step that returns new arrays ``(w, state)``. The ref
 the library's rules :func:`nnlesson.optim.adagrad_update` and
 :func:`nnlesson.optim.rmsprop_update` (checked against ``torch.optim`` in the test suite), with
 PyTorch's conventions: ``eps`` outside the square root, the step counter ``step`` from 1, and
-RMSProp's decay rate (the seeds' ``beta``, PyTorch's ``alpha``) weighting the OLD average.
+RMSProp's decay rate (``beta`` here, PyTorch's ``alpha``) weighting the OLD average.
 """
 from __future__ import annotations
 

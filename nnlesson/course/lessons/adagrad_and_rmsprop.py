@@ -15,8 +15,8 @@
 Every update is made by the library's rules (:func:`nnlesson.optim.gd_update`,
 :func:`~nnlesson.optim.adagrad_update`, :func:`~nnlesson.optim.rmsprop_update`) with
 PyTorch's conventions: ``eps`` outside the square root, AdaGrad's accumulator starting at 0,
-RMSProp's average starting at 0 with no bias correction, and the decay rate that the seeds
-call ``beta`` passed as PyTorch's ``alpha``.
+RMSProp's average starting at 0 with no bias correction, and the decay rate that this course
+calls ``beta`` passed as PyTorch's ``alpha``.
 """
 from __future__ import annotations
 

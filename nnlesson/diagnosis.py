@@ -567,10 +567,10 @@ def find_evidence(record):
     if E:
         lowest = int(np.argmin(train))
         rise = float(np.max(train[lowest:]) / train[lowest]) if train[lowest] > 0 else 1.0
-        rises = r.diverged or train[0] > first or rise > RISE
+        rises = r.diverged or train[0] > 1.1 * first or rise > RISE
         why = (f"training diverged at update {r.diverged_at}" if r.diverged else
                f"the first epoch's mean loss {train[0]:.3g} is above the first loss {first:.3g}"
-               if train[0] > first else
+               if train[0] > 1.1 * first else
                f"the training loss climbed back to {rise:.3g} times its lowest value")
         add("lr_too_high", rises, rise, why)
         k = min(3, E - 1)
@@ -668,7 +668,7 @@ def explain(record, fault):
         return True, f"{FAULT_LABELS[fault]}: {verdict.reason}."
     evidence = verdict.evidence
     against = {
-        "healthy": "something is wrong",
+        "healthy": "the run shows a fault signature",
         "dropout_at_test": evidence["random_evaluation"].why + " (with dropout left on it "
                                                                "would differ)",
         "unscaled_inputs": evidence["high_start"].why + " (unscaled inputs start far above "
@@ -681,5 +681,5 @@ def explain(record, fault):
         "batchnorm_in_eval": evidence["unnormalized_batchnorm"].why,
         "lr_too_high": evidence["lr_too_high"].why + "; " + evidence["exploding_gradients"].why,
     }[fault]
-    return False, (f"not {FAULT_LABELS[fault]}: {against}. The evidence points to "
+    return False, (f"not {FAULT_LABELS[fault] if fault != 'healthy' else 'healthy'}: {against}. The evidence points to "
                    f"{FAULT_LABELS[verdict.fault]}: {verdict.reason}.")

@@ -84,6 +84,14 @@ def _grade(args):
     return 0
 
 
+def _export_nbgrader(args):
+    from nnlesson.tools.nbgrader import export_course
+
+    for path in export_course(args.out, args.lessons, points=args.points, force=args.force):
+        print(path)
+    return 0
+
+
 def _exercises(args):
     from nnlesson.tools.exercises_build import build_exercises, stale_exercises
 
@@ -202,6 +210,21 @@ def build_parser():
     p.add_argument("--json", metavar="FILE", help="also write the grades as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.set_defaults(run=_grade)
+
+    p = sub.add_parser(
+        "export-nbgrader", help="write the course's exercises as an nbgrader course",
+        description="Write COURSE_DIR/source/NN_slug/NN_slug.ipynb for each lesson with "
+                    "exercises (solution cells, read-only cells, and autograded test cells that "
+                    "assert the course's checks) and COURSE_DIR/nbgrader_config.py. Then run "
+                    "nbgrader's commands in COURSE_DIR (see docs/teaching.md).")
+    p.add_argument("lessons", nargs="*", metavar="LESSON",
+                   help="lesson number, slug or name (default: every lesson with exercises)")
+    p.add_argument("--out", required=True, metavar="COURSE_DIR", help="the nbgrader course folder")
+    p.add_argument("--points", type=float, default=1, metavar="N",
+                   help="points per check (default: 1)")
+    p.add_argument("--force", action="store_true",
+                   help="replace files that differ from the export (a backup of each is kept)")
+    p.set_defaults(run=_export_nbgrader)
 
     p = sub.add_parser(
         "exercises", help="regenerate exercises/ from solutions/ (or --check it)",

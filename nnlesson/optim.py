@@ -135,48 +135,44 @@ def _gradient(g, w):
     return g
 
 
-# The hyperparameters of each rule, checked in one place: the public function, the classes'
-# setters and the runner (RULES) all go through these.
+# The hyperparameters of each rule, checked in one place: the public function and the runner
+# (RULES) go through these; the classes' setters use the same checks. Each returns the checked
+# values as a tuple in the order of its arguments, which is the order of the kernel's
+# arguments after the arrays (and the step).
 
 def _gd_hyperparameters(lr):
-    return {"lr": _check_lr("lr", lr)}
+    return (_check_lr("lr", lr),)
 
 
 def _sgd_hyperparameters(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
     momentum = _check_decay_rate("momentum", momentum)
     dampening = _check_dampening("dampening", dampening)
-    return {"lr": _check_lr("lr", lr), "momentum": momentum, "dampening": dampening,
-            "weight_decay": _check_nonneg("weight_decay", weight_decay),
-            "nesterov": _check_nesterov(nesterov, momentum, dampening)}
+    return (_check_lr("lr", lr), momentum, dampening, _check_nonneg("weight_decay", weight_decay),
+            _check_nesterov(nesterov, momentum, dampening))
 
 
 def _momentum_hyperparameters(lr, beta=0.9):
-    return {"lr": _check_lr("lr", lr), "beta": _check_decay_rate("beta", beta)}
+    return (_check_lr("lr", lr), _check_decay_rate("beta", beta))
 
 
 def _adagrad_hyperparameters(lr, lr_decay=0.0, weight_decay=0.0, eps=1e-10):
-    return {"lr": _check_lr("lr", lr), "lr_decay": _check_nonneg("lr_decay", lr_decay),
-            "weight_decay": _check_nonneg("weight_decay", weight_decay),
-            "eps": _check_eps("eps", eps)}
+    return (_check_lr("lr", lr), _check_nonneg("lr_decay", lr_decay),
+            _check_nonneg("weight_decay", weight_decay), _check_eps("eps", eps))
 
 
 def _rmsprop_hyperparameters(lr, alpha, eps, weight_decay=0.0, momentum=0.0, centered=False):
-    return {"lr": _check_lr("lr", lr), "alpha": _check_decay_rate("alpha", alpha),
-            "eps": _check_eps("eps", eps),
-            "weight_decay": _check_nonneg("weight_decay", weight_decay),
-            "momentum": _check_decay_rate("momentum", momentum),
-            "centered": check_bool("centered", centered)}
+    return (_check_lr("lr", lr), _check_decay_rate("alpha", alpha), _check_eps("eps", eps),
+            _check_nonneg("weight_decay", weight_decay), _check_decay_rate("momentum", momentum),
+            check_bool("centered", centered))
 
 
 def _adam_hyperparameters(lr, beta1, beta2, eps, weight_decay=0.0, decoupled_weight_decay=False,
                           amsgrad=False, bias_correction=True):
-    return {"lr": _check_lr("lr", lr), "beta1": _check_decay_rate("beta1", beta1),
-            "beta2": _check_decay_rate("beta2", beta2), "eps": _check_eps("eps", eps),
-            "weight_decay": _check_nonneg("weight_decay", weight_decay),
-            "decoupled_weight_decay": check_bool("decoupled_weight_decay",
-                                                 decoupled_weight_decay),
-            "amsgrad": check_bool("amsgrad", amsgrad),
-            "bias_correction": check_bool("bias_correction", bias_correction)}
+    return (_check_lr("lr", lr), _check_decay_rate("beta1", beta1),
+            _check_decay_rate("beta2", beta2), _check_eps("eps", eps),
+            _check_nonneg("weight_decay", weight_decay),
+            check_bool("decoupled_weight_decay", decoupled_weight_decay),
+            check_bool("amsgrad", amsgrad), check_bool("bias_correction", bias_correction))
 
 
 # --------------------------------------------------------------------------- kernels
@@ -308,7 +304,7 @@ def gd_update(w, g, *, lr, inplace=False):
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
-    return _gd(w, g, **h)
+    return _gd(w, g, *h)
 
 
 def sgd_update(w, g, buf, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
@@ -350,9 +346,9 @@ def sgd_update(w, g, buf, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, 
     inplace = check_bool("inplace", inplace)
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
-    if h["momentum"] != 0 and buf is not None:
+    if h[1] != 0 and buf is not None:  # h[1]: momentum
         buf = _writable("buf", buf, inplace, like=w)
-    return _sgd(w, g, buf, **h)
+    return _sgd(w, g, buf, *h)
 
 
 def momentum_update(w, g, v, *, lr, beta=0.9, inplace=False):
@@ -389,7 +385,7 @@ def momentum_update(w, g, v, *, lr, beta=0.9, inplace=False):
     g = _gradient(g, w)
     if v is not None:
         v = _writable("v", v, inplace, like=w)
-    return _momentum(w, g, v, **h)
+    return _momentum(w, g, v, *h)
 
 
 def ema_to_classical_lr(lr, beta):
@@ -413,8 +409,8 @@ def ema_to_classical_lr(lr, beta):
     Raises:
         ValueError, TypeError: ``lr`` or ``beta`` out of range.
     """
-    h = _momentum_hyperparameters(lr, beta)
-    return h["lr"] * (1 - h["beta"])
+    lr, beta = _momentum_hyperparameters(lr, beta)
+    return lr * (1 - beta)
 
 
 def adagrad_update(w, g, state_sum, step, *, lr, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
@@ -454,7 +450,7 @@ def adagrad_update(w, g, state_sum, step, *, lr, lr_decay=0.0, weight_decay=0.0,
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
     state_sum = _writable("state_sum", state_sum, inplace, like=w)
-    return _adagrad(w, g, state_sum, step, **h)
+    return _adagrad(w, g, state_sum, step, *h)
 
 
 def rmsprop_update(w, g, square_avg, *, lr, alpha, eps, weight_decay=0.0, momentum=0.0,
@@ -502,11 +498,12 @@ def rmsprop_update(w, g, square_avg, *, lr, alpha, eps, weight_decay=0.0, moment
     w = _writable("w", w, inplace)
     g = _gradient(g, w)
     square_avg = _writable("square_avg", square_avg, inplace, like=w)
-    if h["momentum"] > 0 and momentum_buf is not None:
+    momentum, centered = h[4], h[5]
+    if momentum > 0 and momentum_buf is not None:
         momentum_buf = _writable("momentum_buf", momentum_buf, inplace, like=w)
-    if h["centered"] and grad_avg is not None:
+    if centered and grad_avg is not None:
         grad_avg = _writable("grad_avg", grad_avg, inplace, like=w)
-    return _rmsprop(w, g, square_avg, momentum_buf, grad_avg, **h)
+    return _rmsprop(w, g, square_avg, momentum_buf, grad_avg, *h)
 
 
 def adam_update(w, g, m, v, step, *, lr, beta1, beta2, eps, weight_decay=0.0,
@@ -568,9 +565,9 @@ def adam_update(w, g, m, v, step, *, lr, beta1, beta2, eps, weight_decay=0.0,
     g = _gradient(g, w)
     m = _writable("m", m, inplace, like=w)
     v = _writable("v", v, inplace, like=w)
-    if h["amsgrad"] and v_max is not None:
+    if h[6] and v_max is not None:  # h[6]: amsgrad
         v_max = _writable("v_max", v_max, inplace, like=w)
-    return _adam(w, g, m, v, v_max, step, **h)
+    return _adam(w, g, m, v, v_max, step, *h)
 
 
 # --------------------------------------------------------------------------- the rules as data
@@ -642,15 +639,12 @@ class UpdateRule:
                                 f"{', '.join(n for n in known if n not in dict(self.defaults))}; "
                                 f"got {name!r}")
             given[name] = value
-        missing = [name for name in self._required() if name not in given]
+        spec = inspect.signature(self._check).parameters.values()
+        missing = [p.name for p in spec if p.default is p.empty and p.name not in given]
         if missing:
             raise TypeError(f"hyperparameters of {self.name!r} must include "
                             f"{', '.join(missing)}; got {sorted(hyperparameters)}")
-        return self._check(**given)
-
-    def _required(self):
-        spec = inspect.signature(self._check).parameters.values()
-        return [p.name for p in spec if p.default is p.empty]
+        return dict(zip((p.name for p in spec), self._check(**given)))
 
     def initial_state(self, w):
         """The buffers before the first step: zeros of ``w``'s shape, or None."""

@@ -84,7 +84,9 @@ def test_grade_folder_writes_table_csv_and_json(tmp_path, capsys):
     (tmp_path / "class").mkdir()
     nbformat.write(SOLUTION, str(tmp_path / "class" / "ann.ipynb"))
     nbformat.write(make_exercise(SOLUTION), str(tmp_path / "class" / "ben.ipynb"))
+    nbformat.write(make_exercise(SOLUTION), str(tmp_path / "01_double.ipynb"))  # the release
     code = main(["grade", str(tmp_path / "class"), "--timeout", "30", "--jobs", "2", "--quiet",
+                 "--release", str(tmp_path / "01_double.ipynb"),
                  "--csv", str(tmp_path / "g.csv"), "--json", str(tmp_path / "g.json")])
     assert code == 0
     out, err = capsys.readouterr()
@@ -92,8 +94,10 @@ def test_grade_folder_writes_table_csv_and_json(tmp_path, capsys):
                    "ann      1/1    passed\n"
                    "ben      0/1    todo    1 of 1 checks not implemented yet\n")
     assert err == ""  # --quiet: no progress bar
-    assert (tmp_path / "g.csv").read_text().splitlines()[0] == "student,path,passed,total,status,reason,failed,todo"
-    assert [r["status"] for r in json.loads((tmp_path / "g.json").read_text())] == ["passed", "todo"]
+    assert (tmp_path / "g.csv").read_text().splitlines()[0] == (
+        "student,path,exercise,passed,total,status,reason,failed,todo,mistakes")
+    rows = json.loads((tmp_path / "g.json").read_text())["rows"]
+    assert [r["status"] for r in rows] == ["passed", "todo"]
 
 
 def test_exercises_regenerate_and_check(tmp_path, capsys):

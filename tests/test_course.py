@@ -22,8 +22,8 @@ def read(path):
     return nbformat.read(ROOT / path, as_version=4)
 
 
-def test_the_syllabus_has_lessons_00_to_13():
-    assert [lesson.number for lesson in LESSONS] == list(range(14))
+def test_the_syllabus_has_lessons_00_to_14():
+    assert [lesson.number for lesson in LESSONS] == list(range(15))
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)

@@ -59,6 +59,8 @@ LESSONS = (
     Lesson(11, "regularization", "Regularization", ("losses", "layers", "train")),
     Lesson(12, "residual_connections", "Residual connections", ("layers",)),
     Lesson(13, "putting_it_all_together", "Putting it all together", ("train",)),
+    Lesson(14, "diagnosing_and_tuning", "Diagnosing and tuning a training run",
+           ("diagnosis", "tuning")),
 )
 
 

@@ -160,11 +160,27 @@ def mystery_runs():
             for name, (fault, seed) in MYSTERY_PATIENTS.items()}
 
 
+def _answer(given):
+    """The student's answer: ``given`` itself, or what the function ``given()`` returns."""
+    if callable(given):
+        try:
+            return given()
+        except NotImplementedError:
+            return None
+    return given
+
+
 def check_diagnoses(answers):
-    """Check ``answers = {"A": fault, "B": ..., "C": ..., "D": ...}`` (names of FAULTS)."""
+    """Check ``answers`` (a dict ``{"A": fault, ...}`` of FAULTS names, or a function
+    returning one)."""
     name = "check_diagnoses"
     todo = ("not answered yet: fill in the dictionary with one fault name per patient, then "
             "run this cell again.")
+    try:
+        answers = _answer(answers)
+    except Exception as exc:
+        return CheckResult(name, False, f"your function raised {type(exc).__name__}: {exc}",
+                           cases=4)
     if answers is None or answers == {} or answers is NotImplemented:
         return CheckResult(name, False, todo, status="todo", cases=len(MYSTERY_PATIENTS))
     if not isinstance(answers, dict):
@@ -194,12 +210,18 @@ def check_diagnoses(answers):
 
 
 def check_max_lr(max_lr, lrs, smoothed):
-    """Check a ``max_lr`` for one-cycle read from the range-test curve ``(lrs, smoothed)``.
+    """Check a ``max_lr`` (a number, or a function returning one) for one-cycle read from the
+    range-test curve ``(lrs, smoothed)``.
 
     Accepted: between a thirtieth and a third of the rate of the lowest smoothed loss, and
     where the curve is still falling (at or above the rate where it starts to fall fast).
     """
     name = "check_max_lr"
+    try:
+        max_lr = _answer(max_lr)
+    except Exception as exc:
+        return CheckResult(name, False, f"your function raised {type(exc).__name__}: {exc}",
+                           cases=1)
     if max_lr is None or max_lr is NotImplemented:
         return CheckResult(name, False, "not answered yet: set max_lr to a number read from "
                                         "the curve.", status="todo", cases=1)

@@ -1,43 +1,110 @@
-"""Checks for lesson 01: a linear layer's forward and backward pass, softmax cross-entropy, and
-a numerical gradient.
+"""Checks for lesson 01: a linear layer's forward and backward pass, softmax cross-entropy, a
+numerical gradient, the backward pass of a two-layer ReLU network, and a gradient check.
 
-The references are the library's :class:`nnlesson.layers.Linear`,
-:func:`nnlesson.losses.softmax_cross_entropy` and :func:`nnlesson.gradcheck.numerical_gradient`
-(tested against PyTorch and finite differences in the suite). Shapes follow the library: a
-batch is rows, ``out = x @ W + b`` with ``W`` of shape ``(D, M)``.
+The references are the library's :class:`nnlesson.layers.Linear` and
+:class:`nnlesson.layers.ReLU`, :func:`nnlesson.losses.softmax_cross_entropy`,
+:func:`nnlesson.gradcheck.numerical_gradient` and :func:`nnlesson.gradcheck.rel_error` (tested
+against PyTorch and finite differences in the suite). Shapes follow the library: a batch is
+rows, ``out = x @ W + b`` with ``W`` of shape ``(D, M)``.
 
-Mistakes that only show with a square ``W`` (using ``W`` where ``W.T`` belongs) make a
-non-square case raise a shape error instead, which hides the diagnosis. So the linear checks
-run in two rounds: the square cases first (where every listed mistake runs and can be named),
-then, once those pass, all cases including non-square ones.
+**Square cases first.** Using ``W`` where ``W.T`` belongs gives a value with square matrices
+but a shape error with other ones, and a shape error hides the diagnosis. So the checks of the
+linear layer and of the two-layer network run in two rounds: the cases whose matrices are
+square first (every listed mistake runs there and can be named), then, once those pass, every
+case. ``CHECKS`` holds the declarations with every case; ``check_<name>`` runs the two rounds.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from nnlesson.course.checks._core import Case, Mistake, run_check
+from nnlesson.course.checks._core import Case, Check, Mistake, compare_outputs
 from nnlesson.gradcheck import numerical_gradient as _numerical_gradient
-from nnlesson.layers import Linear
+from nnlesson.gradcheck import rel_error
+from nnlesson.layers import Linear, ReLU
 from nnlesson.losses import softmax_cross_entropy as _softmax_cross_entropy
 
 __all__ = [
+    "CHECKS",
     "check_linear_forward",
     "check_linear_backward",
     "check_softmax_cross_entropy",
     "check_numerical_gradient",
+    "check_two_layer_network",
+    "check_gradient_check",
 ]
+
+#: The hint levels of every exercise of lesson 01, in the order the notebook shows them.
+HINTS = ("the idea", "the formula", "a partial line")
+
+# what the student must write themselves (the library's implementations of the same thing)
+_LAYERS = ("nnlesson.layers.linear*", "nnlesson.layers.relu*")
+_LOSSES = ("nnlesson.losses.softmax_cross_entropy*", "nnlesson.layers.*softmax*",
+           "torch.*")
+_GRADCHECK = ("nnlesson.gradcheck.numerical_gradient*", "nnlesson.gradcheck.check_*")
+
+
+def _square_first(full):
+    """The check function for ``full``: its square cases (labels ending in "(square)") first,
+    then every case once those pass."""
+    rounds = []
+
+    def check(student_fn):
+        if not rounds:  # built on first use, so importing the checks stays cheap
+            square = [c for c in full.get_cases() if c.label.endswith("(square)")]
+            rounds.append(dataclasses.replace(full, cases=square))
+        first = rounds[0].run(student_fn)
+        if not first.passed:
+            return first
+        return full.run(student_fn)
+
+    check.__name__ = check.__qualname__ = full.name
+    check.__doc__ = (f"Check the student's function ``{full.function}``: {full.doc}.\n\n"
+                     "Returns a CheckResult; the square cases run first.")
+    check.check = full
+    return check
 
 
 def _rng(seed):
     return np.random.default_rng(seed)
 
 
-def _two_rounds(name, student_fn, square_cases, other_cases, reference, mistakes, **kwargs):
-    """Square cases first (so transposition mistakes can be named), then every case."""
-    first = run_check(name, student_fn, square_cases, reference, mistakes, **kwargs)
-    if not first.passed:
-        return first
-    return run_check(name, student_fn, square_cases + other_cases, reference, mistakes, **kwargs)
+# The mistakes below are written in plain numpy: the meta-test hands each one to its check as
+# if a student had written it, and a student's answer must not call the library's version.
+
+
+def _central(f, x, h):
+    """Central differences entry by entry, x restored (plain numpy)."""
+    grad = np.zeros_like(x, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _plain_ce(scores, labels):
+    """Softmax cross-entropy and its gradient (plain numpy, log-sum-exp form)."""
+    n = len(labels)
+    z = scores - scores.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    grad = np.exp(log_p)
+    grad[np.arange(n), labels] -= 1.0
+    return float(-log_p[np.arange(n), labels].mean()), grad / n
+
+
+def _unfloored(a, n):
+    with np.errstate(invalid="ignore"):
+        return float(np.max(np.abs(a - n)) / np.max(np.abs(a) + np.abs(n)))
+
+
+def _relative(a, n):
+    return float(np.max(np.abs(a - n)) / max(float(np.max(np.abs(a) + np.abs(n))), 1e-12))
 
 
 # --------------------------------------------------------------------------- linear forward
@@ -53,49 +120,61 @@ def _layer(W, b=None):
     return layer
 
 
-def _linear_forward_ref(x, W, b):
+def _linear_forward(x, W, b):
     return _layer(W, b).forward(x)
 
 
-def _linear_cases(seed):
-    r = _rng(seed)
-    square = [
-        Case("a batch of 4, 3 features in and 3 out",
+def _linear_forward_cases():
+    r = _rng(1)
+    return [
+        Case("a batch of 4, 3 features in and 3 out (square)",
              (r.normal(size=(4, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
-        Case("a batch of one", (r.normal(size=(1, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
-        Case("x = 0: the output is the bias in every row",
+        Case("a batch of one (square)",
+             (r.normal(size=(1, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
+        Case("x = 0: the output is the bias in every row (square)",
              (np.zeros((2, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
-    ]
-    other = [
         Case("5 features in, 2 out (W is 5 x 2)",
              (r.normal(size=(6, 5)), r.normal(size=(5, 2)), r.normal(size=2))),
     ]
-    return square, other
 
 
-def check_linear_forward(student_fn):
-    """Check ``linear_forward(x, W, b) -> out = x @ W + b``; x (N, D), W (D, M), b (M,)."""
-    mistakes = [
+LINEAR_FORWARD = Check(
+    name="check_linear_forward",
+    function="linear_forward",
+    reference=_linear_forward,
+    cases=_linear_forward_cases,
+    mistakes=[
         Mistake("bias forgotten",
-                "The output misses the bias: out = x @ W + b, with b added to every row "
-                "(numpy broadcasts a (M,) vector over the N rows).",
-                lambda x, W, b: x @ W),
+                "The output misses the bias: each output unit adds its own b[m], to every row "
+                "of the batch.", lambda x, W, b: x @ W, hint=2),
         Mistake("W transposed",
-                "You multiplied by W transposed (or computed W x as in the column-vector formula "
-                "z = W x + b). Here W has shape (D, M), one column per output unit, and a batch "
-                "is rows, so out = x @ W + b (PyTorch's nn.Linear stores the transpose, (M, D), "
-                "and computes x @ weight.T).",
-                lambda x, W, b: x @ W.T + b),
-    ]
-    square, other = _linear_cases(1)
-    return _two_rounds("check_linear_forward", student_fn, square, other, _linear_forward_ref,
-                       mistakes)
+                "You multiplied by W transposed (as in the column form z = W x + b). Here W has "
+                "shape (D, M), one column per output unit, and a batch is rows, so each row of "
+                "x meets the columns of W as it is (PyTorch's nn.Linear stores the transpose, "
+                "(M, D)).", lambda x, W, b: x @ W.T + b, hint=2),
+        Mistake("bias summed",
+                "You added the sum of the bias to every output: each output unit m adds its own "
+                "b[m], one number per column.", lambda x, W, b: x @ W + b.sum(), hint=2),
+        Mistake("bias multiplied",
+                "You multiplied by the bias instead of adding it: the bias is added after the "
+                "weighted sum.", lambda x, W, b: (x @ W) * b, hint=2),
+        Mistake("bias added to the weights",
+                "You added the bias to W before the product, so each input is multiplied by it "
+                "too. The bias is added once, after the weighted sum: x W + b.",
+                lambda x, W, b: x @ (W + b), hint=2),
+    ],
+    forbidden=_LAYERS,
+    hints=HINTS,
+    doc="out = x @ W + b for x (N, D), W (D, M), b (M,)",
+)
+
+check_linear_forward = _square_first(LINEAR_FORWARD)
 
 
 # --------------------------------------------------------------------------- linear backward
 
 
-def _linear_backward_ref(dout, x, W, dW, db):
+def _linear_backward(dout, x, W, dW, db):
     layer = _layer(W)
     layer.W.grad[...] = dW
     layer.b.grad[...] = db
@@ -104,8 +183,8 @@ def _linear_backward_ref(dout, x, W, dW, db):
     return dx, layer.W.grad.copy(), layer.b.grad.copy()
 
 
-def _backward_cases(seed):
-    r = _rng(seed)
+def _linear_backward_cases():
+    r = _rng(2)
 
     def case(label, n, d, m, fresh):
         dW = np.zeros((d, m)) if fresh else r.normal(size=(d, m))
@@ -113,58 +192,78 @@ def _backward_cases(seed):
         return Case(label, (r.normal(size=(n, m)), r.normal(size=(n, d)), r.normal(size=(d, m)),
                             dW, db))
 
-    square = [
-        case("first backward: dW and db start at zero", 4, 3, 3, True),
-        case("second backward: dW and db already hold an earlier batch's gradient", 5, 3, 3,
-             False),
-        case("a batch of one", 1, 3, 3, False),
+    return [
+        case("first backward: dW and db start at zero (square)", 4, 3, 3, True),
+        case("second backward: dW and db already hold an earlier batch's gradient (square)",
+             5, 3, 3, False),
+        case("a batch of one (square)", 1, 3, 3, False),
+        case("5 features in, 2 out, gradients already non-zero", 6, 5, 2, False),
     ]
-    other = [case("5 features in, 2 out, gradients already non-zero", 6, 5, 2, False)]
-    return square, other
 
 
-def check_linear_backward(student_fn):
-    """Check ``linear_backward(dout, x, W, dW, db) -> (dx, dW, db)``.
+def _lb(dx=lambda dout, x, W: dout @ W.T, dW=lambda dout, x: x.T @ dout,
+        db=lambda dout: dout.sum(axis=0), accumulate=(True, True)):
+    """linear_backward with one piece replaced (a mistake)."""
+    def wrong(dout, x, W, dW_old, db_old):
+        new_dW, new_db = dW(dout, x), db(dout)
+        return (dx(dout, x, W), dW_old + new_dW if accumulate[0] else new_dW,
+                db_old + new_db if accumulate[1] else new_db)
+    return wrong
 
-    ``dW`` and ``db`` are the gradients accumulated so far (zeros after ``zero_grad``); the
-    function returns the new totals::
 
-        dx = dout @ W.T       dW + x.T @ dout       db + dout.sum(axis=0)
-    """
-    mistakes = [
+LINEAR_BACKWARD = Check(
+    name="check_linear_backward",
+    function="linear_backward",
+    reference=_linear_backward,
+    cases=_linear_backward_cases,
+    mistakes=[
         Mistake("dx uses W instead of W.T",
-                "dx is wrong: the gradient goes back through the transpose, dx = dout @ W.T. "
-                "Check the shapes: dout is (N, M), W is (D, M), dx must be (N, D) like x.",
-                lambda dout, x, W, dW, db: (dout @ W, dW + x.T @ dout, db + dout.sum(axis=0))),
+                "dx is wrong: the gradient goes back through W transposed. Check the shapes: "
+                "dout is (N, M), W is (D, M), and dx must be (N, D) like x.",
+                _lb(dx=lambda dout, x, W: dout @ W), hint=2),
         Mistake("bias gradient not summed over the batch",
                 "db has one row per example: the bias is shared by all N rows, so its gradient "
-                "is the SUM of dout over the batch axis, dout.sum(axis=0), shape (M,).",
-                lambda dout, x, W, dW, db: (dout @ W.T, dW + x.T @ dout, db + dout)),
+                "is the SUM of dout over the batch axis, shape (M,).",
+                _lb(db=lambda dout: dout), hint=1),
         Mistake("bias gradient averaged",
                 "db is N times too small: you averaged dout over the batch. The loss already "
-                "divided by N (its gradient dout carries the 1/N), so the layer just sums: "
-                "db = dout.sum(axis=0).",
-                lambda dout, x, W, dW, db: (dout @ W.T, dW + x.T @ dout,
-                                            db + dout.mean(axis=0))),
+                "divided by N (its gradient dout carries the 1/N), so the layer just sums.",
+                _lb(db=lambda dout: dout.mean(axis=0)), hint=2),
         Mistake("divided by the batch size",
                 "dW and db are N times too small: the 1/N of the mean loss is already inside "
-                "dout; the layer must not divide again. dW = x.T @ dout, db = dout.sum(axis=0).",
-                lambda dout, x, W, dW, db: (dout @ W.T, dW + x.T @ dout / len(x),
-                                            db + dout.sum(axis=0) / len(x))),
+                "dout; the layer must not divide again.",
+                _lb(dW=lambda dout, x: x.T @ dout / len(x),
+                    db=lambda dout: dout.sum(axis=0) / len(dout)), hint=2),
         Mistake("dW transposed",
-                "dW is transposed: it must have the shape of W, (D, M), which is x.T @ dout "
-                "(not dout.T @ x).",
-                lambda dout, x, W, dW, db: (dout @ W.T, dW + dout.T @ x, db + dout.sum(axis=0))),
+                "dW is transposed: it must have the shape of W, (D, M): x transposed times "
+                "dout, not dout transposed times x.", _lb(dW=lambda dout, x: dout.T @ x), hint=2),
         Mistake("gradients overwritten instead of accumulated",
                 "Right on the first backward, wrong on the second: you returned this batch's "
-                "gradient only. Backward ADDS to what dW and db already hold (a parameter used "
-                "twice gets both contributions; zero_grad() is what clears them): return "
-                "dW + x.T @ dout and db + dout.sum(axis=0).",
-                lambda dout, x, W, dW, db: (dout @ W.T, x.T @ dout, dout.sum(axis=0))),
-    ]
-    square, other = _backward_cases(2)
-    return _two_rounds("check_linear_backward", student_fn, square, other, _linear_backward_ref,
-                       mistakes, output_names=("dx", "dW", "db"))
+                "gradients only. Backward ADDS to what dW and db already hold (a parameter used "
+                "twice gets both contributions; zero_grad() is what clears them).",
+                _lb(accumulate=(False, False))),
+        Mistake("dW overwritten instead of accumulated",
+                "db is right, but dW is this batch's gradient only: backward ADDS to what dW "
+                "already holds, as it does for db.", _lb(accumulate=(False, True))),
+        Mistake("db overwritten instead of accumulated",
+                "dW is right, but db is this batch's gradient only: backward ADDS to what db "
+                "already holds, as it does for dW.", _lb(accumulate=(True, False))),
+        Mistake("gradients subtracted",
+                "You subtracted this batch's gradients from dW and db: backward ADDS them (the "
+                "minus sign belongs to the gradient-descent update, later).",
+                lambda dout, x, W, dW, db: (dout @ W.T, dW - x.T @ dout, db - dout.sum(axis=0))),
+        Mistake("bias gradient summed over everything",
+                "db is one number repeated: you summed dout over the whole array. Sum over the "
+                "batch axis only, one entry per output unit.",
+                _lb(db=lambda dout: np.full(dout.shape[1], dout.sum())), hint=2),
+    ],
+    output_names=("dx", "dW", "db"),
+    forbidden=_LAYERS,
+    hints=HINTS,
+    doc="(dx, dW + x.T @ dout, db + dout.sum(axis=0)) with dx = dout @ W.T",
+)
+
+check_linear_backward = _square_first(LINEAR_BACKWARD)
 
 
 # --------------------------------------------------------------------------- softmax + CE
@@ -181,58 +280,47 @@ def _softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _unstable(logits, labels):
-    e = np.exp(logits)  # overflows for large logits
-    p = e / e.sum(axis=1, keepdims=True)
-    n = len(labels)
-    loss = float(-np.mean(np.log(p[np.arange(n), labels])))
-    return loss, (p - _onehot(labels, logits.shape[1])) / n
+def _ce(logits, labels, *, p=None, loss_of=None, grad_scale=1.0, mean=True, sign=1.0,
+        onehot=True):
+    """Softmax cross-entropy with pieces replaced (the mistakes)."""
+    n, c = logits.shape
+    p = _softmax(logits) if p is None else p(logits)
+    with np.errstate(all="ignore"):
+        per_example = (-np.log(p[np.arange(n), labels]) if loss_of is None
+                       else loss_of(logits, labels, p))
+    loss = float(per_example.mean() if mean else per_example.sum())
+    grad = (p - _onehot(labels, c)) if onehot else p
+    return loss, sign * grad_scale * grad / (n if mean else 1)
 
 
-def _log_of_softmax(logits, labels):
-    p = _softmax(logits)  # stable, but exp(-2000) underflows to 0 and log(0) = -inf
-    n = len(labels)
-    loss = float(-np.mean(np.log(p[np.arange(n), labels])))
-    return loss, (p - _onehot(labels, logits.shape[1])) / n
+def _log_softmax_loss(logits, labels, p):
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(len(labels)), labels]
 
 
-def _no_mean_in_grad(logits, labels):
-    loss, _ = _softmax_cross_entropy(logits, labels)
-    return loss, _softmax(logits) - _onehot(labels, logits.shape[1])
+def _log_softmax_loss0(logits, labels, p):
+    """The loss with the log-softmax taken down the columns (the wrong axis), stably."""
+    z = logits - logits.max(axis=0, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=0, keepdims=True))
+    return -log_p[np.arange(len(labels)), labels]
 
 
-def _summed(logits, labels):
-    loss, _ = _softmax_cross_entropy(logits, labels)
-    return loss * len(labels), _softmax(logits) - _onehot(labels, logits.shape[1])
+def _unstable_softmax(z):
+    with np.errstate(all="ignore"):
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
 
 
-def _wrong_axis(logits, labels):
-    p = _softmax(logits, axis=0)
-    n = len(labels)
-    loss = float(-np.mean(np.log(p[np.arange(n), labels])))
-    return loss, (p - _onehot(labels, logits.shape[1])) / n
+def _global_max_softmax(z):
+    with np.errstate(all="ignore"):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=1, keepdims=True)
 
 
-def _sign_flipped(logits, labels):
-    loss, d = _softmax_cross_entropy(logits, labels)
-    return loss, -d
-
-
-def _no_onehot(logits, labels):
-    loss, _ = _softmax_cross_entropy(logits, labels)
-    return loss, _softmax(logits) / len(labels)
-
-
-def check_softmax_cross_entropy(student_fn):
-    """Check ``softmax_cross_entropy(logits, labels) -> (loss, dlogits)``.
-
-    ``loss = -mean_n log softmax(logits)[n, labels[n]]`` and
-    ``dlogits = (softmax(logits) - onehot(labels)) / N``; logits (N, C), labels (N,) integers.
-    The reference computes ``log p`` in the log-sum-exp form, so the loss stays finite when a
-    probability underflows.
-    """
+def _softmax_ce_cases():
     r = _rng(3)
-    cases = [
+    return [
         Case("a batch of 4, 3 classes", (r.normal(size=(4, 3)), np.array([0, 2, 1, 2]))),
         Case("a batch of one, 5 classes", (r.normal(size=(1, 5)), np.array([3]))),
         Case("all logits equal: loss = log C", (np.zeros((3, 4)), np.array([0, 1, 3]))),
@@ -241,42 +329,71 @@ def check_softmax_cross_entropy(student_fn):
         Case("a hopeless prediction: the true class 2000 below the best",
              (np.array([[0.0, 1000.0, -1000.0], [1.0, 2.0, 3.0]]), np.array([2, 2]))),
     ]
-    mistakes = [
+
+
+SOFTMAX_CROSS_ENTROPY = Check(
+    name="check_softmax_cross_entropy",
+    function="softmax_cross_entropy",
+    reference=_softmax_cross_entropy,
+    cases=_softmax_ce_cases,
+    mistakes=[
         Mistake("softmax not stabilized",
                 "Your softmax overflows: exp(1000) is inf in float64, and inf / inf is NaN. "
-                "Subtract each row's maximum before exp, softmax(z) = exp(z - max z) / "
-                "sum exp(z - max z) (it cancels, so the result is the same), or use the "
-                "log-sum-exp form for the loss.",
-                _unstable),
+                "Subtract each row's largest logit before taking exp (softmax does not change), "
+                "or compute the loss in the log-sum-exp form.",
+                lambda z, y: _ce(z, y, p=_unstable_softmax), hint=1),
         Mistake("log of the softmax underflows",
                 "Your loss is inf when the true class's probability underflows to 0 (here "
-                "exp(-2000)): log(0) = -inf. Take the log before it can underflow, with the "
-                "log-sum-exp form: log p = z - max(z) - log(sum exp(z - max(z))).",
-                _log_of_softmax),
+                "exp(-2000)): log(0) = -inf. Take the logarithm as a formula, before anything "
+                "can underflow: the log-sum-exp form.",
+                lambda z, y: _ce(z, y), hint=2),
+        Mistake("epsilon inside the log",
+                "Your loss is capped: a small number added inside the log (log(p + eps)) keeps "
+                "it finite, but a prediction 2000 below the best then costs about 28 instead of "
+                "2000, and the loss no longer says how wrong it is. Use the log-sum-exp form, "
+                "which is exact.",
+                lambda z, y: _ce(z, y, loss_of=lambda z, y, p: -np.log(
+                    p[np.arange(len(y)), y] + 1e-12)), hint=2),
+        Mistake("each row not shifted by its own maximum",
+                "You subtracted the largest logit of the whole batch, not of each row: a row "
+                "far below that maximum then underflows to all zeros (0 / 0 = NaN). Subtract "
+                "each row's own maximum (one number per row).",
+                lambda z, y: _ce(z, y, p=_global_max_softmax), hint=3),
         Mistake("gradient not divided by N",
                 "The loss is right but dlogits is N times too big: the loss is a MEAN over the "
-                "batch, so each example's gradient carries 1/N: dlogits = (p - onehot) / N.",
-                _no_mean_in_grad),
+                "batch, so each example's gradient carries 1/N.",
+                lambda z, y: _ce(z, y, loss_of=_log_softmax_loss, grad_scale=len(y)), hint=2),
         Mistake("sum instead of mean",
                 "Loss and gradient are both N times too big: you summed over the batch. The "
                 "course uses mean losses (so a learning rate means the same at every batch "
-                "size): loss = -mean log p, dlogits = (p - onehot) / N.",
-                _summed),
+                "size).", lambda z, y: _ce(z, y, loss_of=_log_softmax_loss, mean=False), hint=2),
+        Mistake("mean over classes too",
+                "Your loss is C times too small (C, the number of classes): you averaged the "
+                "one-hot times log p over every entry. Average over the examples only: each "
+                "example contributes -log p of its true class.",
+                lambda z, y: (_ce(z, y, loss_of=_log_softmax_loss)[0] / z.shape[1],
+                              _ce(z, y)[1]), hint=2),
         Mistake("softmax over the wrong axis",
                 "Your probabilities are normalized down each column (over the batch). Each ROW "
-                "is one example: softmax along axis=1 (the classes), so every row sums to 1.",
-                _wrong_axis),
+                "is one example: softmax along the classes, so that every row sums to 1.",
+                lambda z, y: _ce(z, y, p=lambda z: _softmax(z, axis=0), loss_of=_log_softmax_loss0),
+                hint=1),
         Mistake("gradient sign flipped",
                 "dlogits has the wrong sign: the gradient of -log p_y with respect to the "
                 "logits is p - onehot (divided by N), not onehot - p.",
-                _sign_flipped),
+                lambda z, y: _ce(z, y, loss_of=_log_softmax_loss, sign=-1.0), hint=2),
         Mistake("one-hot not subtracted",
-                "dlogits is softmax / N: the true class's entry needs the -1, "
-                "dlogits = (p - onehot(labels)) / N.",
-                _no_onehot),
-    ]
-    return run_check("check_softmax_cross_entropy", student_fn, cases, _softmax_cross_entropy,
-                     mistakes, output_names=("loss", "dlogits"))
+                "dlogits is softmax / N: the true class's entry of each row needs its -1 "
+                "(p - onehot(labels)).",
+                lambda z, y: _ce(z, y, loss_of=_log_softmax_loss, onehot=False), hint=2),
+    ],
+    output_names=("loss", "dlogits"),
+    forbidden=_LOSSES,
+    hints=HINTS,
+    doc="(mean -log softmax(logits)[n, labels[n]], (softmax(logits) - onehot(labels)) / N)",
+)
+
+check_softmax_cross_entropy = SOFTMAX_CROSS_ENTROPY.check_function()
 
 
 # --------------------------------------------------------------------------- numerical gradient
@@ -295,56 +412,326 @@ def _logsumexp(x):
     return float(m + np.log(np.sum(np.exp(x - m))))
 
 
-def _numerical_ref(f, x, h=1e-5):
+def _numerical(f, x, h=1e-5):
     return _numerical_gradient(f, np.array(x, dtype=np.float64), h)
 
 
-def _one_sided(f, x, h=1e-5):
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    f0 = f(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        grad[i] = (f(x) - f0) / h
-        x[i] = old
-    return grad
-
-
-def _over_h(f, x, h=1e-5):
-    return 2 * _numerical_ref(f, x, h)
+def _differences(kind="central", scale=1.0):
+    """Finite differences entry by entry: ``"central"``, ``"forward"`` or ``"backward"``."""
+    def wrong(f, x, h=1e-5):
+        x = np.array(x, dtype=np.float64)
+        grad = np.zeros_like(x)
+        f0 = f(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + h
+            plus = f(x)
+            x[i] = old - h
+            minus = f(x)
+            x[i] = old
+            grad[i] = {"central": (plus - minus) / (2 * h), "forward": (plus - f0) / h,
+                       "backward": (f0 - minus) / h}[kind]
+        return scale * grad
+    return wrong
 
 
 def _all_at_once(f, x, h=1e-5):
     x = np.array(x, dtype=np.float64)
-    slope = (f(x + h) - f(x - h)) / (2 * h)
-    return np.full_like(x, slope)
+    return np.full_like(x, (f(x + h) - f(x - h)) / (2 * h))
 
 
-def check_numerical_gradient(student_fn):
-    """Check ``numerical_gradient(f, x, h=1e-5) -> grad``, central differences entry by entry:
-    ``grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h)``, with ``x`` unchanged afterwards."""
+def _numerical_cases():
     r = _rng(4)
-    cases = [
+    return [
         Case("f(x) = sum(x³) at a vector", (_cube_sum, r.normal(size=4))),
         Case("f(x) = sum(sin(x) x) at a 2 x 3 matrix", (_sin_x, r.normal(size=(2, 3)))),
         Case("f(x) = log sum exp(x), h = 1e-4", (_logsumexp, r.normal(size=5)), {"h": 1e-4}),
         Case("one number", (_cube_sum, np.array([0.7]))),
+        # with h = 0.1 the central difference of x³ is 3x² + h²: it shows whether h is used
+        Case("f(x) = sum(x³), a coarse h = 0.1", (_cube_sum, r.normal(size=3)), {"h": 0.1}),
     ]
-    mistakes = [
+
+
+NUMERICAL_GRADIENT = Check(
+    name="check_numerical_gradient",
+    function="numerical_gradient",
+    reference=_numerical,
+    cases=_numerical_cases,
+    mistakes=[
         Mistake("one-sided difference",
                 "You used (f(x + h) - f(x)) / h. That is off by about h/2 times the second "
-                "derivative; the centred difference (f(x + h) - f(x - h)) / (2h) cancels that "
-                "term and is far more accurate for the same h.",
-                _one_sided),
+                "derivative; the centred difference, f(x + h) and f(x - h) divided by 2h, "
+                "cancels that term and is far more accurate for the same h.",
+                _differences("forward"), hint=2),
+        Mistake("one-sided difference (backward)",
+                "You used (f(x) - f(x - h)) / h. That is off by about h/2 times the second "
+                "derivative; the centred difference, f(x + h) and f(x - h) divided by 2h, "
+                "cancels that term.", _differences("backward"), hint=2),
         Mistake("divided by h instead of 2h",
                 "Your gradient is twice too large: f(x + h) and f(x - h) are 2h apart, so "
-                "divide their difference by 2h.",
-                _over_h),
+                "divide their difference by 2h.", _differences(scale=2.0), hint=2),
+        Mistake("divided by 2 and multiplied by h",
+                "Your gradient is h² / 4 times the right one: `/ 2 * h` divides by 2 and then "
+                "MULTIPLIES by h (Python reads left to right). Put the divisor in parentheses: "
+                "divide by (2 * h).",
+                lambda f, x, h=1e-5: _central(f, np.array(x, dtype=np.float64), h) * h * h,
+                hint=2),
         Mistake("all entries nudged at once",
                 "Every entry got the same number: you moved ALL of x by h at once, which "
-                "measures the slope along (1, 1, ..., 1). Nudge one entry at a time "
-                "(x[i] += h, evaluate, put it back) to get each partial derivative.",
-                _all_at_once),
+                "measures the slope along (1, 1, ..., 1). Nudge one entry at a time (change it, "
+                "evaluate, put it back) to get each partial derivative.", _all_at_once, hint=1),
+        Mistake("difference the wrong way round",
+                "Your gradient has the wrong sign: the slope is f(x + h) minus f(x - h), "
+                "divided by 2h.", _differences(scale=-1.0), hint=2),
+    ],
+    forbidden=_GRADCHECK,
+    hints=HINTS,
+    doc="grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h), x unchanged afterwards",
+)
+
+check_numerical_gradient = NUMERICAL_GRADIENT.check_function()
+
+
+# --------------------------------------------------------------------------- two-layer network
+
+
+_KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _two_layer(x, labels, params):
+    """The library's layers: Linear -> ReLU -> Linear -> softmax cross-entropy."""
+    first, second = _layer(params["W1"], params["b1"]), _layer(params["W2"], params["b2"])
+    relu = ReLU()
+    loss, dscores = _softmax_cross_entropy(second.forward(relu.forward(first.forward(x))),
+                                           labels)
+    first.backward(relu.backward(second.backward(dscores)))
+    grads = {"W1": first.W.grad, "b1": first.b.grad, "W2": second.W.grad, "b2": second.b.grad}
+    return loss, {k: grads[k].copy() for k in _KEYS}
+
+
+def _net(x, labels, params, *, mask="relu", w2_input="h", dh_transpose=True, sum_bias=True,
+         divide=1.0, loss_sum=False):
+    """The two-layer network's backward pass with one piece replaced (the mistakes)."""
+    W1, b1, W2, b2 = (params[k] for k in _KEYS)
+    n = len(x)
+    z1 = x @ W1 + b1
+    h = np.maximum(z1, 0.0)
+    scores = h @ W2 + b2
+    loss, ds = _plain_ce(scores, labels)
+    if loss_sum:
+        loss, ds = loss * n, ds * n
+    dh = ds @ (W2.T if dh_transpose else W2)
+    dz1 = {"relu": dh * (z1 > 0), "none": dh, "h": dh * h,
+           "sigmoid": dh / (1 + np.exp(-z1)) * (1 - 1 / (1 + np.exp(-z1)))}[mask]
+    into_w2 = {"h": h, "z1": z1}[w2_input]
+    grads = {"W1": x.T @ dz1, "b1": dz1.sum(axis=0) if sum_bias else dz1,
+             "W2": into_w2.T @ ds, "b2": ds.sum(axis=0) if sum_bias else ds}
+    return loss, {k: grads[k] / divide for k in _KEYS}
+
+
+def _params(r, d, hidden, c, scale=1.0):
+    return {"W1": scale * r.normal(size=(d, hidden)), "b1": r.normal(size=hidden),
+            "W2": scale * r.normal(size=(hidden, c)), "b2": r.normal(size=c)}
+
+
+def _two_layer_cases():
+    r = _rng(5)
+    return [
+        Case("a batch of 5, 3 inputs, 3 hidden units, 3 classes (square)",
+             (r.normal(size=(5, 3)), np.array([0, 2, 1, 1, 0]), _params(r, 3, 3, 3))),
+        Case("a batch of one (square)",
+             (r.normal(size=(1, 3)), np.array([2]), _params(r, 3, 3, 3))),
+        Case("half the hidden units dead: their inputs are negative (square)",
+             (np.abs(r.normal(size=(4, 3))), np.array([1, 0, 2, 1]),
+              dict(_params(r, 3, 3, 3), W1=np.array([[1.0, -1.0, 0.5], [0.5, -2.0, 1.0],
+                                                     [1.0, -0.5, -0.3]]))), ),
+        Case("4 inputs, 6 hidden units, 3 classes, a batch of 8",
+             (r.normal(size=(8, 4)), np.array([0, 1, 2, 0, 1, 2, 0, 1]), _params(r, 4, 6, 3))),
     ]
-    return run_check("check_numerical_gradient", student_fn, cases, _numerical_ref, mistakes)
+
+
+def _compare_network(expected, received):
+    """(loss, grads): a dict whose keys are not those of params is said so first."""
+    if isinstance(received, tuple) and len(received) == 2 and isinstance(received[1], dict) \
+            and set(received[1]) != set(_KEYS):
+        return (f"`grads` has the keys {sorted(map(str, received[1]))}; it must have exactly "
+                f"the keys of `params`: {list(_KEYS)}")
+    return compare_outputs(expected, received, rtol=1e-7, atol=1e-10,
+                           output_names=("loss", "grads"))
+
+
+TWO_LAYER_NETWORK = Check(
+    name="check_two_layer_network",
+    function="two_layer_network",
+    reference=_two_layer,
+    cases=_two_layer_cases,
+    mistakes=[
+        Mistake("ReLU mask forgotten",
+                "W2 and b2 are right, W1 and b1 are not: the gradient went back through the "
+                "ReLU unchanged. The ReLU passes a gradient only where its input z1 was "
+                "positive; elsewhere the unit was off and its gradient is 0.",
+                lambda x, y, p: _net(x, y, p, mask="none"), hint=1),
+        Mistake("ReLU's derivative taken as its output",
+                "W1 and b1 are wrong: you multiplied the gradient by the ReLU's output h. The "
+                "ReLU's slope is 1 where its input is positive and 0 elsewhere, not h.",
+                lambda x, y, p: _net(x, y, p, mask="h"), hint=2),
+        Mistake("sigmoid's derivative used for the ReLU",
+                "W1 and b1 are wrong: you multiplied by σ(z1)(1 - σ(z1)), the slope of a "
+                "sigmoid. This network's hidden layer is a ReLU: slope 1 where z1 > 0, else 0.",
+                lambda x, y, p: _net(x, y, p, mask="sigmoid"), hint=2),
+        Mistake("W2's gradient from the input of the ReLU",
+                "dW2 is wrong: you used z1, the hidden layer BEFORE the ReLU. The second layer's "
+                "input is h = relu(z1), so its weight gradient is h transposed times the "
+                "gradient of the scores.", lambda x, y, p: _net(x, y, p, w2_input="z1"), hint=2),
+        Mistake("dh uses W2 instead of W2.T",
+                "W1 and b1 are wrong: the gradient goes back through W2 transposed. Check the "
+                "shapes: the scores' gradient is (N, C), W2 is (H, C), the hidden layer's "
+                "gradient must be (N, H).",
+                lambda x, y, p: _net(x, y, p, dh_transpose=False), hint=2),
+        Mistake("biases' gradients not summed over the batch",
+                "db1 and db2 have one row per example: a bias is shared by the whole batch, so "
+                "its gradient is the sum over the batch of its layer's gradient.",
+                lambda x, y, p: _net(x, y, p, sum_bias=False), hint=2),
+        Mistake("divided by the batch size twice",
+                "Every gradient is N times too small: the 1/N of the mean loss is already "
+                "inside the gradient of the scores; no layer divides again.",
+                lambda x, y, p: _net(x, y, p, divide=len(x)), hint=2),
+        Mistake("summed loss",
+                "Loss and gradients are N times too big: the loss is the MEAN cross-entropy "
+                "over the batch.", lambda x, y, p: _net(x, y, p, loss_sum=True), hint=2),
+    ],
+    output_names=("loss", "grads"),
+    forbidden=_LAYERS + _LOSSES + _GRADCHECK,
+    hints=HINTS,
+    compare=_compare_network,
+    doc=("(loss, grads) of softmax cross-entropy(relu(x @ W1 + b1) @ W2 + b2, labels), grads "
+         "a dict with the keys and shapes of params"),
+)
+
+check_two_layer_network = _square_first(TWO_LAYER_NETWORK)
+
+
+# --------------------------------------------------------------------------- gradient check
+
+
+def _gradient_check(loss_of, params, grads, h=1e-6):
+    return {name: rel_error(grads[name], _numerical_gradient(lambda _: loss_of(params), value, h))
+            for name, value in params.items()}
+
+
+def _checker(error, *, copy=False, use_h=True):
+    """A gradient check whose error formula (or nudging) is replaced (the mistakes)."""
+    def wrong(loss_of, params, grads, h=1e-6):
+        out = {}
+        for name, value in params.items():
+            target = value.copy() if copy else value
+            numeric = _central(lambda _: loss_of(params), target, h if use_h else 1e-6)
+            out[name] = float(error(np.asarray(grads[name], dtype=np.float64), numeric))
+        return out
+    return wrong
+
+
+def _quadratic_loss(params):
+    """L = sum(A w)²/2 + sum(b³): its gradient is known in closed form."""
+    return float(0.5 * np.sum((_A @ params["w"]) ** 2) + np.sum(params["b"] ** 3))
+
+
+def _quadratic_grads(params):
+    return {"w": _A.T @ (_A @ params["w"]), "b": 3 * params["b"] ** 2}
+
+
+_A = np.array([[2.0, -1.0, 0.5], [0.3, 1.5, -2.0]])
+
+
+def _gradient_check_cases():
+    r = _rng(6)
+    p1 = {"w": r.normal(size=3), "b": r.normal(size=(2, 2))}
+    p2 = {"w": r.normal(size=3), "b": r.normal(size=(2, 2))}
+    wrong_b = dict(_quadratic_grads(p2), b=2 * _quadratic_grads(p2)["b"])
+    p3 = {"w": 100 * r.normal(size=3), "b": r.normal(size=(1,))}
+    p4 = {"w": r.normal(size=3), "b": np.array([0.0, 1e-4, 2.0])}
+    tiny = dict(_quadratic_grads(p4), b=_quadratic_grads(p4)["b"] + np.array([0.0, 1e-6, 0.0]))
+    p5 = {"w": np.zeros(3), "b": r.normal(size=2)}
+    p6 = {"w": r.normal(size=3), "b": r.normal(size=2)}
+    return [
+        Case("right gradients: every error tiny", (_quadratic_loss, p1, _quadratic_grads(p1))),
+        Case("the gradient of b twice too large", (_quadratic_loss, p2, wrong_b)),
+        Case("large weights, large gradients", (_quadratic_loss, p3, _quadratic_grads(p3))),
+        Case("one gradient entry off by 1e-6 where the gradient is tiny",
+             (_quadratic_loss, p4, tiny)),
+        Case("w = 0: its gradient is exactly 0", (_quadratic_loss, p5, _quadratic_grads(p5))),
+        # with h = 0.01 the central difference of b³ is 3b² + h²: it shows whether h is used
+        Case("a coarse h = 0.01", (_quadratic_loss, p6, _quadratic_grads(p6)), {"h": 1e-2}),
+    ]
+
+
+def _relative_errors(expected, received):
+    """Errors that are rounding noise (below 1e-6 in both) count as equal."""
+    if isinstance(expected, dict) and isinstance(received, dict) and set(expected) == set(received):
+        rounded = {k: (0.0 if expected[k] < 1e-6 and _small(received[k]) else expected[k])
+                   for k in expected}
+        got = {k: (0.0 if expected[k] < 1e-6 and _small(received[k]) else received[k])
+               for k in received}
+        return compare_outputs(rounded, got, rtol=1e-4, atol=1e-9)
+    return compare_outputs(expected, received, rtol=1e-4, atol=1e-9)
+
+
+def _small(value):
+    try:
+        return abs(float(value)) < 1e-6
+    except (TypeError, ValueError):
+        return False
+
+
+GRADIENT_CHECK = Check(
+    name="check_gradient_check",
+    function="gradient_check",
+    reference=_gradient_check,
+    cases=_gradient_check_cases,
+    mistakes=[
+        Mistake("a copy nudged",
+                "Every error is 1 (or near it): your numerical gradient is 0, because you "
+                "nudged a COPY of each array while loss_of reads the arrays in params. Nudge "
+                "params[name] itself (your numerical_gradient puts every entry back).",
+                _checker(_relative, copy=True), hint=1),
+        Mistake("absolute error",
+                "Your errors are the largest absolute difference, not divided by the size of "
+                "the gradients: with gradients in the thousands, rounding alone looks like an "
+                "error. Divide by the largest |a| + |n| (floored at 1e-12).",
+                _checker(lambda a, n: np.max(np.abs(a - n))), hint=2),
+        Mistake("relative error entry by entry",
+                "You divided entry by entry (|a - n| / (|a| + |n|) per entry, then the "
+                "largest): a gradient entry that is nearly 0 then counts as a huge error on "
+                "its own. The course's error compares the largest difference with the largest "
+                "magnitude, as nl.rel_error does.",
+                _checker(lambda a, n: np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n),
+                                                                        1e-12))), hint=2),
+        Mistake("mean instead of the largest difference",
+                "You averaged the differences (and magnitudes): one wrong entry among many "
+                "correct ones then hides in the mean. Use the LARGEST difference over the "
+                "largest magnitude.",
+                _checker(lambda a, n: np.mean(np.abs(a - n)) / max(np.mean(np.abs(a) + np.abs(n)),
+                                                                   1e-12)), hint=2),
+        Mistake("divided by the claimed gradient only",
+                "You divided by the size of the claimed gradient alone: where it is 0 but the "
+                "measured one is not, that hides nothing, but the error is not the course's. "
+                "Divide by the largest |a| + |n|, both together.",
+                _checker(lambda a, n: np.max(np.abs(a - n)) / max(np.max(np.abs(a)), 1e-12)),
+                hint=2),
+        Mistake("no floor on the denominator",
+                "An error is NaN where a gradient is exactly 0 on both sides: 0 / 0. Floor the "
+                "denominator at 1e-12.",
+                _checker(_unfloored), hint=2),
+    ],
+    forbidden=_GRADCHECK,
+    hints=HINTS,
+    compare=_relative_errors,
+    doc="{name: max|a - n| / max(max(|a| + |n|), 1e-12)} with n your numerical gradient",
+)
+
+check_gradient_check = GRADIENT_CHECK.check_function()
+
+
+#: Every check of lesson 01, as data (the meta-test runs each named mistake through it).
+CHECKS = (LINEAR_FORWARD, LINEAR_BACKWARD, SOFTMAX_CROSS_ENTROPY, NUMERICAL_GRADIENT,
+          TWO_LAYER_NETWORK, GRADIENT_CHECK)

@@ -27,7 +27,7 @@ def iterations_per_epoch(n_samples, batch_size, drop_last=False):
 def test_iterations_solution_passes():
     result = check_iterations_per_epoch(iterations_per_epoch)
     assert result.passed, str(result)
-    assert result.cases == 10
+    assert result.cases == 12
 
 
 def test_iterations_integer_only_solution_passes():
@@ -283,3 +283,93 @@ def test_minibatches_bad_behaviour():
     result = check_minibatches(minibatches(np.zeros((2, 1)), np.zeros(2), 1,
                                            np.random.default_rng(0)))
     assert not result.passed and "Pass the function itself" in result.message
+
+
+# --------------------------------------------------------------------------- largest safe lr
+
+from nnlesson.course.checks import minibatch_gradient_descent as declared  # noqa: E402
+from nnlesson.course.checks.minibatch_gradient_descent import check_largest_safe_lr  # noqa: E402
+
+
+def largest_safe_lr(Z):
+    curvature = 2 * np.sum(Z ** 2, axis=1)
+    return float(2 / curvature.max())
+
+
+def test_safe_lr_solution_and_other_correct_forms_pass():
+    assert check_largest_safe_lr(largest_safe_lr).passed
+    assert check_largest_safe_lr(lambda Z: 1 / max(z @ z for z in Z)).passed
+    assert check_largest_safe_lr(lambda Z: min(2 / (2 * np.linalg.norm(z) ** 2) for z in Z
+                                                if z.any())).passed
+
+
+def test_the_safe_rate_is_where_the_first_sample_would_overshoot():
+    """Independent of the formula: every sample's step factor |1 - lr c_i|, with c_i the
+    second difference of its own loss along its input, is at most 1 at the reference's rate
+    and above 1 for some sample just past it."""
+    for case, lr in zip(declared.SAFE_LR.get_cases(), declared.SAFE_LR.expected()):
+        (Z,) = case.args
+        factors = []
+        for z in Z:
+            if not z.any():
+                continue
+            u, h = z / np.linalg.norm(z), 1e-3
+            loss = [((z @ (s * h * u)) - 1.0) ** 2 for s in (-1, 0, 1)]
+            c = (loss[0] - 2 * loss[1] + loss[2]) / h**2
+            factors.append(c)
+        factors = np.array(factors)
+        assert np.all(np.abs(1 - lr * factors) <= 1 + 1e-6), case.label
+        assert np.any(np.abs(1 - 1.001 * lr * factors) > 1), case.label
+
+
+@pytest.mark.parametrize("declaration", declared.CHECKS, ids=lambda c: c.name)
+def test_every_declared_mistake_is_named_as_itself(declaration):
+    for mistake in declaration.mistakes:
+        if declaration is declared.MINIBATCHES:
+            result = check_minibatches(_unwrapped(mistake.wrong_fn))
+        else:
+            result = declaration.run(mistake.wrong_fn)
+        assert not result.passed and result.mistake == mistake.name, (mistake.name, str(result))
+
+
+def _unwrapped(two_epochs):
+    """The one-epoch generator inside a declared minibatches mistake."""
+    for cell in two_epochs.__closure__:
+        if callable(cell.cell_contents):
+            return cell.cell_contents
+    raise AssertionError("no function in the closure")
+
+
+@pytest.mark.parametrize("student, mistake", [
+    # written the way a student would write them
+    (lambda Z: 2 / np.mean(2 * np.sum(Z ** 2, axis=1)), "typical sample instead of the most curved"),
+    (lambda Z: 1 / np.mean(np.sum(Z * Z, axis=1)), "typical sample instead of the most curved"),
+    (lambda Z: max(2 / (2 * (z @ z)) for z in Z if z @ z > 0), "least curved sample"),
+    (lambda Z: 2 / np.linalg.eigvalsh(2 * Z.T @ Z / len(Z)).max(), "the full batch's curvature"),
+    (lambda Z: 2 / np.max(np.sum(Z ** 2, axis=1)), "factor 2 missing in the curvature"),
+    (lambda Z: 1 / np.max(2 * np.sum(Z ** 2, axis=1)), "1 / c instead of 2 / c"),
+    (lambda Z: 1 / np.max(np.linalg.norm(Z, axis=1)), "norm not squared"),
+    (lambda Z: 1 / np.max(np.sum(Z ** 2, axis=0)), "summed over samples instead of inputs"),
+    (lambda Z: 1 / np.max(np.mean(Z ** 2, axis=1)), "mean of the squares instead of their sum"),
+    (lambda Z: 1 / np.max(Z ** 2), "largest single entry instead of the row's norm"),
+    (lambda Z: 1 / np.max(np.sum(Z[:, :-1] ** 2, axis=1)), "bias column left out"),
+])
+def test_safe_lr_mistakes_as_students_write_them(student, mistake):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = check_largest_safe_lr(student)
+    assert not result.passed and result.mistake == mistake, str(result)
+
+
+def test_safe_lr_returning_the_curvatures_is_a_shape_message():
+    result = check_largest_safe_lr(lambda Z: 2 * np.sum(Z ** 2, axis=1))
+    assert not result.passed and "single number" in result.message
+
+
+def test_safe_lr_calling_the_lessons_function_is_caught():
+    from nnlesson.course.lessons import minibatch_gradient_descent as lesson
+
+    result = check_largest_safe_lr(lambda Z: float(2 / lesson.sample_curvatures(Z).max()))
+    assert not result.passed and result.mistake == "calls the library"

@@ -120,7 +120,7 @@ def test_per_sample_curvature_is_about_three_times_the_full_batchs():
     assert (round(c.min(), 1), round(c.max(), 1)) == (9.3, 71.7)
     lam_max = np.linalg.eigvalsh(2 / len(Z) * Z.T @ Z)[-1]
     assert 2.5 < c.mean() / lam_max < 3  # "almost three times"
-    assert round(2 / c.mean(), 3) == 0.077 and round(2 / c.max(), 3) == 0.028
+    assert round(2 / c.mean(), 3) == 0.077
     assert round(2 * c.mean() / (c**2).mean(), 3) == 0.064
 
 
@@ -142,8 +142,8 @@ def test_the_stable_rate_falls_with_the_batch_size_and_runs_agree():
     rows = {r.batch_size: r for r in mb.stability_table((1, 2, 4, 16, 178))}
     assert [round(rows[b].limit, 3) for b in (1, 2, 4, 16, 178)] == \
         [0.060, 0.105, 0.158, 0.205, 0.216]
-    # below the typical wine's 2 / mean(c) = 0.077, above the extreme wine's 0.028
-    assert 0.028 < rows[1].limit < 0.064 < 0.077
+    # below the typical wine's 2 / mean(c) = 0.077, near the size-weighted 0.064
+    assert rows[1].limit < 0.064 < 0.077
     # 1.25 x the limit: every batch size blows up (the full batch slowest, but far above 1)
     assert all(np.isinf(rows[b].above) for b in (1, 2, 4, 16))
     assert rows[178].above == pytest.approx(177, abs=0.5)

@@ -24,6 +24,7 @@ _CHECKS = {
     "check_mean_normalization": "feature_scaling",
     "check_iterations_per_epoch": "minibatch_gradient_descent",
     "check_minibatches": "minibatch_gradient_descent",
+    "check_largest_safe_lr": "minibatch_gradient_descent",
     "check_momentum_update": "momentum",
     "check_sgd_momentum_update": "momentum",
     "check_nesterov_update": "momentum",

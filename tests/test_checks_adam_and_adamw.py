@@ -1,12 +1,20 @@
-"""Lesson 06's exercise checks: solutions pass, stubs are "not implemented", mistakes are named.
+"""Lesson 06's exercise checks: solutions in several forms pass, the library shortcut is caught,
+mistakes are named.
 
-Every wrong implementation below is written the way a student would write it; each must fail
-with exactly the diagnosis the check names for that mistake.
+Every declared mistake of ``ADAM`` and ``ADAMW`` is fed to its check by the meta-test
+(tests/test_checks_meta.py: each is diagnosed as itself, the cases tell them apart). Here:
+answers written the way students write them, where the *form* matters (a loop instead of
+``**``, a counter renamed, copies updated in place, PyTorch's order of operations), the
+messages' wording, and what is not a wrong value (too few outputs, inputs changed, NaN, the
+library called).
 """
+import math
+
 import numpy as np
 import pytest
 
-from nnlesson.course.checks.adam_and_adamw import check_adam_update, check_adamw_update
+from nnlesson.course.checks.adam_and_adamw import (ADAM, ADAMW, check_adam_update,
+                                                   check_adamw_update)
 from nnlesson.optim import adam_update as library_adam
 
 # --------------------------------------------------------------------------- student versions
@@ -37,18 +45,6 @@ def test_student_solutions_pass():
     assert check_adamw_update(adamw_update).passed
 
 
-def test_the_library_passes():
-    def lib_adam(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        return library_adam(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)[:3]
-
-    def lib_adamw(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-        return library_adam(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                            weight_decay=weight_decay, decoupled_weight_decay=True)[:3]
-
-    assert check_adam_update(lib_adam).passed
-    assert check_adamw_update(lib_adamw).passed
-
-
 def test_pytorch_order_of_operations_passes():
     """(lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps) is the same step, written differently."""
     def torch_order(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -60,6 +56,34 @@ def test_pytorch_order_of_operations_passes():
     assert check_adam_update(torch_order).passed
 
 
+def test_copies_updated_in_place_and_a_power_loop_pass():
+    def careful(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        w, m, v = w.copy(), m.copy(), v.copy()
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * np.square(g)
+        p1 = p2 = 1.0
+        for _ in range(t):
+            p1 *= beta1
+            p2 *= beta2
+        w -= lr * (m / (1 - p1)) / (np.sqrt(v / (1 - p2)) + eps)
+        return w, m, v
+
+    assert check_adam_update(careful).passed
+
+
+def test_adamw_decaying_the_old_weights_inside_the_step_passes():
+    """w - lr * (step + weight_decay * w) is the same update as shrinking first."""
+    def one_line(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        step = (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        return w - lr * (step + weight_decay * w), m, v
+
+    assert check_adamw_update(one_line).passed
+
+
 @pytest.mark.parametrize("check", [check_adam_update, check_adamw_update])
 def test_stubs_are_not_implemented_yet(check):
     result = check(stub)
@@ -67,7 +91,50 @@ def test_stubs_are_not_implemented_yet(check):
     assert "not implemented yet" in result.message
 
 
-# --------------------------------------------------------------------------- Adam mistakes
+# --------------------------------------------------------------------------- the cases
+
+
+@pytest.mark.parametrize("declared", [ADAM, ADAMW], ids=["adam", "adamw"])
+def test_every_hyperparameter_is_varied_and_the_edge_cases_are_there(declared):
+    cases = declared.get_cases()
+    kwargs = [c.kwargs for c in cases]
+    assert any(k.get("eps", 1e-8) != 1e-8 for k in kwargs)
+    assert any(k.get("beta1", 0.9) != 0.9 for k in kwargs)
+    assert any(k.get("beta2", 0.999) != 0.999 for k in kwargs)
+    assert any(k.get("lr", 1e-3) != 1e-3 for k in kwargs)
+    steps = [c.args[4] for c in cases]
+    assert 1 in steps and max(steps) >= 1000
+    first = cases[steps.index(1)]
+    assert not first.args[2].any() and not first.args[3].any()  # zero moments
+    assert (first.args[1] == 0).any()  # a zero gradient: v_hat = 0 there
+    if declared is ADAMW:
+        decays = [k["weight_decay"] for k in kwargs]
+        assert 0.0 in decays and len(set(decays)) == len(decays)
+
+
+# --------------------------------------------------------------------------- forms of mistakes
+
+
+def counter_from_zero(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    step = t - 1  # "the first step is step 0"
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return w - lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps), m, v
+
+
+def power_loop_one_short(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    p1 = p2 = 1.0
+    for _ in range(1, t):  # one multiplication short
+        p1 *= beta1
+        p2 *= beta2
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return w - lr * (m / (1 - p1)) / (np.sqrt(v / (1 - p2)) + eps), m, v
+
+
+def increments_t_first(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t += 1  # "advance the step counter"
+    return adam_update(w, g, m, v, t, lr, beta1, beta2, eps)
 
 
 def no_bias_correction(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -76,105 +143,28 @@ def no_bias_correction(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
     return w - lr * m / (np.sqrt(v) + eps), m, v
 
 
-def corrects_m_only(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    return w - lr * (m / (1 - beta1**t)) / (np.sqrt(v) + eps), m, v
+def adamw_as_l2(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    return adam_update(w, g + weight_decay * w, m, v, t, lr, beta1, beta2, eps)
 
 
-def corrects_v_only(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    return w - lr * m / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
-
-
-def counter_from_zero(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    step = t - 1  # "the first step is step 0"
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1**step)
-    v_hat = v / (1 - beta2**step)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-
-
-def counter_plus_one(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1 ** (t + 1))
-    v_hat = v / (1 - beta2 ** (t + 1))
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-
-
-def eps_inside(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - lr * m_hat / np.sqrt(v_hat + eps), m, v
-
-
-def no_one_minus_beta1(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-
-
-def no_one_minus_beta2(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + g**2
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-
-
-def v_not_squared(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-
-
-def no_sqrt(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - lr * m_hat / (v_hat + eps), m, v
-
-
-def stores_hats(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m = m / (1 - beta1**t)
-    v = v / (1 - beta2**t)
-    return w - lr * m / (np.sqrt(v) + eps), m, v
-
-
-@pytest.mark.parametrize("student, mistake", [
-    (no_bias_correction, "no bias correction"),
-    (corrects_m_only, "bias correction of m only"),
-    (corrects_v_only, "bias correction of v only"),
-    (counter_from_zero, "step counter starting at 0"),
-    (counter_plus_one, "step counter shifted by one"),
-    (eps_inside, "eps inside the square root"),
-    (no_one_minus_beta1, "(1 - beta1) missing"),
-    (no_one_minus_beta2, "(1 - beta2) missing"),
-    (v_not_squared, "gradient not squared in v"),
-    (no_sqrt, "no square root"),
-    (stores_hats, "m_hat stored as m"),
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_adam_update, counter_from_zero, "step counter starting at 0"),
+    (check_adam_update, power_loop_one_short, "step counter starting at 0"),
+    (check_adam_update, increments_t_first, "step counter shifted by one"),
+    (check_adamw_update, lambda w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+     weight_decay=1e-2: increments_t_first(w * (1 - lr * weight_decay), g, m, v, t, lr, beta1,
+                                           beta2, eps), "step counter shifted by one"),
 ])
-def test_adam_mistakes_are_named(student, mistake):
+def test_the_same_mistake_in_other_forms_is_named(check, student, mistake):
     with np.errstate(all="ignore"):
-        result = check_adam_update(student)
+        result = check(student)
     assert result.status == "fail" and result.mistake == mistake, str(result)
 
 
 def test_the_no_bias_correction_message_does_not_say_tiny_first_step():
     result = check_adam_update(no_bias_correction)
     assert "3.16" in result.message and "not tiny" in result.message
+    assert result.message.endswith("Hint 2 above gives the formula.")
 
 
 def test_a_zero_first_step_counter_is_reported_as_such_not_as_nan():
@@ -183,102 +173,72 @@ def test_a_zero_first_step_counter_is_reported_as_such_not_as_nan():
     assert "t = 1" in result.message and "divides by zero" in result.message
 
 
-# --------------------------------------------------------------------------- AdamW mistakes
-
-
-def adamw_as_l2(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-    return adam_update(w, g + weight_decay * w, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_no_lr(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-    w = w - weight_decay * w
-    return adam_update(w, g, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_after(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-    w, m, v = adam_update(w, g, m, v, t, lr, beta1, beta2, eps)
-    return w * (1 - lr * weight_decay), m, v
-
-
-def adamw_in_denominator(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                         weight_decay=1e-2):
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - lr * (m_hat + weight_decay * w) / (np.sqrt(v_hat) + eps), m, v
-
-
-def adamw_corrected_lr(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                       weight_decay=1e-2):
-    step_size = lr / (1 - beta1**t)
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    w = w - step_size * weight_decay * w
-    return w - step_size * m / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
-
-
-def adamw_wrong_sign(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                     weight_decay=1e-2):
-    return adam_update(w + lr * weight_decay * w, g, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_no_decay(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-    return adam_update(w, g, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_no_bias_correction(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                             weight_decay=1e-2):
-    return no_bias_correction(w * (1 - lr * weight_decay), g, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_counter_from_zero(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                            weight_decay=1e-2):
-    return counter_from_zero(w * (1 - lr * weight_decay), g, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_eps_inside(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                     weight_decay=1e-2):
-    return eps_inside(w * (1 - lr * weight_decay), g, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_no_one_minus_beta1(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                             weight_decay=1e-2):
-    return no_one_minus_beta1(w * (1 - lr * weight_decay), g, m, v, t, lr, beta1, beta2, eps)
-
-
-def adamw_no_one_minus_beta2(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                             weight_decay=1e-2):
-    return no_one_minus_beta2(w * (1 - lr * weight_decay), g, m, v, t, lr, beta1, beta2, eps)
-
-
-@pytest.mark.parametrize("student, mistake", [
-    (adamw_as_l2, "weight decay added to the gradient"),
-    (adamw_no_lr, "decay not multiplied by lr"),
-    (adamw_after, "decay applied after the Adam step"),
-    (adamw_in_denominator, "decay divided by the adaptive denominator"),
-    (adamw_corrected_lr, "decay multiplied by the bias-corrected lr"),
-    (adamw_wrong_sign, "decay with the wrong sign"),
-    (adamw_no_decay, "no weight decay"),
-    (adamw_no_bias_correction, "no bias correction"),
-    (adamw_counter_from_zero, "step counter starting at 0"),
-    (adamw_eps_inside, "eps inside the square root"),
-    (adamw_no_one_minus_beta1, "(1 - beta1) missing"),
-    (adamw_no_one_minus_beta2, "(1 - beta2) missing"),
-])
-def test_adamw_mistakes_are_named(student, mistake):
-    with np.errstate(all="ignore"):
-        result = check_adamw_update(student)
-    assert result.status == "fail" and result.mistake == mistake, str(result)
-
-
 def test_the_l2_message_explains_the_difference():
     result = check_adamw_update(adamw_as_l2)
+    assert result.mistake == "weight decay added to the gradient"
     assert "L2" in result.message and "sqrt(v_hat)" in result.message
     assert "w = w * (1 - lr * weight_decay)" in result.message
+    assert result.message.endswith("Hint 1 above gives the idea.")
 
 
-# --------------------------------------------------------------------------- broken functions
+def test_two_mistakes_at_once_are_both_named():
+    def two(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        return w - lr * m / np.sqrt(v + eps), m, v  # no correction, eps inside the root
+
+    result = check_adam_update(two)
+    assert result.mistake == "no bias correction + eps inside the square root"
+    assert result.message.startswith("Two mistakes at once. First, m and v are not "
+                                     "bias-corrected")
+    assert "Second, eps is inside the square root" in result.message
+
+
+def test_an_adam_mistake_inside_adamw_is_named_with_the_decay_right():
+    def decay_right_but_no_sqrt(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                                weight_decay=1e-2):
+        w = w * (1 - lr * weight_decay)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        return w - lr * (m / (1 - beta1**t)) / (v / (1 - beta2**t) + eps), m, v
+
+    assert check_adamw_update(decay_right_but_no_sqrt).mistake == "no square root"
+
+
+# --------------------------------------------------------------------------- generic diagnoses
+
+
+def test_outputs_in_the_wrong_order_are_named():
+    result = check_adam_update(lambda *a, **k: (lambda w, m, v: (w, v, m))(*adam_update(*a, **k)))
+    assert result.mistake == "outputs in the wrong order"
+    assert "you return (w, v, m); return (w, m, v)" in result.message
+
+
+def test_a_hard_coded_hyperparameter_is_named():
+    def fixed_beta2(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        return adam_update(w, g, m, v, t, lr, beta1, 0.999, eps)
+
+    result = check_adam_update(fixed_beta2)
+    assert result.mistake == "ignores beta2"
+    assert "`beta2` = 0.999 (its default)" in result.message
+
+
+def test_a_product_where_a_power_is_meant_points_at_the_line():
+    def times_t(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 * t)
+        v_hat = v / (1 - beta2 * t)
+        return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+    with np.errstate(all="ignore"):
+        result = check_adam_update(times_t)
+    assert result.mistake == "a product where a power is meant"
+    assert "`beta1 * t` should be `beta1 ** t`" in result.message
+    assert "`beta2 * t` should be `beta2 ** t`" in result.message
+
+
+# --------------------------------------------------------------------------- not wrong values
 
 
 def returns_two(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -321,3 +281,69 @@ def test_changing_an_input_in_place_is_reported():
 def test_nan_is_reported():
     result = check_adam_update(returns_nan)
     assert result.status == "fail" and "NaN" in result.message and "(`v`)" in result.message
+
+
+def test_math_sqrt_on_an_array_gets_advice():
+    def with_math(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        return w - lr * (m / (1 - beta1**t)) / (math.sqrt(v / (1 - beta2**t)) + eps), m, v
+
+    result = check_adam_update(with_math)
+    assert "TypeError" in result.message and "np.sqrt" in result.message
+
+
+def test_caret_for_a_power_gets_advice():
+    def with_caret(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        return w - lr * (m / (1 - beta1 ^ t)) / (np.sqrt(v / (1 - beta2 ^ t)) + eps), m, v
+
+    result = check_adam_update(with_caret)
+    assert "`^` is bitwise XOR, not a power: write `**`" in result.message
+
+
+# --------------------------------------------------------------------------- the library shortcut
+
+
+def test_calling_the_library_rule_is_caught():
+    def lib_adam(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        return library_adam(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)[:3]
+
+    def lib_adamw(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+        return library_adam(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                            weight_decay=weight_decay, decoupled_weight_decay=True)[:3]
+
+    for check, student, own in [(check_adam_update, lib_adam, "adam_update"),
+                                (check_adamw_update, lib_adamw, "adamw_update")]:
+        result = check(student)
+        assert result.status == "fail" and result.mistake == "calls the library"
+        assert result.message.startswith("your function calls nnlesson.optim.adam_update, the "
+                                         "library's own implementation of this exercise: write "
+                                         f"`{own}` yourself")
+
+
+@pytest.mark.parametrize("optimizer", ["Adam", "AdamW"])
+def test_calling_an_optimizer_class_is_caught(optimizer):
+    import nnlesson as nl
+
+    def with_class(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        p = nl.Parameter(np.array(w, dtype=float))
+        p.grad = np.array(g, dtype=float)
+        opt = getattr(nl.optim, optimizer)([p], lr=lr, betas=(beta1, beta2), eps=eps,
+                                           weight_decay=weight_decay)
+        state = opt.state_of(p)
+        state.update(step=t - 1, exp_avg=np.array(m, dtype=float),
+                     exp_avg_sq=np.array(v, dtype=float))
+        opt.step()
+        return p.value, state["exp_avg"], state["exp_avg_sq"]
+
+    check = check_adam_update if optimizer == "Adam" else check_adamw_update
+    result = check(with_class)
+    assert result.mistake == "calls the library"
+    assert f"calls nnlesson.optim.{optimizer}," in result.message
+
+
+def test_the_students_own_helper_and_numpy_are_allowed():
+    # AdamW written on top of the student's own Adam: nothing of the library is called.
+    assert check_adamw_update(adamw_update).passed

@@ -6,7 +6,8 @@ Each lesson's checks live in ``nnlesson/course/checks/<slug>.py`` (slugs in
 lazily (PEP 562): ``from nnlesson.course.checks import check_adam_update`` imports the one
 module that defines it (found in the table below) and the framework, nothing else; importing
 the package itself imports no check module. A new check needs one line in ``_CHECKS``
-(tests/test_checks_core.py keeps the table in sync with the modules).
+(tests/test_checks_core.py keeps the table in sync with the modules; until then a name missing
+from the table is found by importing the modules one by one).
 """
 from __future__ import annotations
 
@@ -69,12 +70,17 @@ def check_modules():
 
 def __getattr__(name):
     if name in _CHECKS:
-        module = importlib.import_module(f"{__name__}.{_CHECKS[name]}")
-    elif name in _FRAMEWORK:
-        module = importlib.import_module(f"{__name__}._core")
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(module, name)
+        return getattr(importlib.import_module(f"{__name__}.{_CHECKS[name]}"), name)
+    if name in _FRAMEWORK:
+        return getattr(importlib.import_module(f"{__name__}._core"), name)
+    if name.startswith("check_"):  # a new check not yet in the table: look for it
+        import pkgutil
+        for info in pkgutil.iter_modules(__path__):
+            if not info.name.startswith("_"):
+                module = importlib.import_module(f"{__name__}.{info.name}")
+                if callable(getattr(module, name, None)):
+                    return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():

@@ -340,6 +340,9 @@ _TODO_MESSAGE = ("not implemented yet: replace the `raise NotImplementedError` l
                  "code, then run this cell again.")
 
 
+_NO_OUTPUT = object()  # a mistake that raised on a case
+
+
 class _Stop(Exception):
     """Raised inside the runner to end the check early with ``status`` and ``message``."""
 
@@ -899,9 +902,8 @@ class _Runner:
         return out
 
     def _shortcut(self, found):
-        names = " and ".join(found[:2])
         own = f"`{self.check.function}`" if self.check.function else "it"
-        return _Stop(FAIL, f"your {self.what} calls {names}, the library's own implementation of "
+        return _Stop(FAIL, f"your {self.what} calls {found[0]}, the library's own implementation of "
                            f"this exercise: write {own} yourself (numpy and your own helper "
                            "functions are fine).", "calls the library")
 
@@ -987,8 +989,10 @@ class _Runner:
         failing = [i for i, d in enumerate(diffs) if d]
         first = failing[0]
         where = [f"on case '{self.cases[first].label}': {diffs[first]}"]
-        for mistake in check.mistakes:
-            if self.matches(mistake.wrong_fn, received):
+        received_numbers = [_numbers(got) for got in received]
+        for index in self.candidates(received_numbers):
+            if self.matches(index, received, received_numbers):
+                mistake = check.mistakes[index]
                 return self.result(FAIL, self.with_hint(mistake), where, mistake.name)
 
         rtol, atol = check.rtol, check.atol
@@ -1038,16 +1042,106 @@ class _Runner:
                         is None for e, g in zip(self.expected, received))]
         return [f"`{n}`" for n in right] if len(right) < len(names) else []
 
-    def matches(self, wrong_fn, received):
-        """True if ``wrong_fn`` reproduces the student's outputs on every case."""
-        for case, got in zip(self.cases, received):
+    def _mistake_entry(self, index, case_index):
+        cache = self.check.__dict__.get("_mistake_outputs")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self.check, "_mistake_outputs", cache)
+        key = (index, case_index)
+        if key not in cache:
             try:
-                out = self.trusted_output(wrong_fn, case)
+                out = self.trusted_output(self.check.mistakes[index].wrong_fn,
+                                          self.cases[case_index])
+            except Exception:  # a mistake that cannot even run does not explain anything
+                out = _NO_OUTPUT
+            cache[key] = (out, None if out is _NO_OUTPUT else _numbers(out))
+        return cache[key]
+
+    def mistake_output(self, index, case_index):
+        """A declared mistake's output on one case, computed once per check (mistakes are
+        deterministic); ``_NO_OUTPUT`` if the mistake raises."""
+        return self._mistake_entry(index, case_index)[0]
+
+    def candidates(self, received_numbers):
+        """Indices of the mistakes that may match, in declared order: with the default
+        comparison, those whose numbers on the first case are roughly the student's (one
+        vectorised test against all mistakes at once); otherwise all of them."""
+        everything = range(len(self.check.mistakes))
+        quick = received_numbers[0] if received_numbers else None
+        if self.check.compare is not None or quick is None:
+            return everything
+        table = self.check.__dict__.get("_first_case_table")
+        if table is None:
+            by_length, other = {}, []
+            for index in everything:
+                numbers_out = self._mistake_entry(index, 0)[1]
+                if numbers_out is None:
+                    other.append(index)
+                else:
+                    by_length.setdefault(len(numbers_out), []).append(index)
+            table = ({n: (np.array(rows), np.array([self._mistake_entry(i, 0)[1] for i in rows]))
+                      for n, rows in by_length.items()}, other)
+            object.__setattr__(self.check, "_first_case_table", table)
+        by_length, other = table
+        found = list(other)
+        if len(quick) in by_length:
+            rows, matrix = by_length[len(quick)]
+            rtol, atol = self.check.rtol, self.check.atol
+            with np.errstate(invalid="ignore", over="ignore"):
+                close = (matrix == quick) | (np.abs(matrix - quick) <= 2 * atol + 2 * rtol
+                                             * np.maximum(np.abs(matrix), np.abs(quick)))
+            close |= np.isnan(matrix) & np.isnan(quick)
+            found += list(rows[close.all(axis=1)])
+        return sorted(int(i) for i in found)
+
+    def matches(self, index, received, received_numbers=None):
+        """True if mistake ``index`` reproduces the student's outputs on every case.
+
+        ``received_numbers`` (the outputs' numbers as flat vectors) allow a quick rejection
+        before the check's own comparison, which decides.
+        """
+        for case_index, got in enumerate(received):
+            out, numbers_out = self._mistake_entry(index, case_index)
+            if out is _NO_OUTPUT:
+                return False
+            quick = received_numbers[case_index] if received_numbers else None
+            if quick is not None and numbers_out is not None and \
+                    not _roughly_equal(numbers_out, quick, self.check.rtol, self.check.atol):
+                return False
+            try:
                 if self.compare(out, got) is not None:
                     return False
-            except Exception:  # a mistake that cannot even run does not explain anything
+            except Exception:
                 return False
         return True
+
+
+def _numbers(out):
+    """All the numbers of an output as one flat float vector (None if it holds anything else):
+    a quick way to see that two outputs differ."""
+    if isinstance(out, (tuple, list)):
+        parts = [_numbers(o) for o in out]
+        if any(p is None for p in parts):
+            return None
+        return np.concatenate(parts) if parts else np.zeros(0)
+    if isinstance(out, dict):
+        return _numbers([out[k] for k in out])
+    if isinstance(out, np.ndarray) and out.dtype.kind in "biuf":
+        return out.astype(np.float64).ravel()
+    if isinstance(out, numbers.Real):
+        return np.array([float(out)])
+    return None
+
+
+def _roughly_equal(a, b, rtol, atol):
+    """False when ``a`` and ``b`` certainly differ under ``numpy.isclose(b, a, rtol, atol)``
+    (a looser test than the comparison's: it never rejects what the comparison accepts)."""
+    if a.shape != b.shape:
+        return True  # sizes differ: let the comparison say how
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = (a == b) | (np.abs(a - b) <= 2 * atol + 2 * rtol * np.maximum(np.abs(a), np.abs(b)))
+    close |= np.isnan(a) & np.isnan(b)
+    return bool(close.all())
 
 
 def _check_unchanged(fn, case, before, after):

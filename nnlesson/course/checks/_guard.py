@@ -22,7 +22,9 @@ function it calls, at any depth. A call whose ``module.qualname`` matches one of
 ``adam_update``, ``Adam.__init__``, ``AdamW._update`` and a private ``_adam_kernel``) is
 reported, so the check can fail with "calls nnlesson.optim.adam_update: write the update
 yourself". Matching is by module and name at call time, not by object identity, so a kernel
-that is renamed or added later is caught as long as its name still matches.
+that is renamed or added later is caught as long as its name still matches. While another
+profiler runs (cProfile, some debuggers), the guard is off: a profiler set from C cannot be
+chained or put back from Python, and the student's tools come first.
 """
 from __future__ import annotations
 
@@ -147,10 +149,11 @@ class LibraryGuard:
         return hit
 
     def __enter__(self):
-        if not self.patterns:
+        # A profiler that is already running (cProfile, a debugger) is left alone: it cannot
+        # be chained or restored from Python, so the guard stays off while it runs.
+        self._active = bool(self.patterns) and sys.getprofile() is None
+        if not self._active:
             return self
-        previous = sys.getprofile()
-        self._previous = previous
 
         def profile(frame, event, arg):
             if event == "call":
@@ -159,15 +162,13 @@ class LibraryGuard:
                     shown = _shown_name(hit)
                     if shown not in self.found:
                         self.found.append(shown)
-            if previous is not None:
-                previous(frame, event, arg)
 
         sys.setprofile(profile)
         return self
 
     def __exit__(self, *exc):
-        if self.patterns:
-            sys.setprofile(self._previous)
+        if self._active:
+            sys.setprofile(None)
         return False
 
 

@@ -188,22 +188,43 @@ def _fmt(value):
 
 
 def _ignored_argument(ev):
+    """One, two or three arguments ignored: the reference with them at their defaults."""
     defaults = _defaults(ev.reference)
     values = [_values(ev.reference, case) for case in ev.cases]
-    for name, default in defaults.items():
-        if isinstance(default, np.ndarray) or default is None:
-            continue
-        changes = [{name: default} if name in v and not _equal_values(v[name], default) else None
-                   for v in values]
-        if not any(changes):
-            continue
-        if ev.reproduces(_rerun(ev, changes)):
-            return Diagnosis(
-                f"ignores {name}",
-                f"Your results are what the right function gives with `{name}` = "
-                f"{_fmt(default)} (its default), whatever `{name}` is passed: your function "
-                f"ignores the argument `{name}`. Use the argument instead of a fixed value.")
+    varied = [name for name, default in defaults.items()
+              if not isinstance(default, np.ndarray) and default is not None
+              and any(name in v and not _equal_values(v[name], default) for v in values)]
+    for size in (1, 2, 3):
+        if size > 1 and len(varied) > 6:
+            break
+        for names in itertools.combinations(varied, size):
+            changes = []
+            for v in values:
+                away = {n: defaults[n] for n in names
+                        if n in v and not _equal_values(v[n], defaults[n])}
+                changes.append(away or None)
+            if not all(any(n in (c or {}) for c in changes) for n in names):
+                continue
+            if ev.reproduces(_rerun(ev, changes)):
+                return _ignored(names, defaults)
     return None
+
+
+def _ignored(names, defaults):
+    if len(names) == 1:
+        name = names[0]
+        return Diagnosis(
+            f"ignores {name}",
+            f"Your results are what the right function gives with `{name}` = "
+            f"{_fmt(defaults[name])} (its default), whatever `{name}` is passed: your function "
+            f"ignores the argument `{name}`. Use the argument instead of a fixed value.")
+    listed = ", ".join(f"`{n}`" for n in names[:-1]) + f" and `{names[-1]}`"
+    values = ", ".join(f"{n} = {_fmt(defaults[n])}" for n in names)
+    return Diagnosis(
+        "ignores " + ", ".join(names[:-1]) + f" and {names[-1]}",
+        f"Your results are what the right function gives with {values} (their defaults), "
+        f"whatever is passed: your function ignores the arguments {listed}. Use the arguments "
+        "instead of fixed values.")
 
 
 def _same_kind(a, b):
@@ -493,6 +514,17 @@ def _explain_output(ev, key, count, values):
                         "it is never updated (return the new value, not the argument).")
             return (f"{label} equals the input `{arg}`",
                     f"{label} equals the input `{arg}` on every case.")
+
+    # another output's right value (an output returned twice, or in another's place)
+    for other_key, _ in _items(ev.expected[0]):
+        if other_key == key or other_key is None:
+            continue
+        others = [dict(_items(e)).get(other_key) for e in ev.expected]
+        if all(o is not None and ev.component_diff(o, g) is None for o, g in zip(others, got)):
+            other = _label(ev, other_key, count)
+            return (f"{label} is the right {other}",
+                    f"{label} is the right value of {other} on every case: you return {other} "
+                    f"in the place of {label}.")
 
     # transposed
     if all(isinstance(e, np.ndarray) and isinstance(g, np.ndarray) and e.ndim == 2

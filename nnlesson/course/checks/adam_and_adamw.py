@@ -1,4 +1,4 @@
-"""Checks for lesson 06, Adam and AdamW.
+"""Checks for lesson 06, Adam and AdamW, declared as data (the worked example of the framework).
 
 Each exercise is one update step ``(w, g, m, v, t, ...) -> (w, m, v)`` that returns new arrays.
 The reference is the library's rule :func:`nnlesson.optim.adam_update` (checked against
@@ -6,15 +6,48 @@ The reference is the library's rule :func:`nnlesson.optim.adam_update` (checked 
 the step counter ``t`` starts at 1, ``eps`` is added outside the square root, the stored
 moments ``m`` and ``v`` are the uncorrected ones, and AdamW shrinks the weights by
 ``(1 - lr * weight_decay)`` before the Adam step.
+
+How this module is built (copy it for another lesson):
+
+* the **cases** vary every argument away from its default at least once (``lr``, ``beta1``,
+  ``beta2``, ``eps``, ``weight_decay``), include the edge cases (the first step with zero
+  moments and a zero gradient, a late step, tiny gradients where ``eps`` matters);
+* the **mistakes** are written once, as switches of one wrong implementation
+  (:func:`_adam_parts`), each with a name, the explanation the student reads, a short form
+  for messages about two mistakes at once, and the hint level that helps. Pairs of Adam
+  mistakes from different parts of the rule are declared too ("no bias correction + eps
+  inside the square root"). AdamW reuses every Adam mistake with a correct decay, adds its
+  own decay mistakes, and each decay mistake paired with each Adam mistake;
+* **forbidden**: the library's Adam (the rule, the classes, any private kernel whose name
+  contains "adam"), so a student's function that calls it fails at once;
+* the check functions are derived from the declarations: ``check_adam_update =
+  ADAM.check_function()``.
+
+tests/test_checks_meta.py proves for every declared check that each named mistake is diagnosed
+as itself, that the cases tell the mistakes apart, that every argument with a default is
+varied, and that calling the library is caught.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from nnlesson.course.checks._core import Case, Mistake, run_check
+from nnlesson.course.checks._core import Case, Check, Mistake
 from nnlesson.optim import adam_update
 
-__all__ = ["check_adam_update", "check_adamw_update"]
+__all__ = ["ADAM", "ADAMW", "CHECKS", "check_adam_update", "check_adamw_update"]
+
+# The library's Adam in any form: the public rule, the Adam and AdamW classes (their methods),
+# and any private kernel of nnlesson.optim whose name contains "adam", whatever it is renamed to.
+FORBIDDEN = ("nnlesson.optim.adam_update", "nnlesson.optim.Adam.*", "nnlesson.optim.AdamW.*",
+             "nnlesson.optim.*adam*")
+
+# The titles of the hint levels in the exercise notebook ("Hint 2 · the formula").
+HINTS = ("the idea", "the formula", "a partial line")
+
+
+# --------------------------------------------------------------------------- cases
 
 
 def _state(seed, shape, scale=1.0):
@@ -27,8 +60,13 @@ def _state(seed, shape, scale=1.0):
     return w, g, m, v
 
 
+# Weight decay per case for AdamW: strong decay and large steps so that every way of getting
+# the decay wrong shows; 0 in one case, where AdamW equals Adam.
+_ADAMW_DECAY = (0.1, 0.5, 0.2, 0.0, 0.3, 0.4)
+
+
 def _cases(weight_decay=None):
-    """Cases for both checks; ``weight_decay`` None gives Adam's, a number AdamW's."""
+    """Cases for both checks; ``weight_decay`` None gives Adam's, a tuple AdamW's."""
     w1, g1, _, _ = _state(600, 5)
     g1[1] = 0.0  # a zero gradient at the first step: m_hat = v_hat = 0, the step must be 0
     w2, g2, m2, v2 = _state(601, 4)
@@ -36,66 +74,91 @@ def _cases(weight_decay=None):
     w4, g4, m4, v4 = _state(603, 4)
     w5, g5, m5, v5 = _state(604, 3, scale=1e-4)
     w6, g6, m6, v6 = _state(605, 1)
-    cases = [
-        ("first step (t = 1): zero moments, one gradient is 0", (w1, g1, np.zeros(5),
-                                                                 np.zeros(5), 1),
-         {"lr": 0.1}),
+    table = [
+        ("first step (t = 1): zero moments, one gradient is 0",
+         (w1, g1, np.zeros(5), np.zeros(5), 1), {"lr": 0.1}),
         ("the second step (t = 2)", (w2, g2, m2, v2, 2), {"lr": 0.01}),
         ("a 3 x 4 matrix, t = 10, beta1 = 0.8, beta2 = 0.99", (w3, g3, m3, v3, 10),
          {"lr": 0.05, "beta1": 0.8, "beta2": 0.99}),
         ("a late step, t = 1000", (w4, g4, m4, v4, 1000), {"lr": 0.001}),
         ("tiny gradients and eps = 1e-3, t = 3", (w5, g5, m5, v5, 3), {"lr": 0.01, "eps": 1e-3}),
-        ("one weight, t = 5", (w6, g6, m6, v6, 5), {"lr": 0.3, "beta1": 0.5, "beta2": 0.9}),
+        ("one weight, t = 5, beta1 = 0.5, beta2 = 0.9", (w6, g6, m6, v6, 5),
+         {"lr": 0.3, "beta1": 0.5, "beta2": 0.9}),
     ]
-    out = []
-    for i, (label, args, kwargs) in enumerate(cases):
+    cases = []
+    for i, (label, args, kwargs) in enumerate(table):
         if weight_decay is not None:
-            # strong decay and large steps, so every way of getting the decay wrong shows
             kwargs = dict(kwargs, weight_decay=weight_decay[i])
-        out.append(Case(label, args, kwargs))
-    return out
+            label = f"{label}, weight_decay = {weight_decay[i]:g}"
+        cases.append(Case(label, args, kwargs))
+    return cases
 
 
-def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, one_minus_beta1=True,
-                one_minus_beta2=True, square=True, correct_m=True, correct_v=True,
-                exponent=lambda t: t, eps_inside=False, sqrt=True):
-    """Adam's step with switches that reproduce the typical mistakes.
-
-    Returns ``(w_new, m, v, m_hat, v_hat)``.
-    """
-    m = beta1 * m + ((1 - beta1) if one_minus_beta1 else 1.0) * g
-    v = beta2 * v + ((1 - beta2) if one_minus_beta2 else 1.0) * (g * g if square else g)
-    e = exponent(t)
-    m_hat = m / (1 - beta1 ** e) if correct_m else m
-    v_hat = v / (1 - beta2 ** e) if correct_v else v
-    if not sqrt:
-        denom = v_hat + eps
-    elif eps_inside:
-        denom = np.sqrt(v_hat + eps)
-    else:
-        denom = np.sqrt(v_hat) + eps
-    return w - lr * m_hat / denom, m, v, m_hat, v_hat
-
-
-def _adam_mistake(**switches):
-    def wrong(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        w_new, m_new, v_new, _, _ = _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps,
-                                                **switches)
-        return w_new, m_new, v_new
-    return wrong
-
-
-def _adam_hats_stored(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    w_new, _, _, m_hat, v_hat = _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps)
-    return w_new, m_hat, v_hat
-
-
-# --------------------------------------------------------------------------- Adam
+# --------------------------------------------------------------------------- references
 
 
 def _adam(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     w, m, v, _ = adam_update(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
     return w, m, v
+
+
+def _adamw(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    w, m, v, _ = adam_update(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                             weight_decay=weight_decay, decoupled_weight_decay=True)
+    return w, m, v
+
+
+# --------------------------------------------------------------------------- wrong Adam
+
+
+def _average(old, new, beta, form):
+    if form == "no 1 - beta":
+        return beta * old + new
+    if form == "reversed":
+        return (1 - beta) * old + beta * new
+    return beta * old + (1 - beta) * new
+
+
+def _corrected(x, beta, t, form):
+    if form == "none":
+        return x
+    if form == "multiplied":
+        return x * (1 - beta ** t)
+    if form == "(1 - beta)^t":
+        return x / (1 - beta) ** t
+    if form == "no parentheses":
+        return x / 1 - beta ** t
+    return x / (1 - beta ** t)
+
+
+def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_average="right",
+                v_of="g * g", m_correction="right", v_correction="right", counter=0,
+                eps_at="outside", root=True, numerator="m_hat", with_lr=True, old=(),
+                m_gradient=None):
+    """Adam's step with switches that reproduce the typical mistakes (``old``: the moments
+    the step uses before their update; ``m_gradient``: a gradient for m other than ``g``).
+
+    Returns ``(w_new, m, v, m_hat, v_hat)``.
+    """
+    m_old, v_old = m, v
+    m = _average(m, g if m_gradient is None else m_gradient, beta1, m_average)
+    squared = {"g * g": g * g, "g": g, "|g|": np.abs(g), "mean": np.mean(g * g)}[v_of]
+    v = _average(v, squared, beta2, v_average)
+    t = t + counter
+    m_hat = _corrected(m_old if "m" in old else m, beta1, t, m_correction)
+    v_hat = _corrected(v_old if "v" in old else v, beta2, t, v_correction)
+    top = {"m_hat": m_hat, "g": g}[numerator] * (lr if with_lr else 1.0)
+    if not root:
+        return w - top / (v_hat + eps), m, v, m_hat, v_hat
+    if eps_at == "inside":
+        return w - top / np.sqrt(v_hat + eps), m, v, m_hat, v_hat
+    if eps_at == "missing":
+        return w - top / np.sqrt(v_hat), m, v, m_hat, v_hat
+    if eps_at == "added to w":
+        return w - top / np.sqrt(v_hat) + eps, m, v, m_hat, v_hat
+    if eps_at == "before the correction":  # the paper's "efficient" order
+        return w - top / (np.sqrt(v_hat) + eps / np.sqrt(1 - beta2 ** t)), m, v, m_hat, v_hat
+    return w - top / (np.sqrt(v_hat) + eps), m, v, m_hat, v_hat
 
 
 _NO_BIAS_CORRECTION = (
@@ -105,181 +168,347 @@ _NO_BIAS_CORRECTION = (
     "(Note: without the correction the first step is not tiny: with the default betas it is "
     "(1 - beta1) / sqrt(1 - beta2), about 3.16 times lr.)")
 
-_ADAM_MISTAKES = [
-    ("no bias correction", _NO_BIAS_CORRECTION, {"correct_m": False, "correct_v": False}),
-    ("bias correction of m only",
+# name, part of the rule, hint level, explanation, short form (for two mistakes at once),
+# switches of _adam_parts ("store" says which moments are returned bias-corrected).
+_ADAM_TABLE = [
+    ("no bias correction", "correction", 2, _NO_BIAS_CORRECTION,
+     "m and v are not bias-corrected (divide them by 1 - beta1^t and 1 - beta2^t)",
+     {"m_correction": "none", "v_correction": "none"}),
+    ("bias correction of m only", "correction", 2,
      "You correct m but not v: v_hat = v / (1 - beta2^t) is missing, so in the first steps "
      "you divide by a square root that is far too small and the steps are far too large.",
-     {"correct_v": False}),
-    ("bias correction of v only",
+     "v is not bias-corrected (v_hat = v / (1 - beta2^t))",
+     {"v_correction": "none"}),
+    ("bias correction of v only", "correction", 2,
      "You correct v but not m: m_hat = m / (1 - beta1^t) is missing, so the first steps are "
      "too small by the factor 1 - beta1^t.",
-     {"correct_m": False}),
-    ("step counter starting at 0",
+     "m is not bias-corrected (m_hat = m / (1 - beta1^t))",
+     {"m_correction": "none"}),
+    ("step counter starting at 0", "correction", 1,
      "Your bias correction uses t - 1 where it should use t, as if the first step were t = 0: "
      "then 1 - beta^0 = 0 and the first step divides by zero. Adam counts steps from 1: the "
      "first update is t = 1, and m_hat = m / (1 - beta1^t).",
-     {"exponent": lambda t: t - 1}),
-    ("step counter shifted by one",
+     "the bias correction uses t - 1 instead of t (Adam counts from t = 1)",
+     {"counter": -1}),
+    ("step counter shifted by one", "correction", 1,
      "Your bias correction uses t + 1 where it should use t. The t passed to the function "
      "already counts from 1 (the first update is t = 1): use beta1^t and beta2^t as they are.",
-     {"exponent": lambda t: t + 1}),
-    ("eps inside the square root",
+     "the bias correction uses t + 1 instead of t",
+     {"counter": 1}),
+    ("bias correction multiplied", "correction", 2,
+     "You multiply m and v by 1 - beta^t; the correction divides by it: m_hat = m / "
+     "(1 - beta1^t) and v_hat = v / (1 - beta2^t), which makes the early averages, biased "
+     "towards their zero start, larger.",
+     "the bias correction multiplies by 1 - beta^t instead of dividing",
+     {"m_correction": "multiplied", "v_correction": "multiplied"}),
+    ("(1 - beta)^t in the correction", "correction", 2,
+     "Your bias correction divides by (1 - beta)^t; the correction is 1 - beta^t: only beta is "
+     "raised to the power t. (1 - beta1)^t shrinks towards 0 within a few steps and blows the "
+     "step up.",
+     "the bias correction is (1 - beta)^t instead of 1 - beta^t",
+     {"m_correction": "(1 - beta)^t", "v_correction": "(1 - beta)^t"}),
+    ("parentheses missing in the correction", "correction", 3,
+     "Your correction computes m / 1 - beta1^t: without parentheses Python divides first and "
+     "subtracts after. The whole 1 - beta1^t is the divisor: m_hat = m / (1 - beta1 ** t), and "
+     "the same for v.",
+     "the bias correction lacks its parentheses (m / 1 - beta1^t)",
+     {"m_correction": "no parentheses", "v_correction": "no parentheses"}),
+    ("eps inside the square root", "eps", 2,
      "You divide by sqrt(v_hat + eps); Adam (the paper and PyTorch) adds eps OUTSIDE the root: "
      "m_hat / (sqrt(v_hat) + eps). The two differ wherever v_hat is about as small as eps, "
      "e.g. for weights with tiny gradients.",
-     {"eps_inside": True}),
-    ("(1 - beta1) missing",
-     "Your first moment is m = beta1 * m + g: without (1 - beta1) it is a sum, not an average "
-     "of the gradients. Use m = beta1 * m + (1 - beta1) * g.",
-     {"one_minus_beta1": False}),
-    ("(1 - beta2) missing",
+     "eps is inside the square root (it belongs outside: sqrt(v_hat) + eps)",
+     {"eps_at": "inside"}),
+    ("eps missing", "eps", 2,
+     "Your step divides by sqrt(v_hat) without eps. Where a weight's gradients have all been 0, "
+     "v_hat = 0 and the step is 0 / 0 = NaN (and tiny v_hat give huge steps). Add eps to the "
+     "denominator: m_hat / (sqrt(v_hat) + eps).",
+     "eps is missing from the denominator",
+     {"eps_at": "missing"}),
+    ("eps added to the weights", "eps", 3,
+     "You add eps to the new weights (w - lr * m_hat / sqrt(v_hat) + eps) instead of to the "
+     "denominator: parentheses are missing. eps sits next to the square root: "
+     "lr * m_hat / (sqrt(v_hat) + eps).",
+     "eps is added to the weights instead of to sqrt(v_hat) (parentheses missing)",
+     {"eps_at": "added to w"}),
+    ("eps added before the bias correction", "eps", 2,
+     "You add eps to sqrt(v) before the bias correction (lr * sqrt(1 - beta2^t) / (1 - "
+     "beta1^t) * m / (sqrt(v) + eps), the paper's 'more efficient' order). That is Adam too, "
+     "but with a different eps: this exercise follows PyTorch, which adds eps after the "
+     "correction, m_hat / (sqrt(v_hat) + eps). The two differ where v is about as small as eps.",
+     "eps is added to sqrt(v) before the bias correction instead of to sqrt(v_hat)",
+     {"eps_at": "before the correction"}),
+    ("(1 - beta1) missing", "m", 2,
+     "Your first moment is m = beta1 * m + g: without (1 - beta1) it is a sum, not an "
+     "average of the gradients. Use m = beta1 * m + (1 - beta1) * g.",
+     "m lacks its factor (1 - beta1)",
+     {"m_average": "no 1 - beta"}),
+    ("beta1 and 1 - beta1 exchanged in m", "m", 2,
+     "Your first moment is m = (1 - beta1) * m + beta1 * g: the two weights are exchanged. "
+     "beta1 (0.9 by default) weights the OLD average, so that m changes slowly: "
+     "m = beta1 * m + (1 - beta1) * g.",
+     "m weights the old value with 1 - beta1 and g with beta1 (exchanged)",
+     {"m_average": "reversed"}),
+    ("(1 - beta2) missing", "v", 2,
      "Your second moment is v = beta2 * v + g^2: without (1 - beta2) it is a sum, not an "
      "average of the squared gradients. Use v = beta2 * v + (1 - beta2) * g * g.",
-     {"one_minus_beta2": False}),
-    ("gradient not squared in v",
+     "v lacks its factor (1 - beta2)",
+     {"v_average": "no 1 - beta"}),
+    ("beta2 and 1 - beta2 exchanged in v", "v", 2,
+     "Your second moment is v = (1 - beta2) * v + beta2 * g^2: the two weights are exchanged. "
+     "beta2 (0.999 by default) weights the OLD average: v = beta2 * v + (1 - beta2) * g * g.",
+     "v weights the old value with 1 - beta2 and g^2 with beta2 (exchanged)",
+     {"v_average": "reversed"}),
+    ("gradient not squared in v", "v", 2,
      "Your second moment averages g, not g * g. v estimates the mean SQUARED gradient: "
      "v = beta2 * v + (1 - beta2) * g * g.",
-     {"square": False}),
-    ("no square root",
+     "v averages g instead of g * g",
+     {"v_of": "g"}),
+    ("|g| instead of g squared in v", "v", 2,
+     "Your second moment averages |g|, not g * g. v estimates the mean SQUARED gradient, so "
+     "that its square root has the size of a gradient: v = beta2 * v + (1 - beta2) * g * g.",
+     "v averages |g| instead of g * g",
+     {"v_of": "|g|"}),
+    ("v averaged over all weights", "v", 1,
+     "Your second moment adds the mean of g * g over all the weights: one number for the whole "
+     "array. Adam keeps one v per weight, element by element (v = beta2 * v + (1 - beta2) * "
+     "g * g), so that each weight gets its own step size.",
+     "v adds the mean of g * g over all weights instead of each weight's own g * g",
+     {"v_of": "mean"}),
+    ("no square root", "step", 2,
      "You divide by v_hat + eps; Adam divides by the square root of the second moment, "
      "sqrt(v_hat) + eps, which has the size of a gradient.",
-     {"sqrt": False}),
+     "the step divides by v_hat instead of sqrt(v_hat)",
+     {"root": False}),
+    ("step with g instead of m_hat", "step", 1,
+     "Your step divides the gradient g by sqrt(v_hat) + eps: that is RMSProp's step, and the "
+     "first moment m (Adam's momentum) is computed but never used. Step with the corrected "
+     "first moment: lr * m_hat / (sqrt(v_hat) + eps).",
+     "the step uses g instead of m_hat",
+     {"numerator": "g"}),
+    ("lr missing from the step", "step", 2,
+     "Your step is m_hat / (sqrt(v_hat) + eps) without the learning rate: every weight moves "
+     "by about 1 whatever lr is. Multiply the step by lr: w = w - lr * m_hat / (sqrt(v_hat) + "
+     "eps).",
+     "the step is not multiplied by lr",
+     {"with_lr": False}),
+    ("step with the old m", "order", 1,
+     "Your step uses m as it was before this update: the new weights are computed before m "
+     "takes in the current gradient. Update m and v first, then correct them and step with "
+     "the new values.",
+     "the step uses m from before its update",
+     {"old": ("m",)}),
+    ("step with the old v", "order", 1,
+     "Your step uses v as it was before this update: the new weights are computed before v "
+     "takes in the current gradient (and at the first step v is still 0). Update m and v "
+     "first, then correct them and step with the new values.",
+     "the step uses v from before its update",
+     {"old": ("v",)}),
+    ("m_hat stored as m", "state", 1,
+     "Your weights are right, but you return the bias-corrected m_hat and v_hat as the new "
+     "state. The state must stay the raw moving averages m and v; the correction is "
+     "recomputed from them at every step (otherwise the next step corrects twice).",
+     "the bias-corrected m_hat and v_hat are returned as the state instead of m and v",
+     {"store": ("m_hat", "v_hat")}),
+    ("m_hat returned as m", "state", 1,
+     "Your weights and v are right, but you return the bias-corrected m_hat as the new m. The "
+     "state must stay the raw moving average m; the correction is recomputed from it at every "
+     "step.",
+     "the bias-corrected m_hat is returned as the state instead of m",
+     {"store": ("m_hat",)}),
+    ("v_hat returned as v", "state", 1,
+     "Your weights and m are right, but you return the bias-corrected v_hat as the new v. The "
+     "state must stay the raw moving average v; the correction is recomputed from it at every "
+     "step.",
+     "the bias-corrected v_hat is returned as the state instead of v",
+     {"store": ("v_hat",)}),
 ]
 
 
+def _switches(*rows):
+    merged = {}
+    for row in rows:
+        merged.update(row[5])
+    return merged
+
+
+def _wrong_adam(switches):
+    switches = dict(switches)
+    store = switches.pop("store", ())
+
+    def wrong(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        w_new, m_new, v_new, m_hat, v_hat = _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps,
+                                                        **switches)
+        return (w_new, m_hat if "m_hat" in store else m_new, v_hat if "v_hat" in store else v_new)
+    return wrong
+
+
+# Parts of the rule whose mistakes hide each other (tests/test_checks_meta.py finds any
+# other): without the square root, where eps sits no longer matters; a bias-corrected state
+# returned hides a wrong correction; a step with g does not use m at all.
+_HIDING = {frozenset(("step", "eps")), frozenset(("state", "correction")),
+           frozenset(("step", "order"))}
+_HIDING_PAIRS = {
+    # m's correction is not used by a step with g
+    frozenset(("step with g instead of m_hat", "bias correction of m only")),
+    frozenset(("step with g instead of m_hat", "bias correction of v only")),
+    # v - beta2^t is negative: the root is NaN wherever eps sits
+    frozenset(("parentheses missing in the correction", "eps inside the square root")),
+    frozenset(("parentheses missing in the correction", "eps missing")),
+}
+
+
+def _pairs(rows):
+    """Pairs of mistakes from different parts of the rule that both show in the outputs."""
+    for a, b in itertools.combinations(rows, 2):
+        if (a[1] != b[1] and not set(a[5]) & set(b[5])
+                and frozenset((a[1], b[1])) not in _HIDING
+                and frozenset((a[0], b[0])) not in _HIDING_PAIRS):
+            yield a, b
+
+
+def _two_mistakes(a, b, make_wrong):
+    hint = min(h for h in (a[2], b[2]) if h)
+    return Mistake(f"{a[0]} + {b[0]}",
+                   f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.",
+                   make_wrong(_switches(a, b)), hint=hint)
+
+
 def _adam_mistakes():
-    mistakes = [Mistake(name, text, _adam_mistake(**switches))
-                for name, text, switches in _ADAM_MISTAKES]
-    mistakes.append(Mistake(
-        "m_hat stored as m",
-        "Your weights are right, but you return the bias-corrected m_hat and v_hat as the new "
-        "state. The state must stay the raw moving averages m and v; the correction is "
-        "recomputed from them at every step (otherwise the next step corrects twice).",
-        _adam_hats_stored))
-    return mistakes
+    singles = [Mistake(row[0], row[3], _wrong_adam(row[5]), hint=row[2]) for row in _ADAM_TABLE]
+    pairs = [_two_mistakes(a, b, _wrong_adam) for a, b in _pairs(_ADAM_TABLE)]
+    return tuple(singles + pairs)
 
 
-def check_adam_update(student_fn):
-    """Check ``adam_update(w, g, m, v, t, lr, beta1, beta2, eps) -> (w, m, v)``.
-
-    ``m = beta1 m + (1 - beta1) g``; ``v = beta2 v + (1 - beta2) g^2``;
-    ``m_hat = m / (1 - beta1^t)``; ``v_hat = v / (1 - beta2^t)``;
-    ``w = w - lr m_hat / (sqrt(v_hat) + eps)``; ``t`` counts from 1.
-    """
-    return run_check("check_adam_update", student_fn, _cases(), _adam, _adam_mistakes(),
-                     output_names=("w", "m", "v"))
-
-
-# --------------------------------------------------------------------------- AdamW
-
-_ADAMW_DECAY = (0.1, 0.5, 0.2, 0.0, 0.3, 0.4)  # per case; 0 in one case: AdamW equals Adam
-
-
-def _adamw(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-    w, m, v, _ = adam_update(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                             weight_decay=weight_decay, decoupled_weight_decay=True)
-    return w, m, v
+ADAM = Check(
+    name="check_adam_update",
+    function="adam_update",
+    reference=_adam,
+    cases=_cases,
+    mistakes=_adam_mistakes(),
+    output_names=("w", "m", "v"),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``adam_update(w, g, m, v, t, lr, beta1, beta2, eps) -> (w, m, v)``: "
+        "``m = beta1 m + (1 - beta1) g``; ``v = beta2 v + (1 - beta2) g^2``; "
+        "``m_hat = m / (1 - beta1^t)``; ``v_hat = v / (1 - beta2^t)``; "
+        "``w = w - lr m_hat / (sqrt(v_hat) + eps)``; ``t`` counts from 1",
+)
 
 
-def _adamw_mistake(decay="before", **switches):
-    """A wrong AdamW; ``decay`` says how the weight decay is (mis)applied."""
+# --------------------------------------------------------------------------- wrong AdamW
+
+
+def _wrong_adamw(decay="before", switches=None):
+    """A wrong AdamW: ``decay`` says how the weight decay is (mis)applied, ``switches`` the
+    mistakes in its Adam part."""
+    switches = dict(switches or {})
+    store = switches.pop("store", ())
+
     def wrong(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
         lam = weight_decay
-        if decay == "l2":
-            return _adam_parts(w, g + lam * w, m, v, t, lr, beta1, beta2, eps, **switches)[:3]
-        if decay == "before":
-            shrunk = w * (1 - lr * lam)
-        elif decay == "no lr":
-            shrunk = w * (1 - lam)
-        elif decay == "bias-corrected lr":
-            shrunk = w * (1 - lr / (1 - beta1 ** t) * lam)
-        elif decay == "wrong sign":
-            shrunk = w * (1 + lr * lam)
-        elif decay in ("none", "after", "in denominator"):
-            shrunk = w
-        w_new, m_new, v_new, m_hat, v_hat = _adam_parts(shrunk, g, m, v, t, lr, beta1, beta2,
-                                                        eps, **switches)
+        grad = g + lam * w if decay in ("l2", "twice") else g
+        shrunk = {"before": w * (1 - lr * lam), "twice": w * (1 - lr * lam),
+                  "no lr": w * (1 - lam), "bias-corrected lr": w * (1 - lr / (1 - beta1 ** t) * lam),
+                  "wrong sign": w * (1 + lr * lam), "constant": w - lr * lam}.get(decay, w)
+        extra = {"m_gradient": g + lam * w} if decay == "in m only" else {}
+        w_new, m_new, v_new, m_hat, v_hat = _adam_parts(shrunk, grad, m, v, t, lr, beta1, beta2,
+                                                        eps, **switches, **extra)
         if decay == "after":
             w_new = w_new * (1 - lr * lam)
         elif decay == "in denominator":
             w_new = w_new - lr * lam * w / (np.sqrt(v_hat) + eps)
-        return w_new, m_new, v_new
+        return (w_new, m_hat if "m_hat" in store else m_new, v_hat if "v_hat" in store else v_new)
     return wrong
 
 
-def check_adamw_update(student_fn):
-    """Check ``adamw_update(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay) -> (w, m, v)``.
+# name, hint level, explanation, short form, decay mode
+_DECAY_TABLE = [
+    ("weight decay added to the gradient", 1,
+     "You added weight_decay * w to the gradient: that is Adam with an L2 penalty, not "
+     "AdamW. Inside Adam the penalty's gradient is divided by sqrt(v_hat), so weights "
+     "with large gradients are hardly decayed. AdamW decouples the decay: shrink the "
+     "weights, w = w * (1 - lr * weight_decay), and give Adam the plain gradient g.",
+     "the decay is added to the gradient (Adam + L2) instead of shrinking the weights", "l2"),
+    ("decay not multiplied by lr", 2,
+     "Your weights shrink by (1 - weight_decay) per step; AdamW (as PyTorch) multiplies "
+     "the decay by the learning rate: w = w * (1 - lr * weight_decay).",
+     "the decay is not multiplied by lr", "no lr"),
+    ("decay applied after the Adam step", 2,
+     "You shrink the weights AFTER the Adam step, so the decay also scales the step. "
+     "AdamW (the paper and PyTorch) decays the weights as they were before this step: "
+     "w = w * (1 - lr * weight_decay), then w = w - lr * m_hat / (sqrt(v_hat) + eps).",
+     "the weights are shrunk after the Adam step instead of before", "after"),
+    ("decay divided by the adaptive denominator", 1,
+     "Your decay term is lr * weight_decay * w / (sqrt(v_hat) + eps): dividing it by the "
+     "gradient's size is exactly what AdamW avoids. The decay is lr * weight_decay * w, "
+     "the same rate for every weight.",
+     "the decay is divided by sqrt(v_hat) + eps", "in denominator"),
+    ("decay multiplied by the bias-corrected lr", 2,
+     "Your decay uses lr / (1 - beta1^t), the step size of the bias-corrected first "
+     "moment. The decay has nothing to do with m: it is w * (1 - lr * weight_decay).",
+     "the decay uses the bias-corrected lr / (1 - beta1^t)", "bias-corrected lr"),
+    ("decay with the wrong sign", 2,
+     "Your weights grow: w * (1 + lr * weight_decay). Decay shrinks them: "
+     "w = w * (1 - lr * weight_decay).",
+     "the decay makes the weights grow (1 + lr * weight_decay)", "wrong sign"),
+    ("no weight decay", 1,
+     "Your function ignores weight_decay: this is plain Adam. AdamW first shrinks the "
+     "weights, w = w * (1 - lr * weight_decay), then takes the Adam step.",
+     "weight_decay is ignored", "none"),
+    ("decay by a constant", 2,
+     "You subtract lr * weight_decay from every weight, the same amount whatever its size. "
+     "Weight decay shrinks each weight in proportion to itself: w = w * (1 - lr * "
+     "weight_decay), that is w - lr * weight_decay * w.",
+     "the decay subtracts lr * weight_decay instead of lr * weight_decay * w", "constant"),
+    ("decay added to m only", 1,
+     "You added weight_decay * w to the gradient that goes into m (but not into v): an L2 "
+     "penalty mixed into Adam's first moment. AdamW keeps the decay out of m and v: shrink the "
+     "weights, w = w * (1 - lr * weight_decay), and give Adam the plain gradient g.",
+     "the decay is added to the gradient that goes into m", "in m only"),
+    ("decay applied twice", 1,
+     "You both add weight_decay * w to the gradient (Adam's L2 penalty) and shrink the "
+     "weights (AdamW's decay), so the weights are decayed twice. AdamW only shrinks the "
+     "weights, w = w * (1 - lr * weight_decay), and gives Adam the plain gradient g.",
+     "the decay is applied twice (added to the gradient and as a shrink)", "twice"),
+]
 
-    ``w = w (1 - lr lam)`` (decoupled weight decay, ``lam`` = ``weight_decay``), then Adam's
-    step with the plain gradient ``g``, as ``torch.optim.AdamW``.
-    """
-    mistakes = [
-        Mistake(
-            "weight decay added to the gradient",
-            "You added weight_decay * w to the gradient: that is Adam with an L2 penalty, not "
-            "AdamW. Inside Adam the penalty's gradient is divided by sqrt(v_hat), so weights "
-            "with large gradients are hardly decayed. AdamW decouples the decay: shrink the "
-            "weights, w = w * (1 - lr * weight_decay), and give Adam the plain gradient g.",
-            _adamw_mistake("l2")),
-        Mistake(
-            "decay not multiplied by lr",
-            "Your weights shrink by (1 - weight_decay) per step; AdamW (as PyTorch) multiplies "
-            "the decay by the learning rate: w = w * (1 - lr * weight_decay).",
-            _adamw_mistake("no lr")),
-        Mistake(
-            "decay applied after the Adam step",
-            "You shrink the weights AFTER the Adam step, so the decay also scales the step. "
-            "AdamW (the paper and PyTorch) decays the weights as they were before this step: "
-            "w = w * (1 - lr * weight_decay), then w = w - lr * m_hat / (sqrt(v_hat) + eps).",
-            _adamw_mistake("after")),
-        Mistake(
-            "decay divided by the adaptive denominator",
-            "Your decay term is lr * weight_decay * w / (sqrt(v_hat) + eps): dividing it by the "
-            "gradient's size is exactly what AdamW avoids. The decay is lr * weight_decay * w, "
-            "the same rate for every weight.",
-            _adamw_mistake("in denominator")),
-        Mistake(
-            "decay multiplied by the bias-corrected lr",
-            "Your decay uses lr / (1 - beta1^t), the step size of the bias-corrected first "
-            "moment. The decay has nothing to do with m: it is w * (1 - lr * weight_decay).",
-            _adamw_mistake("bias-corrected lr")),
-        Mistake(
-            "decay with the wrong sign",
-            "Your weights grow: w * (1 + lr * weight_decay). Decay shrinks them: "
-            "w = w * (1 - lr * weight_decay).",
-            _adamw_mistake("wrong sign")),
-        Mistake(
-            "no weight decay",
-            "Your function ignores weight_decay: this is plain Adam. AdamW first shrinks the "
-            "weights, w = w * (1 - lr * weight_decay), then takes the Adam step.",
-            _adamw_mistake("none")),
-        Mistake(
-            "no bias correction",
-            _NO_BIAS_CORRECTION,
-            _adamw_mistake("before", correct_m=False, correct_v=False)),
-        Mistake(
-            "step counter starting at 0",
-            "Your bias correction uses t - 1 where it should use t, as if the first step were "
-            "t = 0: then 1 - beta^0 = 0 and the first step divides by zero. The first update "
-            "is t = 1.",
-            _adamw_mistake("before", exponent=lambda t: t - 1)),
-        Mistake(
-            "eps inside the square root",
-            "You divide by sqrt(v_hat + eps); AdamW (as Adam) adds eps OUTSIDE the root: "
-            "m_hat / (sqrt(v_hat) + eps).",
-            _adamw_mistake("before", eps_inside=True)),
-        Mistake(
-            "(1 - beta1) missing",
-            "Your first moment is m = beta1 * m + g: without (1 - beta1) it is a sum, not an "
-            "average of the gradients. Use m = beta1 * m + (1 - beta1) * g.",
-            _adamw_mistake("before", one_minus_beta1=False)),
-        Mistake(
-            "(1 - beta2) missing",
-            "Your second moment is v = beta2 * v + g^2: without (1 - beta2) it is a sum, not an "
-            "average of the squared gradients. Use v = beta2 * v + (1 - beta2) * g * g.",
-            _adamw_mistake("before", one_minus_beta2=False)),
-    ]
-    cases = _cases(weight_decay=_ADAMW_DECAY)
-    return run_check("check_adamw_update", student_fn, cases, _adamw, mistakes,
-                     output_names=("w", "m", "v"))
+
+def _adamw_mistakes():
+    decay = [Mistake(name, text, _wrong_adamw(mode), hint=hint)
+             for name, hint, text, _, mode in _DECAY_TABLE]
+    adam = [Mistake(row[0], row[3], _wrong_adamw("before", row[5]), hint=row[2])
+            for row in _ADAM_TABLE]
+    mixed = []
+    for name, hint, _, short, mode in _DECAY_TABLE:
+        if mode == "none":
+            continue  # "no decay" + an Adam mistake is exercise 1's mistake: named as such below
+        for row in _ADAM_TABLE:
+            mixed.append(Mistake(f"{name} + {row[0]}",
+                                 f"Two mistakes at once. First, {short}. Second, {row[4]}.",
+                                 _wrong_adamw(mode, row[5]), hint=min(hint, row[2])))
+    no_decay = [Mistake(f"no weight decay + {row[0]}",
+                        f"Two mistakes at once. First, weight_decay is ignored. Second, "
+                        f"{row[4]}.", _wrong_adamw("none", row[5]), hint=1)
+                for row in _ADAM_TABLE]
+    return tuple(decay + adam + mixed + no_decay)
+
+
+ADAMW = Check(
+    name="check_adamw_update",
+    function="adamw_update",
+    reference=_adamw,
+    cases=lambda: _cases(weight_decay=_ADAMW_DECAY),
+    mistakes=_adamw_mistakes(),
+    output_names=("w", "m", "v"),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``adamw_update(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay) -> (w, m, v)``: "
+        "``w = w (1 - lr weight_decay)`` (decoupled weight decay), then Adam's step with the "
+        "plain gradient ``g``, as ``torch.optim.AdamW``",
+)
+
+CHECKS = (ADAM, ADAMW)
+
+check_adam_update = ADAM.check_function()
+check_adamw_update = ADAMW.check_function()

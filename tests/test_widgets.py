@@ -1,9 +1,12 @@
 """Every experiment of every lesson, driven from code as a student drives it with the mouse.
 
-For each ``explore_*`` function in ``nnlesson/course/lessons/<slug>.py``: build it, move each control
-to other valid values, and check that the callback ran and the picture changed. No browser is
-needed: the widgets' values are set directly (the browser suite does the same through
-JupyterLab).
+For each ``explore_*`` function of ``nnlesson/course/lessons/<slug>`` (a module, or a package
+of them): build it, move each control to other valid values, and check that the callback ran,
+the picture changed and says what it shows (alt text). Explorers on the base
+(:mod:`nnlesson.viz.explorer`) and the older ``interactive_plot`` ones are driven alike. No
+browser is needed: the widgets' values are set directly (the browser suite does the same
+through JupyterLab). Then the widget layer itself: ladder sliders, the placeholder, the
+accessibility script, the status line.
 """
 import importlib
 import inspect
@@ -32,7 +35,8 @@ def explorers():
     for lesson in LESSONS:
         module = importlib.import_module(f"nnlesson.course.lessons.{lesson.slug}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("explore_") and fn.__module__ == module.__name__:
+            if name.startswith("explore_") and (fn.__module__ == module.__name__ or
+                                                fn.__module__.startswith(module.__name__ + ".")):
                 found.append(pytest.param(fn, id=f"{lesson.name}.{name}"))
     return found
 
@@ -47,6 +51,7 @@ def test_moving_each_control_redraws_the_plot(explore):
     demo = explore()
     assert isinstance(demo, Interactive)
     assert demo.update_count == 1 and demo.image.value  # drawn once when shown
+    assert len(demo.image.tooltip) > 30  # the plot's alt text
     defaults = demo.values()
     for name, control in demo.controls.items():
         # each control is moved from the experiment's starting point (with the others at their
@@ -56,6 +61,7 @@ def test_moving_each_control_redraws_the_plot(explore):
             before_count, before_png = demo.update_count, bytes(demo.image.value)
             demo.set(**{name: value})
             assert demo.update_count > before_count, f"moving {name!r} did not redraw"
+            assert demo.readouts() and demo.image.tooltip.endswith(".")
             if (explore.__name__, name) not in CONTEXT_DEPENDENT:
                 assert bytes(demo.image.value) != before_png, (
                     f"moving {name!r} to {value!r} changed nothing")
@@ -115,3 +121,108 @@ def test_learning_rate_slider_is_logarithmic():
     ratios = [b / a for a, b in zip(values, values[1:])]
     assert ratios == pytest.approx([ratios[0]] * len(ratios))  # evenly spaced in log
     assert all(1e-3 <= v <= 1 for v in values)
+
+
+def test_a_ladder_slider_lands_exactly_on_its_values_and_shows_them_as_written():
+    from nnlesson.viz.widgets import ladder_slider
+
+    slider = ladder_slider([0.001, 0.003, 0.06, 0.3, 0.9], 0.06, description="learning rate")
+    assert type(slider).__name__ == "SelectionSlider" and slider.value == 0.06
+    assert [label for label, _ in slider.options] == ["0.001", "0.003", "0.06", "0.3", "0.9"]
+    slider.index += 1  # ArrowRight
+    assert slider.value == 0.3 and slider.label == "0.3"
+    slider.index -= 1  # ArrowLeft: back to the same value, not 0.063
+    assert slider.value == 0.06
+
+
+def test_format_value_writes_a_value_as_a_student_reads_it():
+    from nnlesson.viz.widgets import format_value
+
+    assert [format_value(v) for v in (0.9, 0.1 + 0.8, 0.06, 3e-4, 1e-5, 64, True)] == [
+        "0.9", "0.9", "0.06", "0.0003", "1e-05", "64", "on"]
+
+
+def test_an_older_experiment_also_gets_a_placeholder_alt_text_and_its_natural_size():
+    import base64
+
+    from nnlesson.viz.plotting import new_figure
+    from nnlesson.viz.widgets import RUN_NOTICE
+
+    fig, ax = new_figure(width=5.0, height=3.0)
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_title("a line that tilts")
+    demo = interactive_plot(fig, lambda lr: line.set_ydata([0, lr]), lr=lr_slider(0.1))
+    assert demo.image.tooltip == "Plot: a line that tilts. Settings: learning rate = 0.1."
+    assert demo.image.layout.width == "400px"  # 5 inches at 80 dpi: shown as drawn
+    bundle = demo._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == bytes(demo.image.value)
+    assert RUN_NOTICE in bundle["text/plain"] and 'alt="Plot: a line that tilts.' in \
+        bundle["text/html"]
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == demo.widget.model_id
+
+
+def test_the_accessibility_script_names_handles_announces_readouts_and_marks_the_status():
+    from nnlesson.viz.widgets import A11Y_JS
+
+    for piece in ('"aria-label"', '"aria-valuetext"', ".widget-readout", ".widget-label",
+                  'setAttribute("alt"', '"role", "status"', '"aria-live", "polite"',
+                  "MutationObserver", ".nnlesson-explorer"):
+        assert piece in A11Y_JS, piece
+    assert A11Y_JS.count("(") == A11Y_JS.count(")") and A11Y_JS.count("{") == A11Y_JS.count("}")
+
+
+@pytest.mark.browser
+def test_the_accessibility_script_works_in_a_browser():
+    """A11Y_JS in Chromium, on the markup ipywidgets 8 gives a slider, a plot and a status line:
+    the handle gets its name and the readout as its value text, the plot its alt text, and a
+    new readout (the student pressed ArrowRight) is announced too."""
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from nnlesson.viz.widgets import A11Y_JS
+
+    chromium = os.environ.get("NNLESSON_CHROMIUM") or "/usr/bin/chromium"
+    assert Path(chromium).is_file(), f"{chromium} is missing: run bash .ci/install_browser.sh"
+    markup = """
+      <div class="nnlesson-explorer">
+        <div class="widget-slider widget-hslider">
+          <label class="widget-label">learning rate</label>
+          <div class="noUi-handle" role="slider" aria-valuenow="3" aria-valuetext="3"></div>
+          <div class="widget-readout">0.06</div>
+        </div>
+        <div class="nnlesson-status"></div>
+        <img class="nnlesson-plot" title="Left: two paths. Settings: learning rate = 0.06.">
+      </div>
+      <div class="widget-slider"><label class="widget-label">not ours</label>
+        <div class="noUi-handle" role="slider"></div><div class="widget-readout">1</div></div>"""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.set_content(f"<html><body>{markup}</body></html>")
+        page.add_script_tag(content=A11Y_JS)
+        handle = page.locator(".nnlesson-explorer .noUi-handle")
+        assert handle.get_attribute("aria-label") == "learning rate"
+        assert handle.get_attribute("aria-valuetext") == "0.06"
+        img = page.locator("img.nnlesson-plot")
+        assert img.get_attribute("alt").startswith("Left: two paths.")
+        assert img.get_attribute("title") is None
+        status = page.locator(".nnlesson-status")
+        assert (status.get_attribute("role"), status.get_attribute("aria-live")) == (
+            "status", "polite")
+        # the student moves the slider: the readout changes, the handle announces the new value
+        page.evaluate("""() => {
+            document.querySelector('.nnlesson-explorer .widget-readout').textContent = '0.3';
+            document.querySelector('.nnlesson-explorer .noUi-handle')
+                .setAttribute('aria-valuetext', '4');
+            document.querySelector('img.nnlesson-plot').setAttribute('title', 'new plot');
+        }""")
+        page.wait_for_function("""() => document.querySelector('.nnlesson-explorer .noUi-handle')
+            .getAttribute('aria-valuetext') === '0.3'""", timeout=5000)
+        page.wait_for_function("""() => document.querySelector('img.nnlesson-plot')
+            .getAttribute('alt') === 'new plot'""", timeout=5000)
+        page.add_script_tag(content=A11Y_JS)  # displayed again by the next explorer: harmless
+        assert page.locator(".noUi-handle").nth(1).get_attribute("aria-label") is None
+        browser.close()

@@ -69,7 +69,7 @@ def test_error_shrinks_by_exactly_one_minus_lr_a_per_step(p1):
     a = p1.curvatures[0]
     for lr in (0.05, 0.3, 0.8, 1.2):
         run = L.gradient_descent(p1, lr, 15)
-        e = run.weights[:, 0] - p1.w_star[0]
+        e = run.points[:, 0] - p1.w_star[0]
         np.testing.assert_allclose(e[1:], (1 - lr * a) * e[:-1], rtol=1e-9, atol=1e-12)
 
 
@@ -83,14 +83,14 @@ def test_one_dimensional_thresholds_are_one_over_a_and_two_over_a(p1):
 def test_converges_just_below_two_over_a_and_diverges_just_above(p1):
     gap0 = p1.loss(p1.w_star - 2.0) - p1.min_loss
     below = L.gradient_descent(p1, 0.99, 2000)
-    assert not below.diverged and below.losses[-1] - p1.min_loss < 1e-12 * gap0
+    assert not below.diverged and below.values[-1] - p1.min_loss < 1e-12 * gap0
     above = L.gradient_descent(p1, 1.01, 2000)
     assert above.diverged
 
 
 def test_oscillates_only_above_one_over_a(p1):
     for lr, flips in ((0.3, False), (0.49, False), (0.51, True), (0.9, True)):
-        e = L.gradient_descent(p1, lr, 4).weights[:, 0] - p1.w_star[0]
+        e = L.gradient_descent(p1, lr, 4).points[:, 0] - p1.w_star[0]
         alternating = np.all(e[1:] * e[:-1] < 0)
         same_sign = np.all(e[1:] * e[:-1] > 0)
         assert alternating if flips else same_sign, lr
@@ -98,13 +98,13 @@ def test_oscillates_only_above_one_over_a(p1):
 
 def test_lr_one_over_a_reaches_the_minimum_in_one_step(p1):
     run = L.gradient_descent(p1, 0.5, 1)
-    assert run.weights[1, 0] == pytest.approx(p1.w_star[0], rel=1e-12)
+    assert run.points[1, 0] == pytest.approx(p1.w_star[0], rel=1e-12)
 
 
 def test_four_regimes_of_the_figure(p1):
     """The figure's four learning rates: too small, right, oscillating, diverging."""
     assert [L.lr_regime(lr, p1.curvatures) for lr in (0.02, 0.4, 0.9, 1.05)] == list(L.REGIMES)
-    distance = {lr: abs(L.gradient_descent(p1, lr, 50).weights[-1, 0] - p1.w_star[0]) / 2.0
+    distance = {lr: abs(L.gradient_descent(p1, lr, 50).points[-1, 0] - p1.w_star[0]) / 2.0
                 for lr in (0.02, 0.4, 0.9)}
     # too small: after 50 steps still 0.96^50 = 13 % of the starting distance away
     assert round(distance[0.02], 2) == 0.13

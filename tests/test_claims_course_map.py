@@ -1,8 +1,11 @@
 """Every claim lesson 00 (the course map) makes, asserted."""
+import math
+
 import numpy as np
 import pytest
 
 from nnlesson.course.checks.course_map import check_ravine_gradient
+from nnlesson.course.runner import DIVERGED_NORM
 from nnlesson.course.surfaces import SURFACES
 from nnlesson.course.lessons.course_map import GALLERY_LRS, gd_path
 
@@ -16,7 +19,10 @@ def test_the_ravine_converges_below_2_over_25_and_diverges_above():
     assert gd_path("ravine", 0.07).values[-1] < 1e-5  # the best of the printed rates
     assert gd_path("ravine", 0.079).values[-1] > 0.1  # "still (barely) converges"
     assert gd_path("ravine", 0.081).values[-1] > start_loss  # "the loss climbs"
-    assert gd_path("ravine", 0.1).diverged_at == 16
+    # at lr = 0.1, y = 2 is multiplied by 1 - 25 lr = -1.5 each step: ||w|| passes the runner's
+    # 1e6 at the first t with 2 * 1.5^t > 1e6
+    first = math.ceil(math.log(DIVERGED_NORM / 2) / math.log(1.5))
+    assert gd_path("ravine", 0.1).diverged_at == first == 33
 
 
 def test_each_step_multiplies_y_by_one_minus_25_lr():

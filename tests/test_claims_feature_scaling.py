@@ -125,5 +125,5 @@ def test_constant_feature_becomes_zero_not_nan():
 def test_explorer_defaults_show_the_raw_problem_stuck():
     p = fs.wine_problem("none")
     path = p.descend(1e-6, 200)
-    assert not path.diverged and path.relative_excess[-1] > 0.5
+    assert not path.diverged and p.relative_excess(path.points)[-1] > 0.5
     assert p.descend(2e-6, 200).diverged

@@ -124,25 +124,36 @@ def test_gradient_descent_matches_torch_sgd(p2):
         losses.append(loss.item())
         loss.backward()
         opt.step()
-    np.testing.assert_allclose(run.weights[-1], w.detach().numpy()[:, 0], rtol=1e-10)
-    np.testing.assert_allclose(run.losses[:-1], losses, rtol=1e-10)
-    assert run.weights.shape == (steps + 1, 2) and run.losses.shape == (steps + 1,)
+    np.testing.assert_allclose(run.points[-1], w.detach().numpy()[:, 0], rtol=1e-10)
+    np.testing.assert_allclose(run.values[:-1], losses, rtol=1e-10)
+    assert run.points.shape == (steps + 1, 2) and run.values.shape == (steps + 1,)
     assert not run.diverged
 
 
 def test_gradient_descent_default_start_and_zero_steps(p1):
     run = L.gradient_descent(p1, 0.1, 0)
-    np.testing.assert_allclose(run.weights, [p1.w_star - 2.0])
-    assert run.losses == pytest.approx([p1.loss(p1.w_star - 2.0)])
+    np.testing.assert_allclose(run.points, [p1.w_star - 2.0])
+    assert run.values == pytest.approx([p1.loss(p1.w_star - 2.0)])
 
 
 def test_gradient_descent_stops_when_it_diverges(p1):
     run = L.gradient_descent(p1, 1.5, 200)  # |1 - 1.5 * 2| = 2: doubles every step
     assert run.diverged
-    assert len(run.weights) == run.diverged_at == len(run.losses)
-    assert np.all(np.isfinite(run.weights))
+    assert len(run.points) == run.diverged_at == len(run.values)
+    assert np.all(np.isfinite(run.points))
     # e_t = w_t - w* = -2 (-2)^t, |w_t| ~ 2^(t+1) passes 1e6 first at t = 19 (2^20 > 1e6 + |w*|)
     assert run.diverged_at == 19
+
+
+def test_the_regression_gradient_is_the_library_layers_and_matches_finite_differences(p2):
+    """The runner reads grad(w): the Linear layer's backward of mse_loss, equal to H (w - w*)."""
+    from nnlesson.gradcheck import numerical_gradient, rel_error
+
+    w = np.array([0.3, -1.2])
+    assert rel_error(p2.grad(w), numerical_gradient(p2.value, w.copy())) < 1e-8
+    np.testing.assert_allclose(p2.grad(w), p2.hessian @ (w - p2.w_star), rtol=1e-10)
+    with pytest.raises(ValueError, match=r"w must have shape \(2,\)"):
+        p2.grad(np.zeros(3))
 
 
 def test_gradient_descent_bad_inputs(p1):
@@ -264,7 +275,7 @@ def test_learning_rate_explorer_updates_artists_not_the_figure():
     run1, run2 = drawing.runs
     assert run1.diverged and run2.diverged
     x, _ = drawing.path1.get_data()
-    np.testing.assert_array_equal(x, run1.weights[:, 0])
+    np.testing.assert_array_equal(x, run1.points[:, 0])
     assert "diverging" in drawing.text1.get_text()
 
 

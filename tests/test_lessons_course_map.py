@@ -7,8 +7,8 @@ from matplotlib.figure import Figure
 
 from nnlesson.course import LESSONS
 from nnlesson.course.surfaces import SURFACES, Ravine
+from nnlesson.course.runner import DIVERGED_NORM
 from nnlesson.course.lessons.course_map import (
-    DIVERGED_NORM,
     LandscapeExplorer,
     explore_landscape,
     figure_surface_gallery,

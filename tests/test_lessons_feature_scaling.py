@@ -79,7 +79,7 @@ def test_one_step_when_lr_is_one_over_the_curvature():
     # n = 2 rows: H = (2 / 2) Z^T Z = I, so lr = 1 lands on w* in one step ...
     p = fs.least_squares(np.eye(2), np.array([3.0, -1.0]))
     assert p.steps_to_converge(1.0) == 1
-    assert p.descend(1.0, 1).excess[-1] == 0.0
+    assert p.excess(p.descend(1.0, 1).points[-1]) == 0.0
     # ... and lr = 1/2 halves the error every step: 0.25^t <= 1e-6 from t = 10
     assert p.steps_to_converge(0.5) == 10
 
@@ -122,7 +122,7 @@ def test_max_stable_lr_separates_convergence_from_divergence():
     p = fs.wine_problem("mean-norm")
     below = p.descend(0.99 * p.max_stable_lr, 3000)
     above = p.descend(1.01 * p.max_stable_lr, 3000)
-    assert not below.diverged and below.relative_excess[-1] < 1e-6
+    assert not below.diverged and p.relative_excess(below.points)[-1] < 1e-6
     assert above.diverged
 
 
@@ -139,8 +139,10 @@ def test_descend_matches_torch_sgd():
         opt.step()
         points.append(w.detach().numpy().copy())
     np.testing.assert_allclose(path.points, np.array(points), rtol=1e-10, atol=1e-13)
-    assert path.points.shape == (51, 2) and path.excess.shape == (51,)
-    assert path.relative_excess[0] == 1.0
+    assert path.points.shape == (51, 2) and path.values.shape == (51,)
+    np.testing.assert_allclose(path.values, [mse_loss(p.Z @ w, p.y)[0] for w in path.points],
+                               rtol=1e-12)
+    assert p.relative_excess(path.points)[0] == 1.0
 
 
 def test_descend_stops_when_diverging():

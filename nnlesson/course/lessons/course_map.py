@@ -13,8 +13,9 @@ Two pieces:
 ipywidgets cannot report a mouse drag on a picture, so the start point is moved with two
 sliders, ``start x`` and ``start y``, whose ranges follow the chosen surface.
 
-Gradient descent here is the library's ``SGD`` without momentum, ``w = w - lr * g`` (lesson 01),
-run by :func:`nnlesson.course.surfaces.optimizer_path`.
+Gradient descent here is the library's rule ``gd``, ``w = w - lr * g`` (lesson 01), run by the
+course's one loop, :func:`nnlesson.course.runner.run` (which also decides when a run has
+diverged: ``||w||_2 > 1e6``).
 """
 from __future__ import annotations
 
@@ -22,15 +23,14 @@ import math
 
 import numpy as np
 
-from nnlesson._validate import check_choice, check_int, check_number
+from nnlesson._validate import check_array, check_choice, check_int, check_number
 from nnlesson.course import LESSONS
-from nnlesson.course.surfaces import SURFACES, Surface, loss_grid, optimizer_path
-from nnlesson.optim import SGD
+from nnlesson.course.runner import run
+from nnlesson.course.surfaces import SURFACES, Surface, loss_grid
 from nnlesson.viz.plotting import Backdrop
 
 __all__ = [
     "GALLERY_LRS",
-    "DIVERGED_NORM",
     "lesson_table",
     "gd_path",
     "LandscapeExplorer",
@@ -41,10 +41,6 @@ __all__ = [
 
 #: A learning rate per surface at which 100 steps of gradient descent show its character.
 GALLERY_LRS = {"bowl": 0.1, "ravine": 0.07, "rosenbrock": 0.002, "beale": 0.01, "saddle": 0.03}
-
-#: A run counts as diverged once ``||w||`` exceeds this (far outside every plotted window).
-DIVERGED_NORM = 1e3
-
 
 # --------------------------------------------------------------------------- the lesson list
 
@@ -103,14 +99,18 @@ def gd_path(surface="ravine", lr=0.05, start=None, n_steps=100):
         n_steps: number of steps, an integer >= 0.
 
     Returns:
-        :class:`nnlesson.course.surfaces.OptimizerPath`: ``points`` (k + 1, 2) and ``values`` (k + 1,),
-        with ``diverged_at`` set when ``||w||`` exceeded :data:`DIVERGED_NORM`.
+        :class:`nnlesson.course.runner.OptimizerPath`: ``points`` (k + 1, 2) and ``values``
+        (k + 1,), with ``diverged_at`` set when the runner's divergence rule stopped the run.
     """
     surface = _surface(surface)
     lr = check_number("lr", lr, low=0, low_open=True)
     n_steps = check_int("n_steps", n_steps, low=0)
-    return optimizer_path(surface, lambda params: SGD(params, lr=lr), start=start,
-                          n_steps=n_steps, max_norm=DIVERGED_NORM)
+    if start is not None:
+        start = check_array("start", start, ndim=1, dtype=np.float64)
+        if start.shape != (2,):
+            raise ValueError(f"start must be a point (x, y) of shape (2,), got shape "
+                             f"{start.shape}")
+    return run(surface, "gd", lr=lr, start=start, n_steps=n_steps)
 
 
 def _levels(surface, Z):

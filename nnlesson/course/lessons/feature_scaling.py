@@ -11,11 +11,11 @@ The loss of a linear model is a quadratic function of the weights, so everything
 descent on it can also be computed exactly (:class:`LeastSquares`): the curvature matrix
 ``H``, its eigenvalues, the largest stable learning rate ``2 / lambda_max``, the best constant
 learning rate ``2 / (lambda_min + lambda_max)`` and the exact number of steps to converge,
-even when that number is in the millions. The descent path itself is run with
-:func:`nnlesson.optim.gd_update`.
+even when that number is in the millions. The descent path itself is run by the course's one
+loop, :func:`nnlesson.course.runner.run`.
 
 Pieces: :data:`SCALERS`, :func:`make_scaler`, :func:`scale_split`, :class:`LeastSquares`,
-:func:`least_squares`, :func:`wine_problem`, :class:`DescentPath`, :func:`scaler_table`,
+:func:`least_squares`, :func:`wine_problem`, :func:`scaler_table`,
 :class:`ScalingExplorer`, :func:`explore_scaling`, :func:`snapshot_scaling`,
 :func:`figure_scaler_paths`; and for "fit on the training set only":
 :func:`leakage_summary`, :func:`new_batch_demo`.
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_array, check_choice, check_int, check_number
-from nnlesson.optim import gd_update
+from nnlesson.course.runner import run
 from nnlesson.viz.plotting import Backdrop
 from nnlesson.scaling import MeanNormalizer, MinMaxScaler, StandardScaler
 
@@ -41,7 +41,6 @@ __all__ = [
     "LeastSquares",
     "least_squares",
     "wine_problem",
-    "DescentPath",
     "ScalerRow",
     "scaler_table",
     "format_steps",
@@ -97,31 +96,6 @@ def scale_split(name, X_train, *others):
 
 
 # --------------------------------------------------------------------------- the quadratic
-
-
-@dataclass(frozen=True, eq=False)
-class DescentPath:
-    """Where gradient descent went.
-
-    Attributes:
-        points: (k + 1, p): the start, then the weights after each of the k steps taken.
-        excess: (k + 1,): ``L(w) - L(w*)`` at each point.
-        diverged_at: None, or the step (1-based) after which the excess loss exceeded 1e6 times
-            its starting value (that point is not in ``points``).
-    """
-
-    points: np.ndarray
-    excess: np.ndarray
-    diverged_at: int | None
-
-    @property
-    def diverged(self):
-        return self.diverged_at is not None
-
-    @property
-    def relative_excess(self):
-        """``(L(w_t) - L*) / (L(w_0) - L*)``: 1 at the start, 1e-6 means converged."""
-        return self.excess / self.excess[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,9 +175,13 @@ class LeastSquares:
         out = 0.5 * np.einsum("...i,ij,...j->...", d, self.H, d)
         return float(out) if out.ndim == 0 else out
 
+    value = loss
+
     def grad(self, w):
         """g(w) = H (w - w*), shape (p,)."""
         return self.H @ (np.asarray(w, dtype=np.float64) - self.w_star)
+
+    grad_point = grad
 
     def steps_to_converge(self, lr, start=None, tol=TOL):
         """The exact number of gradient-descent steps until ``L - L* <= tol * (L(start) - L*)``.
@@ -254,26 +232,24 @@ class LeastSquares:
     def descend(self, lr, n_steps, start=None):
         """Run ``n_steps`` of gradient descent from ``start`` (zeros by default).
 
-        Each step is ``w = nnlesson.optim.gd_update(w, g(w), lr=lr)``. The run stops as
-        diverged when the excess loss exceeds 1e6 times its starting value.
+        Each step is ``w = w - lr g(w)``: the course's one loop,
+        :func:`nnlesson.course.runner.run` with the rule ``"gd"``, which stops the run as
+        diverged when ``w`` stops being finite or ``||w||_2 > 1e6``.
 
         Returns:
-            :class:`DescentPath`.
+            :class:`nnlesson.course.runner.OptimizerPath` (``points``, ``values`` = the loss,
+            ``diverged_at``); :meth:`relative_excess` turns its points into the convergence
+            measure the lesson plots.
         """
-        lr = check_number("lr", lr, low=0)
-        n_steps = check_int("n_steps", n_steps, low=0)
-        w = self._start(start)
-        limit = 1e6 * max(self.excess(w), 1e-300)
-        points = [w]
-        diverged_at = None
-        for t in range(1, n_steps + 1):
-            w = gd_update(w, self.grad(w), lr=lr)
-            if not self.excess(w) <= limit:  # also catches NaN
-                diverged_at = t
-                break
-            points.append(w)
-        points = np.array(points)
-        return DescentPath(points=points, excess=self.excess(points), diverged_at=diverged_at)
+        return run(self, "gd", lr=check_number("lr", lr, low=0),
+                   n_steps=check_int("n_steps", n_steps, low=0), start=self._start(start))
+
+    def relative_excess(self, points):
+        """``(L(w_t) - L*) / (L(w_0) - L*)`` for the points of a path (k + 1, p): 1 at the
+        start, 1e-6 means converged (each term computed without subtracting nearly equal
+        numbers)."""
+        excess = self.excess(points)
+        return excess / excess[0]
 
 
 def least_squares(Z, y, names=None, bias=False):
@@ -494,7 +470,7 @@ class ScalingExplorer:
         ref = self.problems["standardize"]
         ref_path = ref.descend(ref.best_lr, self.n_steps)
         ref_y = np.full(self.n_steps + 1, np.nan)
-        ref_y[:len(ref_path.excess)] = np.maximum(ref_path.relative_excess, 1e-18)
+        ref_y[:len(ref_path.points)] = np.maximum(ref.relative_excess(ref_path.points), 1e-18)
         s1 = dict(series_style(1), markevery=0.1, markersize=4)
         ax_loss.plot(steps, ref_y, label=f"standardized, best lr {ref.best_lr:.2g}", **s1)
         (self.loss_line,) = ax_loss.plot(steps, np.ones(self.n_steps + 1), label="your choice",
@@ -568,10 +544,13 @@ class ScalingExplorer:
         self._show_scaler(scaler)
         self.path_line.set_data(path.points[:, 0], path.points[:, 1])
         y = np.full(self.n_steps + 1, np.nan)
-        y[:len(path.excess)] = np.maximum(path.relative_excess, 1e-18)
+        y[:len(path.points)] = np.maximum(p.relative_excess(path.points), 1e-18)
         self.loss_line.set_ydata(y)
         if path.diverged:
             outcome = f"diverges (step {path.diverged_at})"
+        elif steps is None:  # not yet past the runner's bound, but the analysis knows
+            outcome = ("diverges: the loss grows every step" if lr > p.max_stable_lr
+                       else "never converges")
         else:
             outcome = f"converges in {_fmt_steps(steps)}"
         self.text.set_text(f"lr = {lr:.2g}: {outcome}")

@@ -17,9 +17,9 @@ import numpy as np
 
 from nnlesson._validate import check_array, check_int, check_number, check_rng
 from nnlesson.data import make_ill_conditioned_regression
+from nnlesson.course.runner import run
 from nnlesson.layers import Linear
 from nnlesson.losses import mse_loss
-from nnlesson.optim import gd_update
 
 __all__ = [
     "Regression",
@@ -28,17 +28,12 @@ __all__ = [
     "REGIMES",
     "lr_regime",
     "lr_thresholds",
-    "GDRun",
     "gradient_descent",
     "LearningRateExplorer",
     "explore_learning_rate",
     "snapshot_learning_rate",
     "figure_lr_regimes",
 ]
-
-#: A run stops as diverged when ``|w|`` passes this bound (or stops being finite).
-DIVERGED_NORM = 1e6
-
 
 @dataclass(frozen=True, eq=False)
 class Regression:
@@ -54,6 +49,14 @@ class Regression:
 
     where ``w*`` solves the normal equations ``X^T X w* = X^T y`` and ``L* = L(w*)``. The
     eigenvalues of ``H`` are the curvatures of the bowl along its axes.
+
+    It is an objective of the course's runner (:func:`nnlesson.course.runner.run`):
+    :meth:`value` and :meth:`grad`, the gradient computed by the library's layer, ``w`` being
+    the weight of ``Linear(D, 1, bias=False)``::
+
+        pred = Linear.forward(X)                   pred = X w
+        L, dpred = mse_loss(pred, y)               dpred = 2 (pred - y) / N
+        Linear.backward(dpred)                     W.grad = X^T dpred = dL/dw
     """
 
     X: np.ndarray
@@ -68,6 +71,7 @@ class Regression:
                              f"and {y.shape[0]}")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
+        object.__setattr__(self, "_layer", Linear(X.shape[1], 1, bias=False, input_grad=False))
 
     @property
     def dim(self):
@@ -103,6 +107,24 @@ class Regression:
         residual = w @ self.X.T - self.y[:, 0]  # (..., N)
         out = np.mean(residual**2, axis=-1)
         return float(out) if w.ndim == 1 else out
+
+    value = loss
+
+    def grad(self, w):
+        """``dL/dw`` at ``w`` (D,), by the library's ``Linear`` layer and ``mse_loss``."""
+        w = check_array("w", w, ndim=1, dtype=np.float64)
+        if w.shape != (self.dim,):
+            raise ValueError(f"w must have shape ({self.dim},), got {w.shape}")
+        return self.grad_point(w)
+
+    def grad_point(self, w):
+        """:meth:`grad` without checking ``w`` (the runner checked the start once)."""
+        layer = self._layer
+        layer.W.value[:, 0] = w
+        layer.zero_grad()
+        _, dpred = mse_loss(layer.forward(self.X), self.y)
+        layer.backward(dpred)
+        return layer.W.grad[:, 0].copy()
 
 
 def make_regression_1d(n=40, slope=1.5, noise=0.3, seed=0):
@@ -196,71 +218,29 @@ def lr_regime(lr, curvature, n_steps=50, tol=1e-3):
     return "right"
 
 
-@dataclass(frozen=True, eq=False)
-class GDRun:
-    """The weights gradient descent visited.
-
-    Attributes:
-        weights: (k + 1, D): the start, then ``w`` after each of the k steps taken.
-        losses: (k + 1,): ``L`` at each of them.
-        diverged_at: None, or the step (from 1) after which ``w`` was not finite or
-            ``|w| > 1e6``; that point is not recorded, so ``k = diverged_at - 1``.
-    """
-
-    weights: np.ndarray
-    losses: np.ndarray
-    diverged_at: int | None = None
-
-    @property
-    def diverged(self):
-        return self.diverged_at is not None
-
-
 def gradient_descent(problem, lr, n_steps=50, w0=None):
-    """Plain gradient descent on a :class:`Regression`, computed by the library's layers.
+    """Plain gradient descent ``w <- w - lr dL/dw`` on a :class:`Regression`.
 
-    ``w`` is the weight of ``Linear(D, 1, bias=False)`` (shape (D, 1)). Each step::
-
-        pred, = Linear.forward(X)                  pred = X w
-        L, dpred = mse_loss(pred, y)               dpred = 2 (pred - y) / N
-        Linear.backward(dpred)                     w.grad = X^T dpred = dL/dw
-        gd_update(w, w.grad, lr=lr)                w = w - lr dL/dw
+    The course's one loop, :func:`nnlesson.course.runner.run` with the rule ``"gd"``
+    (:func:`nnlesson.optim.gd_update`), on the problem's gradient (computed by the library's
+    ``Linear`` layer and ``mse_loss``, see :class:`Regression`). It stops as diverged when
+    ``w`` stops being finite or ``||w||_2 > 1e6``.
 
     Args:
         problem: a :class:`Regression`. lr: learning rate >= 0. n_steps: >= 0.
         w0: (D,) starting weights; default ``w* - 2`` in every coordinate.
 
     Returns:
-        :class:`GDRun`.
+        :class:`nnlesson.course.runner.OptimizerPath`: ``points`` (k + 1, D), ``values``
+        (k + 1,) the loss at each, ``diverged_at``.
     """
     if not isinstance(problem, Regression):
         raise TypeError(f"problem must be a Regression, got {type(problem).__name__}")
-    lr = check_number("lr", lr, low=0)
-    n_steps = check_int("n_steps", n_steps, low=0)
     D = problem.dim
     w0 = problem.w_star - 2.0 if w0 is None else check_array("w0", w0, ndim=1, dtype=np.float64)
     if w0.shape != (D,):
         raise ValueError(f"w0 must have shape ({D},), got {w0.shape}")
-    layer = Linear(D, 1, bias=False, input_grad=False)
-    layer.W.value[:, 0] = w0
-    weights, losses = [w0.copy()], []
-    diverged_at = None
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(1, n_steps + 1):
-            layer.zero_grad()
-            loss, dpred = mse_loss(layer.forward(problem.X), problem.y)
-            losses.append(loss)
-            layer.backward(dpred)
-            gd_update(layer.W.value, layer.W.grad, lr=lr, inplace=True)
-            w = layer.W.value[:, 0]
-            if not np.all(np.isfinite(w)) or np.linalg.norm(w) > DIVERGED_NORM:
-                diverged_at = t
-                break
-            weights.append(w.copy())
-    weights = np.array(weights)
-    if diverged_at is None:
-        losses.append(problem.loss(weights[-1]))
-    return GDRun(weights=weights, losses=np.array(losses[:len(weights)]), diverged_at=diverged_at)
+    return run(problem, "gd", lr=lr, n_steps=check_int("n_steps", n_steps, low=0), start=w0)
 
 
 def _regime_text(lr, problem, n_steps):
@@ -354,19 +334,19 @@ class LearningRateExplorer:
                 self.text3])
 
     def compute(self, lr=0.1):
-        """``(run_1d, run_2d)``: :class:`GDRun` of both problems at ``lr``."""
+        """``(run_1d, run_2d)``: the paths (``OptimizerPath``) of both problems at ``lr``."""
         return (gradient_descent(self.p1, lr, self.n_steps),
                 gradient_descent(self.p2, lr, self.n_steps))
 
     def update(self, lr=0.1):
         run1, run2 = self.runs = self.compute(lr)
         n = self.n_steps
-        self.path1.set_data(run1.weights[:, 0], run1.losses)
-        self.path2.set_data(run2.weights[:, 0], run2.weights[:, 1])
+        self.path1.set_data(run1.points[:, 0], run1.values)
+        self.path2.set_data(run2.points[:, 0], run2.points[:, 1])
         for curve, run, p in ((self.curve1, run1, self.p1), (self.curve2, run2, self.p2)):
             gap = np.full(n + 1, np.nan)
-            k = len(run.losses)
-            gap[:k] = np.clip(run.losses - p.min_loss, 1e-300, None)
+            k = len(run.values)
+            gap[:k] = np.clip(run.values - p.min_loss, 1e-300, None)
             if run.diverged:  # draw the last step off the top of the plot
                 gap[k] = 1e300
             curve.set_ydata(gap)
@@ -412,7 +392,7 @@ def figure_lr_regimes(lrs=(0.02, 0.4, 0.9, 1.05), problem=None, n_steps=12):
         ax.plot(ws, p.loss(ws[:, None]), color="#999999", linewidth=1.0)
         ax.plot([w1], [p.min_loss], marker="*", color=PALETTE[7], markersize=11,
                 linestyle="none")
-        ax.plot(run.weights[:, 0], run.losses, linewidth=1.0,
+        ax.plot(run.points[:, 0], run.values, linewidth=1.0,
                 **dict(series_style(i), markevery=1, markersize=4))
         ax.set_xlim(ws[0], ws[-1])
         ax.set_ylim(0, top)

@@ -479,3 +479,59 @@ def test_arguments_are_checked_before_the_first_update():
     with pytest.raises(ValueError, match="schedule must give"):
         run(Counting(), "gd", schedule=lambda t: -1.0)
     assert calls == []
+
+
+# --------------------------------------------------------------------------- checked once
+
+
+@pytest.fixture
+def count_checks(monkeypatch):
+    """Count every call of the argument checks, wherever the library imported them."""
+    import nnlesson._validate as validate
+    import nnlesson.clip
+    import nnlesson.course.runner
+    import nnlesson.course.surfaces
+    import nnlesson.optim
+    import nnlesson.schedules
+
+    calls = []
+    for module in (nnlesson.optim, nnlesson.schedules, nnlesson.clip, nnlesson.course.runner,
+                   nnlesson.course.surfaces):
+        for name in ("check_number", "check_int", "check_bool", "check_array"):
+            if hasattr(module, name):
+                original = getattr(validate, name)
+
+                def counted(*args, _original=original, **kwargs):
+                    calls.append(args[0])
+                    return _original(*args, **kwargs)
+
+                monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(rule="adam", lr=0.05, hyperparameters={"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}),
+    dict(rule="sgd", schedule=CosineAnnealing(1e-3, T_max=300),
+         hyperparameters={"momentum": 0.9, "nesterov": True}, clipping=Clipping(max_norm=1.0)),
+    dict(rule=Adam, lr=0.05),
+], ids=["adam", "sgd schedule clip", "Adam class"])
+def test_the_checks_run_once_per_run_not_once_per_update(count_checks, kwargs):
+    run(Beale(), n_steps=1, **kwargs)
+    once = len(count_checks)
+    count_checks.clear()
+    run(Beale(), n_steps=300, **kwargs)
+    assert len(count_checks) == once > 0
+
+
+def test_an_optimizer_step_checks_nothing(count_checks):
+    from nnlesson.core import Parameter
+
+    p = Parameter(np.ones(3))
+    opt = Adam([p], lr=0.1, amsgrad=True)
+    count_checks.clear()
+    for _ in range(20):
+        p.grad[...] = 1.0
+        opt.step()
+    assert count_checks == []
+    opt.lr = 0.2  # a value set later is checked where it is set
+    assert count_checks == ["lr"]

@@ -318,13 +318,18 @@ def test_releases_match_by_name_number_or_content(tmp_path):
     assert releases.match("alice.ipynb", new_notebook()) is None
     with pytest.raises(FileNotFoundError, match="no release folder or notebook"):
         Releases(tmp_path / "nowhere")
+    (tmp_path / "notes").mkdir()
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), str(tmp_path / "notes" / "a.ipynb"))
     with pytest.raises(ValueError, match="no exercise notebooks"):
-        Releases(tmp_path)  # no notebooks with checks directly in it
+        Releases(tmp_path / "notes")  # a notebook without checks is no exercise
+    assert [r.name for r in Releases(tmp_path).releases] == ["01_double"]  # searched below
 
 
 def test_student_name(tmp_path):
     assert student_name(tmp_path / "alice.ipynb") == "alice"
     assert student_name(tmp_path / "bob" / "06_adam_and_adamw.ipynb") == "bob"
+    nbgrader = tmp_path / "submitted" / "carol" / "06_adam_and_adamw" / "06_adam_and_adamw.ipynb"
+    assert student_name(nbgrader) == "carol"
 
 
 def test_find_notebooks_errors(tmp_path):
@@ -346,6 +351,16 @@ def test_grade_bad_arguments(tmp_path):
         grade([tmp_path], memory=100)
     with pytest.raises(ValueError, match="max_output must be a finite number > 0"):
         grade([tmp_path], max_output=0)
+
+
+def test_format_table_names_the_exercise_when_there_are_several():
+    rows = [GradeRow("ann", "a/01_x.ipynb", 1, 1, "passed", exercise="01_x"),
+            GradeRow("ann", "a/02_y.ipynb", 0, 2, "todo", "2 of 2 checks not implemented yet",
+                     exercise="02_y")]
+    assert format_table(rows) == (
+        "student  exercise  score  status  notes\n"
+        "ann      01_x      1/1    passed\n"
+        "ann      02_y      0/2    todo    2 of 2 checks not implemented yet\n")
 
 
 def test_format_table():

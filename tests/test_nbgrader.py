@@ -17,6 +17,7 @@ import pytest
 
 import nbgrader  # noqa: F401  (the extra is installed: fail loudly if not)
 from nnlesson.tools.cli import main
+from nnlesson.tools.grading import grade
 from nnlesson.tools.grading.release import load_release
 from nnlesson.tools.nbgrader import CONFIG, export_course, source_notebook
 
@@ -138,3 +139,8 @@ def test_round_trip_through_nbgrader(tmp_path):
     [error] = [o for o in test.outputs if o.output_type == "error"]
     assert (error.ename, error.evalue.split(":")[0]) == ("AssertionError", "✎ check_adam_update")
     assert "not implemented yet" in error.evalue
+    # nnlesson's grader grades nbgrader's submissions against nbgrader's release as well
+    submissions = sorted(course.glob("submitted/*/06_adam_and_adamw/06_adam_and_adamw.ipynb"))
+    rows = grade(submissions, release=course / "release", progress=False)
+    assert [(r.student, r.score, r.status) for r in rows] == [("idle", "0/2", "todo"),
+                                                              ("solver", "2/2", "passed")]

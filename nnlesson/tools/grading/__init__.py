@@ -142,12 +142,15 @@ def find_notebooks(paths):
 
 
 def student_name(path):
-    """The file stem (``alice.ipynb``), or the parent folder for a lesson-named file
-    (``alice/06_adam_and_adamw.ipynb``)."""
-    path = Path(path)
-    if _LESSON_FILE.match(path.stem) and path.resolve().parent.name:
-        return path.resolve().parent.name
-    return path.stem
+    """The file stem (``alice.ipynb``), or the folder above a lesson-named file
+    (``alice/06_adam_and_adamw.ipynb``; nbgrader's
+    ``submitted/alice/06_adam_and_adamw/06_adam_and_adamw.ipynb``)."""
+    path = Path(path).resolve()
+    if not _LESSON_FILE.match(path.stem) or not path.parent.name:
+        return path.stem
+    if path.parent.name == path.stem and path.parent.parent.name:
+        return path.parent.parent.name  # nbgrader: <student>/<assignment>/<notebook>
+    return path.parent.name
 
 
 def shard_of(keys, index, count):
@@ -270,6 +273,8 @@ def _score(student, path, run, outcomes, results, notes, stopped, limits):
     for cell, outcome in outcomes:
         if outcome.status != "error":
             continue
+        if cell.sites and outcome.ename == "AssertionError":
+            continue  # a check cell that asserts its check (nbgrader's test cells): counted
         if outcome.ename == "NotImplementedError":
             stub = stub or cell
         elif outcome.ename == "MemoryError":
@@ -489,18 +494,22 @@ def grade(paths, timeout=60, jobs=None, *, release=None, memory=2048, max_output
 
 def format_table(rows):
     """A plain-text table: student, score, status, notes (the reason, then the checks that
-    failed other than those not implemented yet, each with its diagnosed mistake)."""
-    lines = [("student", "score", "status", "notes")]
+    failed other than those not implemented yet, each with its diagnosed mistake); with an
+    exercise column when the rows grade more than one exercise."""
+    several = len({r.exercise for r in rows}) > 1  # then each row says which exercise
+    lines = [("student",) + (("exercise",) if several else ()) + ("score", "status", "notes")]
     for r in rows:
         wrong = [name + (f" ({r.mistakes[name]})" if name in r.mistakes else "")
                  for name in r.failed if name not in r.todo]
         notes = [r.reason, ("failed: " + ", ".join(wrong)) if wrong and r.status != "tampered"
                  else ""]
-        lines.append((r.student, r.score, r.status, "; ".join(n for n in notes if n)))
-    widths = [max(len(line[i]) for line in lines) for i in range(3)]
+        lines.append((r.student,) + ((r.exercise or "-",) if several else ())
+                     + (r.score, r.status, "; ".join(n for n in notes if n)))
+    columns = len(lines[0]) - 1
+    widths = [max(len(line[i]) for line in lines) for i in range(columns)]
     return "".join(
-        ("  ".join(cell.ljust(w) for cell, w in zip(line[:3], widths)) + "  " + line[3]).rstrip()
-        + "\n"
+        ("  ".join(cell.ljust(w) for cell, w in zip(line[:columns], widths)) + "  "
+         + line[columns]).rstrip() + "\n"
         for line in lines
     )
 

@@ -179,7 +179,8 @@ def course_release_dir():
 
 
 class Releases:
-    """The releases a class is graded against: a folder of exercise notebooks, or one notebook.
+    """The releases a class is graded against: a folder of exercise notebooks (searched
+    recursively, so nbgrader's ``release/`` folder works too), or one notebook.
 
     :meth:`match` finds the release of a submission: the same file name; else the same lesson
     number (``06_adam_and_adamw-Copy1.ipynb``); else the release that shares the most answer
@@ -191,7 +192,8 @@ class Releases:
         if where.is_file():
             files = [where]
         elif where.is_dir():
-            files = sorted(p for p in where.glob("*.ipynb") if not p.name.startswith("."))
+            files = sorted(p for p in where.rglob("*.ipynb")  # nbgrader: release/<a>/<a>.ipynb
+                           if not any(part.startswith(".") for part in p.relative_to(where).parts))
         else:
             raise FileNotFoundError(f"no release folder or notebook at {str(where)!r}")
         self.where = where

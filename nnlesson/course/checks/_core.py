@@ -883,7 +883,11 @@ class _Runner:
         """The student's output on one case; raises :class:`_Stop` on any problem."""
         guard = None
         try:
-            with student_call(self.check.time_limit, self.check.forbidden) as guard:
+            # numpy's floating-point warnings are not shown: the check traces a NaN or inf to
+            # its operation and line itself.
+            with warnings.catch_warnings(), \
+                    student_call(self.check.time_limit, self.check.forbidden) as guard:
+                warnings.simplefilter("ignore", RuntimeWarning)
                 out = self._student_call(fn, case, expected)
         except TimeUp:
             if guard is not None and guard.found:

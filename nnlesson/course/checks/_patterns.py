@@ -286,16 +286,18 @@ def _complement(ev):
     return None
 
 
-def _reshape_like(candidate, expected):
-    """Undo a transpose or reshape of the reference's input on its output, item by item."""
+def _reshape_like(candidate, expected, transposed):
+    """Undo a transpose (``transposed``) or a reshape of the reference's input on its output,
+    item by item: a 2-D output of the transposed shape is transposed back (a square one too)."""
     if isinstance(expected, (tuple, list)) and isinstance(candidate, (tuple, list)) \
             and len(candidate) == len(expected):
-        return type(candidate)(_reshape_like(c, e) for c, e in zip(candidate, expected))
+        return type(candidate)(_reshape_like(c, e, transposed) for c, e in zip(candidate, expected))
     if isinstance(expected, np.ndarray) and isinstance(candidate, np.ndarray) \
-            and candidate.shape != expected.shape and candidate.size == expected.size:
-        if expected.ndim == 2 and candidate.shape == expected.shape[::-1]:
+            and candidate.size == expected.size:
+        if transposed and expected.ndim == 2 and candidate.shape == expected.shape[::-1]:
             return candidate.T
-        return candidate.reshape(expected.shape)
+        if candidate.shape != expected.shape:
+            return candidate.reshape(expected.shape)
     return candidate
 
 
@@ -306,7 +308,7 @@ def _other_axis(ev):
     if not names:
         return None
 
-    def attempt(transform, chosen):
+    def attempt(transform, chosen, transposed=False):
         outputs = []
         for case, exp, v in zip(ev.cases, ev.expected, values):
             changes = {n: transform(v[n]) for n in chosen
@@ -316,13 +318,13 @@ def _other_axis(ev):
                 continue
             changed = _with(ev.reference, case, changes)
             out = _FAILED if changed is None else _quiet(ev.call, ev.reference, changed)
-            outputs.append(out if out is _FAILED else _reshape_like(out, exp))
+            outputs.append(out if out is _FAILED else _reshape_like(out, exp, transposed))
         return ev.reproduces(outputs)
 
     groups = [[n] for n in names] + ([names] if len(names) > 1 else [])
     for chosen in groups:
         what = " and ".join(f"`{n}`" for n in chosen)
-        if attempt(lambda a: np.ascontiguousarray(a.T), chosen):
+        if attempt(lambda a: np.ascontiguousarray(a.T), chosen, transposed=True):
             return Diagnosis(
                 "statistics over the other axis",
                 f"Your results are what the right function gives on the transposed {what}: "
@@ -395,6 +397,9 @@ def _wrong_order(ev):
 
 
 def _floats(x):
+    if isinstance(x, (list, tuple)) and x and all(isinstance(i, np.ndarray) for i in x):
+        parts = [_floats(i) for i in x]  # a list of arrays (one gradient per layer)
+        return None if any(p is None for p in parts) else np.concatenate(parts)
     if isinstance(x, np.ndarray) and x.dtype.kind in "iuf":
         return x.astype(np.float64).ravel()
     if _is_real(x) or (isinstance(x, np.ndarray) and x.ndim == 0):
@@ -421,14 +426,15 @@ def _constants(values):
                     out += [(f"1 - {k}^{n_name}", corr, note),
                             (f"1/(1 - {k}^{n_name})", 1 / corr, note)]
     for k, a in values.items():
-        if isinstance(a, np.ndarray) and a.ndim >= 1 and len(a) > 1:
+        if isinstance(a, np.ndarray) and a.ndim >= 1 and len(a) >= 1:
             n = len(a)
             mean_note = " (a sum where a mean belongs, or a mean where a sum belongs)"
             out += [(f"len({k})", float(n), mean_note), (f"1/len({k})", 1 / n, mean_note)]
-            bessel = f" (divided by n - 1 where n belongs, or the reverse; n = len({k}))"
-            out += [(f"n/(n - 1)", n / (n - 1), bessel), (f"(n - 1)/n", (n - 1) / n, bessel),
-                    (f"sqrt(n/(n - 1))", math.sqrt(n / (n - 1)), bessel),
-                    (f"sqrt((n - 1)/n)", math.sqrt((n - 1) / n), bessel)]
+            if n > 1:
+                bessel = f" (divided by n - 1 where n belongs, or the reverse; n = len({k}))"
+                out += [("n/(n - 1)", n / (n - 1), bessel), ("(n - 1)/n", (n - 1) / n, bessel),
+                        ("sqrt(n/(n - 1))", math.sqrt(n / (n - 1)), bessel),
+                        ("sqrt((n - 1)/n)", math.sqrt((n - 1) / n), bessel)]
             if a.ndim >= 2 and a.size != n:
                 out += [(f"{k}.size", float(a.size), mean_note),
                         (f"1/{k}.size", 1 / a.size, mean_note)]
@@ -658,16 +664,24 @@ def _variant(fn, tree):
     return new
 
 
-def _shown(source, node, op=None):
-    """``beta1 * t`` (or ``w + …`` for a long expression), with ``op`` in place of its own."""
-    symbol = _SYMBOLS[type(op or node.op)]
-    left = ast.get_source_segment(source, node.left) or ast.unparse(node.left)
-    right = ast.get_source_segment(source, node.right) or ast.unparse(node.right)
-    if isinstance(node.left, ast.BinOp) or "\n" in left:
-        left = ast.unparse(node.left) if len(ast.unparse(node.left)) <= 20 else "…"
-    if len(right) > 24 or "\n" in right:
-        right = "…"
-    return f"{left} {symbol} {right}"
+def _shown(node, op=None):
+    """``beta1 * t`` as Python would print it (with ``op`` in place of the node's own), long
+    operands shortened to ``…``."""
+    def short(part):
+        return part if len(ast.unparse(part)) <= 24 else ast.Name("…")
+    return ast.unparse(ast.BinOp(short(node.left), op or node.op, short(node.right)))
+
+
+class _Regrouped(ast.Pow):
+    """Marks the edit (a * b) * c -> a * (b ** c)."""
+
+
+def _apply(node, op):
+    if op is _Regrouped:
+        node.left, node.right = node.left.left, ast.BinOp(node.left.right, ast.Pow(), node.right)
+        node.op = ast.Mult()
+    else:
+        node.op = op()
 
 
 def _one_operator(ev, budget=1500):
@@ -678,6 +692,11 @@ def _one_operator(ev, budget=1500):
     source, tree = found
     nodes = [n for n in ast.walk(tree.body[0]) if isinstance(n, ast.BinOp) and type(n.op) in _SWAPS]
     edits = [(i, op, phrase) for i, n in enumerate(nodes) for op, phrase in _SWAPS[type(n.op)]]
+    # `a * b * 2` meant as `a * b ** 2`: the power binds tighter than the product, so the fix
+    # regroups (a * b) * 2 as a * (b ** 2).
+    edits += [(i, _Regrouped, "a product where a power is meant") for i, n in enumerate(nodes)
+              if isinstance(n.op, ast.Mult) and isinstance(n.left, ast.BinOp)
+              and isinstance(n.left.op, ast.Mult)]
     attempts = [(e,) for e in edits] + [
         (e, f) for e, f in itertools.combinations(edits, 2)
         if e[0] != f[0] and type(nodes[e[0]].op) is type(nodes[f[0]].op) and e[1] is f[1]]
@@ -688,9 +707,9 @@ def _one_operator(ev, budget=1500):
             break
         if len(attempt) == 2 and fixes:
             break  # a single change explains it: no need for pairs
-        old = [nodes[i].op for i, _, _ in attempt]
+        old = [(nodes[i].left, nodes[i].op, nodes[i].right) for i, _, _ in attempt]
         for i, op, _ in attempt:
-            nodes[i].op = op()
+            _apply(nodes[i], op)
         try:
             variant = _variant(ev.student, tree)
             ok = all(ev.compare(exp, ev.call_student(variant, case)) is None
@@ -700,8 +719,8 @@ def _one_operator(ev, budget=1500):
                 raise
             ok = False
         finally:
-            for (i, _, _), op in zip(attempt, old):
-                nodes[i].op = op
+            for (i, _, _), (left, op, right) in zip(attempt, old):
+                nodes[i].left, nodes[i].op, nodes[i].right = left, op, right
         if ok:
             fixes.append(attempt)
     if len(fixes) != 1:
@@ -712,8 +731,12 @@ def _one_operator(ev, budget=1500):
     for i, op, _ in attempt:
         node = nodes[i]
         line = source.splitlines()[node.lineno - 1].strip()
-        changes.append(f"in `{line}`, `{_shown(source, node)}` should be "
-                       f"`{_shown(source, node, op())}`")
+        if op is _Regrouped:  # show the inner product `b * c` and `b ** c`
+            inner = ast.BinOp(node.left.right, ast.Mult(), node.right)
+            was, now = _shown(inner), _shown(inner, ast.Pow())
+        else:
+            was, now = _shown(node), _shown(node, op())
+        changes.append(f"in `{line}`, `{was}` should be `{now}`")
     where = "; ".join(changes)
     what = "that one change" if len(attempt) == 1 else "these two changes"
     return Diagnosis(phrase, f"{where[0].upper()}{where[1:]} ({phrase}): with {what} your "

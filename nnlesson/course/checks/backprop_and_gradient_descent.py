@@ -7,19 +7,18 @@ The references are the library's :class:`nnlesson.layers.Linear` and
 against PyTorch and finite differences in the suite). Shapes follow the library: a batch is
 rows, ``out = x @ W + b`` with ``W`` of shape ``(D, M)``.
 
-**Square cases first.** Using ``W`` where ``W.T`` belongs gives a value with square matrices
-but a shape error with other ones, and a shape error hides the diagnosis. So the checks of the
-linear layer and of the two-layer network run in two rounds: the cases whose matrices are
-square first (every listed mistake runs there and can be named), then, once those pass, every
-case. ``CHECKS`` holds the declarations with every case; ``check_<name>`` runs the two rounds.
+**Square cases, then other shapes.** Using ``W`` where ``W.T`` belongs gives a value with
+square matrices but a shape error with other ones, and a shape error hides the diagnosis. So
+the cases of the linear layer and of the two-layer network have square matrices (every listed
+mistake runs there and can be named), and a :class:`Property` then tries other shapes.
 """
 from __future__ import annotations
 
-import dataclasses
+import copy
 
 import numpy as np
 
-from nnlesson.course.checks._core import Case, Check, Mistake, compare_outputs
+from nnlesson.course.checks._core import Case, Check, Mistake, Property, compare_outputs
 from nnlesson.gradcheck import numerical_gradient as _numerical_gradient
 from nnlesson.gradcheck import rel_error
 from nnlesson.layers import Linear, ReLU
@@ -45,25 +44,22 @@ _LOSSES = ("nnlesson.losses.softmax_cross_entropy*", "nnlesson.layers.*softmax*"
 _GRADCHECK = ("nnlesson.gradcheck.numerical_gradient*", "nnlesson.gradcheck.check_*")
 
 
-def _square_first(full):
-    """The check function for ``full``: its square cases (labels ending in "(square)") first,
-    then every case once those pass."""
-    rounds = []
+def _other_shapes(label, inputs, reference, explanation, compare=None):
+    """A property: the student's function also gives the reference's output for ``inputs``
+    (``() -> args``), whose matrices are not square."""
+    def holds(student_fn):
+        args = inputs()
+        expected = reference(*copy.deepcopy(args))
+        try:
+            with np.errstate(all="ignore"):
+                got = student_fn(*copy.deepcopy(args))
+        except Exception:
+            return False
+        if compare is not None:
+            return compare(expected, got) is None
+        return compare_outputs(expected, got, rtol=1e-7, atol=1e-10) is None
 
-    def check(student_fn):
-        if not rounds:  # built on first use, so importing the checks stays cheap
-            square = [c for c in full.get_cases() if c.label.endswith("(square)")]
-            rounds.append(dataclasses.replace(full, cases=square))
-        first = rounds[0].run(student_fn)
-        if not first.passed:
-            return first
-        return full.run(student_fn)
-
-    check.__name__ = check.__qualname__ = full.name
-    check.__doc__ = (f"Check the student's function ``{full.function}``: {full.doc}.\n\n"
-                     "Returns a CheckResult; the square cases run first.")
-    check.check = full
-    return check
+    return Property(label, explanation, holds)
 
 
 def _rng(seed):
@@ -127,15 +123,17 @@ def _linear_forward(x, W, b):
 def _linear_forward_cases():
     r = _rng(1)
     return [
-        Case("a batch of 4, 3 features in and 3 out (square)",
+        Case("a batch of 4, 3 features in and 3 out",
              (r.normal(size=(4, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
-        Case("a batch of one (square)",
-             (r.normal(size=(1, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
-        Case("x = 0: the output is the bias in every row (square)",
+        Case("a batch of one", (r.normal(size=(1, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
+        Case("x = 0: the output is the bias in every row",
              (np.zeros((2, 3)), r.normal(size=(3, 3)), r.normal(size=3))),
-        Case("5 features in, 2 out (W is 5 x 2)",
-             (r.normal(size=(6, 5)), r.normal(size=(5, 2)), r.normal(size=2))),
     ]
+
+
+def _linear_forward_other_shape():
+    r = _rng(11)
+    return r.normal(size=(6, 5)), r.normal(size=(5, 2)), r.normal(size=2)
 
 
 LINEAR_FORWARD = Check(
@@ -163,12 +161,18 @@ LINEAR_FORWARD = Check(
                 "too. The bias is added once, after the weighted sum: x W + b.",
                 lambda x, W, b: x @ (W + b), hint=2),
     ],
+    properties=[_other_shapes(
+        "right for a W that is not square",
+        _linear_forward_other_shape, _linear_forward,
+        "Right when W is square, wrong (or an error) with 5 inputs and 2 outputs, W of shape "
+        "(5, 2): somewhere W is used where its transpose belongs. A batch is rows: x (N, D) "
+        "meets W (D, M) as it is, and the output is (N, M).")],
     forbidden=_LAYERS,
     hints=HINTS,
     doc="out = x @ W + b for x (N, D), W (D, M), b (M,)",
 )
 
-check_linear_forward = _square_first(LINEAR_FORWARD)
+check_linear_forward = LINEAR_FORWARD.check_function()
 
 
 # --------------------------------------------------------------------------- linear backward
@@ -193,12 +197,17 @@ def _linear_backward_cases():
                             dW, db))
 
     return [
-        case("first backward: dW and db start at zero (square)", 4, 3, 3, True),
-        case("second backward: dW and db already hold an earlier batch's gradient (square)",
-             5, 3, 3, False),
-        case("a batch of one (square)", 1, 3, 3, False),
-        case("5 features in, 2 out, gradients already non-zero", 6, 5, 2, False),
+        case("first backward: dW and db start at zero", 4, 3, 3, True),
+        case("second backward: dW and db already hold an earlier batch's gradient", 5, 3, 3,
+             False),
+        case("a batch of one", 1, 3, 3, False),
     ]
+
+
+def _linear_backward_other_shape():
+    r = _rng(12)
+    return (r.normal(size=(6, 2)), r.normal(size=(6, 5)), r.normal(size=(5, 2)),
+            r.normal(size=(5, 2)), r.normal(size=2))
 
 
 def _lb(dx=lambda dout, x, W: dout @ W.T, dW=lambda dout, x: x.T @ dout,
@@ -257,13 +266,19 @@ LINEAR_BACKWARD = Check(
                 "batch axis only, one entry per output unit.",
                 _lb(db=lambda dout: np.full(dout.shape[1], dout.sum())), hint=2),
     ],
+    properties=[_other_shapes(
+        "right for a W that is not square",
+        _linear_backward_other_shape, _linear_backward,
+        "Right when W is square, wrong (or an error) with 5 inputs and 2 outputs, W of shape "
+        "(5, 2): a W, x or dout is used where its transpose belongs. Check each shape: dx like "
+        "x (N, D), dW like W (D, M), db like b (M,).")],
     output_names=("dx", "dW", "db"),
     forbidden=_LAYERS,
     hints=HINTS,
     doc="(dx, dW + x.T @ dout, db + dout.sum(axis=0)) with dx = dout @ W.T",
 )
 
-check_linear_backward = _square_first(LINEAR_BACKWARD)
+check_linear_backward = LINEAR_BACKWARD.check_function()
 
 
 # --------------------------------------------------------------------------- softmax + CE
@@ -537,17 +552,19 @@ def _params(r, d, hidden, c, scale=1.0):
 def _two_layer_cases():
     r = _rng(5)
     return [
-        Case("a batch of 5, 3 inputs, 3 hidden units, 3 classes (square)",
+        Case("a batch of 5, 3 inputs, 3 hidden units, 3 classes",
              (r.normal(size=(5, 3)), np.array([0, 2, 1, 1, 0]), _params(r, 3, 3, 3))),
-        Case("a batch of one (square)",
-             (r.normal(size=(1, 3)), np.array([2]), _params(r, 3, 3, 3))),
-        Case("half the hidden units dead: their inputs are negative (square)",
+        Case("a batch of one", (r.normal(size=(1, 3)), np.array([2]), _params(r, 3, 3, 3))),
+        Case("half the hidden units dead: their inputs are negative",
              (np.abs(r.normal(size=(4, 3))), np.array([1, 0, 2, 1]),
               dict(_params(r, 3, 3, 3), W1=np.array([[1.0, -1.0, 0.5], [0.5, -2.0, 1.0],
-                                                     [1.0, -0.5, -0.3]]))), ),
-        Case("4 inputs, 6 hidden units, 3 classes, a batch of 8",
-             (r.normal(size=(8, 4)), np.array([0, 1, 2, 0, 1, 2, 0, 1]), _params(r, 4, 6, 3))),
+                                                     [1.0, -0.5, -0.3]])))),
     ]
+
+
+def _two_layer_other_shape():
+    r = _rng(15)
+    return r.normal(size=(8, 4)), np.array([0, 1, 2, 0, 1, 2, 0, 1]), _params(r, 4, 6, 3)
 
 
 def _compare_network(expected, received):
@@ -600,6 +617,13 @@ TWO_LAYER_NETWORK = Check(
                 "Loss and gradients are N times too big: the loss is the MEAN cross-entropy "
                 "over the batch.", lambda x, y, p: _net(x, y, p, loss_sum=True), hint=2),
     ],
+    properties=[_other_shapes(
+        "right for weights that are not square",
+        _two_layer_other_shape, _two_layer,
+        "Right when every weight matrix is 3 x 3, wrong (or an error) with 4 inputs, 6 hidden "
+        "units and 3 classes: somewhere a W1, W2, x or h is used where its transpose belongs. "
+        "Check each shape: the hidden layer (N, H), its gradient (N, H), each gradient the "
+        "shape of its parameter.", compare=lambda e, g: _compare_network(e, g))],
     output_names=("loss", "grads"),
     forbidden=_LAYERS + _LOSSES + _GRADCHECK,
     hints=HINTS,
@@ -608,7 +632,7 @@ TWO_LAYER_NETWORK = Check(
          "a dict with the keys and shapes of params"),
 )
 
-check_two_layer_network = _square_first(TWO_LAYER_NETWORK)
+check_two_layer_network = TWO_LAYER_NETWORK.check_function()
 
 
 # --------------------------------------------------------------------------- gradient check

@@ -461,7 +461,6 @@ LARGEST_STABLE_LR = Check(
                 _lr_from(lambda Z: np.linalg.eigvalsh(
                     2.0 * (Z - Z.mean(axis=0)).T @ (Z - Z.mean(axis=0)) / len(Z))[-1]), hint=2),
     ],
-    forbidden=("nnlesson.course.lessons.*",),
     hints=HINTS,
     doc="2 / lambda_max(H), H = (2 / n) Z^T Z",
 )

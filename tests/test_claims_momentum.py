@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from nnlesson.course.lessons.momentum import (
+    LR_LADDER,
     heavy_ball_optimum,
     momentum_path,
+    noisy_race,
     ravine,
     steps_to_tolerance,
     tune_lr,
@@ -82,6 +84,20 @@ def test_on_a_constant_slope_pytorch_speeds_up_and_ema_does_not():
 def test_at_lr_006_beta_09_is_slower_than_plain_gradient_descent():
     assert steps("gd", 0.06) == 131
     assert steps("ema", 0.06, 0.9) == 168
+
+
+def first_step_beyond(points, limit=1e6):
+    """The update after which ||w|| first exceeds the runner's divergence limit."""
+    return int(np.flatnonzero(np.linalg.norm(points, axis=1) > limit)[0])
+
+
+def test_the_printed_divergence_steps_of_plain_gradient_descent():
+    # by hand: x_t = -4.5 (1 - lr)^t, y_t = 2 (1 - kappa lr)^t
+    t = np.arange(30)[:, None]
+    for kappa, lr, printed in ((25, 0.3, 8), (100, 0.06, 9)):
+        points = np.hstack([-4.5 * (1 - lr) ** t, 2.0 * (1 - kappa * lr) ** t])
+        assert first_step_beyond(points) == printed
+        assert momentum_path("gd", lr, surface=ravine(kappa), n_steps=200).diverged_at == printed
 
 
 def test_at_lr_03_gradient_descent_explodes_and_momentum_does_not():
@@ -172,5 +188,82 @@ def test_nesterov_overshoots_less_than_classical_momentum():
 
 
 def test_pytorch_form_at_the_ema_rate_diverges():
+    # the heavy-ball recursion by hand: b = 0.9 b + g, w = w - 0.3 b
+    w, b, points = np.array([-4.5, 2.0]), np.zeros(2), [np.array([-4.5, 2.0])]
+    for _ in range(30):
+        b = 0.9 * b + np.array([1.0, 25.0]) * w
+        w = w - 0.3 * b
+        points.append(w)
     path = momentum_path("classical", 0.3, 0.9, n_steps=150)
-    assert path.diverged_at == 4
+    assert path.diverged_at == first_step_beyond(np.array(points)) < 10
+
+
+# ------------------------------------------------------------------- noisy gradients
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    return noisy_race()
+
+
+def test_the_noisy_race_the_lesson_prints(noisy):
+    printed = {(25, 0.0): (0.02, "0.0131"), (25, 0.5): (0.02, "0.012"),
+               (25, 0.9): (0.02, "0.0108"), (25, 0.99): (0.01, "1.47"),
+               (100, 0.0): (0.01, "0.0563"), (100, 0.5): (0.02, "0.0136"),
+               (100, 0.9): (0.02, "0.0118"), (100, 0.99): (0.01, "5.64")}
+    for (kappa, beta), (lr, level) in printed.items():
+        assert noisy.best(kappa, beta) == (lr, pytest.approx(float(level), rel=5e-3)), (kappa, beta)
+        assert f"{noisy.best(kappa, beta)[1]:.3g}" == level
+    assert set(noisy.lrs) <= set(LR_LADDER)  # rates a student can set on the slider
+
+
+def test_beta_09_ends_lowest_by_a_fifth_in_the_mild_ravine_and_almost_five_times_in_the_narrow(
+        noisy):
+    for kappa in (25, 100):
+        levels = {beta: noisy.best(kappa, beta)[1] for beta in noisy.betas}
+        assert min(levels, key=levels.get) == 0.9
+    mild = noisy.best(25, 0.0)[1] / noisy.best(25, 0.9)[1]
+    narrow = noisy.best(100, 0.0)[1] / noisy.best(100, 0.9)[1]
+    assert 1.15 < mild < 1.3 and 4.5 < narrow < 5
+    assert noisy.best(25, 0.99)[1] > 1 and noisy.best(100, 0.99)[1] > 1  # still swinging
+    # plain gradient descent cannot use 0.02 in the narrow ravine (its limit is 2/100)
+    assert noisy.at(100, 0.0, 0.02) > 100 * noisy.at(100, 0.9, 0.02)
+
+
+def test_each_noisy_gradient_moves_the_weights_by_lr_in_total_spread_over_about_ten_steps():
+    """EMA momentum on a flat loss after one gradient g = 1: v = 0.1, 0.09, 0.081, ...; the
+    weights move lr (1 - 0.9^t) after t steps, half of it within the first 7 steps."""
+    w, v, moves = np.zeros(1), np.zeros(1), []
+    for t in range(200):
+        g = np.ones(1) if t == 0 else np.zeros(1)
+        new, v = momentum_update(w, g, v, lr=0.02, beta=0.9)
+        moves.append(float(w[0] - new[0]))
+        w = new
+    assert sum(moves) == pytest.approx(0.02, rel=1e-8)
+    assert np.argmax(np.cumsum(moves) >= 0.01) + 1 == 7
+
+
+def test_along_the_valley_the_average_leaves_the_noise_and_across_it_damps_it():
+    """The loss each direction settles at with noisy gradients (1-D, curvature h, noise 1),
+    long runs with the library's rule against the textbook's stationary variance of the two
+    linear recursions: plain GD E[h w^2 / 2] = lr / (2 (2 - lr h)); EMA momentum
+    lr (1 + beta) / (2 (2 (1 + beta) - lr (1 - beta) h))."""
+    lr, beta = 0.02, 0.9
+    rng = np.random.default_rng(5)
+    for h, same in ((1.0, True), (25.0, False)):
+        levels = {}
+        for b in (0.0, beta):
+            w, v, total = np.zeros(2000), np.zeros(2000), 0.0
+            for t in range(3000):
+                w, v = momentum_update(w, h * w + rng.standard_normal(2000), v, lr=lr, beta=b)
+                if t >= 1000:
+                    total += float(np.mean(0.5 * h * w * w)) / 2000
+            levels[b] = total
+        gd_theory = lr / (2 * (2 - lr * h))
+        momentum_theory = lr * (1 + beta) / (2 * (2 * (1 + beta) - lr * (1 - beta) * h))
+        assert levels[0.0] == pytest.approx(gd_theory, rel=0.03)
+        assert levels[beta] == pytest.approx(momentum_theory, rel=0.03)
+        if same:  # along the valley (h = 1): the same level
+            assert levels[beta] == pytest.approx(levels[0.0], rel=0.03)
+        else:  # across it (h = 25): momentum's is lower by a quarter
+            assert levels[beta] < 0.8 * levels[0.0]

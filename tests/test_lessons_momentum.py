@@ -1,30 +1,38 @@
-"""Lesson 04's experiments: momentum paths vs torch.optim.SGD, tuning, the explorer widget."""
+"""Lesson 04's experiments: momentum paths vs torch.optim.SGD, tuning, noisy gradients, the
+explorer (on the Explorer base) and the static figures."""
 import io
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
 
-from nnlesson.course.surfaces import OptimizerPath, Ravine
 from nnlesson.course.lessons.momentum import (
+    BETA_LADDER,
     FORMS,
     KAPPAS,
+    LR_LADDER,
     MomentumExplorer,
     explore_momentum,
     figure_gd_zigzag,
     figure_paths,
     heavy_ball_optimum,
-    make_optimizer,
     momentum_path,
+    noisy_race,
     ravine,
     rule_path,
     snapshot_momentum,
     steps_to_tolerance,
     tune_lr,
 )
+from nnlesson.course.runner import DIVERGED_NORM, OptimizerPath
+from nnlesson.course.surfaces import Ravine
 from nnlesson.optim import momentum_update, sgd_update
-from nnlesson.viz.plotting import png_bytes
+from nnlesson.viz.plotting import alt_text, png_bytes, smallest_text_px
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_momentum.ipynb"
 
 
 def torch_ravine_path(kappa, start, n_steps, **sgd_kwargs):
@@ -85,16 +93,19 @@ def test_ravine_is_the_library_ravine():
     ({"form": "adam"}, ValueError, "form must be one of 'gd', 'ema', 'classical', 'nesterov'"),
     ({"lr": -1.0}, ValueError, r"lr must be a finite number >= 0, got -1.0"),
     ({"beta": 1.0}, ValueError, r"beta must be a finite number in \[0, 1\), got 1.0"),
+    ({"n_steps": -1}, ValueError, "n_steps must be"),
 ])
-def test_make_optimizer_rejects_bad_arguments(kwargs, error, match):
+def test_momentum_path_rejects_bad_arguments(kwargs, error, match):
     args = {"form": "ema", "lr": 0.1, "beta": 0.9} | kwargs
     with pytest.raises(error, match=match):
-        make_optimizer(**args)
+        momentum_path(**args)
 
 
-def test_momentum_path_rejects_a_non_surface():
+def test_momentum_path_takes_a_surface_or_its_name_and_rejects_anything_else():
+    np.testing.assert_array_equal(momentum_path("ema", 0.1, 0.9, surface="ravine").points,
+                                  momentum_path("ema", 0.1, 0.9, surface=ravine(25)).points)
     with pytest.raises(TypeError, match="surface must be a Surface"):
-        momentum_path("ema", 0.1, 0.9, surface="ravine")
+        momentum_path("ema", 0.1, 0.9, surface=25)
 
 
 # --------------------------------------------------------------------------- steps to tolerance
@@ -173,8 +184,8 @@ def test_heavy_ball_optimum_by_hand_and_by_eigenvalues():
 
 def test_rule_path_runs_a_rule_like_the_optimizer_classes_do():
     lr, beta = 0.3, 0.9
-    path = rule_path(lambda w, g, v: momentum_update(w, g, v, lr=lr, beta=beta), np.zeros(2),
-                     n_steps=50)
+    path = rule_path(lambda w, g, v, lr: momentum_update(w, g, v, lr=lr, beta=beta),
+                     np.zeros(2), n_steps=50, lr=lr)
     np.testing.assert_allclose(path.points, momentum_path("ema", lr, beta, n_steps=50).points,
                                rtol=1e-13)
     path = rule_path(sgd_update, None, n_steps=50, lr=0.03, momentum=0.9, nesterov=True)
@@ -184,22 +195,71 @@ def test_rule_path_runs_a_rule_like_the_optimizer_classes_do():
 
 
 def test_rule_path_stops_on_divergence_and_rejects_a_non_function():
-    path = rule_path(lambda w, g, v: (w + g, v), None, n_steps=100)
-    assert path.diverged and len(path.points) == path.diverged_at
+    # w grows by g = (x, 25 y) each step: y = 2 * 26^t passes 1e6 at t = 5
+    path = rule_path(lambda w, g, v, lr: (w + lr * g, v), None, n_steps=100, lr=1.0)
+    assert path.diverged_at == 5 and len(path.points) == path.diverged_at
+    assert np.linalg.norm(path.points[-1]) <= DIVERGED_NORM
     with pytest.raises(TypeError, match="update must be a function"):
-        rule_path(None)
+        rule_path(None, lr=0.1)
+
+
+# --------------------------------------------------------------------------- noisy gradients
+
+
+def test_noisy_race_is_the_momentum_rule_with_gaussian_noise_on_each_gradient():
+    """The same runs written out by hand: seeds side by side, one noise draw per step."""
+    race = noisy_race(kappas=(25,), betas=(0.0, 0.9), lrs=(0.02, 0.3), n_steps=60, n_seeds=3,
+                      seed=7)
+    noise = np.random.default_rng(7).standard_normal((60, 3, 2))
+    for beta in (0.0, 0.9):
+        for lr in (0.02, 0.3):
+            w, v, losses = np.tile([-4.5, 2.0], (3, 1)), np.zeros((3, 2)), []
+            for t in range(60):
+                v = beta * v + (1 - beta) * (np.array([1.0, 25.0]) * w + noise[t])
+                w = w - lr * v
+                losses.append(np.mean(0.5 * (w[:, 0] ** 2 + 25 * w[:, 1] ** 2)))
+            expected = np.inf if np.abs(w).max() > 1e5 else np.mean(losses[30:])
+            assert race.at(25, beta, lr) == pytest.approx(expected, rel=1e-12)
+    assert race.at(25, 0.0, 0.3) == np.inf  # plain GD at 0.3 > 2/25 explodes
+    assert race.best(25, 0.9)[0] in (0.02, 0.3)
+
+
+def test_noisy_race_table_lists_each_beta_at_its_best_rate():
+    race = noisy_race(kappas=(25,), betas=(0.0, 0.9), lrs=(0.01, 0.02), n_steps=40, n_seeds=2)
+    lines = race.table().splitlines()
+    assert lines[1].startswith("plain GD") and lines[2].startswith("EMA momentum, beta 0.9")
+    lr, level = race.best(25, 0.9)
+    assert f"{lr:g}" in lines[2] and f"{level:.3g}" in lines[2]
 
 
 # --------------------------------------------------------------------------- the explorer
 
 
+def test_the_sliders_land_on_every_value_the_lesson_names():
+    """Every learning rate and beta the notebook's text asks for is a value of the sliders."""
+    import nbformat
+
+    text = "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
+                     if c.cell_type == "markdown")
+    lrs = {float(x) for x in re.findall(
+        r"(?:lr|learning rate)\s*(?:=|near|of|to|at)\s*(?:near\s*)?([0-9]*\.[0-9]+)", text)}
+    betas = {float(x) for x in re.findall(r"β\s*(?:=|to)\s*([0-9]*\.[0-9]+)", text)}
+    assert {0.06, 0.3, 0.2, 0.006} <= lrs and {0.9, 0.5} <= betas
+    assert lrs <= set(LR_LADDER), sorted(lrs - set(LR_LADDER))
+    assert betas | {0.44, 0.67} <= set(BETA_LADDER), sorted(betas - set(BETA_LADDER))
+    spec = {c.name: c for c in MomentumExplorer.controls}
+    assert [spec["lr"].readout(v) for v in (0.06, 0.3, 0.006)] == ["0.06", "0.3", "0.006"]
+    assert spec["beta"].readout(0.9) == "0.9"
+
+
 def test_explorer_widget_redraws_on_every_control():
     demo = explore_momentum()
     lr, beta = demo.controls["lr"], demo.controls["beta"]
-    assert type(lr).__name__ == "FloatLogSlider" and lr.description == "learning rate"
+    assert type(lr).__name__ == "SelectionSlider" and lr.description == "learning rate"
+    assert lr.value == 0.06 and lr.label == "0.06" and beta.label == "0.9"
     assert "momentum" in beta.description
     # the browser test presses ArrowRight five times on the momentum slider
-    assert beta.value + 5 * beta.step <= beta.max
+    assert beta.index + 5 < len(beta.options)
     assert [value for _, value in demo.controls["form"].options] == list(FORMS)
     assert [value for _, value in demo.controls["kappa"].options] == list(KAPPAS)
     assert demo.update_count == 1
@@ -212,46 +272,53 @@ def test_explorer_widget_redraws_on_every_control():
 
 
 def test_update_draws_the_chosen_form_and_plain_gd_at_the_same_rate():
-    drawing = MomentumExplorer(n_steps=80, bake=False)
-    fig, line = drawing.figure, drawing.mom_line
-    drawing.update(form="classical", lr=0.01, beta=0.8, kappa=100)
-    assert drawing.figure is fig and drawing.mom_line is line
+    explorer = MomentumExplorer(n_steps=80)
+    demo = explorer.explore(form="classical", lr=0.01, beta=0.8, kappa=100)
     surface = ravine(100)
-    np.testing.assert_allclose(line.get_xydata(), momentum_path(
+    np.testing.assert_allclose(explorer.map.lines["momentum"].get_xydata(), momentum_path(
         "classical", 0.01, 0.8, surface=surface, n_steps=80).points)
-    np.testing.assert_allclose(drawing.gd_line.get_xydata(), momentum_path(
+    np.testing.assert_allclose(explorer.map.lines["gd"].get_xydata(), momentum_path(
         "gd", 0.01, surface=surface, n_steps=80).points)
-    assert drawing.loss_text.get_text().startswith("to 1e-06: momentum ")
-    drawing.update(lr=0.5, beta=0.0)
-    assert drawing.loss_text.get_text() == "to 1e-06: momentum diverged, GD diverged"
+    assert explorer.summary.startswith("Loss below 1e-6 for good: momentum ")
+    demo.set(lr=0.5, beta=0.0)
+    gd = momentum_path("gd", 0.5, surface=surface, n_steps=80)
+    assert explorer.summary == (f"Loss below 1e-6 for good: momentum diverged at step "
+                                f"{gd.diverged_at}, plain GD diverged at step {gd.diverged_at}")
+    assert explorer.summary in demo.image.tooltip
 
 
-def _pixels(fig):
-    from PIL import Image
-
-    return np.asarray(Image.open(io.BytesIO(png_bytes(fig))).convert("RGB"), dtype=int)
-
-
-def test_the_baked_background_draws_the_same_picture_as_a_plain_figure():
-    baked = MomentumExplorer()
-    baked.update(kappa=100)
-    baked.update(kappa=10, lr=0.1, beta=0.7)
-    plain = MomentumExplorer(bake=False)
-    plain.update(kappa=10, lr=0.1, beta=0.7)
-    differ = np.any(np.abs(_pixels(baked.figure) - _pixels(plain.figure)) > 40, axis=-1).mean()
-    assert differ < 0.01
+def test_the_explorer_says_what_it_shows_and_is_readable_on_a_projector():
+    demo = explore_momentum(lr=0.3)
+    alt = demo.image.tooltip
+    assert "momentum (solid line) and plain gradient descent" in alt
+    assert "learning rate = 0.3" in alt and "momentum β (μ) = 0.9" in alt
+    assert "ravine narrowness = κ = 25" in alt and "form = EMA" in alt
+    assert smallest_text_px(demo.figure) >= 14
+    assert demo.explorer.size[0] <= 900
 
 
-def test_explorer_rejects_bad_choices():
-    with pytest.raises(ValueError, match="kappa must be one of 10, 25, 100; got 50"):
+def test_explorer_rejects_values_the_controls_cannot_take():
+    with pytest.raises(ValueError, match=r"kappa \(ravine narrowness\) must be one of 10, 25, "
+                                         r"100; got 50"):
         explore_momentum(kappa=50)
-    with pytest.raises(ValueError, match="form must be one of 'ema', 'classical', 'nesterov'"):
-        MomentumExplorer(n_steps=10, bake=False).update(form="gd")
+    with pytest.raises(ValueError, match=r"form \(form\) must be one of 'ema', 'classical', "
+                                         r"'nesterov'; got 'gd'"):
+        explore_momentum().set(form="gd")
+    with pytest.raises(ValueError, match=r"lr \(learning rate\) must be one of the slider's "
+                                         r"values .*got 0.07; the nearest are 0.06 or 0.1"):
+        snapshot_momentum(lr=0.07)
 
 
-def test_static_figures_are_labelled():
+def test_static_figures_are_labelled_and_described():
     paths = {"a": momentum_path("ema", 0.3, n_steps=20), "b": momentum_path("gd", 0.05)}
-    for fig in (snapshot_momentum(), figure_gd_zigzag(), figure_paths(paths, title="t")):
+    snapshot = snapshot_momentum(lr=0.3)
+    zigzag = figure_gd_zigzag()
+    for fig in (snapshot, zigzag, figure_paths(paths, title="t")):
         assert isinstance(fig, Figure)
         for ax in fig.axes:
             assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        assert smallest_text_px(fig) >= 14
+    assert "learning rate = 0.3" in alt_text(snapshot)
+    assert "learning rates 0.01 and 0.07" in alt_text(zigzag)
+    assert alt_text(figure_paths(paths, alt="Two paths on the ravine.")) == \
+        "Two paths on the ravine."

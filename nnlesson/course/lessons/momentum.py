@@ -5,15 +5,16 @@ The stage is an ill-conditioned ravine, ``f(x, y) = (x^2 + kappa y^2) / 2``
 across the valley than along it. Plain gradient descent zig-zags across it; momentum lets the
 "ball" build up speed along the valley floor, overshoot and settle.
 
-Three forms of momentum, all from :mod:`nnlesson.optim`:
+Three forms of momentum, each a rule of :mod:`nnlesson.optim` run by
+:func:`nnlesson.course.runner.run` (the same steps as the optimizer class):
 
 ==============  ===========================================  ==================================
-form            update (``g`` the gradient)                  library
+form            update (``g`` the gradient)                  rule (class)
 ==============  ===========================================  ==================================
-``"ema"``       v = beta v + (1 - beta) g;  w = w - lr v     :class:`~nnlesson.optim.Momentum`
-``"classical"`` v = mu v + g;  w = w - lr v                  :class:`~nnlesson.optim.SGD`
-``"nesterov"``  v = mu v + g;  w = w - lr (g + mu v)         ``SGD(..., nesterov=True)``
-``"gd"``        w = w - lr g                                 ``SGD`` without momentum
+``"ema"``       v = beta v + (1 - beta) g;  w = w - lr v     ``momentum_update`` (``Momentum``)
+``"classical"`` v = mu v + g;  w = w - lr v                  ``sgd_update`` (``SGD``)
+``"nesterov"``  v = mu v + g;  w = w - lr (g + mu v)         ``sgd_update(..., nesterov=True)``
+``"gd"``        w = w - lr g                                 ``gd_update`` (``SGD``, no momentum)
 ==============  ===========================================  ==================================
 
 The slider called ``beta`` is ``beta`` of the EMA form and ``mu`` (PyTorch's ``momentum``) of
@@ -22,9 +23,11 @@ learning rate ``lr * (1 - beta)`` (:func:`nnlesson.optim.ema_to_classical_lr`).
 
 Pieces: :func:`momentum_path` (pure compute), :func:`steps_to_tolerance` and
 :func:`tune_lr` (the numbers the lesson prints), :func:`heavy_ball_optimum` (the textbook
-optimum on a quadratic), :class:`MomentumExplorer` / :func:`explore_momentum` (the widget),
-:func:`snapshot_momentum`, :func:`figure_gd_zigzag`, :func:`figure_paths` (static figures) and
-:func:`rule_path` (runs an exercise's update rule on the ravine).
+optimum on a quadratic, Polyak 1964), :func:`noisy_race` (momentum with noisy gradients),
+:class:`MomentumExplorer` (the live experiment; :func:`explore_momentum` and
+:func:`snapshot_momentum` are its widget and its static figure), :func:`figure_gd_zigzag`,
+:func:`figure_paths` (static figures) and :func:`rule_path` (runs an exercise's update rule on
+the ravine).
 """
 from __future__ import annotations
 
@@ -34,9 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_array, check_choice, check_int, check_number
-from nnlesson.course.surfaces import OptimizerPath, Ravine, Surface, loss_grid, optimizer_path
-from nnlesson.viz.plotting import Backdrop
-from nnlesson.optim import SGD, Momentum
+from nnlesson.course.runner import DIVERGED_NORM, OptimizerPath, run
+from nnlesson.course.surfaces import Ravine, check_surface
+from nnlesson.viz.explorer import Choice, Explorer, Slider, linear_ladder, log_ladder
+from nnlesson.viz.panels import Curves, PathsOnContours
+from nnlesson.viz.plotting import PALETTE, describe, figure, readable
 
 __all__ = [
     "FORMS",
@@ -44,13 +49,16 @@ __all__ = [
     "KAPPAS",
     "DIVERGED_NORM",
     "ravine",
-    "make_optimizer",
     "momentum_path",
     "steps_to_tolerance",
     "Tuning",
     "tune_lr",
     "heavy_ball_optimum",
     "rule_path",
+    "NoisyRace",
+    "noisy_race",
+    "LR_LADDER",
+    "BETA_LADDER",
     "MomentumExplorer",
     "explore_momentum",
     "snapshot_momentum",
@@ -62,16 +70,20 @@ __all__ = [
 FORMS = ("ema", "classical", "nesterov")
 FORM_LABELS = {
     "gd": "plain gradient descent",
-    "ema": "EMA (seeds): v = βv + (1−β)g",
+    "ema": "EMA: v = βv + (1−β)g",
     "classical": "PyTorch: v = μv + g",
-    "nesterov": "Nesterov (PyTorch)",
+    "nesterov": "Nesterov (PyTorch form)",
 }
 #: Narrowness of the ravine offered by the explorer: kappa = b / a with a = 1.
 KAPPAS = (10, 25, 100)
-#: A run counts as diverged once ``||w||`` exceeds this (far outside the plotted window).
-DIVERGED_NORM = 1e3
+#: The explorer's learning rates: 1-2-3-5 per decade from 0.001 to 1, plus the rates the
+#: lesson asks for (0.06 and PyTorch's equivalent 0.006).
+LR_LADDER = log_ladder(1e-3, 1.0, "1-2-3-5", include=(0.06, 0.006))
+#: The explorer's momentum coefficients: 0, 0.01, ..., 0.99 (0.44 and 0.67 are the textbook
+#: optima of the two ravines).
+BETA_LADDER = linear_ladder(0.0, 0.99, 0.01)
 
-_LOSS_RANGE = (1e-10, 1e3)  # the explorer's fixed loss axis
+_LOSS_RANGE = (1e-10, 1e3)  # the loss axis of the explorer and of figure_paths
 
 
 def ravine(kappa=25):
@@ -80,45 +92,37 @@ def ravine(kappa=25):
     return Ravine(a=1.0, b=kappa)
 
 
-def make_optimizer(form, lr, beta=0.9):
-    """A factory ``params -> optimizer`` for :func:`nnlesson.course.surfaces.optimizer_path`.
+def _check_surface(surface):
+    return ravine() if surface is None else check_surface(surface)
+
+
+def _rule(form, beta):
+    """The library rule of a form and its hyperparameters (see the module docstring)."""
+    if form == "gd":
+        return "gd", {}
+    if form == "ema":
+        return "momentum", {"beta": beta}
+    return "sgd", {"momentum": beta, "nesterov": form == "nesterov" and beta > 0}
+
+
+def momentum_path(form="ema", lr=0.3, beta=0.9, *, surface=None, start=None, n_steps=100):
+    """Run one form of momentum on a surface (default: the ravine with kappa = 25).
 
     Args:
         form: ``"gd"``, ``"ema"``, ``"classical"`` or ``"nesterov"`` (see the module docstring).
         lr: learning rate, >= 0.
         beta: momentum coefficient in [0, 1): ``beta`` of the EMA form, ``momentum`` (mu) of
             PyTorch's forms; ignored by ``"gd"``. Nesterov with ``beta = 0`` is plain GD.
-    """
-    check_choice("form", form, ("gd",) + FORMS)
-    lr = check_number("lr", lr, low=0)
-    beta = check_number("beta", beta, low=0, high=1, high_open=True)
-    if form == "gd":
-        return lambda params: SGD(params, lr=lr)
-    if form == "ema":
-        return lambda params: Momentum(params, lr=lr, beta=beta)
-    if form == "classical":
-        return lambda params: SGD(params, lr=lr, momentum=beta)
-    return lambda params: SGD(params, lr=lr, momentum=beta, nesterov=beta > 0)
-
-
-def _check_surface(surface):
-    if surface is None:
-        return ravine()
-    if not isinstance(surface, Surface):
-        raise TypeError(f"surface must be a Surface such as ravine(25), got {surface!r}")
-    return surface
-
-
-def momentum_path(form="ema", lr=0.3, beta=0.9, *, surface=None, start=None, n_steps=100):
-    """Run one form of momentum on a surface (default: the ravine with kappa = 25).
 
     Returns:
-        :class:`nnlesson.course.surfaces.OptimizerPath` with ``points`` (k + 1, 2) and ``values``
-        (k + 1,); ``diverged_at`` is set once ``||w||`` exceeds :data:`DIVERGED_NORM`.
+        :class:`nnlesson.course.runner.OptimizerPath` (:func:`nnlesson.course.runner.run`:
+        ``diverged_at`` is set once ``||w||`` exceeds its ``DIVERGED_NORM``).
     """
-    surface = _check_surface(surface)
-    return optimizer_path(surface, make_optimizer(form, lr, beta), start=start,
-                          n_steps=n_steps, max_norm=DIVERGED_NORM)
+    check_choice("form", form, ("gd",) + FORMS)
+    beta = check_number("beta", beta, low=0, high=1, high_open=True)
+    rule, hyperparameters = _rule(form, beta)
+    return run(_check_surface(surface), rule, lr=lr, hyperparameters=hyperparameters,
+               start=start, n_steps=n_steps)
 
 
 def steps_to_tolerance(path, tol=1e-6, min_value=0.0):
@@ -151,15 +155,9 @@ def steps_to_tolerance(path, tol=1e-6, min_value=0.0):
 
 @dataclass(frozen=True)
 class Tuning:
-    """The result of :func:`tune_lr`.
-
-    Attributes:
-        form, beta: what was tuned.
-        lr: the learning rate of the grid that reached the tolerance in the fewest steps
-            (the smallest such rate on a tie), or None if none did.
-        steps: its number of steps (None if none reached the tolerance).
-        tol, n_steps: the tolerance and the length of each run.
-    """
+    """The result of :func:`tune_lr`: for ``form`` and ``beta``, the learning rate ``lr`` of
+    the grid that reached ``tol`` in the fewest ``steps`` (the smallest such rate on a tie;
+    both None if none did within ``n_steps``)."""
 
     form: str
     beta: float
@@ -177,7 +175,7 @@ def tune_lr(form="ema", beta=0.9, *, surface=None, tol=1e-6, lrs=None, n_steps=3
     count so far: if its loss is not within ``tol`` by then, it cannot do better.
 
     Args:
-        form, beta: see :func:`make_optimizer`.
+        form, beta: see :func:`momentum_path`.
         surface: default the ravine with kappa = 25.
         tol: tolerance on the loss above its minimum.
         lrs: the grid (default ``10 ** linspace(-3, 0.5, 71)``: twenty per decade).
@@ -239,243 +237,236 @@ def heavy_ball_optimum(surface=None):
 
 
 def rule_path(update, state=None, *, surface=None, start=None, n_steps=100, **hyperparameters):
-    """Run an update rule written in the library's interface on a surface.
+    """Run an exercise's update rule on a surface (default: the ravine with kappa = 25).
 
-    Each step is ``w, state = update(w, surface.grad(w), state, **hyperparameters)``, so an
-    exercise's ``momentum_update(w, g, v, lr=..., beta=...)`` (with ``state = zeros``) or
-    ``sgd_momentum_update(w, g, buf, lr=..., momentum=...)`` (with ``state = None``) can be
-    watched rolling down the ravine.
+    ``update`` has the library's interface: ``momentum_update(w, g, v, lr=..., beta=...)``
+    when ``state`` is zeros (the EMA form's velocity starts at 0), or
+    ``sgd_update(w, g, buf, lr=..., momentum=...)`` when ``state`` is None (PyTorch's buffer
+    is created by the first step); it returns ``(w, state)``. ``hyperparameters`` (``lr``
+    included) are passed to it at every step.
 
     Returns:
-        :class:`nnlesson.course.surfaces.OptimizerPath` (stops as diverged once ``||w||`` exceeds
-        :data:`DIVERGED_NORM` or is not finite).
+        :class:`nnlesson.course.runner.OptimizerPath` (:func:`nnlesson.course.runner.run`).
     """
     if not callable(update):
-        raise TypeError(f"update must be a function (w, g, state, ...) -> (w, state), "
+        raise TypeError(f"update must be a function (w, g, state, lr=..., ...) -> (w, state), "
                         f"got {update!r}")
-    surface = _check_surface(surface)
-    n_steps = check_int("n_steps", n_steps, low=0)
-    w = np.array(surface.default_start if start is None else start, dtype=np.float64)
-    points = [w.copy()]
-    diverged_at = None
-    for t in range(1, n_steps + 1):
-        w, state = update(w, surface.grad(w), state, **hyperparameters)
-        w = np.asarray(w, dtype=np.float64)
-        if not np.all(np.isfinite(w)) or np.linalg.norm(w) > DIVERGED_NORM:
-            diverged_at = t
-            break
-        points.append(w.copy())
-    points = np.array(points)
-    return OptimizerPath(points=points, values=surface.value(points), diverged_at=diverged_at)
+    hyperparameters = dict(hyperparameters)
+    lr = hyperparameters.pop("lr", None)
+    return run(_check_surface(surface), "sgd" if state is None else "momentum", update=update,
+               lr=lr, hyperparameters=hyperparameters, start=start, n_steps=n_steps)
 
 
-# --------------------------------------------------------------------------- drawing
+# --------------------------------------------------------------------------- noisy gradients
 
 
-def _contour_levels(surface):
-    X, Y, Z = loss_grid(surface, n=120)
-    return X, Y, Z, np.logspace(-2, math.log10(float(Z.max())), 12)
+@dataclass(frozen=True, eq=False)
+class NoisyRace:
+    """The result of :func:`noisy_race`: ``settled[i, j, k]`` is the mean loss over the last
+    half of the steps and over the random seeds for ``kappas[i]``, ``betas[j]``, ``lrs[k]``
+    (inf if the run diverged); ``sigma``, ``n_steps``, ``n_seeds`` as given."""
+
+    kappas: tuple
+    betas: tuple
+    lrs: tuple
+    sigma: float
+    n_steps: int
+    n_seeds: int
+    settled: np.ndarray
+
+    def at(self, kappa, beta, lr):
+        """The settled loss of one setting."""
+        return float(self.settled[self.kappas.index(kappa), self.betas.index(beta),
+                                  self.lrs.index(lr)])
+
+    def best(self, kappa, beta):
+        """``(lr, settled loss)``: the learning rate that settles lowest for this ``beta``."""
+        row = self.settled[self.kappas.index(kappa), self.betas.index(beta)]
+        return self.lrs[int(np.argmin(row))], float(np.min(row))
+
+    def table(self):
+        """Each beta at its best learning rate, a pair of columns per ravine."""
+        lines = [" " * 24 + "".join(f"kappa {k}: best lr, loss".rjust(28) for k in self.kappas)]
+        for beta in self.betas:
+            name = "plain GD" if beta == 0 else f"EMA momentum, beta {beta:g}"
+            cells = "".join(f"{lr:>17g}{level:>11.3g}"
+                            for lr, level in (self.best(k, beta) for k in self.kappas))
+            lines.append(name.ljust(24) + cells)
+        return "\n".join(lines)
+
+
+class _Copies:
+    """``n`` copies of the ravine side by side, ``w = (x_1, y_1, ..., x_n, y_n)``: one run of the
+    runner moves all of them; the value is their mean loss."""
+
+    def __init__(self, kappa, n):
+        self.curvature = np.tile([1.0, float(kappa)], n)
+        self.default_start = np.tile(Ravine().default_start, n)
+        self.n = n
+
+    def value(self, w):
+        return 0.5 * (self.curvature * np.asarray(w) ** 2).sum(axis=-1) / self.n
+
+
+def noisy_race(kappas=(25, 100), betas=(0.0, 0.5, 0.9, 0.99), lrs=None, *, sigma=1.0,
+               n_steps=400, n_seeds=20, seed=0):
+    """EMA momentum on the ravine when every gradient is noisy, as a mini-batch's is.
+
+    Each step sees ``g = grad f(w) + sigma * xi``, ``xi ~ N(0, I)`` drawn afresh, and takes
+    ``momentum_update(w, g, v, lr=lr, beta=beta)`` (``beta = 0``: plain gradient descent).
+    ``n_seeds`` runs per setting from the ravine's start, with noise from
+    ``default_rng(seed)`` (the same noise for every setting). A run has "settled" at the mean
+    loss over the last half of its steps: what a fixed budget of noisy steps achieves.
+
+    Args:
+        kappas: ravine narrownesses. betas: momentum coefficients in [0, 1).
+        lrs: learning rates (default the explorer's :data:`LR_LADDER` from 0.002 to 0.5).
+        sigma: noise standard deviation per coordinate. n_steps, n_seeds: budget and runs.
+
+    Returns:
+        :class:`NoisyRace`.
+    """
+    lrs = tuple(v for v in LR_LADDER if 0.002 <= v <= 0.5) if lrs is None else tuple(lrs)
+    sigma = check_number("sigma", sigma, low=0)
+    n_steps = check_int("n_steps", n_steps, low=2)
+    n_seeds = check_int("n_seeds", n_seeds, low=1)
+    noise = sigma * np.random.default_rng(seed).standard_normal((n_steps, 2 * n_seeds))
+    settled = np.empty((len(kappas), len(betas), len(lrs)))
+    for i, kappa in enumerate(kappas):
+        copies = _Copies(check_number("kappas[i]", kappa, low=1), n_seeds)
+        grad = lambda w, t: copies.curvature * w + noise[t]  # noqa: E731 - one line per step
+        for j, beta in enumerate(betas):
+            for k, lr in enumerate(lrs):
+                path = run(copies, "momentum", lr=lr, hyperparameters={"beta": beta},
+                           n_steps=n_steps, batch_grad=grad)
+                settled[i, j, k] = (np.inf if path.diverged
+                                    else float(np.mean(path.values[n_steps // 2 + 1:])))
+    return NoisyRace(tuple(kappas), tuple(betas), lrs, sigma, n_steps, n_seeds, settled)
+
+
+# --------------------------------------------------------------------------- the explorer
 
 
 def _steps_text(path, tol):
     if path.diverged:
-        return "diverged"
+        return f"diverged at step {path.diverged_at}"
     steps = steps_to_tolerance(path, tol)
-    return "not yet" if steps is None else f"{steps} steps"
+    return f"not within {len(path.values) - 1} steps" if steps is None else f"after {steps} steps"
 
 
-class MomentumExplorer:
-    """The explorer's figure, built once; :meth:`update` changes its artists only.
+# momentum in the palette's first colour, plain GD in its second, drawn under momentum
+_GD_STYLE = {"label": "plain GD, same lr", "color": PALETTE[1], "marker": "s", "linestyle": "--",
+             "linewidth": 1.2}
+_MOMENTUM_STYLE = {"label": "momentum", "color": PALETTE[0], "marker": "o", "linestyle": "-",
+                   "linewidth": 1.8}
 
-    Left: the ravine's contours, the path of the chosen momentum form (solid) and of plain
-    gradient descent at the same learning rate (dashed). Right: the loss above its minimum at
-    each step (log axis), for both. Each ravine's contours, axes and titles are painted once,
-    when the explorer is built (:class:`~nnlesson.viz.plotting.Backdrop`, with
-    ``bake=True``).
+
+class MomentumExplorer(Explorer):
+    """The momentum explorer: form, learning rate, β and the ravine's narrowness κ (the plots:
+    :attr:`alt`; under them, when each run gets below the tolerance for good).
+
+    Args:
+        n_steps: steps of each run, >= 1. tol: the tolerance, > 0.
     """
 
-    def __init__(self, n_steps=200, tol=1e-6, bake=True):
-        from nnlesson.viz.plotting import PALETTE, freeze_layout, label_axes, new_figure, series_style
+    controls = (
+        Choice("form", "form", [(FORM_LABELS[f], f) for f in FORMS], default="ema"),
+        Slider("lr", "learning rate", LR_LADDER, default=0.06),
+        Slider("beta", "momentum β (μ)", BETA_LADDER, default=0.9),
+        Choice("kappa", "ravine narrowness", [(f"κ = {k}", k) for k in KAPPAS], default=25),
+    )
+    size = (880, 390)
+    alt = ("Left: contour lines of the ravine with two paths from the same start towards the "
+           "minimum in the centre, momentum (solid line) and plain gradient descent at the "
+           "same learning rate (dashed). Right: the loss of each run above the minimum at "
+           "every step, on a log axis, with the tolerance 1e-6 dotted.")
 
+    def __init__(self, n_steps=200, tol=1e-6):
+        super().__init__()
         self.n_steps = check_int("n_steps", n_steps, low=1)
         self.tol = check_number("tol", tol, low=0, low_open=True)
-        self._label_axes = label_axes
-        fig, (ax_map, ax_loss) = new_figure(2, 1, width=11.0, height=4.3)
-        self.figure = fig
-        self.axes = (ax_map, ax_loss)
-        self._contours = {}
-        self._kappa = None
-        mom = dict(series_style(0), markersize=3)
-        gd = dict(series_style(1), markersize=3)
-        self._gd_style = gd
-        (self.gd_line,) = ax_map.plot([], [], color=gd["color"], linestyle="--", linewidth=1.0,
-                                      marker=gd["marker"], markersize=3, alpha=0.8,
-                                      label="plain GD, same lr")
-        (self.mom_line,) = ax_map.plot([], [], color=mom["color"], linestyle="-",
-                                       linewidth=1.4, marker=mom["marker"], markersize=3,
-                                       label="momentum (the chosen form)")
-        (self.end_point,) = ax_map.plot([], [], color=mom["color"], marker="s", markersize=7,
-                                        linestyle="none")
-        ax_map.plot([], [], marker="o", color=PALETTE[3], markersize=9, linestyle="none",
-                    label="start")
-        ax_map.plot([0.0], [0.0], marker="*", color=PALETTE[7], markersize=14,
-                    linestyle="none", label="minimum")
-        (self.start_point,) = ax_map.plot([], [], marker="o", color=PALETTE[3], markersize=9,
-                                          linestyle="none")
-        ax_map.legend(loc="upper right", fontsize=8, framealpha=0.9)
-        steps = np.arange(self.n_steps + 1)
-        nan = np.ones(self.n_steps + 1)  # placeholder (markevery needs finite data)
-        (self.gd_loss,) = ax_loss.plot(steps, nan, label="plain GD, same lr",
-                                       **dict(gd, markevery=0.1, markersize=4))
-        (self.mom_loss,) = ax_loss.plot(steps, nan, label="momentum",
-                                        **dict(mom, markevery=0.1, markersize=4))
-        ax_loss.axhline(self.tol, color="#777777", linewidth=0.8, linestyle=":")
-        ax_loss.set_yscale("log")
-        ax_loss.set_xlim(0, self.n_steps)
-        ax_loss.set_ylim(*_LOSS_RANGE)
-        label_axes(ax_loss, title="loss − minimum per step (log): which curve drops faster?",
-                   xlabel="step", ylabel="loss − minimum (log axis)")
-        ax_loss.legend(loc="upper right", fontsize=8, framealpha=0.9)
-        self.loss_text = ax_loss.text(0.02, 0.03, "", transform=ax_loss.transAxes, fontsize=8,
-                                      va="bottom", linespacing=1.4,
-                                      bbox={"facecolor": "white", "alpha": 0.85,
-                                            "edgecolor": "none"})
-        self._prepare(KAPPAS[1])
-        freeze_layout(fig)
-        ax_map.set_position([0.065, 0.12, 0.405, 0.8])
-        ax_loss.set_position([0.58, 0.12, 0.405, 0.8])
-        dynamic = [self.gd_line, self.mom_line, self.end_point, self.start_point,
-                   self.gd_loss, self.mom_loss, self.loss_text]
-        self.background = Backdrop(fig, dynamic, scene=None) if bake else None
-        if bake:  # paint every ravine now, so that switching later is instant
-            for kappa in KAPPAS:
-                self._show_kappa(kappa)
-        self.update()
 
-    def _prepare(self, kappa):
-        surface = ravine(kappa)
-        ax_map = self.axes[0]
-        if kappa not in self._contours:
-            X, Y, Z, levels = _contour_levels(surface)
-            self._contours[kappa] = ax_map.contour(X, Y, Z, levels=levels, colors="#9a9a9a",
-                                                   linewidths=0.7, zorder=1)
-        for key, contour in self._contours.items():
-            contour.set_visible(key == kappa)
-        (x0, x1), (y0, y1) = surface.bounds
-        ax_map.set_xlim(x0, x1)
-        ax_map.set_ylim(y0, y1)
-        self._label_axes(
-            ax_map, title=f"ravine (x² + {kappa:g} y²) / 2: the ball rolls, overshoots, settles",
+    def build(self, fig):
+        ax_map, ax_loss = fig.subplots(1, 2)
+        paths = {"gd": _GD_STYLE, "momentum": _MOMENTUM_STYLE}
+        self.map = PathsOnContours(
+            ax_map, {k: ravine(k) for k in KAPPAS}, paths,
+            title=lambda k: f"paths in the ravine (x² + {k}y²) / 2",
             xlabel="weight x (along the valley)", ylabel="weight y (across)")
+        handles = [self.map.lines["momentum"], self.map.lines["gd"], self.map.start,
+                   self.map.minimum]
+        ax_map.legend(handles=handles, loc="upper right", framealpha=0.9)
+        self.loss = Curves(ax_loss, np.arange(self.n_steps + 1), paths, log=True,
+                           ylim=_LOSS_RANGE, title="which loss drops faster?", xlabel="step",
+                           ylabel="loss − minimum (log axis)", legend=None)
+        ax_loss.axhline(self.tol, color="#777777", linewidth=1, linestyle=":")
+        return self.map.artists + self.loss.artists
 
-    def _show_kappa(self, kappa):
-        if kappa == self._kappa:
-            return
-        if self.background is None:
-            self._prepare(kappa)
-        else:
-            self.background.show(kappa, lambda: self._prepare(kappa))
-        self._kappa = kappa
+    def scene(self, kappa):
+        return kappa
 
-    def compute(self, form="ema", lr=0.06, beta=0.9, kappa=25):
-        """The momentum path and the plain-GD path at the same ``lr`` (pure)."""
+    def draw_scene(self, key):
+        self.map.draw_scene(key)
+
+    def compute(self, form, lr, beta, kappa):
+        """The momentum path and the plain-GD path at the same ``lr`` (values checked by the
+        base: straight to the runner)."""
+        rule, hyperparameters = _rule(form, beta)
         surface = ravine(kappa)
-        mom = momentum_path(form, lr, beta, surface=surface, n_steps=self.n_steps)
-        gd = momentum_path("gd", lr, surface=surface, n_steps=self.n_steps)
-        return mom, gd
+        return (run(surface, rule, lr=lr, hyperparameters=hyperparameters, n_steps=self.n_steps),
+                run(surface, "gd", lr=lr, n_steps=self.n_steps))
 
-    def update(self, form="ema", lr=0.06, beta=0.9, kappa=25):
-        check_choice("form", form, FORMS)
-        check_choice("kappa", kappa, KAPPAS)
-        self._show_kappa(kappa)
-        mom, gd = self.compute(form, lr, beta, kappa)
-        self.paths = {"momentum": mom, "gd": gd}
-        for line, loss, path in ((self.mom_line, self.mom_loss, mom),
-                                 (self.gd_line, self.gd_loss, gd)):
-            pts = path.points
-            line.set_data(pts[:, 0], pts[:, 1])
-            line.set_markevery(max(1, len(pts) // 30))
-            y = np.full(self.n_steps + 1, np.nan)
-            y[:len(path.values)] = np.maximum(path.values, 1e-300)
-            loss.set_ydata(y)
-        self.end_point.set_data([mom.points[-1, 0]], [mom.points[-1, 1]])
-        self.start_point.set_data([mom.points[0, 0]], [mom.points[0, 1]])
-        self.loss_text.set_text(f"to {self.tol:.0e}: momentum {_steps_text(mom, self.tol)}, "
-                                f"GD {_steps_text(gd, self.tol)}")
+    def update(self, result):
+        mom, gd = result
+        for name, path in (("momentum", mom), ("gd", gd)):
+            self.map.set(name, path.points)
+            self.loss.set(name, path.values)
+        tol = f"{self.tol:.0e}".replace("e-0", "e-")  # 1e-6, as the lesson writes it
+        return (f"Loss below {tol} for good: momentum {_steps_text(mom, self.tol)}, "
+                f"plain GD {_steps_text(gd, self.tol)}")
 
 
-def explore_momentum(form="ema", lr=0.06, beta=0.9, kappa=25, n_steps=200):
-    """The momentum explorer: form, learning rate (log), momentum β, ravine narrowness κ."""
-    from nnlesson.viz.widgets import beta_slider, choice, interactive_plot, lr_slider
-
-    check_choice("form", form, FORMS)
-    check_choice("kappa", kappa, KAPPAS)
-    drawing = MomentumExplorer(n_steps=n_steps)
-    demo = interactive_plot(
-        drawing.figure, drawing.update,
-        form=choice([(FORM_LABELS[f], f) for f in FORMS], form, description="form"),
-        lr=lr_slider(lr, min_exp=-3, max_exp=0),
-        beta=beta_slider(beta, min=0.0, max=0.99, step=0.01),
-        kappa=choice([(f"κ = {k}", k) for k in KAPPAS], kappa,
-                     description="ravine narrowness"),
-    )
-    demo.drawing = drawing
-    return demo
+def explore_momentum(n_steps=200, **values):
+    """The momentum explorer's widget (controls: ``form``, ``lr``, ``beta``, ``kappa``; see
+    :class:`MomentumExplorer`)."""
+    return MomentumExplorer(n_steps).explore(**values)
 
 
-def snapshot_momentum(form="ema", lr=0.06, beta=0.9, kappa=25, n_steps=200):
-    """The explorer's figure for one setting (a static Figure for slides)."""
-    drawing = MomentumExplorer(n_steps=n_steps, bake=False)
-    drawing.update(form=form, lr=lr, beta=beta, kappa=kappa)
-    return drawing.figure
+def snapshot_momentum(n_steps=200, **values):
+    """The momentum explorer's figure for one setting, with its alt text (a static Figure)."""
+    return MomentumExplorer(n_steps).snapshot(**values)
 
 
-def figure_paths(paths, *, surface=None, title="", n_steps=None):
+# --------------------------------------------------------------------------- static figures
+
+
+def figure_paths(paths, *, surface=None, title="", n_steps=None, alt=None):
     """Several paths on the ravine's contours (left) and their losses per step (right).
 
     Args:
         paths: dict ``label -> OptimizerPath`` (at most 8; drawn in the palette's order).
         surface: the surface they ran on (default the ravine with kappa = 25).
         title: the left panel's title (say what to look at).
+        n_steps: the loss panel's last step (default the longest path).
+        alt: what the figure shows, attached for :func:`nnlesson.viz.plotting.show`.
     """
-    from nnlesson.viz.plotting import PALETTE, label_axes, new_figure, series_style
-
     surface = _check_surface(surface)
-    fig, (ax_map, ax_loss) = new_figure(2, 1, width=11.0, height=4.3)
-    X, Y, Z = loss_grid(surface, n=120)
-    levels = np.logspace(-2, math.log10(float(Z.max())), 12)
-    if surface.min_value is None:
-        levels = 14
-    ax_map.contour(X, Y, Z, levels=levels, colors="#9a9a9a", linewidths=0.7)
-    longest = 1
-    for i, (label, path) in enumerate(paths.items()):
-        style = dict(series_style(i), markersize=3)
-        width = 2.2 if i == 0 else 1.2
-        pts = path.points
-        ax_map.plot(pts[:, 0], pts[:, 1], label=label, linewidth=width,
-                    **dict(style, markevery=max(1, len(pts) // 25)))
-        values = np.maximum(path.values - (surface.min_value or 0.0), 1e-300)
-        ax_loss.plot(np.arange(len(values)), values, label=label, linewidth=width,
-                     **dict(style, markevery=0.1))
-        longest = max(longest, len(values) - 1)
-    first = next(iter(paths.values())).points[0]
-    ax_map.plot(*first, marker="o", color=PALETTE[3], markersize=9, linestyle="none")
-    if surface.minimum is not None:
-        ax_map.plot(*surface.minimum, marker="*", color=PALETTE[7], markersize=14,
-                    linestyle="none")
-    (x0, x1), (y0, y1) = surface.bounds
-    ax_map.set_xlim(x0, x1)
-    ax_map.set_ylim(y0, y1)
-    label_axes(ax_map, title=title or "paths on the loss contours", xlabel="weight x",
-               ylabel="weight y")
-    ax_map.legend(loc="upper right", fontsize=8, framealpha=0.9)
-    ax_loss.set_yscale("log")
-    ax_loss.set_xlim(0, longest if n_steps is None else n_steps)
-    ax_loss.set_ylim(*_LOSS_RANGE)
-    label_axes(ax_loss, title="loss − minimum per step (log)", xlabel="step",
-               ylabel="loss − minimum (log axis)")
-    ax_loss.legend(loc="upper right", fontsize=8, framealpha=0.9)
-    return fig
+    fig, (ax_map, ax_loss) = figure((880, 380), 2, 1)
+    series = {label: {"label": label, "linewidth": 2.2 if i == 0 else 1.2}
+              for i, label in enumerate(paths)}
+    contours = PathsOnContours(ax_map, {"surface": surface}, series,
+                               title=title or "paths on the loss contours")
+    contours.draw_scene("surface")
+    longest = max(len(p.values) for p in paths.values()) - 1
+    loss = Curves(ax_loss, np.arange((longest if n_steps is None else n_steps) + 1), series,
+                  log=True, ylim=_LOSS_RANGE, title="loss − minimum per step (log)",
+                  xlabel="step", ylabel="loss − minimum (log axis)", legend=None)
+    for label, path in paths.items():
+        contours.set(label, path.points)
+        loss.set(label, path.values - (surface.min_value or 0.0))
+    ax_map.legend(loc="upper right", framealpha=0.9)
+    readable(fig)
+    return fig if alt is None else describe(fig, alt)
 
 
 def figure_gd_zigzag(lrs=(0.01, 0.07), kappa=25, n_steps=60):
@@ -483,5 +474,10 @@ def figure_gd_zigzag(lrs=(0.01, 0.07), kappa=25, n_steps=60):
     surface = ravine(kappa)
     paths = {f"plain GD, lr = {lr:g}": momentum_path("gd", lr, surface=surface,
                                                     n_steps=n_steps) for lr in lrs}
-    return figure_paths(paths, surface=surface,
-                        title="gradient descent: crawl along the valley or zig-zag across it")
+    alt = (f"Left: the paths of plain gradient descent at learning rates "
+           f"{' and '.join(f'{lr:g}' for lr in lrs)} on the contour lines of the ravine "
+           f"(x² + {kappa:g}y²) / 2, {n_steps} steps from the same start: the small rate "
+           "crawls along the valley, the large one zig-zags across it. Right: the loss of "
+           "each run above the minimum at every step, on a log axis.")
+    return figure_paths(paths, surface=surface, alt=alt,
+                        title="crawl along the valley or zig-zag across it")

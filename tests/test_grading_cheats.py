@@ -233,9 +233,9 @@ CASES = {
     "fake_from_function": (_fake_from_function, 0, "todo", "1 of 2 checks not implemented"),
     "redefine_after_import": (_redefine_after_import, 0, "todo", "did not run"),
     "redefine_in_answer": (_redefine_in_answer, 0, "tampered",
-                           "check_adam_update was redefined (your cell 4)"),
+                           "check_adam_update was redefined (your cell {adam})"),
     "redefine_in_added_cell": (_redefine_in_added_cell, 0, "tampered",
-                               "check_adamw_update was redefined (your cell 10)"),
+                               "check_adamw_update was redefined (your cell {added})"),
     "patch_in_import_cell": (_patch_in_import_cell, 0, "todo", "2 of 2 checks not implemented"),
     "patch_in_answer": (_patch_in_answer, 0, "tampered",
                         "nnlesson.course.checks._core.CheckResult.__bool__ was replaced"),
@@ -247,7 +247,7 @@ CASES = {
                          "nnlesson.course.checks.adam_and_adamw.check_adamw_update was replaced"),
     "rebind_while_checked": (lambda nb: setattr(cell_of(nb, ADAM), "source", REBIND_LATER), 0,
                              "tampered", "check_adamw_update was redefined (while the exercise's "
-                                         "cell 5 ran)"),
+                                         "cell {adam_check} ran)"),
     "self_restoring_patch": (lambda nb: setattr(cell_of(nb, ADAM), "source", SELF_RESTORING), 0,
                              "tampered", "nnlesson.course.checks._core.compare_outputs was "
                                          "replaced (while check_adam_update ran)"),
@@ -263,22 +263,34 @@ CASES = {
 }
 
 
+def numbers(nb):
+    """Where the reasons point: the edited notebook's cells as the student numbers them."""
+    ids = [c.get("id") for c in nb.cells]
+    known = {c.id for c in RELEASE.cells}
+    added = [i for i, cell_id in enumerate(ids, 1) if cell_id not in known]
+    return {"adam": ids.index(ADAM.id) + 1 if ADAM.id in ids else None,
+            "added": added[0] if added else None, "adam_check": ADAM_CHECK.index}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cheats")
+    where = {}
     for name, (edit, *_) in CASES.items():
         nb = fresh()
         edit(nb)
+        where[name] = numbers(nb)
         (folder / name).mkdir()
         nbformat.write(nb, str(folder / name / EXERCISE.name))
     rows = grade([folder], timeout=60, release=ROOT / "exercises", progress=False)
-    return {Path(row.path).parent.name: row for row in rows}
+    return {Path(row.path).parent.name: (row, where[Path(row.path).parent.name]) for row in rows}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_cheat_gets_the_honest_score(graded, name):
     _, passed, status, text = CASES[name]
-    row = graded[name]
+    row, where = graded[name]
+    text = text.format(**where)
     assert (row.passed, row.total, row.status) == (passed, 2, status), row
     assert text in row.reason, row.reason
     if status == "tampered":
@@ -288,6 +300,7 @@ def test_each_cheat_gets_the_honest_score(graded, name):
 
 def test_the_shortcut_is_named_by_the_check(graded):
     """The library guard of the checks fails an answer that calls the library's own Adam."""
-    row = graded["shortcut"]
+    row, _ = graded["shortcut"]
     assert row.failed == ["check_adam_update", "check_adamw_update"]
-    assert all("adam_update" in row.mistakes.get(name, "") for name in row.failed), row
+    assert row.mistakes == {"check_adam_update": "calls the library",
+                            "check_adamw_update": "calls the library"}

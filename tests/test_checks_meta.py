@@ -115,7 +115,9 @@ def test_the_cases_tell_every_two_mistakes_apart(module, check):
         for x, y in zip(*np.nonzero(~distinct)):
             if x < y:
                 i, j = index[x], index[y]
-                if all(runner.compare(p, q) is None for p, q in zip(outputs[i], outputs[j])):
+                # both ways: an int expected tells a float apart, a float expected does not
+                if all(runner.compare(p, q) is None and runner.compare(q, p) is None
+                       for p, q in zip(outputs[i], outputs[j])):
                     same.append(f"{names[i]!r} and {names[j]!r}")
     others = [i for i, v in enumerate(vectors) if v is None]
     for i in others:  # outputs that are not numbers: the check's comparison, pair by pair

@@ -574,7 +574,6 @@ SAFE_LR = Check(
             "function must work for any Z, with or without such a column).",
             lambda Z: float(2.0 / np.max(2.0 * _sum_sq(np.asarray(Z)[:, :-1]))), hint=2),
     ),
-    forbidden=("nnlesson.course.lessons.*",),
     hints=HINTS,
     rtol=1e-9,
     doc="``largest_safe_lr(Z) -> float``: ``min_i 2 / c_i`` with the per-sample curvature "

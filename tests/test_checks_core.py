@@ -399,3 +399,20 @@ def test_package_is_light():
     code = "import sys, nnlesson.course.checks; print(sorted(m for m in ('matplotlib', 'ipywidgets', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_docstring_example_of_a_declared_check_runs():
+    """The example in the framework's docstring is a working check module."""
+    import nnlesson.course.checks._core as core
+    text = core.__doc__
+    start = text.index("    import numpy as np")
+    end = text.index("In the notebook the cell")
+    namespace = {"__name__": "docstring_example"}
+    exec(textwrap.dedent(text[start:end]), namespace)
+    check_scale = namespace["check_scale"]
+    assert namespace["CHECKS"] == (check_scale.check,)
+    assert check_scale(lambda x, factor=2.0: factor * x).passed
+    wrong = check_scale(lambda x, factor=2.0: x + factor)
+    assert wrong.mistake == "added instead of multiplied"
+    assert wrong.message.endswith("Hint 2 above gives the formula.")
+    assert check_scale(lambda x, factor=2.0: 2.0 * x).mistake == "ignores factor"

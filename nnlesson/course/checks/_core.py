@@ -629,11 +629,17 @@ def _is_iterator(x):
     return isinstance(x, collections.abc.Iterator) and not isinstance(x, (str, bytes))
 
 
-def _limit_items(out, expected):
+def _limit_items(out, expected, label=None):
     """A generator or iterator returned where the reference returns a list or tuple: take at
-    most one item more than expected (a generator that never stops is not consumed forever)."""
+    most one item more than expected (a generator that never stops is not consumed forever).
+    With ``label`` (the student's run), one item too many stops the check with a message."""
     if isinstance(expected, (list, tuple)) and _is_iterator(out):
         items = list(itertools.islice(out, len(expected) + 1))
+        if label is not None and len(items) > len(expected):
+            raise _Stop(FAIL, f"your generator yields more than the {len(expected)} items "
+                              f"expected on case '{label}' (it was stopped at item "
+                              f"{len(expected) + 1}): does it stop at the end?",
+                        "generator does not stop")
         return tuple(items) if isinstance(expected, tuple) else items
     return out
 
@@ -922,9 +928,11 @@ class _Runner:
         args, kwargs = copy.deepcopy((case.args, case.kwargs))
         before = copy.deepcopy((args, kwargs))
         try:
-            out = _limit_items(fn(*args, **kwargs), expected)
+            out = _limit_items(fn(*args, **kwargs), expected, case.label)
         except NotImplementedError:
             raise _Stop(TODO, _TODO_MESSAGE) from None
+        except _Stop:
+            raise
         except Exception as exc:
             raise _Stop(FAIL, f"your {self.what} raised {_describe_exception(exc)} on case "
                               f"'{case.label}'.") from None

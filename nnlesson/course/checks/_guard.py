@@ -7,8 +7,9 @@ Both wrap every call of the student's code that a check makes (:func:`student_ca
 
 * in the main thread of a process that has ``signal.setitimer`` (Linux, macOS: a Jupyter
   kernel runs cells there), a ``SIGALRM`` timer raises ``TimeUp`` in the student's code, and
-  raises it again every quarter of a second until the call ends (a bare ``except:`` inside a
-  loop cannot keep it going); a timer or handler that was set before is restored afterwards;
+  raises it again every quarter of a second until the call ends (so a bare ``except:`` that
+  swallows it once does not defeat the limit; code that swallows it again and again, forever,
+  does); a timer or handler that was set before is restored afterwards;
 * elsewhere (Windows, or a check called from another thread), a trace function
   (``sys.settrace``) compares the clock at every line the student's Python code runs. If a
   tracer is already installed (a debugger), it is left alone and the call has no time limit.

@@ -168,20 +168,18 @@ def _from_history(shell, obj, name):
         source = history[later]
         if name not in defined_names(source, shell):
             continue
+        try:
+            compile(shell.transform_cell(source), "<cell>", "exec")
+        except SyntaxError as exc:
+            return _message(name, _describe(exc))
+        except Exception:
+            return None
         exceptions = getattr(shell.history_manager, "exceptions", {}) or {}
-        stored = exceptions.get(later)
-        if isinstance(stored, dict) and stored.get("ename"):
-            evalue = (str(stored.get("evalue") or "").strip().splitlines() or [""])[0][:120]
-            error = stored["ename"] + (f": {evalue}" if evalue else "")
-        else:
-            try:
-                compile(shell.transform_cell(source), "<cell>", "exec")
-            except SyntaxError as exc:
-                error = _describe(exc)
-            except Exception:
-                return None
-            else:
-                return None  # no evidence that it failed: say nothing rather than guess
+        stored = exceptions.get(later)  # IPython 9 keeps each cell's exception
+        if not (isinstance(stored, dict) and stored.get("ename")):
+            return None  # no evidence that it failed: say nothing rather than guess
+        evalue = (str(stored.get("evalue") or "").strip().splitlines() or [""])[0][:120]
+        error = stored["ename"] + (f": {evalue}" if evalue else "")
         return _message(name, error)
     return None
 

@@ -84,7 +84,9 @@ function nnlessonFitSlides(options) {
     found.forEach(function (img) { img.style.width = '1px'; });
     return found.map(function (img) {
       var natural = img.naturalWidth || img.width || 1;
-      var room = img.parentElement.clientWidth;  // the output area, without its padding
+      var box = getComputedStyle(img.parentElement);  // the output area, without its padding
+      var room = img.parentElement.clientWidth - parseFloat(box.paddingLeft)
+        - parseFloat(box.paddingRight);
       var cap = Math.min(room, natural * options.maxFigureScale);
       var fontPx = parseFloat(img.getAttribute('data-nnlesson-font-px'));
       var floor = fontPx > 0 ? natural * options.minTextPx / fontPx : natural;
@@ -215,10 +217,24 @@ DECK_TEMPLATE = r"""
 /* No empty page after the last slide when printing. */
 html.print-pdf .reveal .slides .pdf-page:last-child { page-break-after: avoid; break-after: avoid; }
 
-/* Contrast (WCAG AA, 4.5:1): the slide number, white on #999 (2.84:1), gets a darker box
-   (8.4:1); numbers in code, #008800 on #f5f5f5 (4.25:1), become #007000 (5.6:1). */
+/* Contrast (WCAG AA, 4.5:1 for text): the slide number, white on #999 (2.84:1), gets a darker
+   box (8.4:1). Code colours below 4.5:1 on the code background #f5f5f5 get a darker shade of
+   the same hue (before -> after): numbers #080 (4.26 -> 5.81), comments #408080 (4.17 -> 5.16),
+   operators and meta #a2f (4.40 -> 5.55), atoms #88f (2.75 -> 5.40), brackets #997
+   (2.68 -> 5.01), errors #f00 (3.67 -> 5.23), quotes #090 (3.47 -> 5.09), type names #085
+   (4.14 -> 5.99). */
 .reveal .slide-number { background-color: rgba(0, 0, 0, 0.7); }
-:root { --jp-mirror-editor-number-color: #007000; }
+:root {
+  --jp-mirror-editor-number-color: #007000;
+  --jp-mirror-editor-comment-color: #3a7070;
+  --jp-mirror-editor-operator-color: #9020e0;
+  --jp-mirror-editor-meta-color: #9020e0;
+  --jp-mirror-editor-atom-color: #5050e0;
+  --jp-mirror-editor-bracket-color: #6b6b50;
+  --jp-mirror-editor-error-color: #d00000;
+  --jp-mirror-editor-quote-color: #007a00;
+  --jp-mirror-editor-variable-3-color: #006b4f;
+}
 
 /* Slides are {{ resources.nnlesson.width }}x{{ resources.nnlesson.height }} CSS pixels: one
    pixel of a 1280x720 projector. The frame keeps the text off the screen's edges (the padding
@@ -233,6 +249,9 @@ html.print-pdf .reveal .slides .pdf-page:last-child { page-break-after: avoid; b
   white-space: pre; width: 100%; box-sizing: border-box; overflow: visible;
 }
 .reveal .nnlesson-controls { margin: 0.2em 0; }
+/* A slide has no scroll bars and cuts nothing off: what is too big shows as too big, and the
+   fitting script makes it fit. */
+.reveal .nnlesson-fit *:not(svg):not(svg *) { overflow: visible !important; }
 </style>
 {%- endblock html_head_css -%}
 

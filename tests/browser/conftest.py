@@ -5,16 +5,23 @@
   are never skipped) with the command that installs it.
 * ``page`` (per test): a fresh browser context in which every request that is not a local
   file or this machine's JupyterLab is refused; ``page.blocked`` lists the refused URLs. When
-  the test fails, a screenshot is saved to ``test-artifacts/``.
-* ``jupyter_lab`` (session): a JupyterLab server on 127.0.0.1, a free port and a random token,
-  serving a temporary copy of the repository's ``notebooks/``. At teardown the server is shut
-  down through its API and then it, its kernels and anything they started are killed.
+  the test fails, a screenshot is saved to ``test-artifacts/``. :func:`guarded_page` makes
+  such a page for a module's own fixtures (e.g. one page at 1280x720 for every deck);
+  it and the other helpers live in ``browsing.py``.
+* ``jupyter_lab`` (session): JupyterLab started the way the README starts it, with the
+  README's command ``nnlesson start DIR`` into a temporary student folder, plus only what a test
+  needs after ``--`` (no browser, 127.0.0.1, a free port, a random token). HOME, the Jupyter
+  and IPython folders and the XDG folders are temporary, so nothing is read from or left in
+  the user's own settings. At teardown the server is shut down through its API and then it, its
+  kernels and anything they started are killed.
+* ``axe_script`` (session): axe-core's ``axe.min.js`` from the slide-asset cache (pinned in
+  ``nnlesson.tools.slides.TEST_ASSET_VERSIONS``, installed by ``.ci/install_slide_assets.sh``);
+  ``browsing.run_axe`` runs it in a page.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -29,6 +36,8 @@ from pathlib import Path
 
 import pytest
 
+from browsing import ARTIFACTS, REPO, failed, guarded_page, save_artifacts
+
 CHROMIUM = os.environ.get("NNLESSON_CHROMIUM") or "/usr/bin/chromium"  # Debian's, as slides.py
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,8 +47,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 LAB_START_TIMEOUT = 90  # seconds; a cold start on 2 busy cores can take a while
 
 
@@ -63,41 +70,24 @@ def chromium():
         browser.close()
 
 
-def _local(url: str) -> bool:
-    return url.startswith(("file://", "data:", "blob:", "about:")) or re.match(
-        r"^(https?|wss?)://127\.0\.0\.1(:\d+)?/", url) is not None
-
-
 @pytest.fixture
 def page(chromium, request):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.blocked = []
-    console = []
-    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
-    page.on("pageerror", lambda err: console.append(f"page error: {err}"))
-
-    def guard(route):
-        if _local(route.request.url):
-            route.continue_()
-        else:
-            page.blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page.set_default_timeout(30_000)
+    page = guarded_page(chromium)
     yield page
-    failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False)
-                 for when in ("setup", "call"))
-    if failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
-        (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console), encoding="utf-8")
-        try:
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception as err:  # a crashed page must not hide the test's own failure
-            print(f"could not save a screenshot: {err}", file=sys.stderr)
-    context.close()
+    if failed(request):
+        save_artifacts(page, request.node.nodeid)
+    page.context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """Path of axe-core's ``axe.min.js`` (the pinned version, from the slide-asset cache)."""
+    from nnlesson.tools.slides import SlideAssetsError, axe_core_path
+
+    try:
+        return axe_core_path()
+    except SlideAssetsError as err:
+        pytest.fail(str(err), pytrace=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -108,7 +98,10 @@ def page(chromium, request):
 class Lab:
     url: str  # http://127.0.0.1:PORT
     token: str
-    root: Path  # the server's root_dir; notebooks/ inside it
+    root: Path  # the server's root_dir: the student's folder, notebooks/ exercises/ solutions/
+    log: Path  # the server's output
+    pid: int  # JupyterLab's process (the `nnlesson start` process became it)
+    extra_args: list  # what the test added after `--`
 
     def api(self, path: str, method: str = "GET", body=None, timeout: float = 5):
         """Call the server's REST API with the token; returns the decoded JSON answer."""
@@ -166,46 +159,36 @@ def _kill(processes) -> None:
 
 @pytest.fixture(scope="session")
 def jupyter_lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab")
-    if (REPO / "notebooks").is_dir():
-        shutil.copytree(REPO / "notebooks", root / "notebooks")
-    else:
-        (root / "notebooks").mkdir()
-    home = tmp_path_factory.mktemp("lab-home")
-    env = dict(os.environ)
-    env.pop("MPLBACKEND", None)  # the kernels must use the notebook's inline backend
+    """JupyterLab as the README starts it: ``nnlesson start DIR -- ARGS`` (see module doc)."""
+    home = tmp_path_factory.mktemp("home")
+    root = tmp_path_factory.mktemp("student") / "my-nnlesson"
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("JUPYTER", "IPYTHON", "XDG_", "MPL"))}
     env.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        JUPYTER_CONFIG_DIR=str(home / "config"),
+        HOME=str(home),
+        # The kernels import the nnlesson of this checkout, whose notebooks are copied.
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-        IPYTHONDIR=str(home / "ipython"),
+        IPYTHONDIR=str(home / ".ipython"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
     )
-    # A student's first visit, minus what would get in the way of a test: no question about
-    # Jupyter news (nor its request to the internet), and the notebook's own kernel starts
-    # without a "Select Kernel" dialog.
-    settings = home / "settings" / "@jupyterlab"
-    for plugin, values in (("apputils-extension/notification", {"fetchNews": "false",
-                                                                "checkForUpdates": False}),
-                           ("notebook-extension/tracker", {"autoStartDefaultKernel": True})):
-        file = settings / f"{plugin}.jupyterlab-settings"
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
-    command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.workspaces_dir={home / 'workspaces'}", f"--LabApp.user_settings_dir="
-        f"{home / 'settings'}", "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly", "--ServerApp.terminals_enabled=False",
-    ]
+    extra_args = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+                  "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
     if os.geteuid() == 0:  # CI runs as root
-        command.append("--allow-root")
+        extra_args.append("--allow-root")
+    # The README's command: the console script installed next to this Python.
+    script = Path(sys.executable).with_name("nnlesson")
+    command = ([str(script)] if script.is_file() else [sys.executable, "-m", "nnlesson"])
+    command += ["start", str(root), "--", *extra_args]
     log = open(home / "lab.log", "wb")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    lab = Lab(f"http://127.0.0.1:{port}", token, root)
+                              start_new_session=True, cwd=home)
+    lab = Lab(f"http://127.0.0.1:{port}", token, root, home / "lab.log", server.pid, extra_args)
     try:
         deadline = time.monotonic() + LAB_START_TIMEOUT
         while True:

@@ -1,14 +1,17 @@
-"""What every exercise check does with a student function that is not finished or breaks.
+"""What every exercise check does with a student function that is not finished, breaks or
+never returns.
 
-These behaviours come from :func:`nnlesson.course.checks.run_check`, but each check wires it up
-itself, so each is tried here: a new lesson's checks are picked up automatically. What a
-check says about a *wrong answer* is tested per lesson (tests/test_checks_<slug>.py).
+These behaviours come from the framework (:mod:`nnlesson.course.checks._core`), but each check
+wires it up itself, so each is tried here: a new lesson's checks are picked up automatically
+from the package's table. What a check says about a *wrong answer* is tested per lesson
+(tests/test_checks_<slug>.py) and for declared checks in tests/test_checks_meta.py.
 """
 import inspect
 
 import pytest
 
 from nnlesson.course import checks
+from nnlesson.course.checks import _guard
 
 EVERY_CHECK = sorted(name for name in checks.__all__ if name.startswith("check_"))
 
@@ -83,3 +86,18 @@ def test_the_result_is_stable_text_and_json(name):
     assert " at 0x" not in str(first)
     summary = first.to_dict()
     assert summary["name"] == name and summary["status"] == "fail"
+
+
+def never_returns(*args, **kwargs):
+    while True:
+        pass
+
+
+@pytest.mark.parametrize("name", EVERY_CHECK)
+def test_an_endless_loop_is_stopped_and_the_check_returns(name, monkeypatch):
+    # Every check has a time limit (5 s); a shorter one here keeps the test quick.
+    full = _guard.time_limit
+    monkeypatch.setattr(_guard, "time_limit", lambda seconds: full(min(seconds or 0.2, 0.2)))
+    result = getattr(checks, name)(as_student(name, never_returns))
+    assert result.status == "fail" and result.mistake == "did not finish", str(result)
+    assert "did not finish in" in result.message and "an endless loop?" in result.message

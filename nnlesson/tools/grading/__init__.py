@@ -556,11 +556,12 @@ def read_json(path):
 
 
 def merge(paths):
-    """Join the grades of the shards of one class (files of :func:`write_json`).
+    """Join grades files (:func:`write_json`): the shards of one run, or separate runs (for
+    example one per submission, each graded in its own container).
 
-    Raises ValueError when the parts do not fit together: a part graded without ``--shard``
-    beside others, parts of different splits or of different submission listings, a shard
-    given twice or missing, or a notebook graded twice.
+    Raises ValueError when the parts do not fit together: shards mixed with unsharded runs,
+    shards of different splits or of different submission listings, a shard given twice or
+    missing, or a notebook graded twice.
     """
     parts = [(Path(p), read_json(p)) for p in paths]
     if not parts:
@@ -568,10 +569,11 @@ def merge(paths):
     shards = [part.info.get("shard") for _, part in parts]
     rows, info = [], dict(parts[0][1].info)
     if any(s is None for s in shards):
-        if len(parts) > 1:
+        if any(s is not None for s in shards):
             plain = [str(p) for (p, _), s in zip(parts, shards) if s is None]
-            raise ValueError(f"{', '.join(plain)}: not graded with --shard; merge only the "
-                             "parts of one sharded run")
+            raise ValueError(f"{', '.join(plain)}: not graded with --shard, unlike the other "
+                             "parts; merge the parts of one sharded run, or separate runs")
+        info["merged"] = {"runs": len(parts)}
     else:
         splits = {(s["count"], s["listing"], s["submissions"]) for s in shards}
         if len(splits) > 1:
@@ -595,7 +597,7 @@ def merge(paths):
     if twice:
         raise ValueError(f"graded twice: {', '.join(twice[:3])}")
     rows.sort(key=lambda r: r.path)
-    if info.get("merged") and len(rows) != info["merged"]["submissions"]:
+    if "submissions" in info.get("merged", {}) and len(rows) != info["merged"]["submissions"]:
         raise ValueError(f"the parts hold {len(rows)} notebooks, the class "
                          f"{info['merged']['submissions']}")
     return Grades(rows, info)

@@ -148,6 +148,16 @@ def test_the_grader_never_writes_to_a_submission(tmp_path):
     assert [folder.stat().st_mtime_ns for folder in folders] == [0] * len(folders)
 
 
+def test_a_huge_notebook_file_is_an_error_row_not_read(tmp_path, monkeypatch):
+    import nnlesson.tools.grading as grading
+
+    release, paths = setup_class(tmp_path, {"alice": GOOD})
+    monkeypatch.setattr(grading, "_MAX_NOTEBOOK", 1000)  # the file is about 2 kB
+    [row] = grade([paths["alice"]], release=release, progress=False)
+    assert (row.status, row.score) == ("error", "0/0")
+    assert row.reason.startswith("cannot read the notebook: ValueError: 0 MB, more than the 0 MB")
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"memory": 100}, "memory must be a finite number >= 256"),
     ({"max_output": -1}, "max_output must be a finite number > 0"),

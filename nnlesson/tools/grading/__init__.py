@@ -79,6 +79,7 @@ TAMPERED = "the notebook changes the grader's checks"
 _LESSON_FILE = re.compile(r"^\d{2}_")
 _GUARD = Path(__file__).resolve().with_name("guard.py")
 _FORMAT = "nnlesson-grades"
+_MAX_NOTEBOOK = 100 * 2**20  # bytes of a submitted notebook file
 
 
 @dataclass
@@ -343,6 +344,10 @@ def grade_notebook(path, releases=None, limits=None, *, root=None, env=None, rea
     releases = releases or _course_releases()
     student = student_name(path)
     try:
+        size = path.stat().st_size
+        if size > _MAX_NOTEBOOK:  # a notebook of outputs: reading it alone would be costly
+            raise ValueError(f"{size / 2**20:.0f} MB, more than the {_MAX_NOTEBOOK // 2**20} MB "
+                             "a notebook may have (clear its outputs)")
         nb = nbformat.reads(path.read_bytes().decode("utf-8"), as_version=4)
     except Exception as exc:  # not JSON, not a notebook, unreadable
         return GradeRow(student, str(path), 0, 0, "error",

@@ -12,8 +12,9 @@ which keeps them:
 * ``RLIMIT_FSIZE`` (``file_size`` bytes): no single file larger than that; ``RLIMIT_CORE`` 0;
 * with ``landlock``: a Landlock ruleset (Linux 5.13 and later, no privileges needed). The kernel
   and every process it starts may then read only the ``read`` folders (the Python installation,
-  the system's libraries), write only beneath the ``write`` folders (its private working
-  folder), use no TCP at all (Landlock ABI 4 and later; the kernel talks to the grader through
+  the system's libraries), list the ``list`` folders (the folder holding the ``nnlesson``
+  package, so that the import system can find it there), write only beneath the ``write``
+  folders (its private working folder), use no TCP at all (Landlock ABI 4 and later; the kernel talks to the grader through
   Unix sockets in its folder), and send no signal to a process outside its sandbox (ABI 6).
 
 A failure to set a limit that was asked for stops the launch (exit code 70, one line on
@@ -63,8 +64,9 @@ def landlock_abi():
         return 0
 
 
-def restrict(read, write):
-    """Allow reading (and running) beneath ``read``, everything beneath ``write``; nothing else."""
+def restrict(read, write, list_only=()):
+    """Allow reading (and running) beneath ``read``, everything beneath ``write``, listing the
+    folders beneath ``list_only``; nothing else."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
     libc.prctl.restype = ctypes.c_int
@@ -83,6 +85,7 @@ def restrict(read, write):
                        ctypes.c_uint32(0))
     try:
         rules = [(p, _EXECUTE | _READ_FILE | _READ_DIR) for p in read]
+        rules += [(p, _READ_DIR) for p in list_only]
         rules += [(p, handled) for p in write]
         for path, access in rules:
             try:
@@ -120,7 +123,7 @@ def main(argv):
             cpu = int(spec["cpu"])
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
         if spec.get("landlock"):
-            restrict(spec.get("read", []), spec.get("write", []))
+            restrict(spec.get("read", []), spec.get("write", []), spec.get("list", []))
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"nnlesson grade: cannot limit the kernel: {exc}\n")
         return 70

@@ -179,6 +179,7 @@ class LimitedKernel:
             "cpu": cpu,
             "landlock": self.landlock,
             "read": _read_only_paths() + [str(p) for p in self.read_only],
+            "list": [str(_PACKAGE_DIR.parent)],  # the import system looks for nnlesson there
             "write": [str(self.folder), "/dev/null"],
         }
 

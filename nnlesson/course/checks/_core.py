@@ -112,7 +112,6 @@ import numpy as np
 from nnlesson._validate import check_number
 from nnlesson.course.checks import _stale
 from nnlesson.course.checks._guard import TimeUp, student_call, time_limit
-from nnlesson.course.checks._patterns import Evidence, diagnose, trace_nonfinite
 
 __all__ = [
     "MIME_TYPE",
@@ -1006,6 +1005,9 @@ class _Runner:
             if self.matches(index, received, received_numbers):
                 mistake = check.mistakes[index]
                 return self.result(FAIL, self.with_hint(mistake), where, mistake.name)
+
+        # The generic diagnoses are loaded on the first failure only (keeps imports light).
+        from nnlesson.course.checks._patterns import Evidence, diagnose, trace_nonfinite
 
         rtol, atol = check.rtol, check.atol
         evidence = Evidence(

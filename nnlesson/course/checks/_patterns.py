@@ -421,8 +421,8 @@ def _constants(values):
             for n_name, n in ints.items():
                 corr = 1 - a ** n
                 if corr > 0:
-                    note = (f" (the bias correction 1 - {k}^{n_name}: divided by where it does "
-                            "not belong, or missing where it does)")
+                    note = (f" (1 - {k}^{n_name} is a bias correction: applied where it does "
+                            "not belong, twice, or not at all?)")
                     out += [(f"1 - {k}^{n_name}", corr, note),
                             (f"1/(1 - {k}^{n_name})", 1 / corr, note)]
     for k, a in values.items():
@@ -561,8 +561,7 @@ def _explain_output(ev, key, count, values):
                             f"update of `{name}`.")
                 return (f"{label} changes by a factor {factor}",
                         f"{label} changes by {factor} times the right amount on every case: "
-                        f"a factor {factor.lstrip('-')} is {_extra_or_missing(factor)} in the "
-                        f"update of `{name}`{note}.")
+                        f"{_which_factor(factor)} in the update of `{name}`{note}.")
 
     # a constant factor of the value itself
     found = _factor(list(zip(exp, got)), values)
@@ -577,15 +576,22 @@ def _explain_output(ev, key, count, values):
                     f"{label} is {note} times the right result on every case: a constant "
                     "factor is wrong.")
         return (f"{label} off by a factor {factor}",
-                f"{label} is {factor} times the right result on every case: a factor "
-                f"{factor.lstrip('-')} is {_extra_or_missing(factor)}{note}.")
+                f"{label} is {factor} times the right result on every case: "
+                f"{_which_factor(factor)}{note}.")
     return None
 
 
-def _extra_or_missing(factor):
+def _which_factor(factor):
+    """What a factor says: ``1/lr`` -> "a factor lr is missing (...)", ``2`` -> "an extra
+    factor 2 (...)"; a minus sign adds "and the sign is flipped"."""
     bare = factor.lstrip("-")
-    missing = bare.startswith("1/")
-    return "missing" if missing else "extra (or applied twice)"
+    sign = " and the sign is flipped" if factor.startswith("-") else ""
+    if bare.startswith("1/"):
+        inner = bare[2:]
+        if inner.startswith("(") and inner.endswith(")"):
+            inner = inner[1:-1]
+        return f"a factor {inner} is missing, or there is one division by {inner} too many{sign}"
+    return f"a factor {bare} is extra (or applied twice){sign}"
 
 
 def _output_by_output(ev):

@@ -866,10 +866,10 @@ class _Runner:
             out = fn(*args, **kwargs)
             return list(out) if _is_iterator(out) else out
 
-    def quiet_student_output(self, fn, case, errors="ignore"):
+    def quiet_student_output(self, fn, case, errors="ignore", limit=2.0):
         """The student's code (or a variant of it) run again for a diagnosis: no printing, no
-        warnings, under the time limit (a shorter one); raises on any error."""
-        limit = min(self.check.time_limit or 2.0, 2.0)
+        warnings, under a time limit (``limit``, at most the check's); raises on any error."""
+        limit = min(self.check.time_limit or limit, limit)
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
                 warnings.catch_warnings(), np.errstate(all=errors, under="ignore"):

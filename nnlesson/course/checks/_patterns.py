@@ -35,6 +35,7 @@ import itertools
 import math
 import numbers
 import textwrap
+import time
 import types
 from dataclasses import dataclass, replace
 from typing import Any, Callable
@@ -690,8 +691,12 @@ def _apply(node, op):
         node.op = op()
 
 
-def _one_operator(ev, budget=1500):
-    """One operator swap (or the same swap at two places) that makes the student right."""
+def _one_operator(ev, budget=1500, seconds=1.5):
+    """One operator swap (or the same swap at two places) that makes the student right.
+
+    At most ``budget`` calls and ``seconds`` in all; a variant gets 0.2 s per case (turning
+    ``i + 1`` into ``i - 1`` can make a loop endless)."""
+    deadline = time.monotonic() + seconds
     found = _student_source(ev.student)
     if found is None:
         return None
@@ -708,17 +713,17 @@ def _one_operator(ev, budget=1500):
         if e[0] != f[0] and type(nodes[e[0]].op) is type(nodes[f[0]].op) and e[1] is f[1]]
     runs, fixes = 0, []
     for attempt in attempts:
-        runs += len(ev.cases)
-        if runs > budget:
-            break
         if len(attempt) == 2 and fixes:
             break  # a single change explains it: no need for pairs
+        runs += len(ev.cases)
+        if runs > budget or time.monotonic() > deadline:
+            return None  # not every candidate was tried: no claim
         old = [(nodes[i].left, nodes[i].op, nodes[i].right) for i, _, _ in attempt]
         for i, op, _ in attempt:
             _apply(nodes[i], op)
         try:
             variant = _variant(ev.student, tree)
-            ok = all(ev.compare(exp, ev.call_student(variant, case)) is None
+            ok = all(ev.compare(exp, ev.call_student(variant, case, limit=0.2)) is None
                      for case, exp in zip(ev.cases, ev.expected))
         except BaseException as exc:  # noqa: BLE001 - any failure means "not this fix"
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):

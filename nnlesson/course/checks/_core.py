@@ -58,8 +58,10 @@ What a check does, in order:
    nnlesson.optim.adam_update: write `adam_update` yourself"); see :mod:`._guard`. A
    generator is consumed up to one item more than the reference's output has. A
    ``NotImplementedError`` gives the amber "not implemented yet"; any other exception gives
-   one paragraph naming the exception and the student's own line (never a traceback);
-   changing an input in place or returning ``None`` is reported as such;
+   one paragraph naming the exception and the student's own line (never a traceback), with
+   advice for the common ones (``^`` for a power, ``math.sqrt`` of an array); changing an
+   input in place or returning ``None`` is reported as such. numpy's floating-point warnings
+   are not shown (a NaN is traced to its line in step 5);
 4. compares each output with the expected one (arrays, numbers, tuples, lists and dicts of
    those; type, shape, dtype, NaN/inf and values, ``rtol``/``atol`` as in ``numpy.isclose``);
 5. on a difference, names the mistake: first the check's own :class:`Mistake` list (if the
@@ -79,7 +81,17 @@ each :class:`Step` in order on the *same* object (``forward``, ``backward``, ``e
 ``train``, ``forward`` again ...), and compares every step's return value (unless the
 reference returns None or itself) and, after every step, every attribute named in
 ``Check.state`` (running statistics, masks, step counters). Declare such a check with
-``takes="class"``.
+``takes="class"``; mistakes are then wrong classes::
+
+    Check(name="check_batchnorm", function="BatchNorm", reference=ReferenceBatchNorm,
+          takes="class", state=("running_mean", "running_var", "training"),
+          cases=[Case("train, eval, train: one layer throughout", (3,), {"momentum": 0.2},
+                      steps=(Step("forward", (x1,)), Step("backward", (dout1,)),
+                             Step("eval"), Step("forward", (x2,)),
+                             Step("train"), Step("forward", (x1,))))], ...)
+
+A message then reads "wrong result on case 'train, eval, train: one layer throughout': entry
+'running_mean after step 4': ...".
 
 A check never raises because of the student's code. It does raise if the *reference* fails:
 that is a bug in the check, and it should be loud.

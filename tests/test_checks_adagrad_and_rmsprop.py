@@ -36,15 +36,16 @@ def test_student_solutions_pass():
     assert check_rmsprop_update(rmsprop_update).passed
 
 
-def test_the_library_passes():
+def test_calling_the_library_is_caught():
     def lib_adagrad(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
         return library_adagrad(w, g, state_sum, step, lr=lr, lr_decay=lr_decay, eps=eps)
 
     def lib_rmsprop(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
         return library_rmsprop(w, g, square_avg, lr=lr, alpha=beta, eps=eps)[:2]
 
-    assert check_adagrad_update(lib_adagrad).passed
-    assert check_rmsprop_update(lib_rmsprop).passed
+    for check, student in ((check_adagrad_update, lib_adagrad), (check_rmsprop_update, lib_rmsprop)):
+        result = check(student)
+        assert not result.passed and result.mistake == "calls the library", str(result)
 
 
 def test_a_list_instead_of_a_tuple_is_accepted():
@@ -136,7 +137,7 @@ def test_adagrad_mistakes_are_named(student, mistake):
 
 def test_adagrad_mistake_message_is_actionable():
     result = check_adagrad_update(ada_eps_inside)
-    assert "OUTSIDE" in result.message and "sqrt(state_sum) + eps" in result.message
+    assert "OUTSIDE" in result.message and result.message.endswith("Hint 2 above gives the formula.")
     assert result.details and result.details[0].startswith("on case ")
 
 
@@ -239,3 +240,91 @@ def test_a_wrong_dtype_is_reported():
     result = check_adagrad_update(lambda *a, **k: tuple(x.astype(np.float32)
                                                         for x in adagrad_update(*a, **k)))
     assert result.status == "fail" and "dtype" in result.message
+
+
+# --------------------------------------------------------------------------- RMSProp's warm-up
+
+from nnlesson.course.checks import adagrad_and_rmsprop as declared  # noqa: E402
+from nnlesson.course.checks.adagrad_and_rmsprop import check_rmsprop_warmup_steps  # noqa: E402
+
+
+def warmup(beta, tolerance=0.01):
+    """A student's answer by simulation: RMSProp's step for g = 1 until it is close to lr."""
+    s, t = 0.0, 0
+    while True:
+        t += 1
+        s = beta * s + (1 - beta)
+        if 1 / np.sqrt(s) <= 1 + tolerance:
+            return t
+
+
+def test_warmup_solutions_pass():
+    import math
+
+    def derived(beta, tolerance=0.01):
+        if beta == 0:
+            return 1
+        return max(1, math.ceil(math.log(1 - (1 + tolerance) ** -2) / math.log(beta)))
+
+    assert check_rmsprop_warmup_steps(derived).passed
+    assert check_rmsprop_warmup_steps(warmup).passed
+
+
+def test_warmup_reference_is_what_the_library_measures():
+    """Independent of the formula: the library's RMSProp (and torch's) on a steady gradient,
+    step by step; the first step whose size is at most (1 + tolerance) lr."""
+    import torch
+
+    for case, expected in zip(declared.WARMUP.get_cases(), declared.WARMUP.expected()):
+        beta = case.args[0]
+        tolerance = case.kwargs.get("tolerance", 0.01)
+        w, s = np.zeros(1), np.zeros(1)
+        wt = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.RMSprop([wt], lr=0.1, alpha=beta, eps=1e-12)
+        for t in range(1, expected + 1):
+            new, s, _, _ = library_rmsprop(w, np.ones(1), s, lr=0.1, alpha=beta, eps=1e-12)
+            step = abs(new[0] - w[0]) / 0.1
+            w = new
+            if t <= 50:  # the library's rule against torch's for the first steps
+                before = wt.detach().clone()
+                wt.grad = torch.ones(1, dtype=torch.float64)
+                opt.step()
+                assert abs((wt.detach() - before).item()) / 0.1 == pytest.approx(step, rel=1e-9)
+            if t < expected:
+                assert step > 1 + tolerance, (case.label, t)
+        assert step <= 1 + tolerance, case.label
+
+
+def test_warmup_of_a_stub_and_an_endless_loop():
+    def endless(beta, tolerance=0.01):
+        t = 0
+        while True:
+            t += 1
+
+    result = check_rmsprop_warmup_steps(endless)
+    assert not result.passed and "did not finish" in result.message
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda beta, tolerance=0.01: warmup(beta, tolerance) - 1 if beta else 0, "counted from 0"),
+    (lambda beta, tolerance=0.01: max(1, int(np.log(1 - (1 + tolerance) ** -2) / np.log(beta)))
+     if beta else 1, "rounded down"),
+    (lambda beta, tolerance=0.01: max(1, int(np.ceil(np.log(1 - 1 / (1 + tolerance))
+                                                      / np.log(beta)))) if beta else 1,
+     "square root forgotten"),
+    (lambda beta, tolerance=0.01: max(1, int(np.ceil(np.log(tolerance) / np.log(beta))))
+     if beta else 1, "the average instead of the step"),
+    (lambda beta, tolerance=0.01: warmup(beta, 0.01), "tolerance ignored"),
+])
+def test_warmup_mistakes_as_students_write_them(student, mistake):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = check_rmsprop_warmup_steps(student)
+    assert not result.passed and result.mistake == mistake, str(result)
+
+
+def test_warmup_float_answer_is_a_type_message():
+    result = check_rmsprop_warmup_steps(lambda beta, tolerance=0.01: float(warmup(beta, tolerance)))
+    assert not result.passed and "whole number" in result.message

@@ -1,19 +1,37 @@
-"""Checks for lesson 05, adaptive step sizes: AdaGrad and RMSProp.
+"""Checks for lesson 05, adaptive step sizes, declared as data: AdaGrad, RMSProp, and how long
+RMSProp's warm-up lasts.
 
-Each exercise is one update step that returns new arrays ``(w, state)``. The references are
-the library's rules :func:`nnlesson.optim.adagrad_update` and
-:func:`nnlesson.optim.rmsprop_update` (checked against ``torch.optim`` in the test suite), with
-PyTorch's conventions: ``eps`` outside the square root, the step counter ``step`` from 1, and
-RMSProp's decay rate (``beta`` here, PyTorch's ``alpha``) weighting the OLD average.
+* The two update exercises are one step each that returns new arrays ``(w, state)``. The
+  references are the library's rules :func:`nnlesson.optim.adagrad_update` and
+  :func:`nnlesson.optim.rmsprop_update` (checked against ``torch.optim`` in the test suite),
+  with PyTorch's conventions: ``eps`` outside the square root, the step counter ``step`` from
+  1, and RMSProp's decay rate (``beta`` here, PyTorch's ``alpha``) weighting the OLD average.
+  The library's rules, kernels and classes are forbidden.
+* ``rmsprop_warmup_steps(beta, tolerance=0.01) -> int``: the first step from which RMSProp's
+  step, for a gradient that is the same at every step, is within ``tolerance`` of ``lr``. The
+  student derives it from ``s_t = (1 - beta^t) g^2``: ``ceil(ln(1 - (1 + tolerance)^-2) /
+  ln(beta))``, at least 1. tests/test_checks_adagrad_and_rmsprop.py verifies the reference
+  against steps measured with the library's rule.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from nnlesson.course.checks._core import Case, Mistake, run_check
+from nnlesson.course.checks._core import Case, Check, Mistake
 from nnlesson.optim import adagrad_update, rmsprop_update
 
-__all__ = ["check_adagrad_update", "check_rmsprop_update"]
+__all__ = ["ADAGRAD", "RMSPROP", "WARMUP", "CHECKS", "check_adagrad_update",
+           "check_rmsprop_update", "check_rmsprop_warmup_steps"]
+
+FORBIDDEN = ("nnlesson.optim.adagrad_update", "nnlesson.optim._adagrad",
+             "nnlesson.optim.Adagrad.*", "nnlesson.optim.rmsprop_update",
+             "nnlesson.optim._rmsprop", "nnlesson.optim.RMSprop.*", "nnlesson.optim.UpdateRule.*",
+             "nnlesson.course.runner.*")
+
+# The titles of the hint levels in the exercise notebook ("Hint 2 · the formula").
+HINTS = ("the idea", "the formula", "a partial line")
 
 
 def _arrays(seed, shape, state_scale=1.0):
@@ -40,6 +58,7 @@ def _adagrad_cases():
     w3, g3, s3 = _arrays(502, (3, 2))
     w4, g4, s4 = _arrays(503, 3, state_scale=1e-6)
     w5, g5, s5 = _arrays(504, 1)
+    w6, g6, s6 = _arrays(505, 5)
     return [
         Case("first step: empty accumulator, one gradient is 0", (w1, g1, np.zeros(4), 1),
              {"lr": 0.1}),
@@ -49,81 +68,114 @@ def _adagrad_cases():
         Case("tiny gradients and eps = 1e-3", (w4, 1e-3 * g4, s4, 2), {"lr": 0.01, "eps": 1e-3}),
         Case("one weight, step 10, lr_decay = 0.5", (w5, g5, s5, 10),
              {"lr": 1.0, "lr_decay": 0.5}),
+        Case("the default lr, step 7", (w6, g6, s6, 7)),
     ]
 
 
 def _adagrad_wrong(accumulate=None, denominator=None, lr_of_step=None, old_state_step=False,
-                   return_old_state=False):
+                   return_old_state=False, eps_on_w=False):
     """A wrong AdaGrad: each argument replaces one piece of the correct computation."""
     def wrong(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
         new_sum = accumulate(state_sum, g) if accumulate else state_sum + g * g
         used = state_sum if old_state_step else new_sum
         clr = lr_of_step(lr, lr_decay, step) if lr_of_step else lr / (1 + (step - 1) * lr_decay)
         denom = denominator(used, eps) if denominator else np.sqrt(used) + eps
-        w_new = w - clr * g / denom
+        w_new = w - clr * g / np.sqrt(used) + eps if eps_on_w else w - clr * g / denom
         return w_new, (np.array(state_sum, dtype=float) if return_old_state else new_sum)
     return wrong
 
 
-def check_adagrad_update(student_fn):
-    """Check ``adagrad_update(w, g, state_sum, step, lr, lr_decay, eps) -> (w, state_sum)``.
-
-    ``state_sum = state_sum + g * g``; ``clr = lr / (1 + (step - 1) * lr_decay)``;
-    ``w = w - clr * g / (sqrt(state_sum) + eps)``. New arrays; the inputs stay unchanged.
-    """
-    mistakes = [
+ADAGRAD = Check(
+    name="check_adagrad_update",
+    function="adagrad_update",
+    reference=_adagrad,
+    cases=_adagrad_cases,
+    mistakes=(
         Mistake(
             "eps inside the square root",
             "You divide by sqrt(state_sum + eps); this exercise (and PyTorch) adds eps OUTSIDE "
-            "the root: g / (sqrt(state_sum) + eps). The two differ wherever state_sum is about "
-            "as small as eps, e.g. in the first steps of a weight with tiny gradients.",
-            _adagrad_wrong(denominator=lambda s, eps: np.sqrt(s + eps))),
+            "the root, next to it. The two differ wherever state_sum is about as small as eps, "
+            "e.g. in the first steps of a weight with tiny gradients.",
+            _adagrad_wrong(denominator=lambda s, eps: np.sqrt(s + eps)), hint=2),
         Mistake(
             "gradient not squared",
-            "Your accumulator adds g, not g * g: AdaGrad sums SQUARED gradients, "
-            "state_sum = state_sum + g * g, so that sqrt(state_sum) has the size of a gradient "
-            "(and never becomes negative).",
-            _adagrad_wrong(accumulate=lambda s, g: s + g)),
+            "Your accumulator adds g, not g * g: AdaGrad sums SQUARED gradients, so that the "
+            "root of the sum has the size of a gradient (and the sum never becomes negative).",
+            _adagrad_wrong(accumulate=lambda s, g: s + g), hint=1),
+        Mistake(
+            "gradient not squared",
+            "Your accumulator adds g, not g * g (and you take the root of its absolute value): "
+            "AdaGrad sums SQUARED gradients, so that the root of the sum has the size of a "
+            "gradient.",
+            _adagrad_wrong(accumulate=lambda s, g: s + g,
+                           denominator=lambda s, eps: np.sqrt(np.abs(s)) + eps), hint=1),
+        Mistake(
+            "squared gradients averaged over all weights",
+            "Your accumulator adds the mean of g * g over all the weights: one number for the "
+            "whole array. AdaGrad keeps one sum per weight, element by element, so that each "
+            "weight gets its own learning rate.",
+            _adagrad_wrong(accumulate=lambda s, g: s + np.mean(g * g)), hint=1),
         Mistake(
             "absolute value instead of square",
-            "Your accumulator adds |g|; AdaGrad sums squared gradients: "
-            "state_sum = state_sum + g * g, and divides by its square root.",
-            _adagrad_wrong(accumulate=lambda s, g: s + np.abs(g))),
+            "Your accumulator adds |g|; AdaGrad sums squared gradients, and divides by the root "
+            "of that sum.",
+            _adagrad_wrong(accumulate=lambda s, g: s + np.abs(g)), hint=1),
         Mistake(
             "no square root",
-            "You divide by state_sum + eps; AdaGrad divides by its square root, "
-            "sqrt(state_sum) + eps, which has the units of a gradient, so that the step "
-            "g / sqrt(state_sum) is about 1 in size for every weight.",
-            _adagrad_wrong(denominator=lambda s, eps: s + eps)),
+            "You divide by state_sum + eps; AdaGrad divides by its square root, which has the "
+            "units of a gradient, so that the step g / sqrt(state_sum) is about 1 in size for "
+            "every weight.",
+            _adagrad_wrong(denominator=lambda s, eps: s + eps), hint=2),
         Mistake(
             "eps forgotten",
-            "You divide by sqrt(state_sum) without + eps: a weight whose gradients have all "
-            "been 0 gives 0 / 0 = NaN. Divide by sqrt(state_sum) + eps.",
-            _adagrad_wrong(denominator=lambda s, eps: np.sqrt(s))),
+            "You divide by sqrt(state_sum) without eps: a weight whose gradients have all "
+            "been 0 gives 0 / 0 = NaN. Add eps to the denominator.",
+            _adagrad_wrong(denominator=lambda s, eps: np.sqrt(s)), hint=2),
+        Mistake(
+            "eps added to the weights",
+            "You add eps to the new weights (w - lr * g / sqrt(state_sum) + eps): parentheses "
+            "are missing. eps belongs in the denominator, next to the square root.",
+            _adagrad_wrong(eps_on_w=True), hint=3),
         Mistake(
             "step taken with the old accumulator",
             "Your step divides by the accumulator from BEFORE this step's gradient was added. "
-            "Add g * g first, then divide by the new sqrt(state_sum) + eps (in the very first "
-            "step the old sum is 0 and you would divide by eps alone).",
-            _adagrad_wrong(old_state_step=True)),
+            "Add g * g first, then divide by the new sum's root (in the very first step the old "
+            "sum is 0 and you would divide by eps alone).",
+            _adagrad_wrong(old_state_step=True), hint=1),
+        Mistake(
+            "accumulator not carried over",
+            "Your accumulator is this step's g * g alone: the sum of the earlier squared "
+            "gradients, the state_sum you were given, is dropped, so the step never shrinks. "
+            "AdaGrad ADDS g * g to the running sum.",
+            _adagrad_wrong(accumulate=lambda s, g: g * g), hint=1),
         Mistake(
             "lr_decay off by one",
-            "Your learning rate is lr / (1 + step * lr_decay); the first step must use the "
-            "full lr, so it is lr / (1 + (step - 1) * lr_decay) (step counts from 1).",
-            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr / (1 + t * d))),
+            "Your learning rate is lr / (1 + step * lr_decay); the first step (step = 1) must "
+            "use the full lr, so the decay counts step - 1 earlier steps.",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr / (1 + t * d)), hint=2),
         Mistake(
             "lr_decay ignored",
             "Your step uses lr whatever lr_decay is. With lr_decay > 0 the learning rate "
-            "itself decays too: clr = lr / (1 + (step - 1) * lr_decay).",
-            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr)),
+            "itself decays too: lr / (1 + (step - 1) * lr_decay).",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr), hint=2),
+        Mistake(
+            "exponential lr_decay",
+            "Your learning rate decays exponentially, lr * (1 - lr_decay)^(step - 1); "
+            "PyTorch's lr_decay divides instead: lr / (1 + (step - 1) * lr_decay).",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr * (1 - d) ** (t - 1)), hint=2),
         Mistake(
             "old accumulator returned",
             "The weights are right but the state_sum you return is the one you were given: "
-            "return the NEW sum, state_sum + g * g, or the next step forgets this gradient.",
-            _adagrad_wrong(return_old_state=True)),
-    ]
-    return run_check("check_adagrad_update", student_fn, _adagrad_cases(), _adagrad, mistakes,
-                     output_names=("w", "state_sum"))
+            "return the NEW sum, or the next step forgets this gradient.",
+            _adagrad_wrong(return_old_state=True), hint=1),
+    ),
+    output_names=("w", "state_sum"),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``adagrad_update(w, g, state_sum, step, lr, lr_decay, eps) -> (w, state_sum)``: "
+        "``state_sum = state_sum + g^2``; ``w = w - lr / (1 + (step - 1) lr_decay) g / "
+        "(sqrt(state_sum) + eps)``; new arrays, inputs unchanged",
+)
 
 
 # --------------------------------------------------------------------------- RMSProp
@@ -136,13 +188,15 @@ def _rmsprop(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
 
 def _rmsprop_cases():
     w1, g1, _ = _arrays(510, 4)
+    g1[1] = 0.0  # a zero gradient at the first step: the step must be 0, not 0 / 0
     w2, g2, s2 = _arrays(511, 4)
     w3, g3, s3 = _arrays(512, (2, 3))
     w4, g4, s4 = _arrays(513, 3, state_scale=1e-6)
     w5, g5, s5 = _arrays(514, 1)
     w6, g6, s6 = _arrays(515, 3)
+    w7, g7, s7 = _arrays(516, 4)
     return [
-        Case("first step: the average starts at 0", (w1, g1, np.zeros(4)),
+        Case("first step: the average starts at 0, one gradient is 0", (w1, g1, np.zeros(4)),
              {"lr": 0.01, "beta": 0.9}),
         Case("a later step, beta = 0.99", (w2, g2, s2), {"lr": 0.01, "beta": 0.99}),
         Case("a 2 x 3 matrix of weights, beta = 0.5", (w3, g3, s3), {"lr": 0.1, "beta": 0.5}),
@@ -151,75 +205,209 @@ def _rmsprop_cases():
         Case("one weight, lr = 1", (w5, g5, s5), {"lr": 1.0, "beta": 0.8}),
         Case("beta = 0: only the current gradient counts", (w6, g6, s6),
              {"lr": 0.1, "beta": 0.0}),
+        Case("the defaults (lr = 0.01, beta = 0.99)", (w7, g7, s7)),
     ]
 
 
 def _rmsprop_wrong(average=None, denominator=None, old_state_step=False,
-                   return_old_state=False):
+                   return_old_state=False, eps_on_w=False):
     """A wrong RMSProp: each argument replaces one piece of the correct computation."""
     def wrong(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
         new_avg = (average(square_avg, g, beta) if average
                    else beta * square_avg + (1 - beta) * g * g)
         used = square_avg if old_state_step else new_avg
         denom = denominator(used, eps) if denominator else np.sqrt(used) + eps
-        w_new = w - lr * g / denom
+        w_new = w - lr * g / np.sqrt(used) + eps if eps_on_w else w - lr * g / denom
         return w_new, (np.array(square_avg, dtype=float) if return_old_state else new_avg)
     return wrong
 
 
-def check_rmsprop_update(student_fn):
-    """Check ``rmsprop_update(w, g, square_avg, lr, beta, eps) -> (w, square_avg)``.
-
-    ``square_avg = beta * square_avg + (1 - beta) * g * g``;
-    ``w = w - lr * g / (sqrt(square_avg) + eps)``. New arrays; the inputs stay unchanged.
-    """
-    mistakes = [
+RMSPROP = Check(
+    name="check_rmsprop_update",
+    function="rmsprop_update",
+    reference=_rmsprop,
+    cases=_rmsprop_cases,
+    mistakes=(
         Mistake(
             "eps inside the square root",
             "You divide by sqrt(square_avg + eps); this exercise (and PyTorch) adds eps OUTSIDE "
-            "the root: g / (sqrt(square_avg) + eps). The two differ wherever the average is "
-            "about as small as eps.",
-            _rmsprop_wrong(denominator=lambda s, eps: np.sqrt(s + eps))),
+            "the root, next to it. The two differ wherever the average is about as small as "
+            "eps.",
+            _rmsprop_wrong(denominator=lambda s, eps: np.sqrt(s + eps)), hint=2),
         Mistake(
             "(1 - beta) missing",
             "Your average is beta * square_avg + g * g: without the factor (1 - beta) it is "
             "not an average but a sum that grows to 1 / (1 - beta) times the squared gradient. "
-            "Weight the new squared gradient by (1 - beta): "
-            "square_avg = beta * square_avg + (1 - beta) * g * g.",
-            _rmsprop_wrong(average=lambda s, g, b: b * s + g * g)),
+            "The new squared gradient gets the weight 1 - beta.",
+            _rmsprop_wrong(average=lambda s, g, b: b * s + g * g), hint=2),
         Mistake(
             "beta and 1 - beta swapped",
             "Your average is (1 - beta) * square_avg + beta * g * g: the weights are swapped. "
             "beta (0.9 or 0.99, PyTorch's alpha) is the share of the OLD average that is kept; "
             "the new squared gradient gets the small weight 1 - beta.",
-            _rmsprop_wrong(average=lambda s, g, b: (1 - b) * s + b * g * g)),
+            _rmsprop_wrong(average=lambda s, g, b: (1 - b) * s + b * g * g), hint=1),
         Mistake(
             "gradient not squared",
             "Your average is built from g, not g * g: RMSProp averages SQUARED gradients "
-            "(that is the 'mean square' in its name), square_avg = beta * square_avg + "
-            "(1 - beta) * g * g, and divides by the root of that mean.",
-            _rmsprop_wrong(average=lambda s, g, b: b * s + (1 - b) * g)),
+            "(that is the 'mean square' in its name) and divides by the root of that mean.",
+            _rmsprop_wrong(average=lambda s, g, b: b * s + (1 - b) * g), hint=1),
+        Mistake(
+            "|g| instead of g squared",
+            "Your average is built from |g|, not g * g: RMSProp averages SQUARED gradients, so "
+            "that the root of the average has the size of a gradient.",
+            _rmsprop_wrong(average=lambda s, g, b: b * s + (1 - b) * np.abs(g)), hint=1),
+        Mistake(
+            "squared gradients averaged over all weights",
+            "Your average takes the mean of g * g over all the weights: one number for the "
+            "whole array. RMSProp keeps one average per weight, element by element, so that "
+            "each weight gets its own learning rate.",
+            _rmsprop_wrong(average=lambda s, g, b: b * s + (1 - b) * np.mean(g * g)), hint=1),
         Mistake(
             "AdaGrad's sum instead of an average",
             "Your state is square_avg + g * g, AdaGrad's ever-growing sum. RMSProp forgets old "
-            "gradients: square_avg = beta * square_avg + (1 - beta) * g * g.",
-            _rmsprop_wrong(average=lambda s, g, b: s + g * g)),
+            "gradients: it keeps the share beta of the old average.",
+            _rmsprop_wrong(average=lambda s, g, b: s + g * g), hint=1),
         Mistake(
             "no square root",
             "You divide by square_avg + eps; RMSProp divides by its square root (the Root of "
-            "the Mean Square), sqrt(square_avg) + eps.",
-            _rmsprop_wrong(denominator=lambda s, eps: s + eps)),
+            "the Mean Square), plus eps.",
+            _rmsprop_wrong(denominator=lambda s, eps: s + eps), hint=2),
+        Mistake(
+            "eps forgotten",
+            "You divide by sqrt(square_avg) without eps: a weight whose gradients have all been "
+            "0 gives 0 / 0 = NaN. Add eps to the denominator.",
+            _rmsprop_wrong(denominator=lambda s, eps: np.sqrt(s)), hint=2),
+        Mistake(
+            "eps added to the weights",
+            "You add eps to the new weights (w - lr * g / sqrt(square_avg) + eps): parentheses "
+            "are missing. eps belongs in the denominator, next to the square root.",
+            _rmsprop_wrong(eps_on_w=True), hint=3),
         Mistake(
             "step taken with the old average",
             "Your step divides by the average from BEFORE this step's gradient was added. "
-            "Update square_avg first, then divide by sqrt(square_avg) + eps (in the first "
-            "step the old average is 0 and you would divide by eps alone).",
-            _rmsprop_wrong(old_state_step=True)),
+            "Update square_avg first, then divide by its root (in the first step the old "
+            "average is 0 and you would divide by eps alone).",
+            _rmsprop_wrong(old_state_step=True), hint=1),
         Mistake(
             "old average returned",
             "The weights are right but the square_avg you return is the one you were given: "
             "return the NEW average, or the next step forgets this gradient.",
-            _rmsprop_wrong(return_old_state=True)),
+            _rmsprop_wrong(return_old_state=True), hint=1),
+    ),
+    output_names=("w", "square_avg"),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``rmsprop_update(w, g, square_avg, lr, beta, eps) -> (w, square_avg)``: "
+        "``square_avg = beta square_avg + (1 - beta) g^2``; ``w = w - lr g / (sqrt(square_avg) "
+        "+ eps)``; new arrays, inputs unchanged",
+)
+
+
+# --------------------------------------------------------------------------- RMSProp's warm-up
+
+
+def _warmup(beta, tolerance=0.01):
+    """First step t (from 1) with ``1 / sqrt(1 - beta^t) <= 1 + tolerance``."""
+    if beta == 0:
+        return 1
+    return max(1, math.ceil(math.log(1 - (1 + tolerance) ** -2) / math.log(beta)))
+
+
+def _warmup_cases():
+    return [
+        Case("beta = 0.9 (the lesson measured step 38)", (0.9,)),
+        Case("beta = 0.99, tolerance = 0.01 given", (0.99,), {"tolerance": 0.01}),
+        Case("beta = 0.999, Adam's default beta2", (0.999,)),
+        Case("beta = 0.9, within 10 %", (0.9,), {"tolerance": 0.1}),
+        Case("beta = 0.5, within 0.1 %", (0.5,), {"tolerance": 0.001}),
+        Case("beta = 0: no memory, the first step is already lr", (0.0,)),
+        Case("beta = 0.95, within 50 %", (0.95,), {"tolerance": 0.5}),
+        Case("beta = 0.98, within 5 %", (0.98,), {"tolerance": 0.05}),
     ]
-    return run_check("check_rmsprop_update", student_fn, _rmsprop_cases(), _rmsprop, mistakes,
-                     output_names=("w", "square_avg"))
+
+
+def _warmup_with(condition, rounding=math.ceil, shift=0, at_least_one=True):
+    """A wrong warm-up: ``condition(tolerance)`` is the bound on beta^t, ``rounding`` turns the
+    real solution into a step, ``shift`` moves the count."""
+    def wrong(beta, tolerance=0.01):
+        if beta == 0:
+            return 1 + shift if at_least_one else 0
+        bound = condition(tolerance)
+        t = rounding(math.log(bound) / math.log(beta)) + shift
+        return max(1, t) if at_least_one else t
+    return wrong
+
+
+_RIGHT = lambda tol: 1 - (1 + tol) ** -2  # noqa: E731
+
+
+WARMUP = Check(
+    name="check_rmsprop_warmup_steps",
+    function="rmsprop_warmup_steps",
+    reference=_warmup,
+    cases=_warmup_cases,
+    mistakes=(
+        Mistake(
+            "square root forgotten",
+            "Your bound is beta^t <= 1 - 1 / (1 + tolerance): it would hold if the step were "
+            "lr / (1 - beta^t). RMSProp divides by the square ROOT of the average, "
+            "sqrt(s_t) = sqrt(1 - beta^t) |g|, so the step is lr / sqrt(1 - beta^t) and the "
+            "bound is beta^t <= 1 - 1 / (1 + tolerance)^2.",
+            _warmup_with(lambda tol: 1 - 1 / (1 + tol)), hint=2),
+        Mistake(
+            "rounded down",
+            "Your step is one too early: t = ln(...) / ln(beta) is a real number, and the "
+            "first whole step that satisfies the bound is the next one up (round up, "
+            "math.ceil; int() and // round down).",
+            _warmup_with(_RIGHT, rounding=math.floor), hint=3),
+        Mistake(
+            "rounded to the nearest step",
+            "You rounded t = ln(...) / ln(beta) to the nearest whole number; when it rounds "
+            "down, that step is still above the tolerance. Round up (math.ceil).",
+            _warmup_with(_RIGHT, rounding=round), hint=3),
+        Mistake(
+            "counted from 0",
+            "Your answer is one step early everywhere: steps count from 1 (the first update is "
+            "t = 1, where s_1 = (1 - beta) g^2), so do not subtract 1.",
+            _warmup_with(_RIGHT, shift=-1, at_least_one=False), hint=1),
+        Mistake(
+            "the average instead of the step",
+            "You asked when the AVERAGE s_t = (1 - beta^t) g^2 is within the tolerance of g^2 "
+            "(beta^t <= tolerance). The question is about the step, lr / sqrt(1 - beta^t): "
+            "it is within the tolerance of lr when 1 / sqrt(1 - beta^t) <= 1 + tolerance.",
+            _warmup_with(lambda tol: tol), hint=1),
+        Mistake(
+            "1 - tolerance instead of 1 + tolerance",
+            "Your bound uses 1 - tolerance. RMSProp's early steps are LARGER than lr (the "
+            "average starts at 0), so the step is within the tolerance once "
+            "lr / sqrt(1 - beta^t) <= (1 + tolerance) lr.",
+            _warmup_with(lambda tol: 1 - (1 - tol) ** 2), hint=2),
+        Mistake(
+            "step 0 for beta = 0",
+            "Your answer for beta = 0 is 0 (ln(0) is minus infinity, and any number over it is "
+            "0). Steps count from 1: with beta = 0 the very first step is already exactly lr, "
+            "so the answer is 1. Make sure the answer is at least 1.",
+            _warmup_with(_RIGHT, at_least_one=False), hint=3),
+        Mistake(
+            "a float, not an int",
+            "Your step is right but it is a float (np.ceil returns floats). A step number is a "
+            "whole number: use math.ceil, which returns an int, or wrap it in int().",
+            lambda beta, tolerance=0.01: float(_warmup(beta, tolerance)), hint=3),
+        Mistake(
+            "tolerance ignored",
+            "Your answer does not change with the tolerance: it is always the answer for 1 %. "
+            "Use the tolerance argument in the bound.",
+            lambda beta, tolerance=0.01: _warmup(beta, 0.01), hint=1),
+    ),
+    output_names=None,
+    hints=HINTS,
+    doc="``rmsprop_warmup_steps(beta, tolerance=0.01) -> int``: the first step t (from 1) with "
+        "``lr / sqrt(1 - beta^t) <= (1 + tolerance) lr``: ``ceil(ln(1 - (1 + tolerance)^-2) / "
+        "ln(beta))``, at least 1",
+)
+
+CHECKS = (ADAGRAD, RMSPROP, WARMUP)
+
+check_adagrad_update = ADAGRAD.check_function()
+check_rmsprop_update = RMSPROP.check_function()
+check_rmsprop_warmup_steps = WARMUP.check_function()

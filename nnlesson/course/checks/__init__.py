@@ -59,6 +59,11 @@ _CHECKS = {
     "check_grad_norms_per_layer": "residual_connections",
     "check_recipe_step": "putting_it_all_together",
     "check_ablation_configs": "putting_it_all_together",
+    "check_range_test_lrs": "diagnosing_and_tuning",
+    "check_smooth_losses": "diagnosing_and_tuning",
+    "check_range_test_stop": "diagnosing_and_tuning",
+    "check_diagnoses": "diagnosing_and_tuning",
+    "check_max_lr": "diagnosing_and_tuning",
 }
 
 # the framework, from _core

@@ -89,44 +89,67 @@ def _torch_descent(lr, mode, threshold, n_steps, start=(0.3, 0.3)):
                                                  ("value", 0.01, 2.0), ("norm", 0.03, 0.5)])
 def test_clipped_descent_matches_pytorch(surface, mode, lr, threshold):
     # 30 steps: later, on the valley floor, the huge curvature amplifies rounding differences
-    run = G.clipped_descent(surface, lr, mode, threshold, n_steps=30)
+    path = G.clipped_descent(surface, lr, mode, threshold, n_steps=30)
     points, norms = _torch_descent(lr, mode, threshold, 30)
-    assert run.diverged_at is None
-    np.testing.assert_allclose(run.points, points, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(run.grad_norm, norms, rtol=1e-9)
+    assert path.diverged_at is None
+    np.testing.assert_allclose(path.points, points, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(path.grad_norms, norms, rtol=1e-9)
 
 
 def test_recorded_norms_and_cosines_are_those_of_the_library(surface):
     for mode in ("norm", "value"):
-        run = G.clipped_descent(surface, 0.01, mode, 2.0, n_steps=30)
+        path = G.clipped_descent(surface, 0.01, mode, 2.0, n_steps=30)
+        cosines = G.direction_cosines(path)
+        assert cosines.shape == (30,)
         for t in (0, 7, 29):
-            g = surface.grad(run.points[t])
-            assert run.grad_norm[t] == pytest.approx(global_norm([g]), rel=1e-12)
+            g = surface.grad(path.points[t])
+            assert path.grad_norms[t] == pytest.approx(global_norm([g]), rel=1e-12)
             clipped = (clip_by_global_norm([g], 2.0)[0][0] if mode == "norm"
                        else clip_by_value([g], 2.0)[0])
-            assert run.cosine[t] == pytest.approx(direction_cosine(g, clipped), abs=1e-12)
-            assert run.loss[t] == pytest.approx(surface.value(run.points[t]))
+            assert cosines[t] == pytest.approx(direction_cosine(g, clipped), abs=1e-12)
+            assert path.values[t] == pytest.approx(surface.value(path.points[t]))
 
 
 def test_a_zero_gradient_has_cosine_one():
-    run = G.clipped_descent(Bowl(), 0.1, "value", 1.0, n_steps=3, start=(0.0, 0.0))
-    np.testing.assert_array_equal(run.cosine, [1.0, 1.0, 1.0])
-    np.testing.assert_array_equal(run.grad_norm, [0.0, 0.0, 0.0])
+    path = G.clipped_descent(Bowl(), 0.1, "value", 1.0, n_steps=3, start=(0.0, 0.0))
+    np.testing.assert_array_equal(G.direction_cosines(path), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(path.grad_norms, [0.0, 0.0, 0.0])
 
 
-def test_divergence_stops_the_run_and_keeps_the_last_norm(surface):
-    run = G.clipped_descent(surface, 0.01, "none", 1.0, n_steps=60)
-    assert run.diverged
-    k = run.diverged_at
-    assert len(run.points) == k + 1 and np.all(np.isfinite(run.points))
-    assert len(run.grad_norm) == k + 1  # the norm of the step that failed is kept
-    assert len(run.cosine) in (k, k + 1)
+def test_divergence_follows_the_runners_rule(surface):
+    """Update t diverges when ||w_t|| > 1e6 or w_t is not finite; that point is not kept."""
+    path = G.clipped_descent(surface, 0.01, "none", 1.0, n_steps=60)
+    assert path.diverged
+    t = path.diverged_at
+    assert len(path.points) == t and np.all(np.isfinite(path.points))
+    assert np.linalg.norm(path.points[-1]) <= 1e6
+    # the update that diverged, by hand: one more step of gradient descent from the last point
+    w = path.points[-1] - 0.01 * surface.grad(path.points[-1])
+    assert not np.all(np.isfinite(w)) or np.linalg.norm(w) > 1e6
+    assert len(path.grad_norms) == t  # the norm of the update that failed is kept
+    assert len(G.direction_cosines(path)) == t - 1
+    assert len(G.step_lengths(path)) == t - 1
 
 
-def test_generic_surfaces_work_through_surface_grad():
-    run = G.clipped_descent(Bowl(), 0.5, "norm", 0.1, n_steps=5, start=(3.0, 4.0))
-    steps = np.linalg.norm(np.diff(run.points, axis=0), axis=1)
-    np.testing.assert_allclose(steps, 0.05, rtol=1e-5)  # lr * max_norm
+def test_step_lengths_are_the_distances_between_points():
+    path = G.clipped_descent(Bowl(), 0.5, "norm", 0.1, n_steps=5, start=(3.0, 4.0))
+    np.testing.assert_allclose(G.step_lengths(path), 0.05, rtol=1e-5)  # lr * max_norm
+    with pytest.raises(TypeError, match="path must be an OptimizerPath"):
+        G.step_lengths(np.zeros((3, 2)))
+    with pytest.raises(TypeError, match="path must be an OptimizerPath"):
+        G.direction_cosines([1.0])
+
+
+def test_the_valley_has_zero_loss(surface):
+    w = np.linspace(0.2, 1.4, 7)
+    points = np.stack([w, surface.valley(w)], axis=1)
+    np.testing.assert_allclose(surface.value(points), 0.0, atol=1e-20)
+
+
+def test_clipping_for_each_mode():
+    assert G.clipping_for("none", 2.0) is None
+    assert G.clipping_for("norm", 2.0).max_norm == 2.0
+    assert G.clipping_for("value", 0.5).clip_value == 0.5
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -134,45 +157,46 @@ def test_generic_surfaces_work_through_surface_grad():
     ({"mode": "tanh"}, ValueError, "mode must be one of"),
     ({"threshold": -1.0}, ValueError, "threshold must be"),
     ({"n_steps": 0}, ValueError, "n_steps must be"),
-    ({"start": (1.0, 2.0, 3.0)}, ValueError, "start must be a point"),
+    ({"start": (1.0, 2.0, 3.0)}, ValueError, "start"),
 ])
 def test_clipped_descent_rejects_bad_arguments(surface, kwargs, error, match):
     args = {"lr": 0.01, "mode": "norm", "threshold": 1.0, "n_steps": 5}
     args.update(kwargs)
     with pytest.raises(error, match=match):
         G.clipped_descent(surface, **args)
-    with pytest.raises(TypeError, match="surface must be"):
+    with pytest.raises(TypeError, match="objective"):
         G.clipped_descent("cliff", 0.1)
 
 
-# --------------------------------------------------------------------------- figure and widget
+# --------------------------------------------------------------------------- the explorer
 
 
 def test_widget_redraws_on_both_sliders():
     demo = G.explore_clipping()
     assert demo.update_count == 1
-    for name, value in [("lr", 0.03), ("threshold", 5.0), ("lr", 0.002)]:
+    for name, value in [("lr", 0.05), ("threshold", 5.0), ("lr", 0.002)]:
         count, png = demo.update_count, bytes(demo.image.value)
         demo.set(**{name: value})
         assert demo.update_count == count + 1
         assert bytes(demo.image.value) != png
 
 
-def test_explorer_updates_artists_and_caches_the_unclipped_run():
+def test_the_sliders_land_on_the_values_the_lesson_names():
+    assert 0.01 in G.LR_LADDER
+    assert {0.1, 2.0, 100.0} <= set(G.THRESHOLD_LADDER)
+    with pytest.raises(ValueError, match="threshold"):
+        G.snapshot_clipping(threshold=3.0)
+
+
+def test_the_explorer_says_how_each_run_ended():
     ex = G.ClippingExplorer()
-    fig, line = ex.figure, ex.norm["norm"]
-    ex.update(lr=0.02, threshold=0.5)
-    ex.update(lr=0.02, threshold=3.0)
-    assert ex.figure is fig and ex.norm["norm"] is line
-    assert set(ex._unclipped) == {0.01, 0.02}
-    assert list(ex.threshold_line.get_ydata()) == [3.0, 3.0]
-    assert "none: exploded, step" in ex.loss_text.get_text()
-    np.testing.assert_allclose(ex.cos["norm"].get_ydata()[:len(ex.runs["norm"].cosine)], 1.0)
-
-
-def test_snapshot_is_a_figure():
-    fig = G.snapshot_clipping(lr=0.01, threshold=2.0)
-    assert isinstance(fig, Figure) and len(fig.axes) == 4
+    fig = ex.snapshot(lr=0.01, threshold=2.0)
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert ex.summary.startswith("no clipping: exploded at update 6")
+    assert "clip by norm: loss 0.0048, cosine ≥ 1.00" in ex.summary
+    assert "clip by value: loss 0.49, cosine ≥ 0.82" in ex.summary
+    # the threshold line follows the slider
+    ex.snapshot(lr=0.01, threshold=5.0)
 
 
 # --------------------------------------------------------------------------- deep digits
@@ -183,7 +207,10 @@ def test_train_deep_digits_records_the_norm_before_clipping():
     norms = np.array(h.grad_norm)
     assert len(norms) == h.iterations_per_epoch == 20
     assert np.all(np.isfinite(norms)) and norms.max() > 0.5  # recorded before clipping
-    assert isinstance(G.figure_deep_digits({"clip 0.5": h}), Figure)
+    fig = G.figure_deep_digits({"clip 0.5": h})
+    assert isinstance(fig, Figure)
+    from nnlesson.viz.plotting import alt_text, smallest_text_px
+    assert "gradient norm before clipping" in alt_text(fig) and smallest_text_px(fig) >= 14
 
 
 def test_figure_deep_digits_labels_a_diverged_run():

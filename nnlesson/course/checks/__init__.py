@@ -44,6 +44,7 @@ _CHECKS = {
     "check_clip_by_global_norm": "gradient_clipping",
     "check_clip_by_value": "gradient_clipping",
     "check_clipped_momentum_step": "gradient_clipping",
+    "check_effective_lrs": "gradient_clipping",
     "check_xavier_uniform": "weight_initialization",
     "check_he_normal": "weight_initialization",
     "check_batchnorm_forward": "normalization_layers",

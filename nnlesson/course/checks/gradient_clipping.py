@@ -1,29 +1,55 @@
-"""Checks for lesson 08, gradient clipping: by global norm, by value, and inside a training step.
+"""Checks for lesson 08, gradient clipping, declared as data (see :mod:`._core`).
 
 Gradients are lists of arrays (one per parameter), as in a network. The references are
 :func:`nnlesson.clip.clip_by_global_norm`, :func:`nnlesson.clip.clip_by_value` and
 :func:`nnlesson.optim.momentum_update` (checked against ``torch.nn.utils`` and ``torch.optim``
-in the test suite).
+in the test suite):
 
-The library divides by ``norm + 1e-6`` as PyTorch does; the seed's formula
+* ``clip_by_global_norm(grads, max_norm) -> (clipped, total_norm)``;
+* ``clip_by_value(grads, clip_value) -> clipped``;
+* ``clipped_momentum_step(params, grads, velocities, lr, beta, max_norm)
+  -> (new_params, new_velocities, grad_norm)``: clip first, then EMA momentum;
+* ``effective_lrs(grad_norms, lr, max_norm) -> rates``: the learning rate each update of a
+  norm-clipped run really used, ``lr * min(1, max_norm / norm)``, from the norms a training loop
+  records (the exercise asks the student to derive it).
+
+The library divides by ``norm + 1e-6`` as PyTorch does; the textbook formula
 ``clip_norm * g / max(||g||, clip_norm)`` has no epsilon. The two differ by about
-``1e-6 / ||g||`` relative, so the norm checks use ``rtol=1e-5`` and accept both.
+``1e-6 / ||g||`` relative, so the checks use ``rtol=1e-5`` and accept both.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from nnlesson.course.checks._core import Case, Mistake, run_check
 from nnlesson.clip import clip_by_global_norm, clip_by_value
+from nnlesson.course.checks._core import Case, Check, Mistake
 from nnlesson.optim import momentum_update
 
-__all__ = ["check_clip_by_global_norm", "check_clip_by_value", "check_clipped_momentum_step"]
+__all__ = ["CLIP_NORM", "CLIP_VALUE", "CLIPPED_STEP", "EFFECTIVE_LRS", "CHECKS",
+           "check_clip_by_global_norm", "check_clip_by_value", "check_clipped_momentum_step",
+           "check_effective_lrs"]
 
 RTOL = 1e-5  # room for PyTorch's 1e-6 in the denominator (see the module docstring)
+
+# The library's clipping in any form (the functions, Clipping, the private kernels), and its
+# momentum rule for the training step.
+FORBIDDEN_CLIP = ("nnlesson.clip.*",)
+FORBIDDEN_STEP = FORBIDDEN_CLIP + ("nnlesson.optim.momentum_update", "nnlesson.optim.Momentum.*",
+                                   "nnlesson.optim.*momentum*")
+
+HINTS = ("the idea", "the formula", "a partial line")
 
 
 def _norm(grads):
     return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+
+
+def _clip(grads, max_norm):
+    """Clipping by global norm written out (the mistakes below must not call the library,
+    which the check forbids): ``(clipped, norm before)``, PyTorch's ``norm + 1e-6``."""
+    total = _norm(grads)
+    factor = min(1.0, max_norm / (total + 1e-6))
+    return [g * factor for g in grads], total
 
 
 def _seeded_grads(seed, shapes, scale):
@@ -34,7 +60,8 @@ def _seeded_grads(seed, shapes, scale):
 # --------------------------------------------------------------------------- by global norm
 
 
-def _clip_norm_ref(grads, max_norm):
+def _clip_norm(grads, max_norm):
+    """The library's clipping by global norm: ``(clipped, total_norm)``."""
     clipped, total = clip_by_global_norm(grads, max_norm)
     return clipped, total
 
@@ -48,13 +75,18 @@ def _per_tensor(grads, max_norm):
 
 
 def _norm_after_clip(grads, max_norm):
-    clipped, total = clip_by_global_norm(grads, max_norm)
+    clipped, _ = _clip(grads, max_norm)
     return clipped, _norm(clipped)
 
 
 def _always_rescaled(grads, max_norm):
     n = _norm(grads)
-    return [g * max_norm / n for g in grads], n
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero gradient gives 0/0, as theirs
+        return [g * max_norm / n for g in grads], n
+
+
+def _threshold_fixed(grads, max_norm):
+    return _clip(grads, 1.0)
 
 
 def _squared_norm(grads, max_norm):
@@ -64,6 +96,29 @@ def _squared_norm(grads, max_norm):
 
 def _by_value_instead(grads, max_norm):
     return [np.clip(g, -max_norm, max_norm) for g in grads], _norm(grads)
+
+
+def _inverted_factor(grads, max_norm):
+    n = _norm(grads)
+    return [g * n / max_norm if n > max_norm else g.copy() for g in grads], n
+
+
+def _norm_of_norms_summed(grads, max_norm):
+    # the norms of the arrays added, not combined in quadrature
+    n = float(sum(np.sqrt(np.sum(g * g)) for g in grads))
+    return [g * max_norm / n if n > max_norm else g.copy() for g in grads], n
+
+
+def _largest_entry(grads, max_norm):
+    n = max(float(np.max(np.abs(g))) for g in grads)
+    return [g * max_norm / n if n > max_norm else g.copy() for g in grads], n
+
+
+def _mean_square_root(grads, max_norm):
+    # the root of the MEAN square (an RMS), not of the sum
+    count = sum(g.size for g in grads)
+    n = float(np.sqrt(sum(np.sum(g * g) for g in grads) / count))
+    return [g * max_norm / n if n > max_norm else g.copy() for g in grads], n
 
 
 def _clip_norm_cases():
@@ -79,54 +134,84 @@ def _clip_norm_cases():
              ([np.array([1e-3, -2e-3]), np.array([[10.0, -20.0], [5.0, 0.5]]),
                np.array([0.25])], 0.5)),
         Case("a zero gradient", ([np.zeros(3), np.zeros((2, 2))], 1.0)),
+        Case("max_norm 0.5 and a norm just above it",
+             ([np.array([0.3, 0.0]), np.array([0.0, -0.41])], 0.5)),
     ]
 
 
-def check_clip_by_global_norm(student_fn):
-    """Check ``clip_by_global_norm(grads, max_norm) -> (clipped_grads, total_norm)``.
-
-    ``total_norm = sqrt(sum_i ||g_i||^2)`` over ALL arrays, measured before clipping; every
-    array is multiplied by the same ``max_norm / total_norm`` when ``total_norm > max_norm``.
-    """
-    mistakes = [
-        Mistake(
-            "per-tensor norm",
-            "You clipped each array by its own norm. Norm clipping uses ONE norm over all the "
-            "gradients together, total_norm = sqrt(sum of ||g_i||^2), and scales every array by "
-            "the same factor; otherwise the direction of the whole gradient changes.",
-            _per_tensor),
-        Mistake(
-            "norm after clipping returned",
-            "The arrays are right, but the norm you return is the one after clipping. Return "
-            "the norm measured BEFORE clipping: it is what a training loop records and plots "
-            "to see the gradients explode (torch.nn.utils.clip_grad_norm_ does the same).",
-            _norm_after_clip),
-        Mistake(
-            "scaled up when under the threshold",
-            "You rescaled gradients that were already small, making them longer. Clip only "
-            "when total_norm > max_norm: the factor is min(1, max_norm / total_norm), i.e. "
-            "clip_norm * g / max(||g||, clip_norm).",
-            _always_rescaled),
-        Mistake(
-            "squared norm",
-            "Your norm is the sum of squares without the square root. The L2 norm is "
-            "sqrt(sum of g^2).",
-            _squared_norm),
-        Mistake(
-            "clipped by value",
-            "You cut each entry to [-max_norm, max_norm]: that is clipping by value. Clipping "
-            "by norm multiplies all entries by one factor, max_norm / total_norm.",
-            _by_value_instead),
-    ]
-    return run_check("check_clip_by_global_norm", student_fn, _clip_norm_cases(),
-                     _clip_norm_ref, mistakes, rtol=RTOL, output_names=("clipped", "total_norm"))
+CLIP_NORM = Check(
+    name="check_clip_by_global_norm",
+    function="clip_by_global_norm",
+    reference=_clip_norm,
+    cases=_clip_norm_cases,
+    mistakes=(
+        Mistake("per-tensor norm",
+                "You clipped each array by its own norm. Norm clipping uses ONE norm over all the "
+                "gradients together, total_norm = sqrt(sum of ||g_i||^2), and scales every "
+                "array by the same factor; otherwise the direction of the whole gradient "
+                "changes.", _per_tensor, hint=1),
+        Mistake("norm after clipping returned",
+                "The arrays are right, but the norm you return is the one after clipping. Return "
+                "the norm measured BEFORE clipping: it is what a training loop records and plots "
+                "to see the gradients explode (torch.nn.utils.clip_grad_norm_ does the same).",
+                _norm_after_clip, hint=1),
+        Mistake("scaled up when under the threshold",
+                "You rescaled gradients that were already small, making them longer. Clip only "
+                "when total_norm > max_norm: the factor is min(1, max_norm / total_norm).",
+                _always_rescaled, hint=2),
+        Mistake("squared norm",
+                "Your norm is the sum of squares without the square root. The L2 norm is "
+                "sqrt(sum of g^2).", _squared_norm, hint=2),
+        Mistake("clipped by value",
+                "You cut each entry to [-max_norm, max_norm]: that is clipping by value. "
+                "Clipping by norm multiplies all entries by one factor, max_norm / total_norm.",
+                _by_value_instead, hint=1),
+        Mistake("factor inverted",
+                "You multiplied by total_norm / max_norm, which makes a long gradient longer "
+                "still. To bring the norm down to max_norm, multiply by max_norm / total_norm.",
+                _inverted_factor, hint=2),
+        Mistake("norms of the arrays added",
+                "You added the norms of the arrays, ||g_1|| + ||g_2|| + ...; the global norm "
+                "treats all the entries as one long vector: sqrt(||g_1||^2 + ||g_2||^2 + ...), "
+                "the square root of the sum of ALL squared entries.", _norm_of_norms_summed,
+                hint=2),
+        Mistake("largest entry as the norm",
+                "Your norm is the largest |entry| (the max norm). Norm clipping uses the L2 norm "
+                "over all entries: sqrt of the sum of every g^2.", _largest_entry, hint=2),
+        Mistake("max_norm ignored",
+                "Your clipping ignores max_norm: it always shortens the gradient to length 1. "
+                "Use the max_norm you are given, in the comparison and in the factor.",
+                _threshold_fixed, hint=2),
+        Mistake("mean instead of sum of squares",
+                "Your norm is the square root of the MEAN square (an RMS). The L2 norm is the "
+                "square root of the SUM of the squares of all entries.", _mean_square_root,
+                hint=2),
+    ),
+    output_names=("clipped", "total_norm"),
+    forbidden=FORBIDDEN_CLIP,
+    hints=HINTS,
+    rtol=RTOL,
+    doc="``clip_by_global_norm(grads, max_norm) -> (clipped, total_norm)``: "
+        "``total_norm = sqrt(sum_i ||g_i||^2)`` over all arrays, before clipping; every array "
+        "times ``min(1, max_norm / total_norm)``",
+)
+check_clip_by_global_norm = CLIP_NORM.check_function()
 
 
 # --------------------------------------------------------------------------- by value
 
 
+def _clip_value(grads, clip_value):
+    """The library's clipping by value."""
+    return clip_by_value(grads, clip_value)
+
+
 def _upper_only(grads, clip_value):
     return [np.minimum(g, clip_value) for g in grads]
+
+
+def _lower_only(grads, clip_value):
+    return [np.maximum(g, -clip_value) for g in grads]
 
 
 def _scaled_to_value(grads, clip_value):
@@ -140,17 +225,30 @@ def _zero_to_value(grads, clip_value):
 
 
 def _norm_instead(grads, clip_value):
-    # the seed's norm formula; a zero threshold maps everything to zero
     total = _norm(grads)
-    if clip_value == 0:
-        return [np.zeros_like(g) for g in grads]
     return [clip_value * g / max(total, clip_value) for g in grads]
 
 
-def check_clip_by_value(student_fn):
-    """Check ``clip_by_value(grads, clip_value) -> clipped_grads``: every entry cut to
-    ``[-clip_value, clip_value]``, each array keeping its shape."""
-    cases = [
+def _sign_lost(grads, clip_value):
+    return [np.minimum(np.abs(g), clip_value) for g in grads]
+
+
+def _value_fixed(grads, clip_value):
+    return [np.clip(g, -1.0, 1.0) for g in grads]
+
+
+def _ends_exchanged(grads, clip_value):
+    # np.clip(g, clip_value, -clip_value): with the ends exchanged numpy returns the upper one
+    return [np.full_like(g, -clip_value) for g in grads]
+
+
+def _cut_to_zero(grads, clip_value):
+    # entries beyond the interval dropped instead of capped
+    return [np.where(np.abs(g) > clip_value, 0.0, g) for g in grads]
+
+
+def _clip_value_cases():
+    return [
         Case("entries above and below the interval",
              ([np.array([3.0, -0.5, -7.0]), np.array([[0.2, 1.5], [-2.0, 0.9]])], 1.0)),
         Case("already inside the interval", ([np.array([0.3, -0.2]), np.array([0.1])], 1.0)),
@@ -158,40 +256,66 @@ def check_clip_by_value(student_fn):
              (_seeded_grads(3, [(4,), (3, 2)], 1.0), 0.5)),
         Case("only negative entries are too large",
              ([np.array([-3.0, 0.4, -0.1]), np.array([[-9.0]])], 2.0)),
-        Case("clip_value 0: every entry becomes 0", ([np.array([1.0, -2.0])], 0.0)),
+        Case("only positive entries are too large",
+             ([np.array([3.0, 0.4, -0.1]), np.array([[9.0, 0.0]])], 2.5)),
     ]
-    mistakes = [
-        Mistake(
-            "upper side only",
-            "Large negative entries are not cut: you only took min(g, clip_value). Clip both "
-            "sides: max(min(g, clip_value), -clip_value), e.g. np.clip(g, -c, c).",
-            _upper_only),
-        Mistake(
-            "scaled instead of cut",
-            "You scaled the whole gradient so its largest entry is clip_value: that keeps the "
-            "direction, but it is not value clipping. Value clipping cuts each entry on its "
-            "own and leaves the small ones unchanged.",
-            _scaled_to_value),
-        Mistake(
-            "clipped to [0, clip_value]",
-            "Your negative entries became 0: the interval is [-clip_value, clip_value], not "
-            "[0, clip_value].",
-            _zero_to_value),
-        Mistake(
-            "clipped the norm",
-            "You clipped the global norm to clip_value. Clipping by value treats every entry "
-            "separately: g_i = max(min(g_i, clip_value), -clip_value).",
-            _norm_instead),
-    ]
-    # rtol as for the norm: the "clipped the norm" mistake may use either norm formula
-    return run_check("check_clip_by_value", student_fn, cases, clip_by_value, mistakes,
-                     rtol=RTOL)
+
+
+CLIP_VALUE = Check(
+    name="check_clip_by_value",
+    function="clip_by_value",
+    reference=_clip_value,
+    cases=_clip_value_cases,
+    mistakes=(
+        Mistake("upper side only",
+                "Large negative entries are not cut: you only capped the entries above "
+                "clip_value. Clip both sides: every entry ends in [-clip_value, clip_value].",
+                _upper_only, hint=2),
+        Mistake("lower side only",
+                "Large positive entries are not cut: you only raised the entries below "
+                "-clip_value. Clip both sides: every entry ends in [-clip_value, clip_value].",
+                _lower_only, hint=2),
+        Mistake("scaled instead of cut",
+                "You scaled the whole gradient so its largest entry is clip_value: that keeps the "
+                "direction, but it is not value clipping. Value clipping cuts each entry on its "
+                "own and leaves the small ones unchanged.", _scaled_to_value, hint=1),
+        Mistake("clipped to [0, clip_value]",
+                "Your negative entries became 0: the interval is [-clip_value, clip_value], not "
+                "[0, clip_value].", _zero_to_value, hint=2),
+        Mistake("clipped the norm",
+                "You clipped the global norm to clip_value. Clipping by value treats every entry "
+                "separately: g_i = max(min(g_i, clip_value), -clip_value).", _norm_instead,
+                hint=1),
+        Mistake("sign lost",
+                "Your clipped entries are all >= 0: you capped |g| and lost the sign. A large "
+                "negative entry becomes -clip_value, not +clip_value.", _sign_lost, hint=2),
+        Mistake("clip_value ignored",
+                "Your clipping ignores clip_value: every entry is cut to [-1, 1]. Use the "
+                "clip_value you are given for both ends of the interval.", _value_fixed, hint=2),
+        Mistake("interval ends exchanged",
+                "Every entry of yours became -clip_value: the two ends of the interval are "
+                "exchanged. The lower end is -clip_value, the upper end +clip_value (np.clip "
+                "takes the lower one first).", _ends_exchanged, hint=3),
+        Mistake("large entries dropped",
+                "Entries beyond the interval became 0. Value clipping caps them at the edge: a "
+                "3 becomes clip_value, a -7 becomes -clip_value; they still push the weights.",
+                _cut_to_zero, hint=2),
+    ),
+    forbidden=FORBIDDEN_CLIP,
+    hints=HINTS,
+    rtol=RTOL,  # the "clipped the norm" mistake may use either norm formula
+    doc="``clip_by_value(grads, clip_value) -> clipped``: every entry cut to "
+        "``[-clip_value, clip_value]``, each array keeping its shape",
+)
+check_clip_by_value = CLIP_VALUE.check_function()
 
 
 # --------------------------------------------------------------------------- inside a step
 
 
-def _step_ref(params, grads, velocities, lr, beta, max_norm):
+def _step(params, grads, velocities, lr, beta, max_norm):
+    """Clip by global norm, then EMA momentum on every array:
+    ``(new_params, new_velocities, grad_norm)``."""
     clipped, total = clip_by_global_norm(grads, max_norm)
     new_w, new_v = [], []
     for w, g, v in zip(params, clipped, velocities):
@@ -201,34 +325,66 @@ def _step_ref(params, grads, velocities, lr, beta, max_norm):
     return new_w, new_v, total
 
 
+def _ema(params, grads, velocities, lr, beta, *, one_minus_beta=True, old_v=False,
+         exchanged=False):
+    if exchanged:
+        new_v = [(1 - beta) * v + beta * g for g, v in zip(grads, velocities)]
+    else:
+        new_v = [beta * v + ((1 - beta) if one_minus_beta else 1.0) * g
+                 for g, v in zip(grads, velocities)]
+    step_v = velocities if old_v else new_v
+    return [w - lr * v for w, v in zip(params, step_v)], new_v
+
+
 def _momentum_first(return_norm_of):
     def wrong(params, grads, velocities, lr, beta, max_norm):
         v_new = [beta * v + (1 - beta) * g for g, v in zip(grads, velocities)]
-        v_clip, v_norm = clip_by_global_norm(v_new, max_norm)
+        v_clip, v_norm = _clip(v_new, max_norm)
         new_w = [w - lr * v for w, v in zip(params, v_clip)]
         return new_w, v_clip, (_norm(grads) if return_norm_of == "g" else v_norm)
     return wrong
 
 
 def _no_clip(params, grads, velocities, lr, beta, max_norm):
-    new_w, new_v = [], []
-    for w, g, v in zip(params, grads, velocities):
-        w, v = momentum_update(w, g, v, lr=lr, beta=beta)
-        new_w.append(w)
-        new_v.append(v)
+    new_w, new_v = _ema(params, grads, velocities, lr, beta)
     return new_w, new_v, _norm(grads)
 
 
 def _no_one_minus_beta(params, grads, velocities, lr, beta, max_norm):
-    clipped, total = clip_by_global_norm(grads, max_norm)
-    new_v = [beta * v + g for g, v in zip(clipped, velocities)]
-    return [w - lr * v for w, v in zip(params, new_v)], new_v, total
+    clipped, total = _clip(grads, max_norm)
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta, one_minus_beta=False)
+    return new_w, new_v, total
+
+
+def _step_exchanged(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta, exchanged=True)
+    return new_w, new_v, total
 
 
 def _step_per_tensor(params, grads, velocities, lr, beta, max_norm):
     clipped, total = _per_tensor(grads, max_norm)
-    new_v = [beta * v + (1 - beta) * g for g, v in zip(clipped, velocities)]
-    return [w - lr * v for w, v in zip(params, new_v)], new_v, total
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta)
+    return new_w, new_v, total
+
+
+def _step_clipped_norm_returned(params, grads, velocities, lr, beta, max_norm):
+    clipped, _ = _clip(grads, max_norm)
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta)
+    return new_w, new_v, _norm(clipped)
+
+
+def _step_clips_the_step(params, grads, velocities, lr, beta, max_norm):
+    # momentum on the raw gradient, then the weight change clipped to lr * max_norm
+    new_v = [beta * v + (1 - beta) * g for g, v in zip(grads, velocities)]
+    steps, _ = _clip([lr * v for v in new_v], lr * max_norm)
+    return [w - s for w, s in zip(params, steps)], new_v, _norm(grads)
+
+
+def _step_old_velocity(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta, old_v=True)
+    return new_w, new_v, total
 
 
 def _step_cases():
@@ -249,43 +405,140 @@ def _step_cases():
              ([np.zeros(2), np.zeros((1, 2))], [np.array([3.0, 0.0]), np.array([[0.0, -4.0]])],
               [np.zeros(2), np.zeros((1, 2))], 1.0, 0.5, 4.5)),
         Case("beta = 0: plain clipped gradient descent", (w, big, v_big, 0.01, 0.0, 2.0)),
+        Case("beta = 0.7, max_norm 3, a small old velocity",
+             (w, big, small, 0.2, 0.7, 3.0)),
     ]
 
 
-def check_clipped_momentum_step(student_fn):
-    """Check ``clipped_momentum_step(params, grads, velocities, lr, beta, max_norm)
-    -> (new_params, new_velocities, grad_norm)``: clip the gradients by global norm FIRST, then
-    the seeds' EMA momentum ``v = beta v + (1 - beta) g; w = w - lr v`` on every array."""
-    mistakes = [
-        Mistake(
-            "momentum before the clip",
-            "You applied momentum first and clipped the velocity. Clip the raw gradients "
-            "(right after backward), then feed the clipped gradients to the momentum update; "
-            "clipping the velocity limits the wrong quantity and changes how fast momentum "
-            "builds up.",
-            _momentum_first("g")),
-        Mistake(
-            "momentum before the clip",
-            "You applied momentum first and clipped the velocity (and returned the velocity's "
-            "norm). Clip the raw gradients, return their norm before clipping, then feed the "
-            "clipped gradients to the momentum update.",
-            _momentum_first("v")),
-        Mistake(
-            "no clipping",
-            "Your step ignores max_norm: clip the gradients by their global norm before the "
-            "momentum update (your clip_by_global_norm from above does it).",
-            _no_clip),
-        Mistake(
-            "(1 - beta) missing",
-            "Your velocity is v = beta v + g: the seeds' EMA momentum is "
-            "v = beta v + (1 - beta) g, so v stays the size of a gradient.",
-            _no_one_minus_beta),
-        Mistake(
-            "per-tensor norm",
-            "You clipped each array by its own norm. Use one global norm over all the "
-            "gradients, as in the first exercise.",
-            _step_per_tensor),
+CLIPPED_STEP = Check(
+    name="check_clipped_momentum_step",
+    function="clipped_momentum_step",
+    reference=_step,
+    cases=_step_cases,
+    mistakes=(
+        Mistake("momentum before the clip",
+                "You applied momentum first and clipped the velocity. Clip the raw gradients "
+                "(right after backward), then feed the clipped gradients to the momentum update; "
+                "clipping the velocity limits the wrong quantity and changes how fast momentum "
+                "builds up.", _momentum_first("g"), hint=1),
+        Mistake("velocity clipped and its norm returned",
+                "You applied momentum first and clipped the velocity (and returned the "
+                "velocity's norm). Clip the raw gradients, return their norm before clipping, "
+                "then feed the clipped gradients to the momentum update.", _momentum_first("v"),
+                hint=1),
+        Mistake("no clipping",
+                "Your step ignores max_norm: clip the gradients by their global norm before the "
+                "momentum update (your clip_by_global_norm from above does it).", _no_clip,
+                hint=1),
+        Mistake("(1 - beta) missing",
+                "Your velocity is v = beta v + g: the lesson's EMA momentum is "
+                "v = beta v + (1 - beta) g, so v stays the size of a gradient.",
+                _no_one_minus_beta, hint=2),
+        Mistake("beta and 1 - beta exchanged",
+                "Your velocity is v = (1 - beta) v + beta g: the two weights are exchanged. beta "
+                "(0.9) weights the OLD velocity, so that v changes slowly: "
+                "v = beta v + (1 - beta) g_clipped.", _step_exchanged, hint=2),
+        Mistake("per-tensor norm",
+                "You clipped each array by its own norm. Use one global norm over all the "
+                "gradients, as in the first exercise.", _step_per_tensor, hint=1),
+        Mistake("norm after clipping returned",
+                "The new weights and velocities are right, but grad_norm is measured after "
+                "clipping. Return the norm BEFORE clipping, the one a training loop records.",
+                _step_clipped_norm_returned, hint=1),
+        Mistake("the weight change clipped",
+                "You clipped the step lr * v instead of the gradient. The clip goes between "
+                "backward and the optimizer: clip the gradients, then let momentum use the "
+                "clipped gradients.", _step_clips_the_step, hint=1),
+        Mistake("step with the old velocity",
+                "Your weights move by lr times the velocity from BEFORE this update: update v "
+                "with the clipped gradient first, then w = w - lr * v with the new v.",
+                _step_old_velocity, hint=2),
+    ),
+    output_names=("new_params", "new_velocities", "grad_norm"),
+    forbidden=FORBIDDEN_STEP,
+    hints=HINTS,
+    rtol=RTOL,
+    doc="``clipped_momentum_step(params, grads, velocities, lr, beta, max_norm) -> "
+        "(new_params, new_velocities, grad_norm)``: clip the gradients by global norm first, "
+        "then ``v = beta v + (1 - beta) g_clipped; w = w - lr v`` on every array",
+)
+check_clipped_momentum_step = CLIPPED_STEP.check_function()
+
+
+# --------------------------------------------------------------------------- the rate really used
+
+
+def _effective_lrs(grad_norms, lr, max_norm):
+    """``lr * min(1, max_norm / norm)`` for each recorded norm (1 for a zero norm)."""
+    norms = np.asarray(grad_norms, dtype=np.float64)
+    factor = np.minimum(1.0, max_norm / np.maximum(norms, np.finfo(np.float64).tiny))
+    return lr * factor
+
+
+def _rates(factor_of):
+    def wrong(grad_norms, lr, max_norm):
+        norms = np.asarray(grad_norms, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return lr * factor_of(norms, max_norm)
+    return wrong
+
+
+def _effective_cases():
+    rng = np.random.default_rng(8)
+    recorded = list(np.exp(rng.normal(0.8, 0.6, 12)))  # like History.grad_norm: a list
+    return [
+        Case("a recorded list of norms, lr 0.2, max_norm 1", (recorded, 0.2, 1.0)),
+        Case("norms below and above max_norm 2.5, lr 0.05",
+             (np.array([0.5, 2.5, 5.0, 25.0, 1.0]), 0.05, 2.5)),
+        Case("every norm below the threshold", (np.array([0.1, 0.3, 0.9]), 0.1, 1.0)),
+        Case("one huge spike", (np.array([1.5, 2.0, 1e6, 1.8]), 0.3, 1.0)),
+        Case("a norm of 0 (nothing to clip)", (np.array([0.0, 4.0]), 0.01, 2.0)),
     ]
-    return run_check("check_clipped_momentum_step", student_fn, _step_cases(), _step_ref,
-                     mistakes, rtol=RTOL,
-                     output_names=("new_params", "new_velocities", "grad_norm"))
+
+
+EFFECTIVE_LRS = Check(
+    name="check_effective_lrs",
+    function="effective_lrs",
+    reference=_effective_lrs,
+    cases=_effective_cases,
+    mistakes=(
+        Mistake("small gradients scaled up",
+                "Your rates are above lr where the norm was below max_norm: you used "
+                "max_norm / norm without the min(1, ...). Clipping never lengthens a gradient: "
+                "below the threshold the step used the full lr.",
+                _rates(lambda n, c: c / n), hint=2),
+        Mistake("ratio inverted",
+                "Your rates grow with the norm: you used norm / max_norm. Clipping multiplies a "
+                "long gradient by max_norm / norm (< 1), so the larger the norm, the smaller "
+                "the rate the step really used.",
+                _rates(lambda n, c: np.minimum(1.0, n / c)), hint=2),
+        Mistake("lr missing",
+                "You returned the clipping factor min(1, max_norm / norm) alone. The rate the "
+                "step used is lr times that factor.",
+                lambda grad_norms, lr, max_norm: _effective_lrs(grad_norms, lr, max_norm) / lr,
+                hint=2),
+        Mistake("max instead of min",
+                "Your rates are never below lr: you took max(1, max_norm / norm). Clipping "
+                "shrinks long gradients: the factor is min(1, max_norm / norm).",
+                _rates(lambda n, c: np.maximum(1.0, c / n)), hint=2),
+        Mistake("max_norm ignored",
+                "Your rates ignore max_norm: they are those of a run clipped at 1. Use the "
+                "max_norm you are given: lr * min(1, max_norm / norm).",
+                _rates(lambda n, c: np.minimum(1.0, 1.0 / n)), hint=2),
+        Mistake("one average rate",
+                "You returned one number; return one rate per recorded update (an array as long "
+                "as grad_norms), so that you can look at its median, its smallest value and "
+                "where the small ones fall.",
+                lambda grad_norms, lr, max_norm: float(np.mean(_effective_lrs(grad_norms, lr,
+                                                                               max_norm))),
+                hint=1),
+    ),
+    hints=HINTS,
+    rtol=RTOL,
+    doc="``effective_lrs(grad_norms, lr, max_norm) -> rates``: one rate per update, "
+        "``lr * min(1, max_norm / norm)``",
+)
+check_effective_lrs = EFFECTIVE_LRS.check_function()
+
+
+CHECKS = (CLIP_NORM, CLIP_VALUE, CLIPPED_STEP, EFFECTIVE_LRS)

@@ -13,12 +13,21 @@ import pytest
 from nnlesson.course import checks
 from nnlesson.course.checks import _guard
 
-EVERY_CHECK = sorted(name for name in checks.__all__ if name.startswith("check_"))
+def _takes_code(name):
+    """True for a check of the student's function or class; False for one that checks an
+    answer (a value, such as lesson 14's ``check_max_lr(max_lr, lrs, smoothed)``)."""
+    first = next(iter(inspect.signature(getattr(checks, name)).parameters))
+    return first in ("student_fn", "student_class") or first.startswith("student_")
+
+
+ALL_CHECKS = sorted(name for name in checks.__all__ if name.startswith("check_"))
+EVERY_CHECK = [name for name in ALL_CHECKS if _takes_code(name)]
 
 
 def test_the_checks_were_found():
     assert len(EVERY_CHECK) >= 25
     assert "check_adam_update" in EVERY_CHECK
+    assert set(ALL_CHECKS) - set(EVERY_CHECK) <= {"check_diagnoses", "check_max_lr"}
 
 
 def as_student(name, behaviour):

@@ -28,6 +28,9 @@ CONTEXT_DEPENDENT = {
     ("explore_train_vs_eval", "momentum"): "running statistics matter only in eval mode",
     ("explore_train_vs_eval", "batches_seen"): "running statistics matter only in eval mode",
 }
+CONTEXT_DEPENDENT.update({("explore_landscape", f"{surface}_{axis}"): "a surface's start point "
+                          "is used only while that surface is chosen"
+                          for surface in ("bowl", "rosenbrock", "beale", "saddle") for axis in "xy"})
 
 
 def explorers():

@@ -6,12 +6,12 @@ Two pieces:
   into a Markdown table with a link to every lesson, exercise and solution notebook.
 * **The landscape explorer.** A two-weight loss surface of :mod:`nnlesson.course.surfaces` drawn as
   contours, with the path plain gradient descent takes from a start point at a learning rate:
-  :func:`gd_path` (pure compute), :class:`LandscapeExplorer` (the figure, built once),
-  :func:`explore_landscape` (sliders) and :func:`snapshot_landscape` /
-  :func:`figure_surface_gallery` (static figures for slides).
+  :func:`gd_path` (pure compute), :class:`LandscapeExplorer` (on the course's
+  :class:`~nnlesson.viz.explorer.Explorer` base), :func:`explore_landscape` (the widget) and
+  :func:`snapshot_landscape` / :func:`figure_surface_gallery` (static figures).
 
 ipywidgets cannot report a mouse drag on a picture, so the start point is moved with two
-sliders, ``start x`` and ``start y``, whose ranges follow the chosen surface.
+sliders, ``start x`` and ``start y``, one pair per surface (in that surface's window).
 
 Gradient descent here is the library's rule ``gd``, ``w = w - lr * g`` (lesson 01), run by the
 course's one loop, :func:`nnlesson.course.runner.run` (which also decides when a run has
@@ -27,10 +27,13 @@ from nnlesson._validate import check_array, check_choice, check_int, check_numbe
 from nnlesson.course import LESSONS
 from nnlesson.course.runner import run
 from nnlesson.course.surfaces import SURFACES, Surface, loss_grid
-from nnlesson.viz.plotting import Backdrop
+from nnlesson.viz.explorer import Choice, Explorer, Slider, linear_ladder, log_ladder
+from nnlesson.viz.panels import Curves, PathsOnContours
+from nnlesson.viz.plotting import PALETTE, describe, figure, readable, series_style
 
 __all__ = [
     "GALLERY_LRS",
+    "LANDSCAPE_LRS",
     "lesson_table",
     "gd_path",
     "LandscapeExplorer",
@@ -143,197 +146,163 @@ def _loss_limits(surface):
     return (1e-10, 10 * float(np.max(Z - surface.min_value)))
 
 
-class LandscapeExplorer:
-    """The explorer's figure, built once; :meth:`update` changes its artists only.
+def _start_ladder(low, high, default):
+    """Start positions for one axis of a surface's window: steps of 0.05 (0 exactly included),
+    plus the surface's default start."""
+    values = set(linear_ladder(low, high, 0.05))
+    values.add(float(default))
+    return tuple(sorted(values))
 
-    Left: contours of the surface, its minimum (star) or saddle point (cross), the start and
-    the path of gradient descent. Right: the loss at each step (above the minimum, log axis; the
-    saddle, which has no minimum, on a symmetric log axis). Each surface's contours, axes and
-    titles are painted once, when the explorer is built (:class:`~nnlesson.viz.plotting.Backdrop`, with
-    ``bake=True``); a slider or the dropdown then only redraws the path and the loss curve.
+
+def _start_sliders():
+    """Two sliders per surface (start x and y in that surface's window), each shown only while
+    its surface is chosen, so every surface keeps its own start."""
+    sliders = []
+    for name, surface in SURFACES.items():
+        for axis, (low, high), default in zip("xy", surface.bounds, surface.default_start):
+            sliders.append(Slider(f"{name}_{axis}", f"start {axis}",
+                                  _start_ladder(low, high, default), default=float(default),
+                                  visible_when={"surface": name}))
+    return tuple(sliders)
+
+
+#: The learning rates of the explorer's slider: 1-2-3-5 per decade, plus the rates the lesson
+#: names (the ravine's limit 2/25 = 0.08 and its neighbours, the gallery's rates).
+LANDSCAPE_LRS = log_ladder(1e-4, 1.0, "1-2-3-5",
+                           include=(0.07, 0.079, 0.08, 0.081, *GALLERY_LRS.values()))
+
+
+class LandscapeExplorer(Explorer):
+    """Gradient descent on a loss surface: the surface, the start point and the learning rate.
+
+    Left: the surface's contours, its minimum (star) or saddle point (cross), the start and the
+    path. Right: the loss at each step (above the minimum on a log axis; the saddle, which has
+    no minimum, on a symmetric log axis). Each surface is a scene, painted once. ipywidgets
+    cannot report a mouse drag on a picture, so the start point is moved with two sliders, one
+    pair per surface (only the chosen surface's pair is shown).
+
+    Args:
+        n_steps: steps of gradient descent, >= 1.
     """
 
-    def __init__(self, n_steps=100, bake=True):
-        from nnlesson.viz.plotting import PALETTE, freeze_layout, label_axes, new_figure, series_style
+    controls = (
+        Choice("surface", "surface", list(SURFACES), default="ravine"),
+        Slider("lr", "learning rate", LANDSCAPE_LRS, default=0.05),
+        *_start_sliders(),
+    )
+    columns = 2
+    size = (880, 330)
+    alt = ("Left: the contour lines of a two-weight loss surface with the path of gradient "
+           "descent from the start point (a red dot) towards the minimum (a star) or the "
+           "saddle point (a cross). Right: the loss at each step, on a log axis (a symmetric "
+           "one for the saddle).")
 
+    def __init__(self, n_steps=100):
+        super().__init__()
         self.n_steps = check_int("n_steps", n_steps, low=1)
-        self._label_axes = label_axes
-        fig, (ax_map, ax_loss) = new_figure(2, 1, width=11.0, height=4.3)
-        self.figure = fig
-        self.axes = (ax_map, ax_loss)
-        self._contours = {}
-        self._surface_name = None
-        style = series_style(0)
-        (self.path_line,) = ax_map.plot([], [], color=style["color"], linestyle="-",
-                                        marker="o", markersize=3, linewidth=1.2,
-                                        label="gradient descent")
-        (self.start_point,) = ax_map.plot([], [], marker="o", color=PALETTE[3], markersize=9,
-                                          linestyle="none", label="start")
-        (self.end_point,) = ax_map.plot([], [], marker="s", color=style["color"], markersize=7,
-                                        linestyle="none", label="last step")
-        (self.target,) = ax_map.plot([], [], marker="*", color=PALETTE[7], markersize=14,
-                                     linestyle="none", label="minimum")
-        loss_style = dict(series_style(0), markevery=0.1, markersize=4)
-        (self.loss_line,) = ax_loss.plot([], [], **loss_style)
-        ax_loss.set_xlim(0, self.n_steps)
-        self.loss_text = ax_loss.text(0.02, 0.04, "", transform=ax_loss.transAxes, fontsize=9,
-                                      va="bottom",
-                                      bbox={"facecolor": "white", "alpha": 0.85,
-                                            "edgecolor": "none"})
-        label_axes(ax_loss, title="the loss at each step: does it go down, and how fast?",
-                   xlabel="step", ylabel="loss")
-        self._prepare("ravine")
-        freeze_layout(fig)
-        # Fixed margins that fit every surface's tick labels (the layout is not redone later).
-        ax_map.set_position([0.065, 0.12, 0.405, 0.8])
-        ax_loss.set_position([0.58, 0.12, 0.405, 0.8])
-        dynamic = [self.path_line, self.start_point, self.end_point, self.loss_line,
-                   self.loss_text]
-        self.background = Backdrop(fig, dynamic, scene=None) if bake else None
-        if bake:  # paint every surface now, so that switching surfaces later is instant
-            for name in SURFACES:
-                self._show_surface(name)
-        self.update()
 
-    def _prepare(self, name):
-        """Set up the static parts for surface ``name``: contours, limits, scales, titles."""
-        surface = SURFACES[name]
-        ax_map, ax_loss = self.axes
-        if name not in self._contours:
-            X, Y, Z = loss_grid(surface, n=120)
-            self._contours[name] = ax_map.contour(X, Y, Z, levels=_levels(surface, Z),
-                                                  colors="#9a9a9a", linewidths=0.7, zorder=1)
-        for key, contour in self._contours.items():
-            contour.set_visible(key == name)
-        (x0, x1), (y0, y1) = surface.bounds
-        ax_map.set_xlim(x0, x1)
-        ax_map.set_ylim(y0, y1)
-        special = surface.minimum if surface.minimum is not None else surface.saddle_point
-        self.target.set_data([special[0]], [special[1]])
-        self.target.set_marker("*" if surface.minimum is not None else "X")
-        self.target.set_label("minimum" if surface.minimum is not None else "saddle point")
-        ax_map.legend(loc="upper right", fontsize=8, framealpha=0.9)
-        self._label_axes(ax_map, title=f"{name}: {surface.formula} — where does the path go?",
-                         xlabel="weight x", ylabel="weight y")
+    def build(self, fig):
+        ax_map, ax_loss = fig.subplots(1, 2)
+        self.axes = (ax_map, ax_loss)
+        levels = {name: _levels(s, loss_grid(s, n=120)[2]) for name, s in SURFACES.items()}
+        self.map = PathsOnContours(ax_map, SURFACES, {"gd": {"label": "gradient descent"}},
+                                   title=lambda name: f"{name}: where does the path go?",
+                                   levels=lambda name: levels[name])
+        # one decimal on every surface: the layout, fixed on the first surface, fits them all
+        ax_map.yaxis.set_major_formatter("{x:.1f}")
+        self.loss = Curves(ax_loss, np.arange(self.n_steps + 1),
+                           {"gd": {"label": "gradient descent"}}, title="the loss at each step",
+                           xlabel="step", ylabel="loss", ylim=(1e-10, 1.0), log=True,
+                           legend=None)
+        return self.map.artists + self.loss.artists
+
+    def scene(self, surface):
+        return surface
+
+    def draw_scene(self, key):
+        surface = SURFACES[key]
+        self.map.draw_scene(key)
+        marker = self.map.minimum
+        if surface.minimum is None:  # the saddle: a cross at the saddle point
+            marker.set_data([surface.saddle_point[0]], [surface.saddle_point[1]])
+            marker.set_marker("X")
+        else:
+            marker.set_marker("*")
+        marker.set_label("minimum" if surface.minimum is not None else "saddle point")
+        # in the corner every surface leaves empty of paths
+        self.axes[0].legend(handles=[self.map.start, self.map.lines["gd"], marker],
+                            loc="lower right", framealpha=0.9)
+        ax_loss = self.axes[1]
+        low, high = self.loss.ylim = _loss_limits(surface)
         if surface.min_value is None:
             ax_loss.set_yscale("symlog", linthresh=1e-2)
-            ax_loss.set_ylabel("loss f(x, y) (symmetric log axis)")
+            ax_loss.set_ylabel("loss (symmetric log axis)")
         else:
             ax_loss.set_yscale("log")
             ax_loss.set_ylabel("loss − minimum (log axis)")
-        ax_loss.set_ylim(*_loss_limits(surface))
+        ax_loss.set_ylim(low, high)
 
-    def _show_surface(self, name):
-        if name == self._surface_name:
-            return
-        if self.background is None:
-            self._prepare(name)
-        else:
-            self.background.show(name, lambda: self._prepare(name))
-        self._surface_name = name
+    def compute(self, **values):
+        """The path from the chosen surface's start (values checked by the base)."""
+        surface = values["surface"]
+        start = (values[f"{surface}_x"], values[f"{surface}_y"])
+        return run(SURFACES[surface], "gd", lr=values["lr"], start=start, n_steps=self.n_steps)
 
-    def compute(self, surface="ravine", start_x=None, start_y=None, lr=0.05):
-        """The gradient-descent path for these settings (see :func:`gd_path`)."""
-        s = _surface(surface)
-        sx = s.default_start[0] if start_x is None else start_x
-        sy = s.default_start[1] if start_y is None else start_y
-        return gd_path(s, lr, start=(sx, sy), n_steps=self.n_steps)
-
-    def update(self, surface="ravine", start_x=None, start_y=None, lr=0.05):
-        check_choice("surface", surface, tuple(SURFACES))
-        self._show_surface(surface)
-        s = SURFACES[surface]
-        path = self.compute(surface, start_x, start_y, lr)
-        self.path = path
-        pts = path.points
-        self.path_line.set_data(pts[:, 0], pts[:, 1])
-        self.path_line.set_markevery(max(1, len(pts) // 40))
-        self.start_point.set_data([pts[0, 0]], [pts[0, 1]])
-        self.end_point.set_data([pts[-1, 0]], [pts[-1, 1]])
-        loss = _plot_loss(s, path.values)
-        self.loss_line.set_data(np.arange(len(loss)), loss)
-        if path.diverged:
-            text = f"diverged at step {path.diverged_at}: lr = {lr:.3g} is too large here"
-        else:
-            text = f"after {len(pts) - 1} steps: loss = {path.values[-1]:.3g}"
-        self.loss_text.set_text(text)
+    def update(self, result, surface, lr):
+        self.map.set("gd", result.points)
+        self.loss.set("gd", _plot_loss(SURFACES[surface], result.values))
+        if result.diverged:
+            return f"Diverged at step {result.diverged_at}: lr = {lr:g} is too large here"
+        return f"After {len(result.points) - 1} steps the loss is {result.values[-1]:.3g}"
 
 
-def _adjust_start_sliders(dropdown, sx, sy):
-    """When the surface changes, give the start sliders its bounds and default start."""
-
-    def on_change(change):
-        surface = SURFACES[change["new"]]
-        for slider, (low, high), value in zip((sx, sy), surface.bounds, surface.default_start):
-            with slider.hold_trait_notifications():
-                slider.min, slider.max = min(low, slider.min), max(high, slider.max)
-                slider.value = value
-                slider.min, slider.max = low, high
-
-    dropdown.observe(on_change, names="value")
+def explore_landscape(n_steps=100, **values):
+    """The landscape explorer's widget (controls: ``surface``, ``lr``, and per surface
+    ``<surface>_x``, ``<surface>_y`` for the start; see :class:`LandscapeExplorer`)."""
+    return LandscapeExplorer(n_steps).explore(**values)
 
 
-def explore_landscape(surface="ravine", lr=0.05, start=None, n_steps=100):
-    """The landscape explorer: surface dropdown, start point (two sliders), learning rate (log).
-
-    The start point is set with two sliders (``start x``, ``start y``): a plain ipywidgets
-    image cannot be dragged. Changing the surface moves the start sliders to that surface's
-    range and default start. Each path has ``n_steps`` steps.
-    """
-    from nnlesson.viz.widgets import choice, float_slider, interactive_plot, lr_slider
-
-    check_choice("surface", surface, tuple(SURFACES))
-    s = SURFACES[surface]
-    start = s.default_start if start is None else start
-    (x0, x1), (y0, y1) = s.bounds
-    drawing = LandscapeExplorer(n_steps=n_steps)
-    dropdown = choice(list(SURFACES), surface, description="surface")
-    sx = float_slider(float(start[0]), min=x0, max=x1, step=0.05, description="start x")
-    sy = float_slider(float(start[1]), min=y0, max=y1, step=0.05, description="start y")
-    _adjust_start_sliders(dropdown, sx, sy)  # registered first: runs before the redraw
-    demo = interactive_plot(
-        drawing.figure, drawing.update,
-        surface=dropdown, start_x=sx, start_y=sy,
-        lr=lr_slider(lr, min_exp=-4, max_exp=0),
-    )
-    demo.drawing = drawing
-    return demo
-
-
-def snapshot_landscape(surface="ravine", lr=0.05, start=None, n_steps=100):
-    """The explorer's figure for one setting (a static Figure for slides)."""
-    check_choice("surface", surface, tuple(SURFACES))
-    start = SURFACES[surface].default_start if start is None else start
-    drawing = LandscapeExplorer(n_steps=n_steps, bake=False)
-    drawing.update(surface=surface, start_x=start[0], start_y=start[1], lr=lr)
-    return drawing.figure
+def snapshot_landscape(n_steps=100, **values):
+    """The landscape explorer's figure for one setting, with its alt text (a static Figure)."""
+    return LandscapeExplorer(n_steps).snapshot(**values)
 
 
 def figure_surface_gallery(lrs=None, n_steps=100):
-    """Every surface of the library with a gradient-descent path, side by side.
+    """Every surface of the course with a gradient-descent path, on a 2 x 3 grid (the last
+    cell says what the markers mean).
 
     ``lrs`` maps surface names to learning rates (default :data:`GALLERY_LRS`).
     """
-    from nnlesson.viz.plotting import PALETTE, label_axes, new_figure, series_style
-
     lrs = dict(GALLERY_LRS if lrs is None else lrs)
-    fig, axes = new_figure(len(SURFACES), 1, width=15.0, height=3.4)
-    for i, (ax, (name, surface)) in enumerate(zip(axes, SURFACES.items())):
+    fig, axes = figure((880, 560), 3, 2)
+    axes = axes.ravel()
+    for ax, (name, surface) in zip(axes, SURFACES.items()):
         X, Y, Z = loss_grid(surface, n=120)
-        ax.contour(X, Y, Z, levels=_levels(surface, Z), colors="#9a9a9a", linewidths=0.6)
+        ax.contour(X, Y, Z, levels=_levels(surface, Z), colors="#9a9a9a", linewidths=0.7)
         path = gd_path(surface, lrs[name], n_steps=n_steps)
         style = series_style(0)
         ax.plot(path.points[:, 0], path.points[:, 1], color=style["color"], marker="o",
-                markersize=2.5, linewidth=1.0, markevery=max(1, len(path.points) // 30))
-        ax.plot(*path.points[0], marker="o", color=PALETTE[3], markersize=7)
+                markersize=3, linewidth=1.2, markevery=max(1, len(path.points) // 30))
+        ax.plot(*path.points[0], marker="o", color=PALETTE[3], markersize=9)
         special = surface.minimum if surface.minimum is not None else surface.saddle_point
         ax.plot(*special, marker="*" if surface.minimum is not None else "X",
-                color=PALETTE[7], markersize=11, linestyle="none")
+                color=PALETTE[7], markersize=14, linestyle="none")
         (bx0, bx1), (by0, by1) = surface.bounds
         ax.set_xlim(bx0, bx1)
         ax.set_ylim(by0, by1)
-        label_axes(ax, title=f"{name} (lr = {lrs[name]:g})", xlabel="weight x",
-                   ylabel="weight y" if i == 0 else "")
-    fig.suptitle("five loss surfaces, 100 steps of gradient descent from the red dot; "
-                 "star: minimum, cross: saddle point", fontsize=10)
-    return fig
+        ax.set_title(f"{name}, lr = {lrs[name]:g}")
+    key = axes[-1]
+    key.set_axis_off()
+    for y, (marker, colour, text) in zip((0.8, 0.6, 0.4, 0.2), (
+            ("o", PALETTE[3], "the start"), ("o", series_style(0)["color"], "100 steps of GD"),
+            ("*", PALETTE[7], "the minimum"), ("X", PALETTE[7], "a saddle point"))):
+        key.plot([0.1], [y], marker=marker, color=colour, markersize=12, linestyle="none")
+        key.text(0.22, y, text, va="center")
+    key.set_xlim(0, 1)
+    key.set_ylim(0, 1)
+    alt = ("Five loss surfaces as contour lines, each with 100 steps of gradient descent from "
+           "a red start point: the bowl goes straight to its minimum; the ravine zig-zags "
+           "across its narrow valley; Rosenbrock reaches its curved valley and crawls along "
+           "it; Beale moves slowly over a plateau; on the saddle the path slides away from "
+           "the saddle point. " + ", ".join(f"{n} at lr {v:g}" for n, v in lrs.items()) + ".")
+    return describe(readable(fig), alt)

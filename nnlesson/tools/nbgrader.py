@@ -7,9 +7,10 @@ and a ``COURSE_DIR/nbgrader_config.py``. In the source notebook every cell carri
 metadata (schema 3):
 
 * an answer cell (a code cell with ``### BEGIN SOLUTION`` ... ``### END SOLUTION``, the markers
-  both tools use) is a **solution cell**; nbgrader replaces the block by its stub when it
-  generates the students' version. ``### HINT:`` lines inside the block move above it as
-  ``# Hint:`` comments, so the students still see them;
+  both tools use) is a **solution cell**; nbgrader replaces the block by the course's stub
+  (``raise NotImplementedError("replace this line with your code")``, set in the config) when it
+  generates the students' version. The hints stay where the lessons put them, in the markdown
+  cells above the answer;
 * a check cell (``result = check_x(fn)``) is an **autograded test cell** worth ``points`` per
   check. It runs the course's check, shows its result, and asserts that it passed:
 
@@ -44,7 +45,7 @@ from nnlesson.tools.files import backup_file, write_notebook, write_text
 
 __all__ = ["CONFIG", "source_notebook", "export_course", "lessons_with_exercises"]
 
-BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "### HINT:"
+BEGIN = "### BEGIN SOLUTION"
 _MD_BLOCK = re.compile(r"<!-- BEGIN SOLUTION -->.*?<!-- END SOLUTION -->", re.DOTALL)
 _SOLUTION_ONLY = "solution-only"
 _CHECK = re.compile(r"check_\w+")
@@ -67,6 +68,11 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 # Each exercise notebook runs in seconds; a cell stuck in an endless loop is stopped here.
 c.Execute.timeout = 120
 
+# The students' version gets the course's own stub, the one the checks' messages refer to.
+c.ClearSolutions.code_stub = {
+    "python": '# Your code here.\nraise NotImplementedError("replace this line with your code")',
+}
+
 # nbgrader counts any output on stderr in a test cell as a failure. A numpy warning raised by
 # a student's correct code (a RuntimeWarning) must not cost the points of a check it passed.
 c.IgnorePattern.enabled = True
@@ -80,26 +86,6 @@ def _meta(grade_id, *, solution=False, grade=False, locked=False, points=None):
     if grade:
         meta["points"] = points
     return meta
-
-
-def _hoist_hints(source):
-    """Move ``### HINT: ...`` lines from inside each solution block to just above it."""
-    out, hints, begin = [], [], None
-    for line in source.split("\n"):
-        stripped = line.strip()
-        if stripped.startswith(BEGIN):
-            begin = len(out)
-            out.append(line)
-        elif begin is not None and stripped.startswith(HINT):
-            indent = line[: len(line) - len(line.lstrip())]
-            hints.append(f"{indent}# Hint: {stripped[len(HINT):].strip()}")
-        elif stripped.startswith(END) and begin is not None:
-            out[begin:begin] = hints
-            hints, begin = [], None
-            out.append(line)
-        else:
-            out.append(line)
-    return "\n".join(out)
 
 
 def _check_calls(tree, source):
@@ -176,7 +162,6 @@ def source_notebook(solution, *, points=1):
         cell_id = cell.get("id") or f"{len(cells) + 1}"
         if cell.cell_type == "code" and BEGIN in cell.source:
             names = re.findall(r"^(?:def|class)\s+(\w+)", cell.source, re.M)
-            cell.source = _hoist_hints(cell.source)
             cell.metadata["nbgrader"] = _meta(unique(names[0] if names else f"answer-{cell_id}"),
                                               solution=True)
         elif cell.cell_type == "code" and _test_cell_source(cell.source)[0] is not None:

@@ -561,3 +561,28 @@ def test_a_lessons_teacher_notes_are_labelled_and_collapsed(path):
              or c.metadata.get("jupyter", {}).get("source_hidden") is not True]
     assert wrong == [], (f"notes cells {wrong} (counting notes only) do not start with "
                          f"{NOTES_LABEL!r} or are not collapsed (jupyter.source_hidden)")
+
+
+def test_a_progress_bar_shows_how_far_it_got(tmp_path):
+    def model(name, state):
+        return {"model_name": name, "model_module": "@jupyter-widgets/controls",
+                "model_module_version": "2.0.0", "state": state}
+
+    models = {
+        "box": model("HBoxModel", {"children": ["IPY_MODEL_bar", "IPY_MODEL_label"]}),
+        "bar": model("IntProgressModel", {"description": "training", "value": 6, "max": 6}),
+        "label": model("LabelModel", {"value": "epoch 6/6  val_loss 0.1157"}),
+    }
+    view = new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "box", "version_major": 2,
+                                                     "version_minor": 0},
+        "text/plain": "HBox(children=(IntProgress(value=6, max=6), Label(value='epoch 6/6')))"})
+    nb = new_notebook(cells=[_cell(new_markdown_cell, "# Training", "slide"),
+                             _cell(new_code_cell, "fit()", "slide", outputs=[view])])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
+        "state": models, "version_major": 2, "version_minor": 0}}
+    nbformat.write(nb, tmp_path / "progress.ipynb")
+    (deck,) = build_slides(tmp_path / "out", [tmp_path / "progress.ipynb"])
+    text = _parse(deck).visible_text
+    assert "training = 6 of 6 · epoch 6/6  val_loss 0.1157" in text
+    assert "HBox(" not in text and "Live experiment" not in text

@@ -452,7 +452,10 @@ def _strip_test_comments(nb) -> None:
 
 
 def _control_text(model_name: str, state: dict) -> str | None:
-    """``"learning rate = 0.1"`` for a slider, dropdown or checkbox; None for anything else."""
+    """``"learning rate = 0.1"`` for a slider, dropdown, checkbox, progress bar or label.
+
+    Returns None for anything else.
+    """
     label = html.escape(str(state.get("description") or ""))
     if model_name.endswith("SliderModel") and isinstance(state.get("value"), (int, float)):
         value = f"{state['value']:.3g}"
@@ -460,6 +463,10 @@ def _control_text(model_name: str, state: dict) -> str | None:
         value = html.escape(str(state.get("_options_labels", [])[state["index"]]))
     elif model_name in ("CheckboxModel", "ToggleButtonModel"):
         value = "on" if state.get("value") else "off"
+    elif model_name.endswith("ProgressModel") and isinstance(state.get("value"), (int, float)):
+        value = f"{state['value']:g} of {state.get('max', 100):g}"
+    elif model_name == "LabelModel" and state.get("value"):
+        value = html.escape(str(state["value"]))
     else:
         return None
     return f"{label} = {value}" if label else value

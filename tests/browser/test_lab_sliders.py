@@ -30,7 +30,7 @@ STAND_IN = "stand-in"
 LEARNING_RATE_LABEL = re.compile(r"learning rate|^lr$|η", re.IGNORECASE)
 MOMENTUM_LABEL = re.compile(r"momentum|β", re.IGNORECASE)
 
-RUN_TIMEOUT_MS = 90_000  # kernel start plus a lesson (CONTRIBUTING: under 20 s) on a busy CI
+RUN_TIMEOUT_MS = 120_000  # kernel start plus a lesson (CONTRIBUTING: under 20 s) on a busy CI
 REDRAW_TIMEOUT_S = 20
 
 _SETUP = """\

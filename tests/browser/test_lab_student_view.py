@@ -171,8 +171,14 @@ def _unrun_view(page, lab, lesson):
                            timeout=RENDER_TIMEOUT_MS)
     page.wait_for_timeout(1500)
     view = {"explorers": {}, "notes": {}}
+
+    def show(cell):  # JupyterLab renders a cell's content only near the screen
+        cell.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        return cell
+
     for i in explorers:
-        output = cells.nth(i).locator(".jp-OutputArea")
+        output = show(cells.nth(i)).locator(".jp-OutputArea")
         view["explorers"][i] = {
             "text": output.inner_text(),
             "images": output.locator("img").evaluate_all(
@@ -180,7 +186,7 @@ def _unrun_view(page, lab, lesson):
                 " shown: i.naturalWidth > 0 && i.getBoundingClientRect().width > 0}))"),
         }
     for i in notes:
-        cell = cells.nth(i)
+        cell = show(cells.nth(i))
         placeholder = cell.locator(".jp-InputPlaceholder")
         view["notes"][i] = {
             "collapsed": placeholder.count() == 1,

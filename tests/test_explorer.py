@@ -239,12 +239,17 @@ def test_one_step_right_then_left_comes_back_to_the_same_value():
 
 def test_the_plot_has_alt_text_with_what_it_shows_and_the_current_values():
     demo = Line().explore(slope=3.0)
-    alt = demo.image.tooltip
+    alt = demo.alt_text
     assert alt.startswith(Line.alt) and "slope 3." in alt  # what update() said
     assert "Settings: form = through the origin, slope = 3, grid = off." in alt
     assert "offset" not in alt  # hidden: it does not apply to this form
     demo.set(slope=5.0)
-    assert "slope = 5" in demo.image.tooltip
+    assert "slope = 5" in demo.alt_text
+    import html
+
+    assert demo.description.value == html.escape(demo.alt_text)  # the text the browser reads
+    assert "nnlesson-plot-alt" in demo.description._dom_classes
+    assert demo.description in demo.widget.children
     assert "nnlesson-plot" in demo.image._dom_classes
     assert "nnlesson-status" in demo.status._dom_classes
     assert "nnlesson-explorer" in demo.widget._dom_classes
@@ -263,7 +268,7 @@ def test_the_placeholder_shows_the_stored_picture_with_a_notice_and_alt_text():
     page = bundle["text/html"]
     assert html.escape(RUN_NOTICE) in page
     assert f'src="data:image/png;base64,{bundle["image/png"]}"' in page
-    assert f'alt="{html.escape(demo.image.tooltip, quote=True)}"' in page
+    assert f'alt="{html.escape(demo.alt_text, quote=True)}"' in page
     assert 'width="600" height="300"' in page
     assert "slope = 2" in page  # the settings line
     assert bundle["text/plain"].startswith(RUN_NOTICE) and "VBox" not in bundle["text/plain"]
@@ -420,4 +425,4 @@ def test_every_explorer_fits_a_1366x768_screen_and_is_readable(cls):
     for name, control in demo.controls.items():
         for value in sample_values(control, n=2):
             demo.set(**{name: value})
-            assert demo.image.tooltip.startswith(cls.alt.split()[0])
+            assert demo.alt_text.startswith(cls.alt.split()[0])

@@ -284,12 +284,12 @@ def test_update_draws_the_chosen_form_and_plain_gd_at_the_same_rate():
     gd = momentum_path("gd", 0.5, surface=surface, n_steps=80)
     assert explorer.summary == (f"Loss below 1e-6 for good: momentum diverged at step "
                                 f"{gd.diverged_at}, plain GD diverged at step {gd.diverged_at}")
-    assert explorer.summary in demo.image.tooltip
+    assert explorer.summary in demo.alt_text
 
 
 def test_the_explorer_says_what_it_shows_and_is_readable_on_a_projector():
     demo = explore_momentum(lr=0.3)
-    alt = demo.image.tooltip
+    alt = demo.alt_text
     assert "momentum (solid line) and plain gradient descent" in alt
     assert "learning rate = 0.3" in alt and "momentum β (μ) = 0.9" in alt
     assert "ravine narrowness = κ = 25" in alt and "form = EMA" in alt

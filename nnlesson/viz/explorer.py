@@ -546,17 +546,28 @@ class Explorer:
         if key == self._scene:
             return
         if self._backdrop is None:
-            self.draw_scene(key)
+            self._draw_scene(key)
         else:
-            self._backdrop.show(("scene", key), lambda: self.draw_scene(key))
+            self._backdrop.show(("scene", key), lambda: self._draw_scene(key))
         self._scene = key
+
+    def _draw_scene(self, key):
+        import matplotlib
+
+        with matplotlib.rc_context(plotting.text_style()):  # a legend made here: course size
+            self.draw_scene(key)
+        if self._backdrop is not None:  # painted next: no text below the floor in the picture
+            plotting.readable(self.figure, draw=False)
 
     def _draw(self, values):
         """Compute (or fetch) and draw one checked setting; return what ``update`` said."""
+        import matplotlib
+
         result = self._result(values)
         self._show_scene(self._call("scene", values))
         self.values, self.result = dict(values), result
-        self.summary = self._call("update", values, result=result)
+        with matplotlib.rc_context(plotting.text_style()):
+            self.summary = self._call("update", values, result=result)
         if getattr(self, "_line", None) is not None:
             self._line.set_text(self.summary or "")
         return self.summary

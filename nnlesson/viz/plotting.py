@@ -115,14 +115,16 @@ def _texts(fig):
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
-def readable(fig, min_px=TEXT_PX):
+def readable(fig, min_px=TEXT_PX, *, draw=True):
     """Raise every text of ``fig`` smaller than ``min_px`` pixels to ``min_px``; return ``fig``.
 
     A figure from :func:`figure` passes through this before it is shown (:func:`show`, the
     explorers), so that a ``fontsize=8`` left in a lesson cannot make a label unreadable on a
-    projector. Tick labels created later (new limits) get the size too.
+    projector. Tick labels created later (new limits) get the size too. ``draw=False`` skips
+    the draw that first creates the tick labels (when the caller draws right after).
     """
-    fig.canvas.draw()  # creates the tick labels, so that they are raised as well
+    if draw:
+        fig.canvas.draw()  # creates the tick labels, so that they are raised as well
     floor = min_px * 72.0 / fig.dpi
     for text in _texts(fig):
         if text.get_fontsize() < floor - 1e-9:

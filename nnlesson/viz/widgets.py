@@ -48,10 +48,12 @@ RUN_NOTICE = ("Live experiment: run this cell (or Run All) to use the sliders. U
               "this is its plot for the settings below.")
 _VIEW = "application/vnd.jupyter.widget-view+json"
 
-#: The accessibility script displayed with every experiment (see the module docstring).
-#: ipywidgets puts a widget's ``tooltip`` into the ``title`` attribute; an image is named by
-#: its ``alt``, so the script moves it there (the title still names the image where the script
-#: cannot run).
+#: The accessibility script displayed with every experiment (see the module docstring). The
+#: plot's description is the text of a collapsed HTML widget next to the image (class
+#: ``nnlesson-plot-alt``; ipywidgets' Image has no alt, and a tooltip on it breaks its view in
+#: ipywidgets 8.1): the script makes it the image's ``alt`` and hides the text from screen
+#: readers, which would otherwise read it twice. Where the script cannot run, the collapsed
+#: text is still read after the image.
 A11Y_JS = r"""
 (function () {
   "use strict";
@@ -66,16 +68,19 @@ A11Y_JS = r"""
     put(handle, "aria-label", text(box.querySelector(".widget-label")));
     put(handle, "aria-valuetext", text(box.querySelector(".widget-readout")));
   }
-  function plot(img) {
-    var description = img.getAttribute("title");
-    if (description) { img.setAttribute("alt", description); img.removeAttribute("title"); }
+  function plot(box) {
+    var img = box.querySelector("img.nnlesson-plot");
+    var description = box.querySelector(".nnlesson-plot-alt");
+    if (!img || !description) { return; }
+    put(img, "alt", text(description));
+    put(description, "aria-hidden", "true");
   }
   var queued = false;
   function scan() {
     queued = false;
     document.querySelectorAll(".nnlesson-explorer").forEach(function (box) {
       box.querySelectorAll(".widget-slider").forEach(slider);
-      box.querySelectorAll("img.nnlesson-plot").forEach(plot);
+      plot(box);
       box.querySelectorAll(".nnlesson-status").forEach(function (status) {
         put(status, "role", "status");
         put(status, "aria-live", "polite");
@@ -94,7 +99,7 @@ A11Y_JS = r"""
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true,
                              attributes: true,
-                             attributeFilter: ["aria-valuetext", "aria-valuenow", "title"]});
+                             attributeFilter: ["aria-valuetext", "aria-valuenow"]});
   window.nnlessonA11y = scan;
   scan();
 })();
@@ -204,8 +209,9 @@ class Interactive:
     """Controls plus a PNG of a kept figure, redrawn when a control changes.
 
     Attributes: ``controls`` (name -> widget), ``image`` (ipywidgets.Image, shown at the
-    figure's pixel size), ``status`` (a line that reads "updating..." while an update runs, so
-    a slow one shows that it is working), ``widget`` (the box to display), ``update_count``,
+    figure's pixel size), ``alt_text`` (what the plot shows now, the image's alt text in the
+    browser), ``status`` (a line that reads "updating..." while an update runs, so a slow one
+    shows that it is working), ``widget`` (the box to display), ``update_count``,
     ``latencies`` (seconds of each compute + redraw), ``summary`` (what the last update said
     about its result, or None).
 
@@ -224,6 +230,11 @@ class Interactive:
         self.image = w.Image(format="png", layout={"width": f"{width}px", "max_width": "100%",
                                                    "height": "auto", "object_fit": "contain"})
         self.image.add_class("nnlesson-plot")
+        # the plot's description: collapsed text that the script turns into the image's alt
+        self.description = w.HTML("", layout={"height": "0px", "overflow": "hidden",
+                                               "margin": "0px"})
+        self.description.add_class("nnlesson-plot-alt")
+        self.alt_text = ""
         self.status = w.HTML("", layout={"height": "1.6em"})  # fixed height: no jump when it shows
         self.status.add_class("nnlesson-status")
         self.update_count = 0
@@ -236,7 +247,7 @@ class Interactive:
                                            f"repeat({columns}, {_WIDTH + 10}px)"})
         else:
             box = w.VBox(items)
-        parts = [box, self.status, self.image]
+        parts = [box, self.status, self.image, self.description]
         if caption:
             parts.insert(0, w.HTML(f"<b>{html.escape(caption)}</b>"))
         self.widget = w.VBox(parts)
@@ -282,7 +293,8 @@ class Interactive:
         finally:
             self.status.value = ""
         self.image.value = png
-        self.image.tooltip = self.describe()
+        self.alt_text = self.describe()
+        self.description.value = html.escape(self.alt_text)
         self.latencies.append(time.perf_counter() - start)
         self.update_count += 1
 

@@ -120,12 +120,13 @@ def test_execute_failure_is_one_line_exit_2(tmp_path, capsys):
     assert capsys.readouterr().err == f"nnlesson execute: error: {path}: cell 1 raised KeyError: 'lr'\n"
 
 
-def test_slides_delegates_to_slides_main(monkeypatch):
+def test_slides_calls_the_deck_builder_with_its_arguments_parsed_once(monkeypatch):
     calls = []
-    monkeypatch.setattr("nnlesson.tools.slides.main", lambda argv: calls.append(argv) or 7)
+    monkeypatch.setattr("nnlesson.tools.slides.run_command",
+                        lambda out, lessons, pdf: calls.append((out, lessons, pdf)) or 7)
     assert main(["slides", "--out", "decks", "--pdf", "4", "06_adam_and_adamw"]) == 7
     assert main(["slides"]) == 7
-    assert calls == [["--out", "decks", "--pdf", "4", "06_adam_and_adamw"], []]
+    assert calls == [("decks", ["4", "06_adam_and_adamw"], True), ("slides_out", [], False)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -126,11 +126,15 @@ def test_noise_hand_worked():
     assert run.noise == pytest.approx(0.8)
 
 
-def test_divergence_is_detected_and_arrays_stop():
+def test_divergence_is_the_runners_rule_and_arrays_stop():
+    from nnlesson.course.runner import DIVERGED_NORM
+
     run = mb.wine_run(1, 0.3)
     assert run.diverged
-    assert len(run.batch_loss) == run.diverged_at + 1 == run.updates
-    assert len(run.full_loss) == run.updates + 1
+    # update t (from 1) left the ball ||w|| <= 1e6; its point is not kept, its batch loss is
+    assert len(run.batch_loss) == run.diverged_at == run.updates
+    assert len(run.full_loss) == run.updates == len(run.path.points)
+    assert np.linalg.norm(run.path.points[-1]) <= DIVERGED_NORM
     assert np.isnan(run.final_loss)
     assert np.isnan(run.epoch_loss[-1])
 
@@ -246,25 +250,33 @@ def test_widget_redraws_when_a_control_moves():
         image = demo.image.value
 
 
-def test_explorer_update_changes_artists_not_the_figure():
-    drawing = mb.MinibatchExplorer(bake=False)
-    fig, line = drawing.figure, drawing.epoch_line
-    drawing.update(batch_size=32, lr=0.03, shuffle=True)
-    assert drawing.figure is fig and drawing.epoch_line is line
+def test_explorer_draws_the_runs_and_says_what_they_did():
+    explorer = mb.MinibatchExplorer()
+    widget = explorer.explore(batch_size=32, lr=0.03)
+    fig = explorer.figure
     run = mb.wine_run(32, 0.03)
-    np.testing.assert_allclose(line.get_ydata(), run.epoch_loss)
-    text = drawing.text.get_text()
-    assert "6 updates/epoch = 5 x 32 + 18" in text and "60 updates, 1,780 samples" in text
-    drawing.update(batch_size=1, lr=0.3)
-    assert "diverged" in drawing.text.get_text()
+    np.testing.assert_allclose(explorer.epoch_curves.lines["yours"].get_ydata(), run.epoch_loss)
+    np.testing.assert_allclose(explorer.full_line.get_ydata(), run.full_loss)
+    assert "6 updates/epoch = 5 × 32 + 18" in explorer.summary
+    assert "60 updates, 1,780 samples" in explorer.summary
+    widget.set(batch_size=1, lr=0.3)
+    assert explorer.figure is fig  # the same figure, its artists changed
+    assert "diverged at update" in explorer.summary
+    with pytest.raises(ValueError, match="batch_size"):
+        widget.set(batch_size=3)  # not on the slider
 
 
-def test_snapshots_are_figures():
+def test_snapshots_are_figures_with_alt_text():
     from matplotlib.figure import Figure
 
-    fig = mb.snapshot_minibatches(16, 0.03, False)
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
-    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
-    fig = mb.figure_shuffling()
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
-    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+    from nnlesson.viz.plotting import alt_text, smallest_text_px
+
+    for fig in (mb.snapshot_minibatches(batch_size=16, lr=0.03, shuffle=False),
+                mb.figure_shuffling(),
+                mb.figure_batch_contents({"file order": mb.unshuffled_batches(
+                    mb.wine_regression()[2], 32)}, 32)):
+        assert isinstance(fig, Figure)
+        assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes
+                   if ax.get_visible() and ax.has_data())
+        assert len(alt_text(fig)) > 60
+        assert smallest_text_px(fig) >= 14

@@ -19,11 +19,11 @@ def figure_shuffling(batch_size=16, lr=0.1, epochs=EPOCHS):
     Left: the cultivars in each batch of one epoch. Right: the loss on all the data
     after every update; dotted lines mark the epochs.
     """
-    from nnlesson.viz.plotting import label_axes, new_figure, series_style
+    from nnlesson.viz.plotting import describe, figure, label_axes, readable, series_style
 
     _, _, cultivar = _wine_arrays()
     n = len(cultivar)
-    fig, (ax_b, ax_l) = new_figure(2, 1, width=11.0, height=4.0)
+    fig, (ax_b, ax_l) = figure((880, 400), 2, 1)
     order = np.random.default_rng(0).permutation(n)
     _draw_batch_contents(ax_b, {
         "file order": [cultivar[i:i + batch_size] for i in range(0, n, batch_size)],
@@ -32,7 +32,7 @@ def figure_shuffling(batch_size=16, lr=0.1, epochs=EPOCHS):
 
     for i, shuffle in enumerate([True, False]):
         run = wine_run(batch_size, lr, shuffle, epochs)
-        st = dict(series_style(i), markevery=run.iterations_per_epoch, markersize=4)
+        st = dict(series_style(i), markevery=run.iterations_per_epoch, markersize=5)
         ax_l.plot(np.arange(len(run.full_loss)), _positive(run.full_loss),
                   label="shuffled every epoch" if shuffle else "file order, never shuffled",
                   **st)
@@ -42,11 +42,18 @@ def figure_shuffling(batch_size=16, lr=0.1, epochs=EPOCHS):
     ax_l.axhline(min_loss(), color="#555555", linestyle=":", linewidth=1.0,
                  label="lowest possible loss")
     ax_l.set_yscale("log")
-    _plain_log_ticks(ax_l, (0.4, 0.6, 1.0, 1.5, 2.0, 3.0))
-    ax_l.legend(loc="upper right", fontsize=8)
-    label_axes(ax_l, title=f"batch size {batch_size}, lr {lr:g}: does the order matter?",
+    ax_l.set_ylim(0.35, 3.0)
+    _plain_log_ticks(ax_l, (0.4, 0.6, 1.0, 2.0, 3.0))
+    ax_l.legend(loc="upper right", framealpha=0.9)
+    label_axes(ax_l, title=f"batch size {batch_size}, lr {lr:g}: order?",
                xlabel="update (grey lines: epochs)", ylabel="loss on all the wines")
-    return fig
+    readable(fig)
+    return describe(fig, f"Left: stacked bars of the cultivars in each batch of {batch_size} "
+                         "wines for one epoch, in the file's order (each batch one cultivar, two "
+                         "at the borders) and shuffled (every batch mixed). Right: the loss on all "
+                         f"the wines after every update at learning rate {lr:g}, shuffled every "
+                         "epoch against the file's order, with grey lines at the epochs and the "
+                         "lowest possible loss dotted.")
 
 
 def _draw_batch_contents(ax, groups, batch_size):
@@ -70,8 +77,8 @@ def _draw_batch_contents(ax, groups, batch_size):
         row += 3  # a gap between the groups
     ax.set_yticks(centres, list(groups))
     ax.invert_yaxis()
-    ax.set_xlim(0, batch_size * 1.5)
-    ax.legend(loc="center right", fontsize=8)
+    ax.set_xlim(0, batch_size * 1.6)
+    ax.legend(loc="center right", framealpha=0.9)
     label_axes(ax, title=f"what is in each batch of {batch_size}?", xlabel="wines in the batch",
                ylabel="batches of one epoch, top to bottom")
 
@@ -81,8 +88,11 @@ def figure_batch_contents(groups, batch_size):
 
     ``groups``: name -> list of label arrays (the cultivars of the wines of each batch).
     """
-    from nnlesson.viz.plotting import new_figure
+    from nnlesson.viz.plotting import describe, figure, readable
 
-    fig, ax = new_figure(1, 1, width=6.0, height=4.0)
-    _draw_batch_contents(ax, dict(groups), check_int("batch_size", batch_size, low=1))
-    return fig
+    fig, ax = figure((600, 420))
+    groups = dict(groups)
+    _draw_batch_contents(ax, groups, check_int("batch_size", batch_size, low=1))
+    readable(fig)
+    return describe(fig, f"Stacked bars of the three cultivars in each batch of {batch_size} "
+                         f"wines, one group of bars for each of: {', '.join(groups)}.")

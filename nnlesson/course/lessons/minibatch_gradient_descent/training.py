@@ -1,8 +1,9 @@
 """Lesson 03's training runs: mini-batch gradient descent on the wine regression, and the table
 that compares batch sizes.
 
-Every run starts from zero weights and makes its updates with :func:`nnlesson.optim.gd_update`
-on batches drawn by :func:`nnlesson.data.minibatches`. Two views of the same run: per update
+Every run starts from zero weights and is one call of the course's runner
+(:func:`nnlesson.course.runner.run`: the library's gradient-descent rule, one divergence rule),
+fed the gradients of batches drawn by :func:`nnlesson.data.minibatches`. Two views of the same run: per update
 (the loss of the mini-batch each update was computed on, next to the loss on all the data at
 the same weights: the gap is the noise small batches add) and per epoch (every epoch processes
 the same samples whatever the batch size, but small batches make many more updates of them).
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_array, check_bool, check_int, check_number
-from nnlesson.course.lessons.minibatch_gradient_descent.data import _sq_loss, _wine_arrays, batch_plan
+from nnlesson.course.lessons.minibatch_gradient_descent.data import _wine_arrays, batch_plan
+from nnlesson.course.runner import OptimizerPath, run
 from nnlesson.data import iterations_per_epoch, minibatches
-from nnlesson.optim import gd_update
 
 __all__ = [
     "EPOCHS",
@@ -33,25 +34,22 @@ __all__ = [
 #: Epochs of every run of the experiment.
 EPOCHS = 10
 
-#: A run counts as diverged once the loss on all the data exceeds this.
-DIVERGED = 1e6
-
 
 # --------------------------------------------------------------------------- one run
 
 
 @dataclass(frozen=True, eq=False)
 class MinibatchRun:
-    """One training run of :func:`train_minibatch`.
+    """One training run of :func:`train_minibatch`: the runner's path and the batches it used.
 
     Attributes:
         batch_size, lr, epochs, shuffle, n_samples: what was run.
         iterations_per_epoch: updates per epoch, ``ceil(n_samples / batch_size)``.
-        batch_sizes: (T,) the size of the mini-batch of each update (T updates in all).
+        path: the :class:`~nnlesson.course.runner.OptimizerPath` of the weights (13 of them):
+            ``path.values`` is the loss on all the samples at the start and after each kept
+            update; ``path.diverged_at`` follows the runner's one divergence rule.
+        batch_sizes: (T,) the size of the mini-batch of each update made (T updates).
         batch_loss: (T,) the loss of that mini-batch, at the weights before the update.
-        full_loss: (T + 1,) the loss on all the samples: at the start, then after each update.
-        diverged_at: None, or the update (from 0) after which the loss on all the samples
-            exceeded 1e6 or was not finite; the arrays stop there.
     """
 
     batch_size: int
@@ -60,18 +58,28 @@ class MinibatchRun:
     shuffle: bool
     n_samples: int
     iterations_per_epoch: int
+    path: OptimizerPath
     batch_sizes: np.ndarray
     batch_loss: np.ndarray
-    full_loss: np.ndarray
-    diverged_at: int | None
+
+    @property
+    def full_loss(self):
+        """The loss on all the samples: at the start, then after each kept update."""
+        return self.path.values
+
+    @property
+    def diverged_at(self):
+        """None, or the update (from 1) whose weights left the runner's ball (or were not
+        finite); the run stopped there."""
+        return self.path.diverged_at
 
     @property
     def diverged(self):
-        return self.diverged_at is not None
+        return self.path.diverged
 
     @property
     def updates(self):
-        """Number of updates made."""
+        """Number of updates made (the diverging one included)."""
         return len(self.batch_loss)
 
     @property
@@ -103,23 +111,41 @@ class MinibatchRun:
         return float(np.sqrt(np.mean(((self.batch_loss - full) / full) ** 2)))
 
 
+class _LeastSquares:
+    """The objective the runner measures: the mean squared error on all the rows,
+    ``L(w) = 1/n ||Z w - y||^2`` (``value`` also takes a stack of weights)."""
+
+    def __init__(self, Z, y):
+        self.Z, self.y = Z, y
+
+    def value(self, w):
+        r = np.asarray(w) @ self.Z.T - self.y
+        return np.mean(r * r, axis=-1)
+
+    def grad(self, w):
+        return (2.0 / len(self.y)) * (self.Z.T @ (self.Z @ w - self.y))
+
+
 def train_minibatch(Z, y, batch_size, lr, epochs=EPOCHS, shuffle=True, seed=0):
     """Mini-batch gradient descent on linear least squares, starting from zero weights.
 
     The model is ``y_hat = Z w`` and the loss of a mini-batch of m rows ``Z_b, y_b`` is the
-    average ``L_b(w) = 1/m sum (Z_b w - y_b)^2`` (as :func:`nnlesson.losses.mse_loss`);
-    its gradient is ``g_b = (2 / m) Z_b^T (Z_b w - y_b)``. One epoch is::
+    average (as :func:`nnlesson.losses.mse_loss`); every update is the library's plain
+    gradient-descent rule, run by :func:`nnlesson.course.runner.run` with the mini-batch's
+    gradient. One epoch draws its batches from :func:`nnlesson.data.minibatches` with
+    ``rng = np.random.default_rng(seed)`` (a fresh order at every epoch, or the order of the
+    rows every time with ``shuffle=False``); the last, smaller batch is kept.
 
-        for Z_b, y_b in minibatches(Z, y, batch_size, shuffle=shuffle, rng=rng):
-            w = gd_update(w, g_b(w), lr=lr)
+    Equations::
 
-    with a fresh order from ``rng = np.random.default_rng(seed)`` at every epoch (or the order
-    of the rows every time with ``shuffle=False``); the last, smaller batch is kept.
+        L_b(w) = 1/m sum (Z_b w - y_b)^2
+        g_b    = (2 / m) Z_b^T (Z_b w - y_b)
+        w      = w - lr g_b
 
     Args:
         Z: (n, p) inputs (include a column of ones for a bias). y: (n,) targets.
         batch_size: 1 .. anything (``>= n`` is batch gradient descent).
-        lr: learning rate >= 0. epochs: >= 1. shuffle: True or False. seed: int.
+        lr: learning rate >= 0. epochs: >= 1. shuffle: True or False. seed: int >= 0.
 
     Returns:
         :class:`MinibatchRun`.
@@ -135,27 +161,24 @@ def train_minibatch(Z, y, batch_size, lr, epochs=EPOCHS, shuffle=True, seed=0):
     seed = check_int("seed", seed, low=0)
     rng = np.random.default_rng(seed)
     n = Z.shape[0]
-    w = np.zeros(Z.shape[1])
-    sizes, batch_loss, full_loss = [], [], [_sq_loss(Z, y, w)]
-    diverged_at = None
-    for _ in range(epochs):
-        for Zb, yb in minibatches(Z, y, batch_size, shuffle=shuffle, rng=rng):
-            m = len(yb)
-            r = Zb @ w - yb
-            batch_loss.append(float(r @ r) / m)
-            w = gd_update(w, (2.0 / m) * (Zb.T @ r), lr=lr, inplace=True)
-            sizes.append(m)
-            full_loss.append(_sq_loss(Z, y, w))
-            if not full_loss[-1] <= DIVERGED:  # also catches NaN
-                diverged_at = len(batch_loss) - 1
-                break
-        if diverged_at is not None:
-            break
+    rows = np.arange(n)
+    batches = [idx for _ in range(epochs)
+               for idx, _ in minibatches(rows, None, batch_size, shuffle=shuffle, rng=rng)]
+    parts = [(Z[idx], y[idx], 2.0 / len(idx)) for idx in batches]
+
+    def batch_grad(w, i):
+        Zb, yb, scale = parts[i]
+        return scale * (Zb.T @ (Zb @ w - yb))
+
+    path = run(_LeastSquares(Z, y), "gd", lr=lr, n_steps=len(batches), start=np.zeros(Z.shape[1]),
+               batch_grad=batch_grad)
+    made = path.n_updates
+    batch_loss = np.array([float(np.mean((Zb @ w - yb) ** 2))
+                           for (Zb, yb, _), w in zip(parts[:made], path.points)])
     return MinibatchRun(batch_size=batch_size, lr=lr, epochs=epochs, shuffle=shuffle, n_samples=n,
-                        iterations_per_epoch=iterations_per_epoch(n, batch_size),
-                        batch_sizes=np.array(sizes, dtype=np.int64),
-                        batch_loss=np.array(batch_loss), full_loss=np.array(full_loss),
-                        diverged_at=diverged_at)
+                        iterations_per_epoch=iterations_per_epoch(n, batch_size), path=path,
+                        batch_sizes=np.array([len(b) for b in batches[:made]], dtype=np.int64),
+                        batch_loss=batch_loss)
 
 
 @functools.lru_cache(maxsize=512)
@@ -169,13 +192,6 @@ def wine_run(batch_size, lr, shuffle=True, epochs=EPOCHS, seed=0):
     return _wine_run(check_int("batch_size", batch_size, low=1), check_number("lr", lr, low=0),
                      check_bool("shuffle", shuffle), check_int("epochs", epochs, low=1),
                      check_int("seed", seed, low=0))
-
-
-def min_loss():
-    """The lowest loss the linear model can reach on the wine data (least squares)."""
-    Z, y, _ = _wine_arrays()
-    w = np.linalg.lstsq(Z, y, rcond=None)[0]
-    return _sq_loss(Z, y, w)
 
 
 # --------------------------------------------------------------------------- the table

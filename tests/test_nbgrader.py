@@ -55,6 +55,7 @@ def test_export_writes_every_lesson_and_never_replaces_an_edited_file(tmp_path, 
     assert written == [str(tmp_path / "source" / n / f"{n}.ipynb") for n in lessons] + [
         str(tmp_path / "nbgrader_config.py")]
     assert (tmp_path / "nbgrader_config.py").read_text() == CONFIG
+    compile(CONFIG, "nbgrader_config.py", "exec")  # nbgrader skips a config it cannot load
     for name in lessons:  # a point for each check call of the solution notebook
         nb = nbformat.read(str(tmp_path / "source" / name / f"{name}.ipynb"), as_version=4)
         points = sum(c.metadata.nbgrader.get("points", 0) for c in nb.cells)
@@ -83,6 +84,7 @@ def nbgrader_cli(course, *args):
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"],
                           cwd=course, env=env, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr  # e.g. a config nbgrader could not load
     return done
 
 

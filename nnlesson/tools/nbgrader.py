@@ -70,7 +70,7 @@ c.Execute.timeout = 120
 
 # The students' version gets the course's own stub, the one the checks' messages refer to.
 c.ClearSolutions.code_stub = {
-    "python": '# Your code here.\nraise NotImplementedError("replace this line with your code")',
+    "python": '# Your code here.\\nraise NotImplementedError("replace this line with your code")',
 }
 
 # nbgrader counts any output on stderr in a test cell as a failure. A numpy warning raised by

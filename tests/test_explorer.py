@@ -136,6 +136,19 @@ def test_the_png_is_the_size_it_is_shown_and_its_text_is_large_enough():
     assert smallest_text_px(demo.figure) >= 14  # the legend's fontsize=6 was raised
 
 
+def test_the_png_records_the_smallest_text_the_backdrop_painted():
+    """Static texts are painted once and hidden; the PNG still records their size (14 px), which
+    the slide builder reads (the only visible text here would be none)."""
+    from nnlesson.viz.plotting import FONT_PX_KEY
+
+    class Quiet(Line):
+        show_summary = False
+
+    demo = Quiet().explore()
+    assert not [t for t in demo.figure.texts if t.get_visible()]
+    assert Image.open(io.BytesIO(demo.image.value)).info[FONT_PX_KEY] == "14.00"
+
+
 def test_a_value_from_code_is_checked_with_an_error_that_names_the_control():
     explorer = Line()
     with pytest.raises(ValueError, match=r"slope \(slope\) must be one of the slider's values "

@@ -236,3 +236,17 @@ def test_every_stored_figure_has_alt_text_except_in_notebooks_not_yet_ported():
     for lesson in LESSONS_WITHOUT_ALT_TEXT_YET:
         assert any(cells for path, cells in missing.items() if Path(path).name[:2] == lesson), (
             f"every notebook of lesson {lesson} has alt text now: remove it from the list")
+
+
+def test_a_png_records_the_smallest_font_size_it_was_drawn_with():
+    """The slide builder keeps a figure large enough for its smallest text (FONT_PX_KEY)."""
+    from nnlesson.viz.plotting import FONT_PX_KEY, figure, readable
+
+    fig, ax = new_figure()  # 80 dpi
+    ax.set_title("small", fontsize=9)  # 9 pt at 80 dpi = 10 px
+    assert Image.open(io.BytesIO(png_bytes(fig))).info[FONT_PX_KEY] == "10.00"
+    fig, ax = figure((500, 300))
+    ax.text(0.5, 0.5, "tiny", fontsize=5)
+    readable(fig)
+    assert Image.open(io.BytesIO(png_bytes(fig))).info[FONT_PX_KEY] == "14.00"
+

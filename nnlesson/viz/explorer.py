@@ -518,6 +518,8 @@ class Explorer:
         plotting.readable(fig)
         if live:
             plotting.freeze_layout(fig)
+            # the backdrop hides the static texts it paints: measure the smallest one now
+            fig._nnlesson_min_font_px = plotting.smallest_text_px(fig)
             self._backdrop = plotting.Backdrop(fig, moving, scene=None)
             self._scene = _NO_SCENE
             for key in self._scene_keys(values):  # paint every scene now: switching is instant

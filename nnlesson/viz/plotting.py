@@ -26,10 +26,11 @@ import math
 
 import numpy as np
 
-__all__ = ["PALETTE", "LINESTYLES", "MARKERS", "PX_PER_INCH", "TEXT_PX", "TITLE_PX", "series_style",
-           "figure", "empty_figure", "text_style", "new_figure", "freeze_layout", "label_axes", "readable", "smallest_text_px",
-           "describe", "alt_text", "png_bytes", "image_bundle", "figure_size", "show", "trailing_mean",
-           "nearest_on_log_grid", "Backdrop", "stamp_text"]
+__all__ = ["PALETTE", "LINESTYLES", "MARKERS", "PX_PER_INCH", "TEXT_PX", "TITLE_PX", "FONT_PX_KEY",
+           "series_style", "figure", "empty_figure", "text_style", "new_figure", "freeze_layout",
+           "label_axes", "readable", "smallest_text_px", "describe", "alt_text", "png_bytes",
+           "image_bundle", "figure_size", "show", "trailing_mean", "nearest_on_log_grid",
+           "Backdrop", "stamp_text"]
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -179,16 +180,34 @@ def label_axes(ax, *, title, xlabel, ylabel):
     return ax
 
 
+#: The PNG text chunk in which :func:`png_bytes` records the smallest font size drawn, in pixels
+#: of the PNG (the slide builder keeps a figure large enough for it to stay legible).
+FONT_PX_KEY = "nnlesson-min-font-px"
+
+
 def png_bytes(fig):
-    """Render a figure to PNG bytes: an Agg draw, then a fast PNG encoding (no timestamps)."""
+    """Render a figure to PNG bytes: an Agg draw, then a fast PNG encoding (no timestamps).
+
+    The PNG records its smallest font size in pixels (text chunk :data:`FONT_PX_KEY`): that of
+    the visible texts, or, for a figure whose static texts a :class:`Backdrop` painted once, the
+    size :func:`smallest_text_px` measured before (``fig._nnlesson_min_font_px``).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
+    from PIL import Image, PngImagePlugin
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
+    smallest = getattr(fig, "_nnlesson_min_font_px", None)
+    if smallest is None:
+        sizes = [t.get_fontsize() * fig.dpi / 72.0 for t in _texts(fig)]
+        smallest = min(sizes) if sizes else None
+    info = PngImagePlugin.PngInfo()
+    if smallest is not None:
+        info.add_text(FONT_PX_KEY, f"{smallest:.2f}")
     buf = io.BytesIO()
     # compress_level=1: a quarter faster than the default and only slightly larger
-    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1,
+                                                           pnginfo=info)
     return buf.getvalue()
 
 

@@ -191,11 +191,8 @@ def test_show_without_any_alt_text_shows_the_bare_png_as_before(monkeypatch):
 # Lessons whose notebooks (lesson, solutions, exercises) do not all give their figures alt text
 # yet. Porting a lesson (figures described, notebooks executed again) removes its entry. The
 # test fails when a notebook of another lesson shows a picture without alt text, and when a
-# listed lesson has none left to fix (so the list only shrinks). Lesson 04's own notebook is
-# ported; its solutions and exercises show the figures the exercises draw, described once their
-# notebooks are executed again.
+# listed lesson has none left to fix (so the list only shrinks).
 LESSONS_WITHOUT_ALT_TEXT_YET = {"01", "02", "03", "05", "06", "07", "09", "10", "11", "12", "13"}
-NOTEBOOKS_WITHOUT_ALT_TEXT_YET = {"solutions/04_momentum.ipynb", "exercises/04_momentum.ipynb"}
 
 
 def _pictures_without_alt(path):
@@ -224,12 +221,10 @@ def test_every_stored_figure_has_alt_text_except_in_notebooks_not_yet_ported():
     root = Path(__file__).resolve().parents[1]
     paths = sorted(str(p.relative_to(root)) for folder in ("notebooks", "solutions", "exercises")
                    for p in (root / folder).glob("*.ipynb"))
-    assert NOTEBOOKS_WITHOUT_ALT_TEXT_YET <= set(paths)
     missing = {path: _pictures_without_alt(root / path) for path in paths}
     for path, cells in missing.items():
         lesson = Path(path).name[:2]
-        if lesson not in LESSONS_WITHOUT_ALT_TEXT_YET and path not in \
-                NOTEBOOKS_WITHOUT_ALT_TEXT_YET:
+        if lesson not in LESSONS_WITHOUT_ALT_TEXT_YET:
             assert not cells, (f"{path}: cells {cells} show a picture without alt text "
                                "(plotting.show(fig, alt=...) or plotting.describe in the "
                                "function that makes the figure)")

@@ -3,7 +3,8 @@
 ``Linear``, an activation, ``Linear``, an output function, then the MSE: :func:`backprop_trace`
 records every value going forward and every gradient coming back, computed by the library's
 layers, and the weights after one update; :func:`backprop_steps` turns it into the 13 steps a
-student walks through; :class:`BackpropExplorer`, :func:`explore_backprop`,
+student walks through; :class:`BackpropExplorer` (on the course's
+:class:`~nnlesson.viz.explorer.Explorer` base), :func:`explore_backprop`,
 :func:`snapshot_backprop`.
 """
 from __future__ import annotations
@@ -16,6 +17,9 @@ from nnlesson._validate import check_array, check_choice, check_int, check_numbe
 from nnlesson.layers import Identity, Linear, ReLU, Sigmoid, Tanh
 from nnlesson.losses import mse_loss
 from nnlesson.optim import gd_update
+from nnlesson.viz import plotting
+from nnlesson.viz.explorer import Choice, Explorer, Slider, linear_ladder, log_ladder
+from nnlesson.viz.plotting import PALETTE, stamp_text
 
 __all__ = [
     "ACTIVATIONS",
@@ -272,122 +276,159 @@ def backprop_steps(trace):
 N_STEPS = 13
 
 
-class BackpropExplorer:
-    """The 2-2-1 network drawn as a graph; :meth:`update` reveals the values of the steps so far.
+# Where things sit, in pixels of the figure (x to the right, y down).
+_W, _H = 880, 460
+_POS = {"x1": (70, 150), "x2": (70, 300), "h1": (300, 150), "h2": (300, 300),
+        "y": (440, 225), "L": (535, 225)}
+_PAIRS = {"W1_11": ("x1", "h1"), "W1_12": ("x1", "h2"), "W1_21": ("x2", "h1"),
+          "W1_22": ("x2", "h2"), "W2_1": ("h1", "y"), "W2_2": ("h2", "y")}
+_GREY, _DARK = "#bbbbbb", "#222222"
 
-    Values going forward are written above the nodes and on the weights in blue; gradients
-    coming back, written ``∂L/∂...``, below them in vermillion; the current step's nodes and
-    weights are drawn thick and the step's formula, with its numbers, sits under the graph.
 
-    The texts are ``StampText`` artists (:func:`nnlesson.viz.plotting.stamp_text`): each distinct string is
-    rasterized once. With ``bake=True`` (the widget) the static parts are painted once and the
-    13 steps of the default settings are rendered in the constructor (about half a second), so
-    walking through them is instant; other settings render their new texts on first sight.
+def _pt(px):
+    """A font size in points that is ``px`` pixels tall on the figure (100 pixels per inch)."""
+    return px * 0.72
+
+
+def _wrap(text, width=96):
+    """Break a long formula at its ';' separators so it fits under the graph."""
+    if len(text) <= width:
+        return text
+    return "\n".join(part.strip() for part in text.split(";"))
+
+
+def _table(t, step):
+    """The parameter table: names, values, gradients (once computed) and new values (at the
+    update step), one string per column, rows aligned."""
+    rows = [("x₁→h₁", t.W1[0, 0], t.dW1[0, 0], t.W1_new[0, 0], 11),
+            ("x₁→h₂", t.W1[0, 1], t.dW1[0, 1], t.W1_new[0, 1], 11),
+            ("x₂→h₁", t.W1[1, 0], t.dW1[1, 0], t.W1_new[1, 0], 11),
+            ("x₂→h₂", t.W1[1, 1], t.dW1[1, 1], t.W1_new[1, 1], 11),
+            ("b h₁", t.b1[0], t.db1[0], t.b1_new[0], 11),
+            ("b h₂", t.b1[1], t.db1[1], t.b1_new[1], 11),
+            None,
+            ("h₁→ŷ", t.W2[0, 0], t.dW2[0, 0], t.W2_new[0, 0], 8),
+            ("h₂→ŷ", t.W2[1, 0], t.dW2[1, 0], t.W2_new[1, 0], 8),
+            ("b ŷ", t.b2[0], t.db2[0], t.b2_new[0], 8)]
+    names, values, grads, new = ["weight"], ["w"], ["∂L/∂w"], ["new w"]
+    for row in rows:
+        if row is None:
+            for column in (names, values, grads, new):
+                column.append(" ")
+            continue
+        name, w, g, w_new, grad_step = row
+        names.append(name)
+        values.append(_f(w))
+        grads.append(_f(g) if step >= grad_step else " ")
+        new.append(_f(w_new) if step == N_STEPS - 1 else " ")
+    return ["\n".join(column) for column in (names, values, grads, new)]
+
+
+class BackpropExplorer(Explorer):
+    """The 2-2-1 network drawn as a graph; the values of the steps so far, step by step.
+
+    Values going forward are written above the nodes in blue; gradients coming back, written
+    ``∂L/∂...``, below them in vermillion; the current step's nodes and weights are drawn thick.
+    The table on the right lists every weight and bias with its gradient once the backward pass
+    has reached it, and its new value at the update. The step's formula, with its numbers, sits
+    under the graph.
+
+    The texts are ``StampText`` artists (:func:`nnlesson.viz.plotting.stamp_text`): each
+    distinct string is rasterized once, so walking through the steps pays only for the texts
+    that change.
     """
 
-    _POS = {"x1": (0.08, 0.72), "x2": (0.08, 0.30), "h1": (0.42, 0.72), "h2": (0.42, 0.30),
-            "y": (0.72, 0.51), "L": (0.93, 0.51)}
+    controls = (
+        Slider("step", "step", linear_ladder(0, N_STEPS - 1, 1), default=0),
+        Slider("lr", "learning rate (update)", log_ladder(0.01, 10.0, "1-2-5"), default=0.5),
+        Choice("activation", "hidden activation", list(ACTIVATIONS), default="sigmoid"),
+        Choice("output", "output function", list(OUTPUTS), default="sigmoid"),
+    )
+    columns = 2
+    size = (_W, _H)
+    show_summary = False  # the step's formula is already under the graph
+    alt = ("A network drawn as a graph: two inputs on the left, two hidden units, the "
+           "prediction and the loss on the right, joined by lines for the weights. Values "
+           "computed going forward are written above the nodes, gradients coming back below "
+           "them; a table on the right lists each weight with its gradient and, after the "
+           "update, its new value; the current step's formula is written under the graph.")
 
-    def __init__(self, activation="sigmoid", output="sigmoid", bake=True):
-        from nnlesson.viz.plotting import PALETTE, Backdrop, freeze_layout, new_figure, stamp_text
-
-        self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
-        self.output = check_choice("output", output, tuple(OUTPUTS))
-        self.fwd_colour, self.bwd_colour = PALETTE[0], PALETTE[3]
-        fig, ax = new_figure(width=11.0, height=5.4)
-        self.figure, self.ax = fig, ax
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
+    def build(self, fig):
+        fig.set_layout_engine("none")  # one axes over the whole figure, in pixels
+        ax = self.ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, _W)
+        ax.set_ylim(_H, 0)
         ax.set_axis_off()
-        # a plain text, not the axes title (which matplotlib moves above everything it sees)
-        self.title = stamp_text(ax, 0.0, 1.0, "", fontsize=11, ha="left", va="top")
-        P = self._POS
+        self.fwd_colour, self.bwd_colour = PALETTE[0], PALETTE[3]
+        text = _pt(plotting.TEXT_PX)
 
-        # edges: a line per weight, plus the output -> loss edge
-        self.edge_lines, self.edge_text = {}, {}
-        pairs = {"W1_11": ("x1", "h1"), "W1_12": ("x1", "h2"), "W1_21": ("x2", "h1"),
-                 "W1_22": ("x2", "h2"), "W2_1": ("h1", "y"), "W2_2": ("h2", "y")}
-        for name, (a, b) in pairs.items():
-            (line,) = ax.plot([P[a][0], P[b][0]], [P[a][1], P[b][1]], color="#bbbbbb",
-                              linewidth=1.2, zorder=1)
-            self.edge_lines[name] = line
-            # labels a quarter of the way along, so crossing edges do not collide
-            frac = 0.28 if name.startswith("W1") else 0.45
-            ex = P[a][0] + frac * (P[b][0] - P[a][0])
-            ey = P[a][1] + frac * (P[b][1] - P[a][1])
-            self.edge_text[name] = stamp_text(ax, ex, ey, "", fontsize=8, ha="center", va="center",
-                                           zorder=4, bbox={"facecolor": "white",
-                                                           "edgecolor": "none", "pad": 1})
-        (self.loss_edge,) = ax.plot([P["y"][0], P["L"][0]], [P["y"][1], P["L"][1]],
-                                    color="#bbbbbb", linewidth=1.2, zorder=1)
+        def stamp(x, y, **kwargs):
+            return stamp_text(ax, x, y, "", **{"fontsize": text, **kwargs})
 
-        # nodes
+        self.title = stamp(12, 8, ha="left", va="top", fontsize=_pt(plotting.TITLE_PX))
+        self.subtitle = stamp(12, 32, ha="left", va="top")
+        self.edge_lines = {}
+        for name, (a, b) in _PAIRS.items():
+            (a_x, a_y), (b_x, b_y) = _POS[a], _POS[b]
+            (self.edge_lines[name],) = ax.plot([a_x, b_x], [a_y, b_y], color=_GREY,
+                                               linewidth=1.2, zorder=1)
+        (a_x, a_y), (b_x, b_y) = _POS["y"], _POS["L"]
+        ax.plot([a_x, b_x], [a_y, b_y], color=_GREY, linewidth=1.2, zorder=1)
         labels = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "y": "ŷ", "L": "L"}
         self.node_marks, self.node_labels, self.value_text, self.grad_text = {}, {}, {}, {}
-        for name, (px, py) in P.items():
+        # a white box behind each number, so that no edge runs through it
+        box = {"bbox": {"facecolor": "white", "edgecolor": "none", "pad": 1}}
+        for name, (px, py) in _POS.items():
             (mark,) = ax.plot([px], [py], marker="s" if name == "L" else "o", markersize=30,
                               markerfacecolor="white", markeredgecolor="#555555",
                               markeredgewidth=1.2, linestyle="none", zorder=3)
             self.node_marks[name] = mark
-            self.node_labels[name] = stamp_text(ax, px, py, labels[name], fontsize=12, ha="center",
-                                             va="center", zorder=5)
-            self.value_text[name] = stamp_text(ax, px, py + 0.085, "", fontsize=8.5, ha="center",
-                                            va="bottom", color=self.fwd_colour, zorder=5)
-            self.grad_text[name] = stamp_text(ax, px, py - 0.085, "", fontsize=8.5, ha="center",
-                                           va="top", color=self.bwd_colour, zorder=5)
-        # each bias on the side of its node that no edge crosses
-        where = {"h1": (0.04, 0.04, "bottom"), "h2": (0.04, -0.04, "top"),
-                 "y": (0.04, 0.035, "bottom")}
-        self.bias_text = {n: stamp_text(ax, P[n][0] + dx, P[n][1] + dy, "", fontsize=7.5,
-                                     color="#555555", ha="left", va=va)
-                          for n, (dx, dy, va) in where.items()}
-        self.formula = stamp_text(ax, 0.0, 0.03, "", fontsize=10, ha="left", va="bottom",
-                               family="monospace", wrap=False)
-        ax.text(1.0, 0.92, "blue: values going forward\nvermillion ∂L/∂…: gradients coming "
-                "back", fontsize=8, ha="right", va="top", color="#333333")
-        self.update()
-        freeze_layout(fig)
-        self.background = None
-        if bake:  # the legend and the loss edge never change
-            self.background = Backdrop(fig, self._dynamic())
-            for k in range(N_STEPS):  # render every step's texts once, for the first walk
-                self.update(step=k)
-                fig.canvas.draw()
-            self.update()
+            # drawn with the (opaque) markers, so it moves with them
+            self.node_labels[name] = stamp(px, py, ha="center", va="center", zorder=5,
+                                           fontsize=_pt(plotting.TITLE_PX))
+            self.node_labels[name].set_text(labels[name])
+            self.value_text[name] = stamp(px, py - 24, ha="center", va="bottom",
+                                          color=self.fwd_colour, zorder=5, **box)
+            self.grad_text[name] = stamp(px, py + 24, ha="center", va="top",
+                                         color=self.bwd_colour, zorder=5, **box)
+        # the network's functions, the parameter table and the colour key
+        self.network = stamp(605, 22, ha="left", va="top", color=_DARK)
+        ax.text(605, 62, "blue: values going forward", color=self.fwd_colour, fontsize=text,
+                va="top")
+        ax.text(605, 82, "vermillion: gradients coming back", color=self.bwd_colour,
+                fontsize=text, va="top")
+        mono = {"family": "monospace", "va": "top", "linespacing": 1.25}
+        self.table = [stamp(605, 118, ha="left", color=_DARK, **mono),
+                      stamp(728, 118, ha="right", multialignment="right", color=_DARK, **mono),
+                      stamp(800, 118, ha="right", multialignment="right", color=self.bwd_colour,
+                            **mono),
+                      stamp(872, 118, ha="right", multialignment="right", color=self.fwd_colour,
+                            **mono)]
+        self.formula = stamp(12, 372, ha="left", va="top", family="monospace",
+                             linespacing=1.25)
+        return [self.title, self.subtitle, self.network, self.formula, *self.edge_lines.values(),
+                *self.node_marks.values(), *self.node_labels.values(), *self.value_text.values(),
+                *self.grad_text.values(), *self.table]
 
-    def _dynamic(self):
-        # the node names sit on the (opaque) node markers, so they are drawn with them
-        return [self.title, self.formula, *self.edge_lines.values(), *self.edge_text.values(),
-                *self.node_marks.values(), *self.node_labels.values(),
-                *self.value_text.values(), *self.grad_text.values(), *self.bias_text.values()]
-
-    def compute(self, step=0, lr=0.5, activation=None, output=None):
-        """``(trace, steps)`` for these settings (microseconds of work); ``None`` means the
-        explorer's own activation or output function."""
-        trace = backprop_trace(activation=activation or self.activation,
-                               output=output or self.output, lr=lr)
+    def compute(self, lr, activation, output):
+        """``(trace, steps)`` for these settings (microseconds of work)."""
+        trace = backprop_trace(activation=activation, output=output, lr=lr)
         return trace, backprop_steps(trace)
 
-    def update(self, step=0, lr=0.5, activation=None, output=None):
-        step = check_int("step", step, low=0, high=N_STEPS - 1)
-        t, steps = self.trace, self.steps = self.compute(step, lr, activation, output)
+    def update(self, result, step):
+        t, steps = self.trace, self.steps = result
         current = steps[step]
-        updated = step == N_STEPS - 1
 
-        # forward values above the nodes
         values = {
             "x1": [(0, f"x₁ = {_f(t.x[0, 0])}")], "x2": [(0, f"x₂ = {_f(t.x[0, 1])}")],
             "h1": [(1, f"z = {_f(t.z1[0, 0])}"), (2, f"h = {_f(t.h[0, 0])}")],
             "h2": [(1, f"z = {_f(t.z1[0, 1])}"), (2, f"h = {_f(t.h[0, 1])}")],
             "y": [(3, f"z = {_f(t.z2[0, 0])}"), (4, f"ŷ = {_f(t.y_hat[0, 0])}")],
-            "L": [(0, f"y = {_f(t.target)}"), (5, f"L = {t.loss:.4f}")],
+            "L": [(0, f"y = {_f(t.target)}"), (5, f"L = {t.loss:.4f}"),
+                  (N_STEPS - 1, f"after: {t.loss_new:.4f}")],
         }
-        if updated:
-            values["L"].append((12, f"after: {t.loss_new:.4f}"))
         for name, items in values.items():
             self.value_text[name].set_text("\n".join(s for k, s in items if k <= step))
-
-        # gradients below the nodes
         grads = {
             "x1": [(11, f"∂L/∂x₁ = {_f(t.dx[0, 0])}")],
             "x2": [(11, f"∂L/∂x₂ = {_f(t.dx[0, 1])}")],
@@ -398,33 +439,13 @@ class BackpropExplorer:
         }
         for name, items in grads.items():
             self.grad_text[name].set_text("\n".join(s for k, s in items if k <= step))
+        for artist, column in zip(self.table, _table(t, step)):
+            artist.set_text(column)
 
-        # weights (and, once computed, their gradients) on the edges
-        W = {"W1_11": (t.W1[0, 0], t.dW1[0, 0]), "W1_12": (t.W1[0, 1], t.dW1[0, 1]),
-             "W1_21": (t.W1[1, 0], t.dW1[1, 0]), "W1_22": (t.W1[1, 1], t.dW1[1, 1]),
-             "W2_1": (t.W2[0, 0], t.dW2[0, 0]), "W2_2": (t.W2[1, 0], t.dW2[1, 0])}
-        # the update step keeps the weights and gradients on the graph: only the formula and
-        # the new loss depend on the learning rate
-        for name, (w, g) in W.items():
-            grad_step = 11 if name.startswith("W1") else 8
-            text = f"w = {_f(w)}"
-            if step >= grad_step:
-                text += f"\n∂L/∂w = {_f(g)}"
-            self.edge_text[name].set_text(text)
-            self.edge_text[name].set_color(self.bwd_colour if step >= grad_step else "#222222")
-        biases = {"h1": (t.b1[0], t.db1[0], 11), "h2": (t.b1[1], t.db1[1], 11),
-                  "y": (t.b2[0], t.db2[0], 8)}
-        for name, (b, g, grad_step) in biases.items():
-            text = f"b = {_f(b)}"
-            if step >= grad_step:
-                text += f", ∂L/∂b = {_f(g)}"
-            self.bias_text[name].set_text(text)
-
-        # highlight the current step
         colour = self.fwd_colour if current.phase == "forward" else self.bwd_colour
         for name, line in self.edge_lines.items():
             on = name in current.edges
-            line.set_color(colour if on else "#bbbbbb")
+            line.set_color(colour if on else _GREY)
             line.set_linewidth(3.0 if on else 1.2)
             line.set_linestyle("-" if current.phase == "forward" or not on else "--")
         for name, mark in self.node_marks.items():
@@ -433,35 +454,20 @@ class BackpropExplorer:
             mark.set_markeredgewidth(3.0 if on else 1.2)
         phase = {"forward": "forward pass", "backward": "backward pass (chain rule)",
                  "update": "gradient-descent update"}[current.phase]
-        self.title.set_text(f"step {step} of {N_STEPS - 1} · {phase}: {current.title}")
-        self.formula.set_text(_wrap(current.formula, 110))
+        self.title.set_text(f"step {step} of {N_STEPS - 1} · {phase}")
+        self.network.set_text(f"hidden: {t.activation} · output: {t.output}")
+        self.subtitle.set_text(current.title)
+        self.formula.set_text(_wrap(current.formula))
+        return f"Step {step} of {N_STEPS - 1}, {phase}: {current.title}: {current.formula}"
 
 
-def _wrap(text, width):
-    """Break a long formula at its ';' separators so it fits under the graph."""
-    if len(text) <= width:
-        return text
-    return "\n".join(part.strip() for part in text.split(";"))
+def explore_backprop(**values):
+    """The walk-through's widget (controls: ``step``, ``lr``, ``activation``, ``output``; see
+    :class:`BackpropExplorer`)."""
+    return BackpropExplorer().explore(**values)
 
 
-def explore_backprop(step=0, lr=0.5, activation="sigmoid", output="sigmoid"):
-    """A step slider through the forward and backward pass and the update's learning rate (log
-    slider), for one hidden activation (``"sigmoid"``, ``"tanh"``, ``"relu"``) and output
-    function (``"sigmoid"``, ``"identity"``): call it again to compare them. (They are not
-    dropdowns because every number on the graph changes with them, and drawing 600 new
-    glyphs takes longer than a slider move should.)"""
-    from nnlesson.viz.widgets import int_slider, interactive_plot, lr_slider
-
-    drawing = BackpropExplorer(activation, output)
-    return interactive_plot(
-        drawing.figure, drawing.update,
-        step=int_slider(step, min=0, max=N_STEPS - 1, description="step"),
-        lr=lr_slider(lr, min_exp=-2, max_exp=1, description="learning rate (update)"),
-    )
-
-
-def snapshot_backprop(step=N_STEPS - 2, lr=0.5, activation="sigmoid", output="sigmoid"):
-    """The network after a given step (default: the whole backward pass), as a static Figure."""
-    drawing = BackpropExplorer(activation, output, bake=False)
-    drawing.update(step=step, lr=lr)
-    return drawing.figure
+def snapshot_backprop(**values):
+    """The network at one setting (default: after the whole backward pass, step 11), with its
+    alt text (a static Figure)."""
+    return BackpropExplorer().snapshot(**{"step": N_STEPS - 2, **values})

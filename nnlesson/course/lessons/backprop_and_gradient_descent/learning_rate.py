@@ -6,8 +6,9 @@ then moves the error ``e = w - w*`` along each eigenvector of ``H`` (curvature `
 factor ``1 - lr a`` per step, which gives the four regimes of :func:`lr_regime` and the
 thresholds of :func:`lr_thresholds`. :func:`gradient_descent` runs the update with the library's
 ``Linear`` layer, ``mse_loss`` and ``gd_update`` on a 1-D and a 2-D problem
-(:func:`make_regression_1d`, :func:`make_regression_2d`); :class:`LearningRateExplorer`,
-:func:`explore_learning_rate`, :func:`snapshot_learning_rate`, :func:`figure_lr_regimes`.
+(:func:`make_regression_1d`, :func:`make_regression_2d`); :class:`LearningRateExplorer` (on the course's
+:class:`~nnlesson.viz.explorer.Explorer` base), :func:`explore_learning_rate`,
+:func:`snapshot_learning_rate`, :func:`figure_lr_regimes`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from nnlesson.data import make_ill_conditioned_regression
 from nnlesson.course.runner import run
 from nnlesson.layers import Linear
 from nnlesson.losses import mse_loss
+from nnlesson.viz.explorer import Explorer, Slider, log_ladder
+from nnlesson.viz.panels import Curves, PathsOnContours
+from nnlesson.viz.plotting import PALETTE, describe, figure, label_axes, readable, series_style
 
 __all__ = [
     "Regression",
@@ -29,6 +33,7 @@ __all__ = [
     "lr_regime",
     "lr_thresholds",
     "gradient_descent",
+    "LR_LADDER",
     "LearningRateExplorer",
     "explore_learning_rate",
     "snapshot_learning_rate",
@@ -247,128 +252,117 @@ def _regime_text(lr, problem, n_steps):
     a = problem.curvatures
     regime = lr_regime(lr, a, n_steps)
     if a.size == 1:
-        factors = f"error × |1 − lr·a| = {abs(1 - lr * a[0]):.2f} per step"
-    else:
-        factors = (f"steep: × {abs(1 - lr * a[-1]):.2f}, "
-                   f"flat: × {abs(1 - lr * a[0]):.2f} per step")
-    return f"{regime}\n{factors}"
+        return f"{regime} (error × {abs(1 - lr * a[0]):.2f} per step)"
+    return (f"{regime} (steep direction × {abs(1 - lr * a[-1]):.2f}, "
+            f"flat × {abs(1 - lr * a[0]):.2f} per step)")
 
 
-class LearningRateExplorer:
-    """Gradient descent on the 1-D and the 2-D problem at one learning rate; figure built once.
+#: The learning rates of the explorer's slider: 1-2-5 per decade from 0.001 to 2, plus the
+#: rates the lesson names (its four regimes, and both sides of the 2-D limit 0.265).
+LR_LADDER = log_ladder(1e-3, 2.0, "1-2-5", include=(0.02, 0.26, 0.27, 0.3, 0.4, 0.9, 1.05))
 
-    Three panels: the 1-D loss curve with the visited points, the 2-D loss contours with the
-    path, and ``L - L*`` per step for both (log scale). ``update(lr)`` reruns both descents
-    (50 steps each, a few milliseconds) and changes the artists only. ``bake=True`` (the
-    widget) paints the static parts once
-    (:class:`~nnlesson.viz.plotting.Backdrop`).
+
+class LearningRateExplorer(Explorer):
+    """Gradient descent on the 1-D and the 2-D problem at one learning rate.
+
+    Top left: the 1-D loss (a parabola) with the weights visited; top right: the 2-D loss's
+    contours with the path (the shared :class:`~nnlesson.viz.panels.PathsOnContours`); bottom:
+    ``L - L*`` per step for both, on a log axis (the shared
+    :class:`~nnlesson.viz.panels.Curves`). The line under the plots names each regime and the
+    factor by which each step multiplies the error.
+
+    Args:
+        problem_1d, problem_2d: :class:`Regression` problems (default
+            :func:`make_regression_1d`, :func:`make_regression_2d`). n_steps: >= 1.
     """
 
-    def __init__(self, problem_1d=None, problem_2d=None, n_steps=50, bake=True):
-        from nnlesson.viz.plotting import PALETTE, Backdrop, freeze_layout, label_axes, new_figure, series_style
+    controls = (Slider("lr", "learning rate", LR_LADDER, default=0.1),)
+    size = (880, 480)
+    alt = ("Top left: the loss of a one-weight problem, a parabola, with the weights gradient "
+           "descent visits on it, from the left towards the minimum (a star). Top right: the "
+           "contour lines of a two-weight loss with the path of gradient descent. Bottom: the "
+           "loss above its minimum at every step for both problems, on a log axis (circles: "
+           "one weight, squares: two weights).")
 
+    def __init__(self, problem_1d=None, problem_2d=None, n_steps=50):
+        super().__init__()
         self.p1 = make_regression_1d() if problem_1d is None else problem_1d
         self.p2 = make_regression_2d() if problem_2d is None else problem_2d
         self.n_steps = check_int("n_steps", n_steps, low=1)
-        fig, (ax1, ax2, ax3) = new_figure(3, 1, width=13.5, height=4.2)
-        self.figure, self.axes = fig, (ax1, ax2, ax3)
-        s0 = dict(series_style(0), markevery=1, markersize=4)
-        s1 = dict(series_style(1), markevery=1, markersize=4)
 
-        # 1-D: the parabola, drawn once
+    def build(self, fig):
+        axes = fig.subplot_mosaic([["one", "two"], ["loss", "loss"]])
+        ax1, ax2, ax3 = axes["one"], axes["two"], axes["loss"]
+        one = dict(series_style(0), markevery=1, markersize=5, linewidth=1.2)
+        two = dict(series_style(1), markevery=1, markersize=5, linewidth=1.2)
+
+        # 1-D: the parabola
         w1 = self.p1.w_star[0]
         ws = np.linspace(w1 - 3.0, w1 + 3.0, 200)
         ax1.plot(ws, self.p1.loss(ws[:, None]), color="#999999", linewidth=1.0)
-        ax1.plot([w1], [self.p1.min_loss], marker="*", color=PALETTE[7], markersize=12,
-                 linestyle="none", label="minimum w*")
-        (self.path1,) = ax1.plot([], [], linewidth=1.0, label="gradient descent", **s0)
+        ax1.plot([w1], [self.p1.min_loss], marker="*", color=PALETTE[7], markersize=14,
+                 linestyle="none")
+        (self.path1,) = ax1.plot([], [], **one)
         ax1.set_xlim(ws[0], ws[-1])
         ax1.set_ylim(0, float(self.p1.loss(np.array([ws[0]]))) * 1.05)
-        label_axes(ax1, title="1-D: does each step land closer to the bottom?",
-                   xlabel="weight w", ylabel="loss L(w)")
-        ax1.legend(loc="upper center", bbox_to_anchor=(0.5, 0.8), fontsize=8)
-        self.text1 = ax1.text(0.5, 0.97, "", transform=ax1.transAxes, fontsize=9, ha="center",
-                              va="top")
+        label_axes(ax1, title="1-D: does each step land lower?", xlabel="weight w",
+                   ylabel="loss L(w)")
 
-        # 2-D: the contours, drawn once
-        c = self.p2.w_star
-        xs = np.linspace(c[0] - 3.0, c[0] + 3.0, 120)
-        ys = np.linspace(c[1] - 3.0, c[1] + 3.0, 120)
-        GX, GY = np.meshgrid(xs, ys)
-        Z = self.p2.loss(np.stack([GX, GY], axis=-1)) - self.p2.min_loss
-        ax2.contour(GX, GY, Z, levels=np.logspace(-1.5, 1.5, 8), colors="#999999",
-                    linewidths=0.7)
-        ax2.plot(*c, marker="*", color=PALETTE[7], markersize=12, linestyle="none",
-                 label="minimum w*")
-        (self.path2,) = ax2.plot([], [], linewidth=1.0, label="gradient descent", **s1)
-        ax2.set_xlim(xs[0], xs[-1])
-        ax2.set_ylim(ys[0], ys[-1])
-        label_axes(ax2, title="2-D: the steep direction sets the limit",
-                   xlabel="weight w1 (small feature)", ylabel="weight w2 (large feature)")
-        ax2.legend(loc="upper right", fontsize=8)
-        self.text2 = ax2.text(0.03, 0.03, "", transform=ax2.transAxes, fontsize=9,
-                              va="bottom", bbox={"facecolor": "white", "alpha": 0.8,
-                                                 "edgecolor": "none"})
+        # 2-D: the contours
+        self.map = PathsOnContours(
+            ax2, {"2-D": _Window(self.p2)}, {"gd": dict(two, label="gradient descent")},
+            title="2-D: the steep direction sets the limit",
+            levels=lambda key: self.p2.min_loss + np.logspace(-1.5, 1.5, 8),
+            xlabel="weight w1 (small feature)", ylabel="weight w2 (large feature)")
+        self.map.draw_scene("2-D")
 
-        # loss per step
-        steps = np.arange(self.n_steps + 1)
-        (self.curve1,) = ax3.plot(steps, np.ones_like(steps, dtype=float),
-                                  label=self.p1.name, **dict(s0, markevery=0.1))
-        (self.curve2,) = ax3.plot(steps, np.ones_like(steps, dtype=float),
-                                  label=self.p2.name, **dict(s1, markevery=0.1))
-        ax3.set_yscale("log")
-        ax3.set_xlim(0, self.n_steps)
-        ax3.set_ylim(1e-10, 1e4)
-        label_axes(ax3, title="a straight line down = converging; up = diverging",
-                   xlabel="step t", ylabel="L(w_t) − L*  (log scale)")
-        ax3.legend(loc="lower left", fontsize=8)
-        self.text3 = ax3.text(0.97, 0.97, "", transform=ax3.transAxes, fontsize=9,
-                              ha="right", va="top")
+        # the loss per step
+        self.loss = Curves(ax3, np.arange(self.n_steps + 1),
+                           {"1-D": dict(one, label=self.p1.name, markevery=0.1),
+                            "2-D": dict(two, label=self.p2.name, markevery=0.1)},
+                           title="loss above its minimum: a straight line down = converging, "
+                                 "up = diverging",
+                           xlabel="step t", ylabel="L(w_t) − L*", ylim=(1e-10, 1e4), log=True,
+                           legend=None)
+        return [self.path1, *self.map.artists, *self.loss.artists]
 
-        self.update()
-        freeze_layout(fig)
-        self.background = None
-        if bake:  # paint the axes, contours and labels once; redraws paint what moves
-            self.background = Backdrop(fig, [
-                self.path1, self.path2, self.curve1, self.curve2, self.text1, self.text2,
-                self.text3])
-
-    def compute(self, lr=0.1):
+    def compute(self, lr):
         """``(run_1d, run_2d)``: the paths (``OptimizerPath``) of both problems at ``lr``."""
         return (gradient_descent(self.p1, lr, self.n_steps),
                 gradient_descent(self.p2, lr, self.n_steps))
 
-    def update(self, lr=0.1):
-        run1, run2 = self.runs = self.compute(lr)
-        n = self.n_steps
+    def update(self, result, lr):
+        run1, run2 = result
         self.path1.set_data(run1.points[:, 0], run1.values)
-        self.path2.set_data(run2.points[:, 0], run2.points[:, 1])
-        for curve, run, p in ((self.curve1, run1, self.p1), (self.curve2, run2, self.p2)):
-            gap = np.full(n + 1, np.nan)
-            k = len(run.values)
-            gap[:k] = np.clip(run.values - p.min_loss, 1e-300, None)
-            if run.diverged:  # draw the last step off the top of the plot
-                gap[k] = 1e300
-            curve.set_ydata(gap)
-        self.text1.set_text(_regime_text(lr, self.p1, n))
-        self.text2.set_text(_regime_text(lr, self.p2, n))
-        self.text3.set_text(f"lr = {lr:.3g}")
+        self.map.set("gd", run2.points)
+        for name, run, p in (("1-D", run1, self.p1), ("2-D", run2, self.p2)):
+            gap = np.clip(run.values - p.min_loss, 1e-300, None)
+            if run.diverged:  # the step that left the bounds: off the top of the plot
+                gap = np.append(gap, np.inf)
+            self.loss.set(name, gap)
+        return (f"1-D: {_regime_text(lr, self.p1, self.n_steps)}; "
+                f"2-D: {_regime_text(lr, self.p2, self.n_steps)}")
 
 
-def explore_learning_rate(lr=0.1, n_steps=50):
-    """One learning-rate slider (log scale, 0.001 to 3) for the 1-D and the 2-D problem."""
-    from nnlesson.viz.widgets import interactive_plot, lr_slider
+class _Window:
+    """A 2-D :class:`Regression` as the contour panel sees it: a window of ±3 around w*."""
 
-    drawing = LearningRateExplorer(n_steps=n_steps)
-    return interactive_plot(drawing.figure, drawing.update,
-                            lr=lr_slider(lr, min_exp=-3, max_exp=0.5))
+    def __init__(self, problem):
+        c = problem.w_star
+        self.bounds = ((c[0] - 3.0, c[0] + 3.0), (c[1] - 3.0, c[1] + 3.0))
+        self.minimum = tuple(c)
+        self.min_value = problem.min_loss
+        self.value = problem.loss
 
 
-def snapshot_learning_rate(lr=0.1, n_steps=50):
-    """The explorer's figure at one learning rate (a static Figure for slides)."""
-    drawing = LearningRateExplorer(n_steps=n_steps, bake=False)
-    drawing.update(lr=lr)
-    return drawing.figure
+def explore_learning_rate(n_steps=50, **values):
+    """The learning-rate explorer's widget (control: ``lr``; see :class:`LearningRateExplorer`)."""
+    return LearningRateExplorer(n_steps=n_steps).explore(**values)
+
+
+def snapshot_learning_rate(n_steps=50, **values):
+    """The learning-rate explorer's figure at one setting, with its alt text (a static Figure)."""
+    return LearningRateExplorer(n_steps=n_steps).snapshot(**values)
 
 
 def figure_lr_regimes(lrs=(0.02, 0.4, 0.9, 1.05), problem=None, n_steps=12):
@@ -378,25 +372,29 @@ def figure_lr_regimes(lrs=(0.02, 0.4, 0.9, 1.05), problem=None, n_steps=12):
     (``0.02``), right (``0.4``), oscillating (``0.9``, between ``1/a`` and ``2/a``) and
     diverging (``1.05 > 2/a``).
     """
-    from nnlesson.viz.plotting import PALETTE, label_axes, new_figure, series_style
-
     p = make_regression_1d() if problem is None else problem
     lrs = [check_number("lrs", v, low=0, low_open=True) for v in lrs]
-    fig, axes = new_figure(len(lrs), 1, width=3.3 * len(lrs), height=3.2)
+    fig, axes = figure((880, 300), len(lrs), 1, sharey=True)
     axes = np.atleast_1d(axes)
     w1 = p.w_star[0]
     ws = np.linspace(w1 - 3.0, w1 + 3.0, 200)
     top = float(p.loss(np.array([ws[0]]))) * 1.05
+    regimes = []
     for i, (ax, lr) in enumerate(zip(axes, lrs)):
         run = gradient_descent(p, lr, n_steps)
         ax.plot(ws, p.loss(ws[:, None]), color="#999999", linewidth=1.0)
-        ax.plot([w1], [p.min_loss], marker="*", color=PALETTE[7], markersize=11,
+        ax.plot([w1], [p.min_loss], marker="*", color=PALETTE[7], markersize=12,
                 linestyle="none")
-        ax.plot(run.points[:, 0], run.values, linewidth=1.0,
-                **dict(series_style(i), markevery=1, markersize=4))
+        ax.plot(run.points[:, 0], run.values, linewidth=1.2,
+                **dict(series_style(i), markevery=1, markersize=5))
         ax.set_xlim(ws[0], ws[-1])
         ax.set_ylim(0, top)
         regime = lr_regime(lr, p.curvatures, n_steps)
+        regimes.append(f"lr = {lr:g}: {regime}")
         label_axes(ax, title=f"lr = {lr:g}: {regime}", xlabel="weight w",
                    ylabel="loss L(w)" if i == 0 else "")
-    return fig
+    alt = (f"Four copies of the one-weight loss, a parabola, each with {n_steps} steps of "
+           "gradient descent from the left: " + "; ".join(regimes) + ". Too small creeps "
+           "down one side, right reaches the bottom, oscillating jumps from side to side "
+           "while closing in, diverging jumps farther out each step.")
+    return describe(readable(fig), alt)

@@ -63,7 +63,8 @@ def explorers(only=()):
 
 
 def bench_widgets(moves_per_control=6, *, only=(), cold=False, pause=2.0):
-    """Rows ``(name, on the base, updates, median ms, p95 ms, ready after s or None)``."""
+    """Rows ``(name, on the base, updates, median ms, p95 ms, median CPU ms, p95 CPU ms, ready
+    after s or None)``."""
     from nnlesson.viz.widgets import sample_values
 
     rows = []
@@ -77,14 +78,16 @@ def bench_widgets(moves_per_control=6, *, only=(), cold=False, pause=2.0):
             explorer.warm(wait=True)
             ready = time.perf_counter() - start
         demo.latencies.clear()  # the first draw builds caches; time what a student waits for
+        demo.cpu_times.clear()
         for control_name, control in demo.controls.items():
             for value in sample_values(control, n=moves_per_control):
                 demo.set(**{control_name: value})
                 if warming:  # the student looks at the plot; the background works meanwhile
                     explorer.warm(wait=True, timeout=pause)
         ms = [t * 1000 for t in demo.latencies]
+        cpu = [t * 1000 for t in demo.cpu_times]
         rows.append((name, explorer is not None, len(ms), statistics.median(ms),
-                     percentile(ms, 95), ready))
+                     percentile(ms, 95), statistics.median(cpu), percentile(cpu, 95), ready))
     return rows
 
 
@@ -115,18 +118,23 @@ def main(argv=None):
                         help="seconds a student looks at the plot between moves (default 2)")
     args = parser.parse_args(argv)
 
+    load_before = os.getloadavg()[0]
     widgets = bench_widgets(only=args.only, cold=args.cold, pause=args.pause)
     print("## Slider updates (compute + redraw), milliseconds\n")
-    print("| experiment | base | updates | median | p95 | ready after (s) | p95 <= 100 ms |")
-    print("|---|:---:|---:|---:|---:|---:|:---:|")
-    for name, based, n, med, p95, ready in widgets:
+    print("| experiment | base | updates | median | p95 | CPU median | CPU p95 | ready after (s) "
+          "| p95 <= 100 ms |")
+    print("|---|:---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for name, based, n, med, p95, cpu_med, cpu_p95, ready in widgets:
         ok = "yes" if p95 <= 100 else "**NO**"
         warm = "-" if ready is None else f"{ready:.1f}"
-        print(f"| {name} | {'yes' if based else ''} | {n} | {med:.1f} | {p95:.1f} | {warm} | "
-              f"{ok} |")
-    slow = [name for name, *_, p95, _ in widgets if p95 > 100]
+        print(f"| {name} | {'yes' if based else ''} | {n} | {med:.1f} | {p95:.1f} | "
+              f"{cpu_med:.1f} | {cpu_p95:.1f} | {warm} | {ok} |")
+    slow = [row[0] for row in widgets if row[4] > 100]
     print(f"\n{len(slow)} of {len(widgets)} experiments over 100 ms at p95"
           + (f": {', '.join(slow)}" if slow else "") + ".")
+    print(f"Load average (1 min) before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} CPU(s); 'CPU' columns: this process's CPU time per update, which "
+          "other programs' load does not inflate.")
     if args.widgets_only:
         return 0
 

@@ -6,7 +6,8 @@ enough for a projector, a layout computed once, the static background painted on
 the widget with its placeholder and accessibility, values checked once where they enter, a
 cache of computed settings, and a background precompute for slow ones)::
 
-    from nnlesson.viz.explorer import Choice, Explorer, Slider, linear_ladder, log_ladder
+    from nnlesson.viz import plotting
+    from nnlesson.viz.explorer import Explorer, Slider, linear_ladder, log_ladder
 
     class RateExplorer(Explorer):
         controls = (
@@ -28,15 +29,16 @@ cache of computed settings, and a background precompute for slow ones)::
 
         def update(self, result, lr):                      # change the moving artists
             self.line.set_data(result.steps, result.loss)
-            return f"the loss ends at {result.loss[-1]:.2g}"   # said in the alt text
+            return f"the loss ends at {result.loss[-1]:.2g}"   # under the plots, in the alt
 
     RateExplorer().explore(lr=0.06)      # the widget
     RateExplorer().snapshot(lr=0.3)      # a static Figure for that setting, with alt text
 
-**Which values each piece receives.** ``compute``, ``update``, ``scene`` and ``draw_scene``
-name the controls they depend on as parameters; the base passes those (``update`` may also
-name ``result``, what ``compute`` returned). The cache key of ``compute`` is its parameters'
-values, so a slider that ``compute`` does not name only redraws.
+**Which values each piece receives.** ``compute``, ``update`` and ``scene`` name the controls
+they depend on as parameters; the base passes those (``update`` may also name ``result``, what
+``compute`` returned; ``draw_scene`` gets the scene's key). The cache key of ``compute`` is its
+parameters' values, so a slider that ``compute`` does not name only redraws. What ``update``
+returns (a sentence about the result) is written under the plots and ends the alt text.
 
 **Checked once.** A value enters through ``explore(**values)``, ``snapshot(**values)``, a
 widget (whose options are the spec's values) or ``widget.set(...)``; each is checked against
@@ -56,7 +58,7 @@ with the others at their current values, nearest first, re-planned after each mo
 background thread only computes (no drawing), one setting at a time and never while the
 widget is updating; ``compute`` must therefore be a pure function of its arguments (seeded,
 no matplotlib, no global state). It starts by itself in a Jupyter server session (a person is
-looking) or at the first move of a control; executing a notebook (nbval, ``nnlesson
+looking) or at a student's first move; executing a notebook (nbval, ``nnlesson
 execute``) never starts it, so stored outputs stay deterministic. ``warm(wait=True)`` runs it
 on request (the latency benchmark).
 """

@@ -24,6 +24,11 @@ The grader collects the guard's report after every cell through the kernel's
 form "... was replaced"; any finding grades the notebook 0 ("the notebook changes the grader's
 checks").
 
+Only changes are findings, so the framework itself must not change at run time: a library
+module that rebound one of its own globals while a notebook runs (a cache kept with
+``global``) would be reported. The library keeps no such state; a test grades every exercise
+of the course solved and untouched and requires the guard to find nothing.
+
 What this does not stop: code written against the guard itself or the checks' internals (it
 runs in the same Python process). See docs/teaching.md, "What the grader defends against".
 """

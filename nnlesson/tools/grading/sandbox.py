@@ -191,11 +191,14 @@ class LimitedKernel:
         class _Manager(AsyncKernelManager):
             def format_kernel_cmd(self, extra_arguments=None):
                 cmd = super().format_kernel_cmd(extra_arguments)
+                if os.name != "posix":  # no rlimits, no exec: the kernel starts as it is
+                    return cmd
                 return [sys.executable, "-I", "-S", str(_LAUNCH), spec, *cmd]
 
         # Unix sockets in the private folder: the kernel needs no TCP at all.
-        self.km = _Manager(kernel_name="python3", transport="ipc", ip=str(self.folder / "k"),
-                           connection_file=str(self.folder / "kernel.json"))
+        transport = {"transport": "ipc", "ip": str(self.folder / "k")} if os.name == "posix" else {}
+        self.km = _Manager(kernel_name="python3", connection_file=str(self.folder / "kernel.json"),
+                           **transport)
         try:
             await self.km.start_kernel(
                 cwd=str(self.work), env=self.env,
@@ -217,7 +220,7 @@ class LimitedKernel:
 
     async def _stop(self):
         """Kill the kernel's process group (children included), then clean up."""
-        if self.pgid:
+        if self.pgid and hasattr(os, "killpg"):
             try:
                 os.killpg(self.pgid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -236,7 +239,7 @@ class LimitedKernel:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     async def _kill(self):
-        if self.pgid:
+        if self.pgid and hasattr(os, "killpg"):
             try:
                 os.killpg(self.pgid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

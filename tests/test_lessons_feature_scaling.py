@@ -267,7 +267,7 @@ def test_bad_inputs_are_named():
 def test_widget_redraws_when_a_control_moves():
     demo = fs.explore_scaling()
     count, image = demo.update_count, demo.image.value
-    demo.set(lr=1.4e-6)
+    demo.set(lr=1.5e-6)
     assert demo.update_count == count + 1 and demo.image.value != image
     image = demo.image.value
     demo.set(scaler="standardize")
@@ -277,25 +277,54 @@ def test_widget_redraws_when_a_control_moves():
     assert demo.update_count == count + 3 and demo.image.value != image
 
 
+def test_the_ladder_lands_on_the_rates_the_lesson_names():
+    for lr in (1e-6, 1.5e-6, 2e-6, 0.5, 0.8, 0.9, 1.0, 10.0):
+        assert lr in fs.SCALING_LRS
+
+
 def test_explorer_update_changes_artists_not_the_figure():
-    drawing = fs.ScalingExplorer(n_steps=50)
-    fig, line = drawing.figure, drawing.path_line
-    drawing.update(scaler="min-max", lr=1.0)
-    assert drawing.figure is fig and drawing.path_line is line
-    expected = drawing.problems["min-max"].descend(1.0, 50).points
+    explorer = fs.ScalingExplorer(n_steps=50)
+    demo = explorer.explore(scaler="min-max", lr=1.0)
+    fig, line = explorer.figure, explorer.path_line
+    expected = explorer.problems["min-max"].descend(1.0, 50).points
     np.testing.assert_allclose(line.get_xydata(), expected)
     # 100: counted by running gradient descent in test_steps_to_converge_matches_running_...
-    assert drawing.text.get_text() == "lr = 1: converges in 100 steps"
-    drawing.update(scaler="standardize", lr=0.9)
-    assert "diverges" in drawing.text.get_text()
+    assert explorer.summary.startswith("lr = 1: converges in 100 steps. Min-max to [0, 1]:")
+    demo.set(scaler="standardize", lr=0.9)
+    assert explorer.figure is fig and explorer.path_line is line
+    assert "diverges" in explorer.summary
 
 
-def test_snapshots_are_figures():
+def test_the_summary_says_diverges_before_the_run_leaves_the_runners_bound():
+    """lr = 0.9 on standardized features: 0.9 > 2/lambda_max = 0.81, so the analysis says it
+    diverges even where the first steps have not yet passed ||w|| > 1e6."""
+    explorer = fs.ScalingExplorer(n_steps=20)
+    explorer.explore(scaler="standardize", lr=0.9)
+    assert not explorer.result[0].diverged
+    assert "diverges: the loss grows every step" in explorer.summary
+
+
+def test_each_scaling_is_a_scene_with_its_own_contours_and_window():
+    for scaler in fs.SCALERS:
+        explorer = fs.ScalingExplorer()
+        explorer.snapshot(scaler=scaler)  # a plain figure: nothing painted into a backdrop
+        shown = [s for s, artists in explorer.static.items() if artists[0].get_visible()]
+        assert shown == [scaler]
+        assert explorer.axes[0].get_title().startswith(fs.SCALER_LABELS[scaler])
+        (x0, x1), (y0, y1) = explorer.boxes[scaler]
+        assert explorer.axes[0].get_xlim() == pytest.approx((x0, x1))
+
+
+def test_snapshots_are_described_figures_with_text_a_projector_shows():
     from matplotlib.figure import Figure
 
-    fig = fs.snapshot_scaling("min-max", 1.0)
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
-    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+    from nnlesson.viz.plotting import alt_text, smallest_text_px
+
+    for fig in (fs.snapshot_scaling(scaler="min-max", lr=1.0), fs.figure_scaler_paths(),
+                fs.figure_before_after(np.eye(2), np.eye(2))):
+        assert isinstance(fig, Figure) and smallest_text_px(fig) >= 14
+        assert len(alt_text(fig)) > 80
     fig = fs.figure_scaler_paths()
-    assert isinstance(fig, Figure) and len(fig.axes) == 4
-    assert all(ax.get_title() and ax.get_xlabel() for ax in fig.axes)
+    assert len(fig.axes) == 4
+    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+    assert "14.9 million steps" in alt_text(fig)

@@ -83,7 +83,7 @@ def test_histograms_are_fractions_and_relu_zeroes_about_half():
 
 def test_histogram_bins_hand_worked():
     acts = np.array([[[0.0, 1.0, 0.5, 2e-15]]])  # one layer: a zero, 1 (bin of 1e0), 0.5, clipped
-    hist, zeros = wi._log_histograms(acts)
+    hist, zeros = wi.signal._log_histograms(acts)
     assert zeros[0] == pytest.approx(0.25)
     step = wi.LOG_BINS[1] - wi.LOG_BINS[0]
     expect = np.zeros(len(wi.LOG_BINS) - 1)
@@ -140,10 +140,10 @@ def test_random_init_breaks_the_symmetry():
     assert np.all(res.distinct_units == 8)
 
 
-def test_distinct_columns_hand_worked():
+def test_distinct_units_hand_worked():
     W = np.array([[1.0, 1.0, 2.0], [0.0, 0.0, 0.0]])
-    assert wi._distinct_columns(W, np.zeros(3)) == 2
-    assert wi._distinct_columns(W, np.array([0.0, 1.0, 0.0])) == 3
+    assert wi.distinct_units(W, np.zeros(3)) == 2
+    assert wi.distinct_units(W, np.array([0.0, 1.0, 0.0])) == 3
 
 
 def test_symmetry_experiment_checks_its_arguments():
@@ -176,27 +176,80 @@ def test_train_with_init_diverges_gracefully():
     assert run.diverged and math.isnan(run.val_acc) and np.isnan(run.loss[-1])
 
 
-def test_nearest_and_smooth_hand_worked():
-    assert wi._nearest((0.01, 0.1, 1.0), 0.2) == 0.1
-    assert wi._nearest((0.01, 0.1, 1.0), 0.5) == 1.0
-    np.testing.assert_allclose(wi._smooth(np.array([1.0, 3.0, 5.0, 7.0]), k=2), [1, 2, 4, 6])
+def test_train_with_init_is_cached_and_checks_its_arguments():
+    a = wi.train_with_init("he_uniform", "relu", 0.1, hidden=(8,), epochs=1, batch_size=512)
+    assert wi.train_with_init("he_uniform", "relu", 0.1, hidden=(8,), epochs=1,
+                              batch_size=512) is a
+    assert not a.loss.flags.writeable
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        wi.train_with_init("glorot")
+    with pytest.raises(ValueError, match="lr must be"):
+        wi.train_with_init("zeros", lr=-1.0)
+
+
+def test_mean_accuracy_leaves_out_diverged_seeds_and_best_rate_picks_the_highest_mean():
+    nan = math.nan
+    grid = {("relu", "he", 0.1, 0): wi.TrainingRun(np.zeros(1), 0.8, False, 1),
+            ("relu", "he", 0.1, 1): wi.TrainingRun(np.zeros(1), 0.6, False, 1),
+            ("relu", "he", 1.0, 0): wi.TrainingRun(np.zeros(1), nan, True, 1),
+            ("relu", "he", 1.0, 1): wi.TrainingRun(np.zeros(1), 0.9, False, 1)}
+    assert wi.mean_accuracy(grid, "relu", "he", 0.1) == (pytest.approx(0.7), 0)
+    assert wi.mean_accuracy(grid, "relu", "he", 1.0) == (pytest.approx(0.9), 1)
+    assert wi.best_rate(grid, "relu", "he") == (1.0, pytest.approx(0.9))
+    with pytest.raises(ValueError, match="no run"):
+        wi.mean_accuracy(grid, "tanh", "he", 0.1)
+
+
+# --------------------------------------------------------------------------- the gain and the bounds
+
+
+def test_the_tanh_gain_scheme_is_xavier_times_five_thirds():
+    W = wi.make_initializer("xavier_normal_tanh_gain")((300, 300), rng=np.random.default_rng(0))
+    assert W.std() == pytest.approx(5 / 3 * math.sqrt(2 / 600), rel=0.01)
+    assert torch.nn.init.calculate_gain("tanh") == pytest.approx(wi.TANH_GAIN)
+
+
+def test_backward_factor_is_the_per_layer_geometric_mean():
+    st = wi.signal_propagation(5, "he_normal", "sigmoid", width=16)
+    assert wi.backward_factor(st) ** 4 == pytest.approx(st.grad_norm[0] / st.grad_norm[-1])
+    with pytest.raises(TypeError, match="stats must be SignalStats"):
+        wi.backward_factor(st.grad_norm)
+
+
+def test_slope_bounds_hand_worked():
+    assert wi.slope_bound("xavier_normal", "sigmoid") == pytest.approx(0.25)
+    assert wi.slope_bound("he_normal", "sigmoid") == pytest.approx(math.sqrt(2) / 4)
+    assert wi.slope_bound("he_uniform", "relu") == pytest.approx(math.sqrt(2))
+    assert wi.slope_bound("small", "tanh", width=100) == pytest.approx(0.1)
+
+
+def test_the_backward_factor_of_one_layer_is_the_weights_and_the_slope():
+    """One layer of sigmoid, 400 units: measured against sqrt(n Var(W) E[sigma'(z)^2])."""
+    rng = np.random.default_rng(1)
+    n = 400
+    z = rng.standard_normal((2000, n))
+    s = 1 / (1 + np.exp(-z))
+    W = rng.normal(0, math.sqrt(2 / n), (n, n))  # He
+    d = rng.standard_normal((2000, n))
+    back = (d * s * (1 - s)) @ W.T
+    predicted = math.sqrt(n * (2 / n) * np.mean((s * (1 - s)) ** 2))
+    assert np.linalg.norm(back) / np.linalg.norm(d) == pytest.approx(predicted, rel=0.02)
+    assert predicted < wi.slope_bound("he_normal", "sigmoid", width=n)
 
 
 # --------------------------------------------------------------------------- figures and widgets
 
 
-def _titles(fig):
-    return [ax.get_title() for ax in fig.axes if ax.get_title()]
+def test_static_figures_are_labelled_readable_and_described():
+    from nnlesson.viz.plotting import alt_text, smallest_text_px
 
-
-def test_snapshots_and_figures_are_labelled():
-    for fig in (wi.snapshot_signal_propagation(depth=6),
-                wi.figure_init_comparison(depth=5, width=16),
-                wi.figure_symmetry(steps=5)):
-        plots = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
-        assert plots
-        for ax in plots:
+    for fig in (wi.figure_init_comparison(depth=5, width=16), wi.figure_symmetry(steps=5)):
+        assert alt_text(fig) and smallest_text_px(fig) >= 14
+        for ax in fig.axes:
             assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    fig = wi.figure_init_comparison(depth=4, schemes=(lambda shape, rng=None: np.ones(shape),),
+                                    activations=("tanh",), width=8)
+    assert len(fig.axes) == 1  # a student's own initializer is drawn too
 
 
 def test_signal_widget_redraws_on_every_control():
@@ -209,36 +262,34 @@ def test_signal_widget_redraws_on_every_control():
         count, image = demo.update_count, demo.image.value
 
 
-def test_signal_explorer_caches_and_draws_off_scale_values_on_the_edge():
-    drawing = wi.SignalExplorer(max_depth=8, bake=False)
-    drawing.update(depth=8, scheme="small", activation="relu")
-    assert drawing.compute(8, "small", "relu") is drawing.stats
-    assert drawing.axes[1].get_ylim() == pytest.approx(wi.LOG_RANGE)
-    shown = drawing.std_line.get_ydata()
-    true = drawing.stats.act_std
+def test_signal_explorer_draws_off_scale_values_on_the_edge_and_says_the_true_ones():
+    ex = wi.SignalExplorer()
+    ex.snapshot(depth=8, scheme="small", activation="relu")
+    shown = ex.std_line.get_ydata()[:8]
+    true = ex.result.act_std
     inside = (true > wi.LOG_RANGE[0]) & (true < wi.LOG_RANGE[1])
     np.testing.assert_allclose(shown[inside], true[inside])
     assert np.all(shown[~inside] == pytest.approx(wi.LOG_RANGE[0] * 1.05))  # vanished: bottom edge
-    assert "1 → 8" in drawing.std_text.get_text()
-    drawing.update(depth=3, scheme="zeros", activation="relu")
-    assert np.all(np.isnan(drawing.grad_line.get_ydata()))  # exact zeros: no point on a log axis
+    assert np.all(np.isnan(ex.std_line.get_ydata()[8:]))                    # beyond the depth
+    assert f"layer 8 {true[-1]:.2g}" in ex.summary
+    ex = wi.SignalExplorer()  # a snapshot draws on the explorer's own figure once
+    ex.snapshot(depth=3, scheme="zeros", activation="relu")
+    assert np.all(np.isnan(ex.grad_line.get_ydata()))  # exact zeros: no point on a log axis
+    assert "layer 3 0" in ex.summary
 
 
-def test_training_widget_redraws_and_snaps_to_the_grid():
-    demo = wi.explore_init_training()
-    count, image = demo.update_count, demo.image.value
-    demo.set(lr=0.3)
-    assert demo.update_count == count + 1 and demo.image.value != image
-    demo.set(activation="tanh")
-    assert demo.update_count == count + 2
-    drawing = wi.InitTrainingExplorer(bake=False)
-    runs, lr = drawing.compute("relu", 0.29)
-    assert lr == pytest.approx(10 ** -0.5) and set(runs) == set(wi.TRAINING_SCHEMES)
-    drawing.update(activation="tanh", lr=1.0)
-    heights = [bar.get_height() for bar in drawing.bars]
-    assert heights == pytest.approx([drawing.runs[s].val_acc for s in wi.TRAINING_SCHEMES])
+def test_training_explorer_shows_the_mean_of_the_random_seeds():
+    ex = wi.InitTrainingExplorer()
+    ex.snapshot(activation="tanh", lr=0.3)
+    heights = [bar.get_height() for bar in ex.bars]
+    expected = [wi.mean_accuracy(wi.init_training_grid(("tanh",), lrs=(0.3,)), "tanh", s, 0.3)[0]
+                for s in wi.TRAINING_SCHEMES]
+    assert heights == pytest.approx(expected)
+    assert ex.summary.startswith("validation accuracy: zeros 0.10")
+    with pytest.raises(ValueError, match="lr"):
+        ex.snapshot(lr=0.316)  # only the slider's values
 
 
-def test_the_distinct_unit_counts_written_under_the_bars_hold_for_every_run():
-    for (activation, scheme, lr), run in wi.init_training_grid().items():
+def test_every_run_of_the_grid_keeps_its_first_layers_units_as_the_scheme_predicts():
+    for (activation, scheme, lr, seed), run in wi.init_training_grid().items():
         assert run.distinct_units == (1 if scheme == "zeros" else 32)

@@ -47,6 +47,7 @@ _CHECKS = {
     "check_effective_lrs": "gradient_clipping",
     "check_xavier_uniform": "weight_initialization",
     "check_he_normal": "weight_initialization",
+    "check_gain_for": "weight_initialization",
     "check_batchnorm_forward": "normalization_layers",
     "check_batchnorm_backward": "normalization_layers",
     "check_layernorm_forward": "normalization_layers",

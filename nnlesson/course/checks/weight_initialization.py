@@ -1,10 +1,13 @@
-"""Checks for lesson 09, weight initialization: Xavier uniform and He normal.
+"""Checks for lesson 09, weight initialization, declared as data (see :mod:`._core`).
 
-The student writes an initializer ``f(shape, ..., rng)`` that draws from the ``rng`` it is
-given, exactly as :mod:`nnlesson.init` does: ``rng.uniform(-a, a, size=shape)`` or
-``rng.normal(0.0, std, size=shape)``. The same generator state then gives the same numbers,
-so the check compares values (on copies of the generator). A student who draws the right
-distribution another way is told so.
+* ``xavier_uniform(shape, gain=1.0, rng=None)`` and ``he_normal(shape, rng=None)``: the student
+  draws from the ``rng`` given, exactly as :mod:`nnlesson.init` does
+  (``rng.uniform(-a, a, size=shape)``, ``rng.normal(0.0, std, size=shape)``), so the same
+  generator state gives the same numbers and the check compares values (on copies of the
+  generator). A student who draws the right distribution another way is told so.
+* ``gain_for(activation, z)``: the gain that keeps the variance of the pre-activations from one
+  layer to the next, measured on a sample ``z`` of standardized pre-activations (the student
+  derives it from ``Var(z_next) = n_in Var(W) E[h^2]``).
 
 Weights have shape ``(n_in, n_out)``: ``fan_in = shape[0]``, ``fan_out = shape[1]``.
 """
@@ -15,9 +18,13 @@ import math
 import numpy as np
 
 from nnlesson import init as _init
-from nnlesson.course.checks._core import Case, Mistake, compare_outputs, run_check
+from nnlesson.course.checks._core import Case, Check, Mistake, compare_outputs
 
-__all__ = ["check_xavier_uniform", "check_he_normal"]
+__all__ = ["XAVIER", "HE", "GAIN", "CHECKS", "check_xavier_uniform", "check_he_normal",
+           "check_gain_for"]
+
+HINTS = ("the idea", "the formula", "a partial line")
+FORBIDDEN = ("nnlesson.init.*",)
 
 
 def _compare_draws(how):
@@ -48,70 +55,27 @@ def _xavier_uniform(shape, gain=1.0, rng=None):
     return _init.xavier_uniform(shape, gain=gain, rng=rng)
 
 
-def _xavier_mistakes():
-    def draw(bound):
-        def wrong(shape, gain=1.0, rng=None):
-            fan_in, fan_out = shape
-            a = bound(fan_in, fan_out, gain)
-            return rng.uniform(-a, a, size=shape)
-        return wrong
-
-    def transposed(shape, gain=1.0, rng=None):
+def _uniform_with(bound):
+    def wrong(shape, gain=1.0, rng=None):
         fan_in, fan_out = shape
-        a = gain * math.sqrt(6.0 / (fan_in + fan_out))
-        return rng.uniform(-a, a, size=(fan_out, fan_in))
+        a = bound(fan_in, fan_out, gain)
+        return rng.uniform(-a, a, size=shape)
+    return wrong
 
-    def normal_instead(shape, gain=1.0, rng=None):
-        fan_in, fan_out = shape
-        return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
+def _xavier_transposed(shape, gain=1.0, rng=None):
+    fan_in, fan_out = shape
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=(fan_out, fan_in))
+
+
+def _xavier_normal_instead(shape, gain=1.0, rng=None):
+    fan_in, fan_out = shape
+    return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
+
+
+def _xavier_cases():
     return [
-        Mistake("std used as the uniform bound",
-                "Your weights are too small by a factor sqrt(3): you used the standard deviation "
-                "gain * sqrt(2 / (fan_in + fan_out)) as the bound a. A uniform U(-a, a) has "
-                "variance a^2 / 3, so to get that standard deviation the bound must be sqrt(3) "
-                "times larger: a = gain * sqrt(6 / (fan_in + fan_out)).",
-                draw(lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo)))),
-        Mistake("no square root in the bound",
-                "The bound is missing its square root: you used a = gain * 6 / (fan_in + fan_out), "
-                "a variance-like number. Xavier's bound is "
-                "a = gain * sqrt(6 / (fan_in + fan_out)).",
-                draw(lambda fi, fo, g: g * 6.0 / (fi + fo))),
-        Mistake("gain missing",
-                "Your result ignores `gain`: it is right for gain = 1 only. Multiply the bound by "
-                "the gain: a = gain * sqrt(6 / (fan_in + fan_out)) (gain sqrt(2) for ReLU, 5/3 "
-                "for tanh).",
-                draw(lambda fi, fo, g: math.sqrt(6.0 / (fi + fo)))),
-        Mistake("fan_in only",
-                "You used fan_in only, a = gain * sqrt(6 / fan_in). Xavier/Glorot averages the two "
-                "fans, so that both the forward activations and the backward gradients keep their "
-                "scale: a = gain * sqrt(6 / (fan_in + fan_out)).",
-                draw(lambda fi, fo, g: g * math.sqrt(6.0 / fi))),
-        Mistake("fan_out only",
-                "You used fan_out only, a = gain * sqrt(6 / fan_out). Xavier/Glorot uses both "
-                "fans: a = gain * sqrt(6 / (fan_in + fan_out)).",
-                draw(lambda fi, fo, g: g * math.sqrt(6.0 / fo))),
-        Mistake("shape transposed",
-                "Your array has shape (n_out, n_in), PyTorch's layout. In nnlesson a layer "
-                "computes x @ W, so W has shape (n_in, n_out) = `shape`: draw with size=shape.",
-                transposed),
-        Mistake("normal instead of uniform",
-                "You drew from a normal distribution N(0, std^2). Xavier *uniform* draws from "
-                "U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)): use "
-                "rng.uniform(-a, a, size=shape).",
-                normal_instead),
-    ]
-
-
-def check_xavier_uniform(student_xavier_uniform):
-    """Check ``xavier_uniform(shape, gain=1.0, rng=None)`` against the library's.
-
-    The reference is :func:`nnlesson.init.xavier_uniform`.
-
-    Cases: a large layer (so the spread can be judged), a small one, a non-square layer with
-    gain sqrt(2), a 1 x 1 layer and a very wide one with the tanh gain 5/3.
-    """
-    cases = [
         Case("a 300 x 100 layer", ((300, 100),), {"rng": np.random.default_rng(1)}),
         Case("a 4 x 3 layer", ((4, 3),), {"rng": np.random.default_rng(0)}),
         Case("a 50 x 20 layer with gain sqrt(2)", ((50, 20),),
@@ -119,9 +83,64 @@ def check_xavier_uniform(student_xavier_uniform):
         Case("a 1 x 1 layer", ((1, 1),), {"rng": np.random.default_rng(3)}),
         Case("a 2 x 500 layer with gain 5/3", ((2, 500),),
              {"gain": 5.0 / 3.0, "rng": np.random.default_rng(4)}),
+        Case("a 30 x 7 layer with gain 0.5", ((30, 7),),
+             {"gain": 0.5, "rng": np.random.default_rng(5)}),
     ]
-    return run_check("check_xavier_uniform", student_xavier_uniform, cases, _xavier_uniform,
-                     _xavier_mistakes(), compare=_compare_draws("rng.uniform(-a, a, size=shape)"))
+
+
+XAVIER = Check(
+    name="check_xavier_uniform",
+    function="xavier_uniform",
+    reference=_xavier_uniform,
+    cases=_xavier_cases,
+    mistakes=(
+        Mistake("std used as the uniform bound",
+                "Your weights are too small by a factor sqrt(3): you used the standard deviation "
+                "gain * sqrt(2 / (fan_in + fan_out)) as the bound a. A uniform U(-a, a) has "
+                "variance a^2 / 3, so to get that standard deviation the bound must be sqrt(3) "
+                "times larger.", _uniform_with(lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo))),
+                hint=2),
+        Mistake("no square root in the bound",
+                "The bound is missing its square root: you used gain * 6 / (fan_in + fan_out), a "
+                "variance-like number. A bound has the units of a weight: "
+                "a = gain * sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: g * 6.0 / (fi + fo)), hint=2),
+        Mistake("gain missing",
+                "Your result ignores `gain`: it is right for gain = 1 only. The gain multiplies "
+                "the bound (and so the standard deviation).",
+                _uniform_with(lambda fi, fo, g: math.sqrt(6.0 / (fi + fo))), hint=2),
+        Mistake("gain inside the square root",
+                "You put the gain under the square root, sqrt(6 gain / (fan_in + fan_out)). The "
+                "gain multiplies the standard deviation, so it stands outside: "
+                "a = gain * sqrt(6 / (fan_in + fan_out)) (gain^2 multiplies the variance).",
+                _uniform_with(lambda fi, fo, g: math.sqrt(6.0 * g / (fi + fo))), hint=2),
+        Mistake("fan_in only",
+                "You used fan_in only, sqrt(6 / fan_in). Xavier/Glorot averages the two fans, so "
+                "that both the forward activations and the backward gradients keep their scale.",
+                _uniform_with(lambda fi, fo, g: g * math.sqrt(6.0 / fi)), hint=1),
+        Mistake("fan_out only",
+                "You used fan_out only, sqrt(6 / fan_out). Xavier/Glorot uses both fans, their "
+                "sum under the square root.",
+                _uniform_with(lambda fi, fo, g: g * math.sqrt(6.0 / fo)), hint=1),
+        Mistake("fans multiplied",
+                "You multiplied the fans, sqrt(6 / (fan_in * fan_out)). Xavier/Glorot adds them: "
+                "sqrt(6 / (fan_in + fan_out)) (the average of the forward and backward needs).",
+                _uniform_with(lambda fi, fo, g: g * math.sqrt(6.0 / (fi * fo))), hint=2),
+        Mistake("shape transposed",
+                "Your array has shape (n_out, n_in), PyTorch's layout. In nnlesson a layer "
+                "computes x @ W, so W has shape (n_in, n_out) = `shape`: draw with size=shape.",
+                _xavier_transposed, hint=3),
+        Mistake("normal instead of uniform",
+                "You drew from a normal distribution N(0, std^2). Xavier *uniform* draws from "
+                "U(-a, a): use rng.uniform(-a, a, size=shape).", _xavier_normal_instead, hint=3),
+    ),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    compare=_compare_draws("rng.uniform(-a, a, size=shape)"),
+    doc="``xavier_uniform(shape, gain=1.0, rng=None)``: ``U(-a, a)`` with "
+        "``a = gain * sqrt(6 / (fan_in + fan_out))``, drawn as ``rng.uniform(-a, a, size=shape)``",
+)
+check_xavier_uniform = XAVIER.check_function()
 
 
 # --------------------------------------------------------------------------- He normal
@@ -132,54 +151,183 @@ def _he_normal(shape, rng=None):
     return _init.he_normal(shape, rng=rng)
 
 
-def _he_mistakes():
-    def draw(std_of):
-        def wrong(shape, rng=None):
-            fan_in, fan_out = shape
-            return rng.normal(0.0, std_of(fan_in, fan_out), size=shape)
-        return wrong
-
-    def transposed(shape, rng=None):
+def _normal_with(std_of):
+    def wrong(shape, rng=None):
         fan_in, fan_out = shape
-        return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
+        return rng.normal(0.0, std_of(fan_in, fan_out), size=shape)
+    return wrong
 
+
+def _he_transposed(shape, rng=None):
+    fan_in, fan_out = shape
+    return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
+
+
+def _he_uniform_instead(shape, rng=None):
+    std = math.sqrt(2.0 / shape[0])
+    return rng.uniform(-std, std, size=shape)
+
+
+def _he_std_as_mean(shape, rng=None):
+    return rng.normal(math.sqrt(2.0 / shape[0]), size=shape)
+
+
+def _he_cases():
     return [
-        Mistake("fan_out instead of fan_in",
-                "You divided by fan_out = shape[1]. He initialization keeps the forward signal's "
-                "scale, which depends on how many inputs each unit sums: std = sqrt(2 / fan_in) "
-                "with fan_in = shape[0] (nnlesson weights are (n_in, n_out); PyTorch stores "
-                "(out, in) and reads fan_in from shape[1]).",
-                draw(lambda fi, fo: math.sqrt(2.0 / fo))),
-        Mistake("variance used as the standard deviation",
-                "You passed the variance 2 / fan_in where numpy expects the standard deviation: "
-                "rng.normal(0.0, scale, ...) takes scale = std = sqrt(2 / fan_in).",
-                draw(lambda fi, fo: 2.0 / fi)),
-        Mistake("ReLU gain missing",
-                "Your std is sqrt(1 / fan_in) (LeCun's initialization). ReLU sets half of its "
-                "inputs to zero, so He doubles the variance: std = sqrt(2 / fan_in).",
-                draw(lambda fi, fo: math.sqrt(1.0 / fi))),
-        Mistake("Xavier's formula",
-                "You used Xavier's std sqrt(2 / (fan_in + fan_out)). He's std uses fan_in only, "
-                "with the ReLU gain: std = sqrt(2 / fan_in).",
-                draw(lambda fi, fo: math.sqrt(2.0 / (fi + fo)))),
-        Mistake("shape transposed",
-                "Your array has shape (n_out, n_in), PyTorch's layout. In nnlesson a layer "
-                "computes x @ W, so W has shape (n_in, n_out) = `shape`: draw with size=shape.",
-                transposed),
-    ]
-
-
-def check_he_normal(student_he_normal):
-    """Check ``he_normal(shape, rng=None)`` against :func:`nnlesson.init.he_normal`.
-
-    Cases: a large layer (so the spread can be judged), non-square layers in both directions,
-    and a layer with a single input (fan_in = 1).
-    """
-    cases = [
         Case("a 400 x 100 layer", ((400, 100),), {"rng": np.random.default_rng(1)}),
         Case("a 3 x 7 layer", ((3, 7),), {"rng": np.random.default_rng(0)}),
         Case("a 64 x 16 layer", ((64, 16),), {"rng": np.random.default_rng(2)}),
         Case("a 1 x 5 layer (one input)", ((1, 5),), {"rng": np.random.default_rng(3)}),
     ]
-    return run_check("check_he_normal", student_he_normal, cases, _he_normal, _he_mistakes(),
-                     compare=_compare_draws("rng.normal(0.0, std, size=shape)"))
+
+
+HE = Check(
+    name="check_he_normal",
+    function="he_normal",
+    reference=_he_normal,
+    cases=_he_cases,
+    mistakes=(
+        Mistake("fan_out instead of fan_in",
+                "You divided by fan_out = shape[1]. He initialization keeps the forward signal's "
+                "scale, which depends on how many inputs each unit sums: the fan-in, shape[0] "
+                "(nnlesson weights are (n_in, n_out); PyTorch stores (out, in) and reads the "
+                "fan-in from shape[1]).", _normal_with(lambda fi, fo: math.sqrt(2.0 / fo)),
+                hint=1),
+        Mistake("variance used as the standard deviation",
+                "You passed the variance 2 / fan_in where numpy expects the standard deviation: "
+                "rng.normal(0.0, scale, ...) takes scale = std, the square root of the "
+                "variance.", _normal_with(lambda fi, fo: 2.0 / fi), hint=2),
+        Mistake("ReLU gain missing",
+                "Your std is sqrt(1 / fan_in) (LeCun's initialization). ReLU sets half of its "
+                "inputs to zero, so He doubles the variance: the 2 in 2 / fan_in is ReLU's gain "
+                "squared.", _normal_with(lambda fi, fo: math.sqrt(1.0 / fi)), hint=1),
+        Mistake("Xavier's formula",
+                "You used Xavier's std sqrt(2 / (fan_in + fan_out)). He's std uses the fan-in "
+                "only.", _normal_with(lambda fi, fo: math.sqrt(2.0 / (fi + fo))), hint=2),
+        Mistake("shape transposed",
+                "Your array has shape (n_out, n_in), PyTorch's layout. In nnlesson a layer "
+                "computes x @ W, so W has shape (n_in, n_out) = `shape`: draw with size=shape.",
+                _he_transposed, hint=3),
+        Mistake("uniform instead of normal",
+                "You drew from a uniform distribution. He *normal* draws from N(0, std^2): "
+                "rng.normal(0.0, std, size=shape).", _he_uniform_instead, hint=3),
+        Mistake("std passed as the mean",
+                "Your weights are centred on the std instead of 0: rng.normal(std, size=shape) "
+                "sets the MEAN (loc) to std and the spread to 1. Give both: rng.normal(0.0, std, "
+                "size=shape).", _he_std_as_mean, hint=3),
+    ),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    compare=_compare_draws("rng.normal(0.0, std, size=shape)"),
+    doc="``he_normal(shape, rng=None)``: ``N(0, std^2)`` with ``std = sqrt(2 / fan_in)``, drawn "
+        "as ``rng.normal(0.0, std, size=shape)``",
+)
+check_he_normal = HE.check_function()
+
+
+# --------------------------------------------------------------------------- the gain
+
+
+def _gain_for(activation, z):
+    """``1 / sqrt(mean(f(z)^2))``: the gain ``g`` with ``g^2 E[f(z)^2] = E[z^2] = 1``."""
+    h = activation(np.asarray(z, dtype=np.float64))
+    return float(1.0 / np.sqrt(np.mean(h * h)))
+
+
+def _standardized(seed, n):
+    """``n`` pre-activations with mean exactly 0 and variance exactly 1 (up to rounding)."""
+    z = np.random.default_rng(seed).standard_normal(n)
+    z = z - z.mean()
+    return z / np.sqrt(np.mean(z * z))
+
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def _identity(x):
+    return x
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _twice(x):
+    return 2.0 * x
+
+
+def _gain_cases():
+    return [
+        Case("tanh, 20000 samples", (np.tanh, _standardized(90, 20000))),
+        Case("ReLU, 20000 samples", (_relu, _standardized(91, 20000))),
+        Case("a linear layer (the identity), 500 samples", (_identity, _standardized(92, 500))),
+        Case("sigmoid, 20000 samples", (_sigmoid, _standardized(93, 20000))),
+        Case("f(x) = 2x, 50 samples", (_twice, _standardized(94, 50))),
+    ]
+
+
+def _gain_wrong(measure):
+    def wrong(activation, z):
+        h = activation(np.asarray(z, dtype=np.float64))
+        return float(measure(h))
+    return wrong
+
+
+def _compare_gain(expected, received):
+    """Compare; a gain within 3 % of the right one was measured on other samples."""
+    diff = compare_outputs(expected, received)
+    if diff is None or not isinstance(received, (float, int, np.floating)) or \
+            isinstance(received, bool):
+        return diff
+    if math.isfinite(received) and abs(received / expected - 1) < 0.03:
+        return (f"{diff}. That is within 3 % of the right gain: your formula looks right, but "
+                "it was measured on other samples. Use the sample z you are given (not new "
+                "random numbers), so that the check can compare exactly")
+    return diff
+
+
+GAIN = Check(
+    name="check_gain_for",
+    function="gain_for",
+    reference=_gain_for,
+    cases=_gain_cases,
+    mistakes=(
+        Mistake("square root missing",
+                "You returned 1 / mean(f(z)^2): that is the gain SQUARED, the factor on the "
+                "variance. The gain multiplies the weights' standard deviation, so take the "
+                "square root.", _gain_wrong(lambda h: 1.0 / np.mean(h * h)), hint=2),
+        Mistake("not inverted",
+                "You returned sqrt(mean(f(z)^2)), the factor by which the activation SHRINKS the "
+                "signal. The gain has to make up for it: it is the inverse, so that "
+                "gain^2 * E[f(z)^2] = 1.", _gain_wrong(lambda h: np.sqrt(np.mean(h * h))),
+                hint=2),
+        Mistake("variance instead of the mean square",
+                "You used the variance of f(z) (np.std or np.var). The next layer's pre-activation "
+                "is a sum of h * W with zero-mean weights, and its variance is n_in Var(W) E[h^2]: "
+                "the mean of the SQUARES of h, its mean included. The two differ when f(z) is not "
+                "centred, as for ReLU or sigmoid.", _gain_wrong(lambda h: 1.0 / np.std(h)),
+                hint=1),
+        Mistake("square of the mean",
+                "You squared the mean of f(z), mean(f(z))^2, instead of taking the mean of the "
+                "squares, mean(f(z)^2).", _gain_wrong(lambda h: 1.0 / np.sqrt(np.mean(h) ** 2)),
+                hint=2),
+        Mistake("sum instead of the mean",
+                "You summed f(z)^2 over the sample instead of averaging it: the result then "
+                "depends on how many samples there are. The rule needs the expectation "
+                "E[f(z)^2], the mean over the sample.",
+                _gain_wrong(lambda h: 1.0 / np.sqrt(np.sum(h * h))), hint=2),
+        Mistake("mean of |f(z)|",
+                "You used the mean absolute value of f(z). The variance of the next layer "
+                "depends on E[f(z)^2], the mean of the squares.",
+                _gain_wrong(lambda h: 1.0 / np.mean(np.abs(h))), hint=1),
+    ),
+    hints=HINTS,
+    compare=_compare_gain,
+    doc="``gain_for(activation, z) -> gain``: the gain ``g`` for which weights of variance "
+        "``g^2 / fan_in`` keep ``E[z^2]`` from one layer to the next: ``1 / sqrt(mean(f(z)^2))``",
+)
+check_gain_for = GAIN.check_function()
+
+
+CHECKS = (XAVIER, HE, GAIN)

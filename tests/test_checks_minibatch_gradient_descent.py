@@ -348,3 +348,17 @@ def test_safe_lr_mistakes_as_students_write_them(student, mistake):
 def test_safe_lr_returning_the_curvatures_is_a_shape_message():
     result = check_largest_safe_lr(lambda Z: 2 * np.sum(Z ** 2, axis=1))
     assert not result.passed and "single number" in result.message
+
+
+def test_an_endless_generator_is_consumed_one_batch_past_an_epoch():
+    def endless(X, y, batch_size, rng):
+        order = rng.permutation(len(X))
+        start = 0
+        while True:  # never stops: wraps around
+            idx = np.take(order, range(start, start + batch_size), mode="wrap")
+            yield X[idx], y[idx]
+            start += batch_size
+
+    result = check_minibatches(endless)  # returns at once: at most one batch past an epoch
+    assert not result.passed and result.mistake == "sample repeated or missing"
+    assert "used more than once" in result.details[0]

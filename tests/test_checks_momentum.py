@@ -1,4 +1,6 @@
-"""Lesson 04's exercise checks: solutions pass, stubs are "not implemented", mistakes are named."""
+"""Lesson 04's exercise checks: solutions pass, stubs are "not implemented", and the wrong answers
+whose form differs from the declared mistakes (a velocity started from zeros, a look-ahead taken
+before the update) are named; tests/test_checks_meta.py covers every declared mistake."""
 import numpy as np
 import pytest
 
@@ -73,49 +75,9 @@ def ema_no_one_minus_beta(w, g, v, lr, beta):
     return w - lr * v, v
 
 
-def ema_forgets_velocity(w, g, v, lr, beta):
-    v = (1 - beta) * g
-    return w - lr * v, v
-
-
-def ema_velocity_is_gradient(w, g, v, lr, beta):
-    return w - lr * g, g.copy()
-
-
-def ema_swapped(w, g, v, lr, beta):
-    v = (1 - beta) * v + beta * g
-    return w - lr * v, v
-
-
-def ema_old_velocity(w, g, v, lr, beta):
-    w_new = w - lr * v
-    return w_new, beta * v + (1 - beta) * g
-
-
-def ema_sign(w, g, v, lr, beta):
-    v = beta * v + (1 - beta) * g
-    return w + lr * v, v
-
-
 def ema_cs231n(w, g, v, lr, beta):
     v = beta * v - lr * g
     return w + v, v
-
-
-@pytest.mark.parametrize("student, mistake", [
-    (ema_no_one_minus_beta, "(1 - beta) missing"),
-    (ema_forgets_velocity, "velocity not carried over"),
-    (ema_velocity_is_gradient, "velocity is the gradient"),
-    (ema_swapped, "beta and 1 - beta swapped"),
-    (ema_old_velocity, "step with the old velocity"),
-    (ema_sign, "sign error"),
-    (ema_cs231n, "learning rate folded into the velocity"),
-])
-def test_ema_mistakes_are_named(student, mistake):
-    result = check_momentum_update(student)
-    assert not result.passed and result.status == "fail"
-    assert result.mistake == mistake
-    assert result.details and result.details[0].startswith("on case ")
 
 
 def test_ema_explanations_say_what_to_do():
@@ -142,26 +104,6 @@ def sgd_zero_start(w, g, buf, lr, momentum, dampening=0.0):
     return w - lr * buf, buf
 
 
-def sgd_dampening_ignored(w, g, buf, lr, momentum, dampening=0.0):
-    buf = g.copy() if buf is None else momentum * buf + g
-    return w - lr * buf, buf
-
-
-def sgd_dampening_inverted(w, g, buf, lr, momentum, dampening=0.0):
-    buf = g.copy() if buf is None else momentum * buf + dampening * g
-    return w - lr * buf, buf
-
-
-def sgd_reset(w, g, buf, lr, momentum, dampening=0.0):
-    buf = g.copy()
-    return w - lr * buf, buf
-
-
-def sgd_sign(w, g, buf, lr, momentum, dampening=0.0):
-    buf = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
-    return w + lr * buf, buf
-
-
 def sgd_cs231n(w, g, buf, lr, momentum, dampening=0.0):
     v = np.zeros_like(g) if buf is None else buf
     v = momentum * v - lr * g
@@ -179,10 +121,6 @@ def sgd_old_buffer(w, g, buf, lr, momentum, dampening=0.0):
 @pytest.mark.parametrize("student, mistake", [
     (sgd_ema_form, "EMA form instead of PyTorch's"),
     (sgd_zero_start, "dampening on the first step"),
-    (sgd_dampening_ignored, "dampening ignored"),
-    (sgd_dampening_inverted, "dampening used instead of 1 - dampening"),
-    (sgd_reset, "velocity not carried over"),
-    (sgd_sign, "sign error"),
     (sgd_cs231n, "learning rate folded into the velocity"),
     (sgd_old_buffer, "step with the old velocity"),
 ])
@@ -193,11 +131,6 @@ def test_pytorch_form_mistakes_are_named(student, mistake):
 
 
 # --------------------------------------------------------------------------- Nesterov mistakes
-
-
-def nesterov_plain(w, g, buf, lr, momentum):
-    buf = g.copy() if buf is None else momentum * buf + g
-    return w - lr * buf, buf
 
 
 def nesterov_old_lookahead(w, g, buf, lr, momentum):
@@ -214,34 +147,9 @@ def nesterov_old_lookahead_from_zero(w, g, buf, lr, momentum):
     return w - lr * (g + momentum * old), momentum * old + g
 
 
-def nesterov_no_gradient(w, g, buf, lr, momentum):
-    buf = g.copy() if buf is None else momentum * buf + g
-    return w - lr * momentum * buf, buf
-
-
-def nesterov_buf_twice(w, g, buf, lr, momentum):
-    buf = g.copy() if buf is None else momentum * buf + g
-    return w - lr * (buf + momentum * buf), buf
-
-
-def nesterov_ema(w, g, buf, lr, momentum):
-    buf = (1 - momentum) * g if buf is None else momentum * buf + (1 - momentum) * g
-    return w - lr * (g + momentum * buf), buf
-
-
-def nesterov_sign(w, g, buf, lr, momentum):
-    buf = g.copy() if buf is None else momentum * buf + g
-    return w + lr * (g + momentum * buf), buf
-
-
 @pytest.mark.parametrize("student, mistake", [
-    (nesterov_plain, "no look-ahead"),
     (nesterov_old_lookahead_from_zero, "no look-ahead"),
     (nesterov_old_lookahead, "look-ahead with the old velocity"),
-    (nesterov_no_gradient, "gradient left out of the step"),
-    (nesterov_buf_twice, "velocity instead of the gradient in the step"),
-    (nesterov_ema, "EMA velocity"),
-    (nesterov_sign, "sign error"),
 ])
 def test_nesterov_mistakes_are_named(student, mistake):
     result = check_nesterov_update(student)

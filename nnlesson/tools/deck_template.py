@@ -41,14 +41,17 @@ function nnlessonFitSlides(options) {
     return Array.prototype.filter.call(slidesBox.querySelectorAll('section'),
                                        function (s) { return !s.querySelector('section'); });
   }
-  function fitBox(section) { return section.querySelector(':scope > .nnlesson-frame > .nnlesson-fit'); }
+  function fitBox(section) {
+    return section.querySelector(':scope > .nnlesson-frame > .nnlesson-fit');
+  }
   function units(section) {  // what a split may move: cells and fragments, not the heading
     return Array.prototype.filter.call(fitBox(section).children, function (el) {
       return !el.classList.contains('nnlesson-continued-heading');
     });
   }
   function figures(section) {
-    return Array.prototype.slice.call(fitBox(section).querySelectorAll('.jp-OutputArea-output img'));
+    var found = fitBox(section).querySelectorAll('.jp-OutputArea-output img');
+    return Array.prototype.slice.call(found);
   }
   function fits(section) {
     return section.scrollHeight <= H - SPARE && section.scrollWidth <= W;
@@ -151,7 +154,8 @@ function nnlessonFitSlides(options) {
     if (fits(section)) return;
     setLayout(section, limits, 0, 1);
     if (fits(section)) {
-      var t = largest(0, 1, function (x) { setLayout(section, limits, x, 1); return fits(section); });
+      var t = largest(0, 1, function (x) {
+        setLayout(section, limits, x, 1); return fits(section); });
       setLayout(section, limits, t, 1);
       return;
     }

@@ -16,8 +16,8 @@ template turns it into ``<section>`` elements. This module adds what a classroom
 * **Only what the audience needs.** ``skip`` cells (imports, set-up) are left out. A code cell
   shows only its output when it is tagged ``hide-input``, is collapsed in JupyterLab
   (``jupyter.source_hidden``), or displays only something richer than text (a figure, an
-  explorer, a rendered table); ``show-input`` keeps its code. Comments meant for the test suite (``# nbval...``) are removed from the code
-  that is shown.
+  explorer, a rendered table); ``show-input`` keeps its code. Comments meant for the test suite
+  (``# nbval...``) are removed from the code that is shown.
 * **Formulas.** nbconvert's template expects MathJax 2 from a CDN; the deck uses MathJax 3's
   single-file bundle ``tex-svg-full.js`` instead (no font files to copy), with the same
   ``$...$`` and ``$$...$$`` delimiters.
@@ -346,7 +346,7 @@ def _html_images(text) -> list:
 
 
 def _descriptive(text) -> str | None:
-    """``text/plain`` that describes a picture, or None for a repr (``<Figure ...>``, ``VBox(...)``)."""
+    """``text/plain`` that describes a picture; None for a repr (``<Figure>``, ``VBox(...)``)."""
     if isinstance(text, list):
         text = "".join(text)
     text = (text or "").strip()

@@ -369,8 +369,8 @@ def test_axe_finds_no_serious_violation(deck_page, decks, axe_script, label):
                            timeout=60_000)
     # reveal hides every slide but the current one from assistive technology (aria-hidden);
     # each slide is the current one when it is presented, so axe sees them all here.
-    page.evaluate("""() => document.querySelectorAll('.reveal .slides section')
-                             .forEach(s => { s.removeAttribute('aria-hidden'); s.hidden = false; })""")
+    page.evaluate("""() => document.querySelectorAll('.reveal .slides section').forEach(
+                             s => { s.removeAttribute('aria-hidden'); s.hidden = false; })""")
     problems = _slide_pages(page, run_axe(page, axe_script))
     _open_deck(page, deck)
     problems += [f"presentation view: {line}"

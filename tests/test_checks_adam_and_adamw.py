@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from nnlesson.course.checks.adam_and_adamw import (ADAM, ADAMW, check_adam_update,
-                                                   check_adamw_update)
+from nnlesson.course.checks.adam_and_adamw import (ADAM, ADAMW, L2_DRIFT, check_adam_l2_drift,
+                                                   check_adam_update, check_adamw_update)
 from nnlesson.optim import adam_update as library_adam
 
 # --------------------------------------------------------------------------- student versions
@@ -84,7 +84,7 @@ def test_adamw_decaying_the_old_weights_inside_the_step_passes():
     assert check_adamw_update(one_line).passed
 
 
-@pytest.mark.parametrize("check", [check_adam_update, check_adamw_update])
+@pytest.mark.parametrize("check", [check_adam_update, check_adamw_update, check_adam_l2_drift])
 def test_stubs_are_not_implemented_yet(check):
     result = check(stub)
     assert result.status == "todo" and not result.passed
@@ -347,3 +347,65 @@ def test_calling_an_optimizer_class_is_caught(optimizer):
 def test_the_students_own_helper_and_numpy_are_allowed():
     # AdamW written on top of the student's own Adam: nothing of the library is called.
     assert check_adamw_update(adamw_update).passed
+
+
+# --------------------------------------------------------------------------- exercise 3: the drift
+
+
+def test_the_drift_reference_is_the_measured_average_step_of_the_library():
+    """The settled-moment formula against the library's Adam + L2: many runs of one weight held
+    at w, with noise of RMS g, averaged over late steps (m_hat, v_hat settled)."""
+    from nnlesson.optim import adam_update as adam
+
+    rng = np.random.default_rng(0)
+    runs, steps = 4000, 3000
+    for w0, g_rms, lam in ((0.5, 1.0, 0.5), (1.0, 0.05, 0.2), (-0.3, 0.2, 1.0)):
+        w = np.full(runs, w0)
+        m, v = np.zeros(runs), np.zeros(runs)
+        moved = []
+        for t in range(1, steps + 1):
+            g = g_rms * rng.standard_normal(runs)
+            new = adam(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                       weight_decay=lam)
+            if t > steps - 200:
+                moved.append(new[0] - w)
+            m, v = new[1], new[2]  # the weight is held at w0: only the moments evolve
+        expected = L2_DRIFT.reference(w0, g_rms, 1e-3, lam)
+        assert np.mean(moved) == pytest.approx(expected, rel=0.05), (w0, g_rms, lam)
+
+
+def test_the_drift_written_in_other_forms_passes():
+    def with_hypot(w, grad_rms, lr, weight_decay, eps=1e-8):
+        return -lr * weight_decay * w / (np.hypot(grad_rms, weight_decay * w) + eps)
+
+    def with_math_for_numbers(w, grad_rms, lr, weight_decay, eps=1e-8):
+        w, grad_rms = np.asarray(w, dtype=float), np.asarray(grad_rms, dtype=float)
+        penalty = weight_decay * w
+        v_hat = grad_rms * grad_rms + penalty * penalty
+        return -(lr * penalty) / (v_hat ** 0.5 + eps)
+
+    assert check_adam_l2_drift(with_hypot).passed
+    assert check_adam_l2_drift(with_math_for_numbers).passed
+
+
+def test_the_drift_cases_cover_both_regimes_and_every_argument():
+    cases = L2_DRIFT.get_cases()
+    ratios = []
+    for case in cases:
+        w, g, _, lam = case.args
+        ratios.extend(np.ravel(np.abs(lam * np.asarray(w)) / np.maximum(np.asarray(g), 1e-300)))
+    assert min(ratios) < 0.01 and max(ratios) > 10  # noise-dominated and decay-dominated
+    assert any(c.kwargs.get("eps", 1e-8) != 1e-8 for c in cases)
+    assert any(np.isscalar(c.args[0]) for c in cases) and any(np.ndim(c.args[0]) == 2
+                                                             for c in cases)
+
+
+def test_forgetting_the_decay_in_v_hat_points_to_hint_1():
+    def noise_only(w, grad_rms, lr, weight_decay, eps=1e-8):
+        return -lr * weight_decay * np.asarray(w) / (np.asarray(grad_rms) + eps)
+
+    with np.errstate(all="ignore"):
+        result = check_adam_l2_drift(noise_only)
+    assert result.mistake == "λw left out of v_hat"
+    assert "grad_rms^2 + (λw)^2" in result.message
+    assert result.message.endswith("Hint 1 above gives the idea.")

@@ -38,6 +38,7 @@ _CHECKS = {
     "check_rmsprop_warmup_steps": "adagrad_and_rmsprop",
     "check_adam_update": "adam_and_adamw",
     "check_adamw_update": "adam_and_adamw",
+    "check_adam_l2_drift": "adam_and_adamw",
     "check_step_decay": "learning_rate_schedules",
     "check_cosine_warm_restarts": "learning_rate_schedules",
     "check_one_cycle": "learning_rate_schedules",

@@ -1,6 +1,8 @@
 """Checks for lesson 06, Adam and AdamW, declared as data (the worked example of the framework).
 
-Each exercise is one update step ``(w, g, m, v, t, ...) -> (w, m, v)`` that returns new arrays.
+Exercises 1 and 2 are one update step ``(w, g, m, v, t, ...) -> (w, m, v)`` that returns new
+arrays. Exercise 3 (:data:`L2_DRIFT`) is a derivation: the average change per step of a weight
+under Adam + L2 when its loss gradient is noise (its reference is the formula, in this module).
 The reference is the library's rule :func:`nnlesson.optim.adam_update` (checked against
 ``torch.optim.Adam`` and ``torch.optim.AdamW`` in the test suite), with PyTorch's conventions:
 the step counter ``t`` starts at 1, ``eps`` is added outside the square root, the stored
@@ -36,7 +38,8 @@ import numpy as np
 from nnlesson.course.checks._core import Case, Check, Mistake
 from nnlesson.optim import adam_update
 
-__all__ = ["ADAM", "ADAMW", "CHECKS", "check_adam_update", "check_adamw_update"]
+__all__ = ["ADAM", "ADAMW", "L2_DRIFT", "CHECKS", "check_adam_update", "check_adamw_update",
+           "check_adam_l2_drift"]
 
 # The library's Adam in any form: the public rule, the Adam and AdamW classes (their methods),
 # and any private kernel of nnlesson.optim whose name contains "adam", whatever it is renamed to.
@@ -508,7 +511,123 @@ ADAMW = Check(
         "plain gradient ``g``, as ``torch.optim.AdamW``",
 )
 
-CHECKS = (ADAM, ADAMW)
+# --------------------------------------------------------------------------- L2 inside Adam
+
+
+def _drift(w, grad_rms, lr, weight_decay, eps=1e-8):
+    """The expected change of ``w`` per step under Adam + L2 once m_hat and v_hat have settled,
+    for a loss gradient that is noise of mean 0 and root mean square ``grad_rms``::
+
+        m_hat -> E[g + lam w]     = lam w
+        v_hat -> E[(g + lam w)^2] = grad_rms^2 + (lam w)^2
+        drift = -lr * m_hat / (sqrt(v_hat) + eps)
+    """
+    w, grad_rms = np.asarray(w, dtype=np.float64), np.asarray(grad_rms, dtype=np.float64)
+    decay = weight_decay * w
+    return -lr * decay / (np.sqrt(grad_rms ** 2 + decay ** 2) + eps)
+
+
+def _drift_cases():
+    rng = np.random.default_rng(606)
+    return [
+        Case("the lesson's three weights at 1, noise 0.01, 1 and 100, lr 0.02, λ 0.5",
+             (np.ones(3), np.array([0.01, 1.0, 100.0]), 0.02, 0.5)),
+        Case("weights of both signs, noise of size 1 for all (a number), lr 0.001, λ 0.1",
+             (np.array([-2.0, -0.5, 0.3, 4.0]), 1.0, 0.001, 0.1)),
+        Case("a weight at 0, and a weight whose gradient has no noise at all",
+             (np.array([0.0, 0.5]), np.array([0.3, 0.0]), 0.05, 0.2)),
+        Case("a large eps = 0.5 next to small gradients", (np.array([0.2, -0.1]),
+             np.array([0.1, 0.05]), 0.1, 1.0), {"eps": 0.5}),
+        Case("one weight (numbers, not arrays), λ 2", (0.7, 0.2, 0.01, 2.0)),
+        Case("a 2 x 3 matrix of weights, each with its own noise size, lr 0.003, λ 0.01",
+             (rng.normal(size=(2, 3)), rng.uniform(1e-3, 3e-2, size=(2, 3)), 0.003, 0.01)),
+    ]
+
+
+def _wrong_drift(numerator="lam w", root=True, v_of=("g^2", "(lam w)^2"), eps_at="outside",
+                 sign=-1, with_lr=True):
+    """A wrong drift: which pieces the numerator and v_hat hold, and where eps sits."""
+    def wrong(w, grad_rms, lr, weight_decay, eps=1e-8):
+        w, g = np.asarray(w, dtype=np.float64), np.asarray(grad_rms, dtype=np.float64)
+        decay = weight_decay * w
+        top = {"lam w": decay, "lam": weight_decay + 0 * w, "g + lam w": g + decay}[numerator]
+        parts = {"g^2": g ** 2, "(lam w)^2": decay ** 2, "g": g, "lam w^2": weight_decay * w * w,
+                 "|g|": np.abs(g), "|lam w|": np.abs(decay)}
+        v = sum(parts[p] for p in v_of) + (eps if eps_at == "inside" else 0.0)
+        bottom = (np.sqrt(v) if root else v) + (eps if eps_at == "outside" else 0.0)
+        return sign * (lr if with_lr else 1.0) * top / bottom
+    return wrong
+
+
+L2_DRIFT = Check(
+    name="check_adam_l2_drift",
+    function="adam_l2_drift",
+    reference=_drift,
+    cases=_drift_cases,
+    mistakes=(
+        Mistake("λw left out of v_hat",
+                "Your v_hat holds only the noise, grad_rms^2. But Adam squares what it is "
+                "given, g + λw, and the mean of (g + λw)^2 is grad_rms^2 + (λw)^2: the decay "
+                "term adds to the second moment too. That is why a weight whose gradients are "
+                "tiny still moves at most about lr per step.",
+                _wrong_drift(v_of=("g^2",)), hint=1),
+        Mistake("AdamW's decay",
+                "Your drift is -lr * weight_decay * w, whatever grad_rms: that is AdamW's "
+                "decoupled decay. Here the penalty's gradient λw goes through Adam, so it is "
+                "divided by the square root of v_hat like every gradient.",
+                lambda w, grad_rms, lr, weight_decay, eps=1e-8:
+                    -lr * weight_decay * np.asarray(w, dtype=np.float64) + 0 * np.asarray(
+                        grad_rms, dtype=np.float64), hint=1),
+        Mistake("no square root",
+                "You divide by v_hat + eps; Adam divides by the square root of the second "
+                "moment, sqrt(v_hat) + eps, which has the size of a gradient.",
+                _wrong_drift(root=False), hint=2),
+        Mistake("sizes added instead of squares",
+                "Your v_hat adds the sizes, grad_rms + |λw|, and you take no root of it. "
+                "v_hat averages the SQUARE of g + λw: grad_rms^2 + (λw)^2 (the cross term "
+                "2 g λw averages to 0); the step divides by its square root.",
+                _wrong_drift(v_of=("|g|", "|lam w|"), root=False), hint=2),
+        Mistake("lr missing",
+                "Your drift is not multiplied by the learning rate: every Adam step is lr "
+                "times m_hat / (sqrt(v_hat) + eps).",
+                _wrong_drift(with_lr=False), hint=2),
+        Mistake("wrong sign",
+                "Your drift has the wrong sign: the weights move AGAINST the gradient, so a "
+                "positive weight (whose penalty gradient λw is positive) goes down: the "
+                "change is -lr * m_hat / (sqrt(v_hat) + eps).",
+                _wrong_drift(sign=1), hint=2),
+        Mistake("eps inside the square root",
+                "You add eps inside the square root, sqrt(v_hat + eps). Adam (as PyTorch) adds "
+                "it outside: sqrt(v_hat) + eps.",
+                _wrong_drift(eps_at="inside"), hint=2),
+        Mistake("eps left out",
+                "Your drift leaves out eps. Adam divides by sqrt(v_hat) + eps; the case with "
+                "eps = 0.5 shows the difference.",
+                _wrong_drift(eps_at="none"), hint=3),
+        Mistake("w missing from m_hat",
+                "Your m_hat is weight_decay alone: the penalty's gradient is λ times the "
+                "weight, λw, so the drift is proportional to w (and is 0 for a weight at 0).",
+                _wrong_drift(numerator="lam"), hint=1),
+        Mistake("the noise kept in m_hat",
+                "Your m_hat holds grad_rms + λw. The noise has mean 0, so its average in m_hat "
+                "is 0: m_hat settles at λw alone. (Only its square survives in v_hat.)",
+                _wrong_drift(numerator="g + lam w"), hint=1),
+        Mistake("λ not squared in v_hat",
+                "Your v_hat adds λ w^2; the square of the decay term λw is (λw)^2 = λ^2 w^2.",
+                _wrong_drift(v_of=("g^2", "lam w^2")), hint=3),
+        Mistake("grad_rms not squared in v_hat",
+                "Your v_hat adds grad_rms itself; the mean of the squared noise is grad_rms^2 "
+                "(that is what a root mean square is).",
+                _wrong_drift(v_of=("g", "(lam w)^2")), hint=3),
+    ),
+    hints=HINTS,
+    doc="``adam_l2_drift(w, grad_rms, lr, weight_decay, eps=1e-8)``: the expected change of w "
+        "per step under Adam + L2 with settled moments: ``-lr * lam w / (sqrt(grad_rms^2 + "
+        "(lam w)^2) + eps)``",
+)
+
+CHECKS = (ADAM, ADAMW, L2_DRIFT)
 
 check_adam_update = ADAM.check_function()
 check_adamw_update = ADAMW.check_function()
+check_adam_l2_drift = L2_DRIFT.check_function()

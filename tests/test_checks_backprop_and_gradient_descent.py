@@ -188,6 +188,7 @@ def test_numerical_gradient_that_leaves_x_changed_is_told_so():
 
     result = C.check_numerical_gradient(not_restored)
     assert not result.passed and "changed its input `x`" in result.message
+    assert "put every value back" in result.message
 
 
 # --------------------------------------------------------------------------- two-layer network
@@ -225,6 +226,17 @@ def test_two_layer_network_with_the_mask_taken_from_h_passes():
         return loss, grads  # h > 0 exactly where z1 > 0: the same mask
 
     assert C.check_two_layer_network(mask_from_h).passed
+
+
+def test_a_mistake_is_named_whatever_order_the_student_builds_the_dict_in():
+    """cs231n builds grads as W2, b2, W1, b1; the mistake's dict is W1, b1, W2, b2."""
+    leaky = next(m for m in C.TWO_LAYER_NETWORK.mistakes if m.name == "leaky ReLU's slope")
+
+    def backwards_order(x, labels, params):
+        loss, grads = leaky.wrong_fn(x, labels, params)
+        return loss, {k: grads[k] for k in ("W2", "b2", "W1", "b1")}
+
+    failed_with(C.check_two_layer_network(backwards_order), "leaky ReLU's slope")
 
 
 def test_two_layer_network_wrong_keys_are_named():

@@ -1151,7 +1151,7 @@ def _numbers(out):
             return None
         return np.concatenate(parts) if parts else np.zeros(0)
     if isinstance(out, dict):
-        return _numbers([out[k] for k in out])
+        return _numbers([out[k] for k in sorted(out, key=str)])  # the order compare uses
     if isinstance(out, np.ndarray) and out.dtype.kind in "biuf":
         return out.astype(np.float64).ravel()
     if isinstance(out, numbers.Real):
@@ -1177,7 +1177,8 @@ def _check_unchanged(fn, case, before, after):
         if not _same(old, new):
             raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
                               f"'{case.label}'); return a new array instead, e.g. compute "
-                              f"`{name} - ...` rather than `{name} -= ...`.")
+                              f"`{name} - ...` rather than `{name} -= ...` (or, if you change "
+                              f"it while you work, put every value back before returning).")
     for name in after[1]:
         if not _same(before[1][name], after[1][name]):
             raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "

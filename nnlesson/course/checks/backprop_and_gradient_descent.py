@@ -153,6 +153,9 @@ LINEAR_FORWARD = Check(
         Mistake("bias summed",
                 "You added the sum of the bias to every output: each output unit m adds its own "
                 "b[m], one number per column.", lambda x, W, b: x @ W + b.sum(), hint=2),
+        Mistake("bias subtracted",
+                "You subtracted the bias: the layer ADDS its bias to the weighted sum.",
+                lambda x, W, b: x @ W - b, hint=2),
         Mistake("bias multiplied",
                 "You multiplied by the bias instead of adding it: the bias is added after the "
                 "weighted sum.", lambda x, W, b: (x @ W) * b, hint=2),
@@ -388,6 +391,12 @@ SOFTMAX_CROSS_ENTROPY = Check(
                 "example contributes -log p of its true class.",
                 lambda z, y: (_ce(z, y, loss_of=_log_softmax_loss)[0] / z.shape[1],
                               _ce(z, y)[1]), hint=2),
+        Mistake("gradient divided by the number of classes",
+                "dlogits is divided by C, the number of classes (logits.shape[1]), where it "
+                "should be divided by N, the number of examples (logits.shape[0]): the loss "
+                "averages over the batch.",
+                lambda z, y: (_ce(z, y, loss_of=_log_softmax_loss)[0],
+                              _ce(z, y)[1] * len(y) / z.shape[1]), hint=2),
         Mistake("softmax over the wrong axis",
                 "Your probabilities are normalized down each column (over the batch). Each ROW "
                 "is one example: softmax along the classes, so that every row sums to 1.",
@@ -450,6 +459,21 @@ def _differences(kind="central", scale=1.0):
     return wrong
 
 
+def _rows_at_once(f, x, h=1e-5):
+    """Central differences over the first axis only: a row of a matrix moved at once."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in range(len(x)):
+        old = x[i].copy()
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
 def _all_at_once(f, x, h=1e-5):
     x = np.array(x, dtype=np.float64)
     return np.full_like(x, (f(x + h) - f(x - h)) / (2 * h))
@@ -495,6 +519,21 @@ NUMERICAL_GRADIENT = Check(
                 "Every entry got the same number: you moved ALL of x by h at once, which "
                 "measures the slope along (1, 1, ..., 1). Nudge one entry at a time (change it, "
                 "evaluate, put it back) to get each partial derivative.", _all_at_once, hint=1),
+        Mistake("a loop over the first axis only",
+                "Right for a vector, wrong for a matrix: your loop nudged x[i], a whole ROW of "
+                "a 2-D x, at once. Visit every entry of any shape (np.ndindex(x.shape) gives "
+                "every index).",
+                lambda f, x, h=1e-5: _rows_at_once(f, x, h), hint=1),
+        Mistake("f never saw the nudges",
+                "Your gradient is 0 everywhere: f never saw your nudges. If you nudged a copy "
+                "(x.copy(), x.flatten(), np.array(x)), f(x) still reads the original array: "
+                "change the entry of x itself, evaluate, then put the old value back.",
+                lambda f, x, h=1e-5: np.zeros(np.shape(x)), hint=1),
+        Mistake("one-sided difference with h fixed",
+                "Two things: you used a one-sided difference, (f(x + h) - f(x)) / h, and a step "
+                "of your own instead of the argument h. Use the centred difference, f(x + h) "
+                "and f(x - h) divided by 2h, with the h you are given.",
+                lambda f, x, h=1e-5: _differences("forward")(f, x, 1e-5), hint=2),
         Mistake("difference the wrong way round",
                 "Your gradient has the wrong sign: the slope is f(x + h) minus f(x - h), "
                 "divided by 2h.", _differences(scale=-1.0), hint=2),
@@ -524,8 +563,8 @@ def _two_layer(x, labels, params):
     return loss, {k: grads[k].copy() for k in _KEYS}
 
 
-def _net(x, labels, params, *, mask="relu", w2_input="h", dh_transpose=True, sum_bias=True,
-         divide=1.0, loss_sum=False):
+def _net(x, labels, params, *, mask="relu", w2_input="h", w1_input="x", dh_transpose=True,
+         sum_bias=True, divide=1.0, loss_sum=False):
     """The two-layer network's backward pass with one piece replaced (the mistakes)."""
     W1, b1, W2, b2 = (params[k] for k in _KEYS)
     n = len(x)
@@ -536,10 +575,11 @@ def _net(x, labels, params, *, mask="relu", w2_input="h", dh_transpose=True, sum
     if loss_sum:
         loss, ds = loss * n, ds * n
     dh = ds @ (W2.T if dh_transpose else W2)
-    dz1 = {"relu": dh * (z1 > 0), "none": dh, "h": dh * h,
+    dz1 = {"relu": dh * (z1 > 0), "none": dh, "h": dh * h, "leaky": dh * np.where(z1 > 0, 1, 0.01),
            "sigmoid": dh / (1 + np.exp(-z1)) * (1 - 1 / (1 + np.exp(-z1)))}[mask]
     into_w2 = {"h": h, "z1": z1}[w2_input]
-    grads = {"W1": x.T @ dz1, "b1": dz1.sum(axis=0) if sum_bias else dz1,
+    into_w1 = {"x": x, "h": h}[w1_input]
+    grads = {"W1": into_w1.T @ dz1, "b1": dz1.sum(axis=0) if sum_bias else dz1,
              "W2": into_w2.T @ ds, "b2": ds.sum(axis=0) if sum_bias else ds}
     return loss, {k: grads[k] / divide for k in _KEYS}
 
@@ -596,6 +636,14 @@ TWO_LAYER_NETWORK = Check(
                 "W1 and b1 are wrong: you multiplied by σ(z1)(1 - σ(z1)), the slope of a "
                 "sigmoid. This network's hidden layer is a ReLU: slope 1 where z1 > 0, else 0.",
                 lambda x, y, p: _net(x, y, p, mask="sigmoid"), hint=2),
+        Mistake("leaky ReLU's slope",
+                "W1 and b1 are a little off: where z1 < 0 you let 1% of the gradient through "
+                "(a leaky ReLU's slope). This network's ReLU is max(z, 0): its slope is exactly "
+                "0 where z1 < 0.", lambda x, y, p: _net(x, y, p, mask="leaky"), hint=1),
+        Mistake("W1's gradient from the hidden layer",
+                "dW1 is wrong: the first layer's input is x, so its weight gradient is x "
+                "transposed times the gradient at z1, not h transposed.",
+                lambda x, y, p: _net(x, y, p, w1_input="h"), hint=2),
         Mistake("W2's gradient from the input of the ReLU",
                 "dW2 is wrong: you used z1, the hidden layer BEFORE the ReLU. The second layer's "
                 "input is h = relu(z1), so its weight gradient is h transposed times the "
@@ -736,6 +784,12 @@ GRADIENT_CHECK = Check(
                 "largest magnitude.",
                 _checker(lambda a, n: np.mean(np.abs(a - n)) / max(np.mean(np.abs(a) + np.abs(n)),
                                                                    1e-12)), hint=2),
+        Mistake("norms instead of the largest entries",
+                "You compared norms, ||a - n|| / (||a|| + ||n||): close, but not the course's "
+                "error, which takes the LARGEST entry of |a - n| over the largest entry of "
+                "|a| + |n| (one bad entry is not averaged away).",
+                _checker(lambda a, n: np.linalg.norm(a - n) / max(
+                    np.linalg.norm(a) + np.linalg.norm(n), 1e-12)), hint=2),
         Mistake("divided by the claimed gradient only",
                 "You divided by the size of the claimed gradient alone: where it is 0 but the "
                 "measured one is not, that hides nothing, but the error is not the course's. "

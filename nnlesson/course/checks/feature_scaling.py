@@ -282,6 +282,11 @@ STANDARDIZATION = Check(
                         "mean and standard deviation"),
         *_fit_mistakes(lambda src: _standard(source=src), "mean and standard deviation"),
         Mistake(
+            "mean of the data being scaled",
+            "Your standard deviation comes from X_train, but your mean from X, the data you are "
+            "scaling. Both statistics are learned on the training set only.",
+            _standard(source="X", std_source="train"), hint=1),
+        Mistake(
             "standard deviation of the data being scaled",
             "Your mean comes from X_train, but your standard deviation from X, the data you "
             "are scaling. Both statistics are learned on the training set only.",
@@ -309,15 +314,16 @@ def _mean_norm_ref(X_train, X):
 
 
 def _mean_norm(source="train", axis=0, keepdims=False, guard=True, center="mean",
-               divide_by="range", range_axis=None):
+               divide_by="range", range_axis=None, range_source=None, epsilon=0.0):
     def scale(X_train, X):
         src = _stats_source(source, X_train, X)
+        r_src = src if range_source is None else _stats_source(range_source, X_train, X)
         r_axis = axis if range_axis is None else range_axis
         mean = src.mean(axis=axis, keepdims=keepdims)
-        lo = src.min(axis=r_axis, keepdims=keepdims)
-        hi = src.max(axis=r_axis, keepdims=keepdims)
+        lo = r_src.min(axis=r_axis, keepdims=keepdims)
+        hi = r_src.max(axis=r_axis, keepdims=keepdims)
         denom = {"range": hi - lo, "std": src.std(axis=axis, keepdims=keepdims),
-                 "max": hi}[divide_by]
+                 "max": hi}[divide_by] + epsilon
         if guard:
             denom = _nonzero(denom)
         shift = {"mean": mean, "min": src.min(axis=axis, keepdims=keepdims),
@@ -365,9 +371,15 @@ MEAN_NORMALIZATION = Check(
                         "mean, minimum and maximum"),
         *_fit_mistakes(lambda src: _mean_norm(source=src), "mean, minimum and maximum"),
         Mistake(
+            "range of the data being scaled",
+            "Your mean comes from X_train, but your range (max - min) from X, the data you are "
+            "scaling. Every statistic is learned on the training set only.",
+            _mean_norm(range_source="X"), hint=1),
+        Mistake(
             "division by zero for a constant feature",
             "A constant feature (max == min) gave NaN or inf: you divided by a range of 0. "
             "Where the range is 0, divide by 1 instead.", _mean_norm(guard=False), hint=2),
+        _epsilon_mistake(lambda: _mean_norm(guard=False, epsilon=1e-8), "range"),
     ],
     forbidden=_SCALERS,
     hints=HINTS,
@@ -430,6 +442,10 @@ LARGEST_STABLE_LR = Check(
                 "Your rate is n times too small (n, the number of rows of Z): the loss is a "
                 "MEAN over the samples, so its Hessian is (2/n) ZᵀZ.",
                 _lr_from(lambda Z: np.linalg.eigvalsh(2.0 * Z.T @ Z)[-1]), hint=2),
+        Mistake("Hessian taken as ZᵀZ",
+                "You used the eigenvalues of ZᵀZ itself: the Hessian of the MEAN squared error "
+                "is (2/n) ZᵀZ, with the 2 of the square and the 1/n of the mean.",
+                _lr_from(lambda Z: np.linalg.eigvalsh(Z.T @ Z)[-1]), hint=2),
         Mistake("divided by the number of columns",
                 "You divided ZᵀZ by the number of columns (features); the loss averages over "
                 "the samples, the rows: (2/n) ZᵀZ with n = len(Z).",
@@ -444,6 +460,11 @@ LARGEST_STABLE_LR = Check(
                 "eigenvalues of ZᵀZ are the squared singular values of Z.",
                 _lr_from(lambda Z: 2.0 * np.linalg.svd(Z, compute_uv=False)[0] / len(Z)),
                 hint=2),
+        Mistake("first eigenvalue of np.linalg.eig",
+                "You took the first eigenvalue np.linalg.eig returned: eig does not sort them, "
+                "so that is the largest only by chance. Take the largest (np.linalg.eigvalsh, "
+                "for a symmetric matrix, sorts them in ascending order: the last one).",
+                _lr_from(lambda Z: np.real(np.linalg.eig(_hessian(Z))[0][0])), hint=2),
         Mistake("trace instead of the largest eigenvalue",
                 "You used the trace of the Hessian (the sum of all its eigenvalues): that is "
                 "larger than λ_max, so your rate is safe but too small. The limit is "
@@ -454,6 +475,16 @@ LARGEST_STABLE_LR = Check(
                 "weight alone. Correlated features make a steeper direction that mixes "
                 "weights: the limit is the largest EIGENVALUE.",
                 _lr_from(lambda Z: np.max(np.diag(_hessian(Z)))), hint=2),
+        Mistake("Frobenius norm instead of the largest eigenvalue",
+                "You used the Frobenius norm of the Hessian (the square root of the sum of its "
+                "squared entries): it is at least λ_max, so your rate is safe but too small. "
+                "The limit is 2 / λ_max, the largest eigenvalue.",
+                _lr_from(lambda Z: np.linalg.norm(_hessian(Z))), hint=2),
+        Mistake("largest feature variance",
+                "You used the largest variance of a feature: that centres the features and "
+                "ignores how they mix. The curvature of the loss is the largest eigenvalue of "
+                "(2/n) ZᵀZ, with Z as it is.",
+                _lr_from(lambda Z: 2.0 * np.max(np.var(Z, axis=0))), hint=2),
         Mistake("centred features (covariance)",
                 "You computed the covariance of the features, which subtracts each column's "
                 "mean. The loss's curvature uses Z as it is, (2/n) ZᵀZ: uncentred features and "

@@ -2,7 +2,9 @@
 
 Each notebook below is lesson 06's released exercise (``exercises/06_adam_and_adamw.ipynb``)
 changed the way a student who wants points without the work might change it: the five
-cheats of the grader's issue, and variations of each. They are graded together, against the
+cheats of the grader's issue, and variations of each. The cheats are on the first two
+exercises (Adam, AdamW); any further exercise of the lesson is solved honestly in every
+notebook, so the scores below count it as passed (``OTHERS`` checks). They are graded together, against the
 course's release, and each must get the score its honest work earns. Honest notebooks that
 merely look unusual (helpers in their own cells, imports inside the answer, a rebound
 ``result``) must not be taken for cheats.
@@ -21,18 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 EXERCISE = ROOT / "exercises" / "06_adam_and_adamw.ipynb"
 SOLUTION = ROOT / "solutions" / "06_adam_and_adamw.ipynb"
 RELEASE = load_release(EXERCISE)
-ADAM, ADAMW = RELEASE.answers  # the two answer cells, in order
-ADAM_CHECK, ADAMW_CHECK = [c for c in RELEASE.cells if c.role == "check"]
+ADAM, ADAMW = RELEASE.answers[:2]  # the first two answer cells: Adam, AdamW
+ADAM_CHECK, ADAMW_CHECK = [c for c in RELEASE.cells if c.role == "check"][:2]
+assert (ADAM.defines, ADAMW.defines) == (["adam_update"], ["adamw_update"])
+assert ADAM_CHECK.checks + ADAMW_CHECK.checks == ["check_adam_update", "check_adamw_update"]
+TOTAL = RELEASE.total
+OTHERS = TOTAL - 2  # the checks of the lesson's other exercises, solved in every notebook
 IMPORTS = RELEASE.cells[1]
 assert "import nnlesson as nl" in IMPORTS.cell.source
 
 ANSWERS = {c.get("id"): c.source for c in nbformat.read(str(SOLUTION), as_version=4).cells}
-FAKE_PASS = ("CheckResult(name, True, 'passed 6 cases', cases=6)")
 MIME = "application/vnd.nnlesson.check+json"
 
 
 def fresh():
-    return nbformat.read(str(EXERCISE), as_version=4)
+    """The release with every exercise but Adam and AdamW solved."""
+    nb = nbformat.read(str(EXERCISE), as_version=4)
+    for rc in RELEASE.answers[2:]:
+        cell_of(nb, rc).source = ANSWERS[rc.id]
+    return nb
 
 
 def cell_of(nb, release_cell):
@@ -227,16 +236,18 @@ def _honest_helpers(nb):
 CASES = {
     # name: (edit, passed, status, text that the reason must contain)
     "shortcut": (_shortcut, 0, "failed", ""),
-    "fake_check_cells": (_fake_check_cells, 0, "todo", "2 of 2 checks not implemented yet"),
+    "fake_check_cells": (_fake_check_cells, 0, "todo", "2 of {total} checks not implemented"),
     "fake_from_answer_cell": (_fake_from_answer, 0, "error",
                               "your answer cell for adam_update defines nothing"),
-    "fake_from_function": (_fake_from_function, 0, "todo", "1 of 2 checks not implemented"),
+    "fake_from_function": (_fake_from_function, 0, "todo", "1 of {total} checks not "
+                                                          "implemented"),
     "redefine_after_import": (_redefine_after_import, 0, "todo", "did not run"),
     "redefine_in_answer": (_redefine_in_answer, 0, "tampered",
                            "check_adam_update was redefined (your cell {adam})"),
     "redefine_in_added_cell": (_redefine_in_added_cell, 0, "tampered",
                                "check_adamw_update was redefined (your cell {added})"),
-    "patch_in_import_cell": (_patch_in_import_cell, 0, "todo", "2 of 2 checks not implemented"),
+    "patch_in_import_cell": (_patch_in_import_cell, 0, "todo",
+                             "2 of {total} checks not implemented"),
     "patch_in_answer": (_patch_in_answer, 0, "tampered",
                         "nnlesson.course.checks._core.CheckResult.__bool__ was replaced"),
     "patch_run_check": (_patch_run_check, 0, "tampered",
@@ -255,7 +266,7 @@ CASES = {
                   "the __code__ of compare_outputs was changed"),
     "remove_guard": (_remove_guard, 0, "tampered", "the grader's guard stopped answering"),
     "delete_exercise_2": (_delete_exercise_2, 1, "todo", "no answer found for adamw_update"),
-    "delete_check_cells": (_delete_check_cells, 1, "todo", "1 of 2 checks not implemented"),
+    "delete_check_cells": (_delete_check_cells, 1, "todo", "1 of {total} checks not implemented"),
     "rename_answer": (_rename, 1, "error", "your answer cell for adamw_update defines my_adamw"),
     "added_outside_answers": (_added_outside, 0, "todo", "2 cells you added away from the "
                                                           "answers did not run"),
@@ -269,7 +280,8 @@ def numbers(nb):
     known = {c.id for c in RELEASE.cells}
     added = [i for i, cell_id in enumerate(ids, 1) if cell_id not in known]
     return {"adam": ids.index(ADAM.id) + 1 if ADAM.id in ids else None,
-            "added": added[0] if added else None, "adam_check": ADAM_CHECK.index}
+            "added": added[0] if added else None, "adam_check": ADAM_CHECK.index,
+            "total": TOTAL}
 
 
 @pytest.fixture(scope="module")
@@ -291,11 +303,13 @@ def test_each_cheat_gets_the_honest_score(graded, name):
     _, passed, status, text = CASES[name]
     row, where = graded[name]
     text = text.format(**where)
-    assert (row.passed, row.total, row.status) == (passed, 2, status), row
+    if status != "tampered":
+        passed += OTHERS  # the honestly solved other exercises
+    assert (row.passed, row.total, row.status) == (passed, TOTAL, status), row
     assert text in row.reason, row.reason
     if status == "tampered":
         assert row.reason.startswith(TAMPERED + ": ")
-        assert row.failed == ["check_adam_update", "check_adamw_update"]
+        assert row.failed == RELEASE.check_names
 
 
 def test_the_shortcut_is_named_by_the_check(graded):

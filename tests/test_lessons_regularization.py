@@ -6,8 +6,10 @@ import torch
 from matplotlib.figure import Figure
 
 from nnlesson.course.lessons import regularization as R
+from nnlesson.course.lessons.regularization._panels import LOSS_TOP
 from nnlesson.optim import SGD
 from nnlesson.train import EarlyStopping, fit, mlp
+from nnlesson.viz import plotting
 
 # --------------------------------------------------------------------------- data
 
@@ -75,7 +77,7 @@ def test_runs_are_cached_and_read_only():
 
 
 def test_dropconnect_model_starts_from_the_same_weights_as_mlp():
-    net = R._model(0.5, "DropConnect", 0)
+    net = R.data._model(0.5, "DropConnect", 0)
     ref = mlp([64, R.HIDDEN, 10], rng=0)
     np.testing.assert_array_equal(net[0].W.value, ref[0].W.value)
     np.testing.assert_array_equal(net[2].W.value, ref[2].W.value)
@@ -238,19 +240,60 @@ def test_decay_comparison_matches_pytorch():
 # --------------------------------------------------------------------------- figures and widgets
 
 
-def test_penalty_explorer_updates_its_artists():
-    ex = R.PenaltyExplorer(bake=False)
-    line, image = ex.curves.val_line, ex.image
-    ex.update(kind="l1", lam=0.004, lr=0.12)  # snapped to the grid
-    assert ex.lam == pytest.approx(10 ** -2.5) and ex.lr == 0.1
-    assert ex.curves.val_line is line and ex.image is image
-    run = R.train_regularized("l1", 10 ** -2.5, lr=0.1)
-    np.testing.assert_allclose(ex.curves.val_line.get_ydata(), np.minimum(run.val_loss, 2.2 * 0.99))
-    np.testing.assert_allclose(ex.image.get_array(), R.pixel_usage(run.W1))
-    assert "near zero:" in ex.hist_text.get_text()
-    assert ex.curves.text.get_text().startswith("L1") and "(λ = 0: " in ex.curves.text.get_text()
-    with pytest.raises(ValueError, match="kind must be one of"):
-        ex.update(kind="l0")
+def test_penalty_explorer_draws_the_run_of_its_setting():
+    explorer = R.PenaltyExplorer()
+    fig = explorer.snapshot(kind="l1", lam=0.003, lr=0.1)
+    run, base = R.train_regularized("l1", 0.003, lr=0.1), R.train_regularized(lr=0.1)
+    np.testing.assert_allclose(explorer.curves.lines["val"].get_ydata(),
+                               np.minimum(run.val_loss, LOSS_TOP * 0.9999))
+    np.testing.assert_allclose(explorer.curves.lines["base_train"].get_ydata(),
+                               np.minimum(base.train_loss, LOSS_TOP * 0.9999))
+    np.testing.assert_allclose(explorer.image.get_array(), R.pixel_usage(run.W1))
+    assert list(explorer.ring.get_xdata()) == [0.003]
+    assert explorer.summary.startswith("L1 at λ = 0.003, lr 0.1: validation accuracy 80 %")
+    assert "λ = 0: 76 %" in explorer.summary
+    assert "Settings: penalty = L1 (sparsity), λ (strength) = 0.003" in plotting.alt_text(fig)
+
+
+def test_moving_lambda_only_redraws_and_the_sweep_is_cached_per_kind_and_rate():
+    explorer = R.PenaltyExplorer()
+    explorer.snapshot(kind="l2", lam=0.01, lr=0.1)
+    assert explorer.cached(explorer.check(kind="l2", lam=0.3, lr=0.1))
+    assert not explorer.cached(explorer.check(kind="l1", lam=0.01, lr=0.1))
+    assert explorer.precompute == ("lr", "kind")
+
+
+def test_values_off_the_ladders_are_refused_with_the_nearest_ones():
+    with pytest.raises(ValueError, match=r"lam \(λ \(strength\)\) must be one of the "
+                                         r"slider's values.*nearest are 0.003 or 0.01"):
+        R.PenaltyExplorer().check(lam=0.004)
+    with pytest.raises(ValueError, match=r"p \(drop probability p\).*nearest are 0.4 or 0.5"):
+        R.DropoutExplorer().check(p=0.44)
+    with pytest.raises(ValueError, match=r"lr \(learning rate\).*nearest are 0.1 or 0.2"):
+        R.EarlyStoppingExplorer().check(lr=0.12)
+
+
+def test_dropout_explorer_says_how_the_run_ended():
+    explorer = R.DropoutExplorer()
+    explorer.snapshot(p=0.4, lr=0.1, method="DropConnect")
+    run = R.train_regularized(dropout=0.4, method="DropConnect", lr=0.1)
+    np.testing.assert_allclose(explorer.curves.lines["train"].get_ydata(),
+                               np.minimum(run.train_loss, LOSS_TOP * 0.9999))
+    assert explorer.summary.startswith(f"DropConnect at p = 0.4, lr 0.1: validation loss "
+                                       f"{run.val_loss[-1]:.2f}")
+
+
+def test_early_stopping_explorer_marks_best_and_stop():
+    explorer = R.EarlyStoppingExplorer()
+    explorer.snapshot(patience=10, lr=0.1)
+    best, stop = R.early_stopping_point(R.train_regularized(lr=0.1).val_loss, 10)
+    assert stop == best + 10
+    assert list(explorer.stop.get_xdata()) == [stop + 1] * 2
+    assert list(explorer.best.get_xdata()) == [best + 1]
+    assert f"stops after epoch {stop + 1} of {R.EPOCHS}" in explorer.summary
+    fig = R.EarlyStoppingExplorer().snapshot(patience=30, lr=0.03)  # best 27 + 30 = 57
+    assert "patience 30, lr 0.03: stops after epoch 57 of 60; restored (epoch 27)" in \
+        plotting.alt_text(fig)
 
 
 def test_widgets_redraw_on_every_control():
@@ -268,25 +311,18 @@ def test_widgets_redraw_on_every_control():
             assert bytes(demo.image.value) != png, (explore.__name__, name)
 
 
-def test_early_stopping_explorer_marks_best_and_stop():
-    ex = R.EarlyStoppingExplorer(bake=False, patience=10, lr=0.1)
-    assert ex.stop_epoch == ex.best_epoch + 10
-    assert list(ex.stop.get_xdata()) == [ex.stop_epoch + 1] * 2
-    assert f"stops after epoch {ex.stop_epoch + 1} of" in ex.text.get_text()
-    ex.update(patience=R.EPOCHS, lr=0.03)
-    assert "never stops early" in ex.text.get_text() and ex.stop_epoch == R.EPOCHS - 1
+def test_snapshots_are_figures_with_alt_text():
+    for fig, axes in [(R.snapshot_penalty(), 5), (R.snapshot_dropout(), 2),
+                      (R.snapshot_early_stopping(), 1), (R.figure_dropout_scaling(n_masks=10), 1)]:
+        assert isinstance(fig, Figure) and len(fig.axes) == axes
+        assert len(plotting.alt_text(fig)) > 80
 
 
-def test_dropout_explorer_snaps_p():
-    ex = R.DropoutExplorer(bake=False, p=0.44, lr=0.1)
-    assert ex.p == 0.4
-    assert ex.curves.text.get_text().startswith("dropout, p = 0.4") and "(p = 0: " in ex.curves.text.get_text()
-    with pytest.raises(ValueError, match="p must be"):
-        ex.update(p=1.5)
-
-
-def test_snapshots_are_figures():
-    assert len(R.snapshot_penalty().axes) == 5  # four panels and a colour bar
-    assert len(R.snapshot_dropout().axes) == 2
-    assert isinstance(R.snapshot_early_stopping(), Figure)
-    assert isinstance(R.figure_dropout_scaling(n_masks=10), Figure)
+def test_patience_outcomes_replay_the_rule_on_the_run():
+    run = R.train_regularized(lr=0.05)
+    (outcome,) = R.patience_outcomes((4,), lr=0.05)
+    best, stop = R.early_stopping_point(run.val_loss, 4)
+    assert (outcome.best_epoch, outcome.stop_epoch, outcome.epochs_trained) == (best, stop, stop + 1)
+    assert outcome.restored_loss == run.val_loss[best] and outcome.last_acc == run.val_acc[stop]
+    with pytest.raises(ValueError, match="patience must be"):
+        R.patience_outcomes((0,))

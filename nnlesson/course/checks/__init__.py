@@ -57,6 +57,7 @@ _CHECKS = {
     "check_sgd_step_l2": "regularization",
     "check_inverted_dropout": "regularization",
     "check_early_stopping": "regularization",
+    "check_train_with_early_stopping": "regularization",
     "check_residual_forward": "residual_connections",
     "check_residual_backward": "residual_connections",
     "check_grad_norms_per_layer": "residual_connections",

@@ -133,8 +133,9 @@ def main(argv=None):
     print(f"\n{len(slow)} of {len(widgets)} experiments over 100 ms at p95"
           + (f": {', '.join(slow)}" if slow else "") + ".")
     print(f"Load average (1 min) before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} on "
-          f"{os.cpu_count()} CPU(s); 'CPU' columns: this process's CPU time per update, which "
-          "other programs' load does not inflate.")
+          f"{os.cpu_count()} CPU(s); 'CPU' columns: the CPU time of the widget's thread per "
+          "update, which other programs' load does not inflate (waiting for a setting the "
+          "background is computing counts in the wall time only).")
     if args.widgets_only:
         return 0
 

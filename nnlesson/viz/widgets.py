@@ -212,8 +212,9 @@ class Interactive:
     figure's pixel size), ``alt_text`` (what the plot shows now, the image's alt text in the
     browser), ``status`` (a line that reads "updating..." while an update runs, so a slow one
     shows that it is working), ``widget`` (the box to display), ``update_count``,
-    ``latencies`` (seconds of each compute + redraw; ``cpu_times``: the CPU seconds of this
-    process, which other programs on a busy machine do not inflate), ``summary`` (what the last update said
+    ``latencies`` (seconds of each compute + redraw; ``cpu_times``: the CPU seconds the
+    widget's own thread spent, which other programs on a busy machine do not inflate and
+    which leaves out a background precompute), ``summary`` (what the last update said
     about its result, or None).
 
     Subclasses (the explorers' widget) refine :meth:`describe`, :meth:`set`, ``_busy`` and
@@ -240,7 +241,7 @@ class Interactive:
         self.status.add_class("nnlesson-status")
         self.update_count = 0
         self.latencies = []
-        self.cpu_times = []  # this process's CPU seconds per update (steadier on a busy machine)
+        self.cpu_times = []  # CPU seconds of this thread per update (steadier on a busy machine)
         self.summary = None
         self._from_code = False
         items = list(self.controls.values())
@@ -286,7 +287,7 @@ class Interactive:
         return True
 
     def redraw(self):
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu = time.perf_counter(), time.thread_time()
         if self._busy():
             self.status.value = BUSY  # reaches the browser at once, while the kernel computes
         try:
@@ -298,7 +299,7 @@ class Interactive:
         self.alt_text = self.describe()
         self.description.value = html.escape(self.alt_text)
         self.latencies.append(time.perf_counter() - start)
-        self.cpu_times.append(time.process_time() - cpu)
+        self.cpu_times.append(time.thread_time() - cpu)
         self.update_count += 1
 
     def _changed(self, from_code):

@@ -40,10 +40,10 @@ def test_the_grid_holds_every_setting_and_is_shared():
     assert all(again[k] is grid[k] for k in grid)  # computed once
 
 
-def test_nearest_and_smooth_hand_worked():
-    assert nl._nearest(nl.BN_LRS, 0.3) == pytest.approx(10 ** -0.5)
-    assert nl._nearest(nl.BN_LRS, 100.0) == pytest.approx(10 ** 0.5)
-    np.testing.assert_allclose(nl._smooth(np.array([2.0, 4.0, 6.0]), k=2), [2, 3, 5])
+def test_train_run_is_cached_and_read_only():
+    a = nl.train_run(True, 0.1, 8, updates=3)
+    assert nl.train_run(True, 0.1, 8, updates=3) is a
+    assert not a.loss.flags.writeable
 
 
 # --------------------------------------------------------------------------- the speed-up summary
@@ -167,15 +167,19 @@ def test_batchnorm_layer_refuses_a_batch_of_one_in_training_mode():
 # --------------------------------------------------------------------------- figures and widgets
 
 
-def test_snapshots_and_figures_are_labelled():
+def test_snapshots_and_figures_are_labelled_readable_and_described():
+    from nnlesson.viz.plotting import alt_text, smallest_text_px
+
     s = nl.batchnorm_speedup(lrs=(1.0,), seeds=(0,), epochs=2, target=0.5)
     for fig in (nl.snapshot_batchnorm_training(8, 0.1), nl.snapshot_train_vs_eval(eval_mode=True),
                 nl.figure_batchnorm_speedup(s)):
+        assert alt_text(fig) and smallest_text_px(fig) >= 14
         for ax in fig.axes:
             assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     fig = nl.figure_norm_axes()
     assert [ax.get_title().split(":")[0] for ax in fig.axes] == ["batch norm", "layer norm",
                                                                  "group norm"]
+    assert "one colour share one mean" in alt_text(fig)
 
 
 def test_training_widget_redraws_on_both_sliders():
@@ -189,26 +193,28 @@ def test_training_widget_redraws_on_both_sliders():
 
 
 def test_training_explorer_shows_the_grid_runs():
-    drawing = nl.BatchNormExplorer(bake=False)
-    drawing.update(batch_size=64, lr=3.0)
-    grid = nl.batchnorm_training_grid()
-    run = grid[(True, 64, nl._nearest(nl.BN_LRS, 3.0))]
-    np.testing.assert_allclose(drawing.lines[True][1].get_ydata(),
-                               np.clip(nl._smooth(run.loss), 0, 3.45))
-    assert drawing.acc_text[True].get_text() == f"{100 * run.val_acc:.0f} %"
-    with pytest.raises(ValueError, match="batch_size must be one of"):
-        drawing.update(batch_size=5)
+    ex = nl.BatchNormExplorer()
+    ex.snapshot(batch_size=64, lr=3.0)
+    run = nl.batchnorm_training_grid()[(True, 64, 3.0)]
+    from nnlesson.viz.plotting import trailing_mean
+    np.testing.assert_allclose(ex.curves.lines[True].get_ydata(),
+                               np.clip(trailing_mean(run.loss), 0, 4.0 * 0.9999))
+    assert f"with batch norm {100 * run.val_acc:.0f} %" in ex.summary
+    with pytest.raises(ValueError, match="batch_size"):
+        nl.BatchNormExplorer().snapshot(batch_size=5)
 
 
-def test_train_eval_widget_redraws_on_every_control():
+def test_train_eval_widget_redraws_on_every_control_and_hides_what_does_not_apply():
     demo = nl.explore_train_vs_eval()
+    assert demo.controls["momentum"].layout.display == "none"  # train mode: no running stats
     count, image = demo.update_count, demo.image.value
-    for name, value in (("eval_mode", True), ("batches_seen", 3), ("momentum", 0.5),
+    for name, value in (("eval_mode", True), ("batches_seen", 5), ("momentum", 0.3),
                         ("batch_size", 32), ("eval_mode", False), ("layer", "layer norm")):
         demo.set(**{name: value})
         assert demo.update_count == count + 1
         assert demo.image.value != image, name
         count, image = demo.update_count, demo.image.value
+    assert demo.controls["eval_mode"].layout.display == "none"  # layer norm has no mode
 
 
 def test_grid_table_has_a_row_per_batch_size_and_mode_and_marks_divergence():
@@ -219,3 +225,70 @@ def test_grid_table_has_a_row_per_batch_size_and_mode_and_marks_divergence():
     assert lines[1].startswith("batch  8, without BN") and lines[1].split()[-2:] == ["0.50", "div."]
     assert lines[2].startswith("batch  8, with BN") and lines[2].split()[-2:] == ["0.60", "div."]
     assert len(lines) == 3  # batch 2 left out
+
+
+# --------------------------------------------------------------------------- where batch norm goes
+
+
+def test_channel_batchnorm_is_pytorchs_batchnorm2d_in_training_mode():
+    import torch
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(2.0, 3.0, size=(5, 3, 4, 6))
+    gamma, beta = rng.uniform(0.5, 2, 3), rng.normal(0, 1, 3)
+    out, mu, var = nl.channel_batchnorm(x, gamma, beta, eps=1e-3)
+    bn = torch.nn.BatchNorm2d(3, eps=1e-3, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor(gamma))
+        bn.bias.copy_(torch.tensor(beta))
+    expected = bn.train()(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(mu, x.mean(axis=(0, 2, 3)))
+    np.testing.assert_allclose(var, x.var(axis=(0, 2, 3)))
+    with pytest.raises(ValueError, match="x must"):
+        nl.channel_batchnorm(x[0], gamma, beta)
+
+
+def test_bn_network_puts_batch_norm_before_or_after_the_relu():
+    from nnlesson.layers import Linear, ReLU
+    from nnlesson.norm import BatchNorm
+
+    before = [type(m) for m in nl.bn_network("before")]
+    after = [type(m) for m in nl.bn_network("after")]
+    assert before[:3] == [Linear, BatchNorm, ReLU] and after[:3] == [Linear, ReLU, BatchNorm]
+    assert nl.bn_network("before")[0].b is None and nl.bn_network("after")[0].b is not None
+    with pytest.raises(ValueError, match="place must be one of"):
+        nl.bn_network("inside")
+
+
+def test_placement_comparison_holds_every_run():
+    runs = nl.placement_comparison(lrs=(0.3,), seeds=(0,), epochs=1)
+    assert set(runs) == {("before", 0.3, 0), ("after", 0.3, 0)}
+    assert all(0.1 < acc <= 1 for acc in runs.values())
+
+
+# --------------------------------------------------------------------------- starting weights
+
+
+def test_start_run_uses_the_starts_scale_and_is_cached():
+    a = nl.start_run("small", True, epochs=1)
+    assert nl.start_run("small", True, epochs=1) == a
+    net = nl.sensitivity._network("large", False, 0)
+    assert net[0].W.value.std() == pytest.approx(1.0, rel=0.05)  # redrawn with std 1
+    with pytest.raises(ValueError, match="start must be one of"):
+        nl.start_run("glorot", True)
+
+
+def test_sensitivity_means_leave_out_diverged_seeds():
+    acc = np.array([[[0.5, np.nan, 0.7]], [[np.nan, np.nan, np.nan]]])
+    s = nl.Sensitivity(starts=("he_uniform",), seeds=(0, 1, 2), lr=0.1, accuracy=acc)
+    assert s.mean(False, "he_uniform") == (pytest.approx(0.6), 1)
+    mean, diverged = s.mean(True, "he_uniform")
+    assert np.isnan(mean) and diverged == 3
+    assert "diverged" in s.table().splitlines()[1] and "(1 div.)" in s.table()
+
+
+def test_scaling_weights_before_batch_norm_changes_the_gradient_not_the_output():
+    change, shrink = nl.scale_invariance(scale=4.0)
+    assert change < 1e-3
+    assert shrink == pytest.approx(0.25, rel=1e-3)

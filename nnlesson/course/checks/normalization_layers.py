@@ -1,39 +1,31 @@
-"""Checks for lesson 10, normalization layers: batch norm forward (with running statistics),
-batch norm backward, layer norm forward.
+"""Checks for lesson 10, normalization layers, declared as data (see :mod:`._core`).
 
-The references are the library's pure functions in :mod:`nnlesson.norm` (PyTorch's
-conventions): eps inside the square root, the biased variance to normalize, the unbiased one in
-the running average, ``running = (1 - momentum) * running + momentum * batch``.
+* ``BatchNorm1d`` (a class): batch norm with running statistics, driven through sequences of
+  ``forward``, ``eval()`` and ``train()`` on the same object; the outputs of every step and the
+  running statistics after every step are compared with :class:`nnlesson.norm.BatchNorm`.
+* ``batchnorm_backward(dout, x, gamma, eps=1e-5) -> (dx, dgamma, dbeta)``: training mode, the
+  student derives it (:func:`nnlesson.norm.batchnorm_backward`, checked against PyTorch and
+  finite differences in the test suite).
+* ``batchnorm_channels(x, gamma, beta, eps=1e-5) -> out``: batch norm of images (N, C, H, W),
+  one mean and variance per channel over N, H and W (PyTorch's ``BatchNorm2d``).
+* ``layernorm_forward(x, gamma, beta, eps=1e-5) -> out``: :func:`nnlesson.norm.layernorm_forward`.
+
+PyTorch's conventions throughout: eps inside the square root, the biased variance to
+normalize, the unbiased one in the running average, ``running = (1 - momentum) * running +
+momentum * batch``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from nnlesson import norm as _norm
-from nnlesson.course.checks._core import Case, Mistake, compare_outputs, run_check
+from nnlesson.course.checks._core import Case, Check, Mistake, Step
 
-__all__ = ["check_batchnorm_forward", "check_batchnorm_backward", "check_layernorm_forward"]
+__all__ = ["BATCHNORM", "BACKWARD", "CHANNELS", "LAYERNORM", "CHECKS", "check_batchnorm1d",
+           "check_batchnorm_backward", "check_batchnorm_channels", "check_layernorm_forward"]
 
-
-class _Anything:
-    """Stands for an output a mistake does not predict (a wrong mean also spoils the running mean
-    in ways that depend on how it was written): it matches whatever the student returned."""
-
-    def __repr__(self):
-        return "anything"
-
-
-ANY = _Anything()
-
-
-def _compare_with_wildcards(output_names):
-    def compare(expected, received):
-        if (isinstance(expected, tuple) and isinstance(received, (tuple, list))
-                and len(expected) == len(received)):
-            expected = tuple(r if e is ANY else e for e, r in zip(expected, received))
-        return compare_outputs(expected, received, output_names=output_names)
-
-    return compare
+HINTS = ("the idea", "the formula", "a partial line")
+FORBIDDEN = ("nnlesson.norm.*",)
 
 
 def _features(rng, n, d, scale=None):
@@ -42,152 +34,191 @@ def _features(rng, n, d, scale=None):
     return rng.normal(0.0, 2.0, d) + scale * rng.standard_normal((n, d))
 
 
-# --------------------------------------------------------------------------- batch norm forward
+# --------------------------------------------------------------------------- the BatchNorm1d class
 
 
-def _batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1,
-                       eps=1e-5):
-    """The library's batch norm, returning ``(out, new_running_mean, new_running_var)``."""
-    if training:
-        out, cache = _norm.batchnorm_forward(x, gamma, beta, eps)
-        n = x.shape[0]
-        rm, rv = _norm.update_running_stats(running_mean, running_var, cache.mu,
-                                            cache.sigma2 * n / (n - 1), momentum)
-        return out, rm, rv
-    out, _ = _norm.batchnorm_inference(x, gamma, beta, running_mean, running_var, eps)
-    return out, np.array(running_mean, dtype=float), np.array(running_var, dtype=float)
+class _ReferenceBatchNorm1d:
+    """The exercise's interface on the library's :class:`nnlesson.norm.BatchNorm`."""
+
+    def __init__(self, gamma, beta, momentum=0.1, eps=1e-5):
+        gamma = np.asarray(gamma, dtype=np.float64)
+        self._layer = _norm.BatchNorm(len(gamma), momentum=momentum, eps=eps)
+        self._layer.gamma.value[...] = gamma
+        self._layer.beta.value[...] = np.asarray(beta, dtype=np.float64)
+
+    @property
+    def running_mean(self):
+        return self._layer.running_mean
+
+    @property
+    def running_var(self):
+        return self._layer.running_var
+
+    @property
+    def training(self):
+        return self._layer.training
+
+    def train(self):
+        self._layer.train()
+        return self
+
+    def eval(self):
+        self._layer.eval()
+        return self
+
+    def forward(self, x):
+        return self._layer.forward(x)
 
 
-def _bn_variant(*, stat_axis=0, var_axis=None, norm_ddof=0, running_ddof=1, eps_inside=True,
-                use_eps=True, eval_uses_batch=False, update_in_train=True, update_in_eval=False,
-                keras_momentum=False, any_running=False):
-    """A batch norm forward with one or more deliberate deviations (for the mistakes).
+def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
+                     eval_uses_batch=False, update_in_train=True, update_in_eval=False,
+                     keras_momentum=False, running_from_start=False, normalize_with_running=False,
+                     eval_affine=True):
+    """A BatchNorm1d with deliberate deviations (written out: the library is forbidden)."""
 
-    ``any_running``: the mistake is about ``out``; in training mode the running statistics it
-    returns are :data:`ANY` (they match whatever the student returned).
-    """
-    var_axis = stat_axis if var_axis is None else var_axis
+    class Wrong:
+        def __init__(self, gamma, beta, momentum=0.1, eps=1e-5):
+            self.gamma = np.array(gamma, dtype=float)
+            self.beta = np.array(beta, dtype=float)
+            self.momentum, self.eps = momentum, eps
+            self.running_mean = np.zeros(len(self.gamma))
+            self.running_var = np.ones(len(self.gamma))
+            self.training = True
 
-    def forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
-        x = np.asarray(x, dtype=float)
-        n = x.shape[0]
-        e = eps if use_eps else 0.0
+        def train(self):
+            self.training = True
 
-        def normalize(mu, var):
-            std = np.sqrt(var + e) if eps_inside else np.sqrt(var) + e
-            return gamma * (x - mu) / std + beta
+        def eval(self):
+            self.training = False
 
-        mu = x.mean(axis=stat_axis, keepdims=True)
-        var = ((x - x.mean(axis=var_axis, keepdims=True)) ** 2).sum(axis=var_axis, keepdims=True)
-        count = x.shape[var_axis]
-        rm, rv = np.array(running_mean, dtype=float), np.array(running_var, dtype=float)
-        if training or eval_uses_batch:
-            out = normalize(mu, var / max(count - norm_ddof, 1))
-        else:
-            out = normalize(rm, rv)
-        if (training and update_in_train) or (not training and update_in_eval):
-            m = 1 - momentum if keras_momentum else momentum
-            bmean = x.mean(axis=0)
-            bvar = ((x - bmean) ** 2).sum(axis=0) / (n - running_ddof)
-            rm = (1 - m) * rm + m * bmean
-            rv = (1 - m) * rv + m * bvar
-        if training and any_running:
-            return out, ANY, ANY
-        return out, rm, rv
+        def _normalize(self, x, mu, var):
+            std = np.sqrt(var + self.eps) if eps_inside else np.sqrt(var) + self.eps
+            return self.gamma * (x - mu) / std + self.beta
 
-    return forward
+        def forward(self, x):
+            x = np.asarray(x, dtype=float)
+            n = x.shape[0]
+            update = (self.training and update_in_train) or \
+                (not self.training and update_in_eval and n > 1)
+            if update and normalize_with_running:  # the running statistics first, then used
+                self._update(x, n)
+            if self.training or eval_uses_batch:
+                if normalize_with_running:
+                    out = self._normalize(x, self.running_mean, self.running_var)
+                else:
+                    mu = x.mean(axis=axis, keepdims=True)
+                    var = x.var(axis=axis, keepdims=True, ddof=norm_ddof)
+                    out = self._normalize(x, mu, var)
+            elif not eval_affine:
+                out = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
+            else:
+                out = self._normalize(x, self.running_mean, self.running_var)
+            if update and not normalize_with_running:
+                self._update(x, n)
+            return out
+
+        def _update(self, x, n):
+            m = 1 - self.momentum if keras_momentum else self.momentum
+            mean = x.mean(axis=0)
+            var = x.var(axis=0) * (n / (n - running_ddof) if n > running_ddof else 1.0)
+            if running_from_start:  # the running statistics replaced, not averaged
+                self.running_mean, self.running_var = mean, var
+            else:
+                self.running_mean = (1 - m) * self.running_mean + m * mean
+                self.running_var = (1 - m) * self.running_var + m * var
+
+    return Wrong
 
 
-def _bn_forward_mistakes():
+def _batchnorm_cases():
+    rng = np.random.default_rng(10)
+    d = 4
+    gamma, beta = rng.uniform(0.5, 2.0, d), rng.normal(0.0, 1.0, d)
+    x = [_features(rng, n, d) for n in (8, 6, 5, 7, 2)]
+    const = _features(rng, 6, d)
+    const[:, 2] = 3.0
     return [
+        Case("two training batches, then eval", (gamma, beta),
+             steps=(Step("forward", (x[0],)), Step("forward", (x[1],)), Step("eval"),
+                    Step("forward", (x[2],)))),
+        Case("train -> eval -> train -> eval on the same layer", (gamma, beta),
+             steps=(Step("forward", (x[0],)), Step("eval"), Step("forward", (x[1],)),
+                    Step("train"), Step("forward", (x[3],)), Step("eval"),
+                    Step("forward", (x[2],)))),
+        Case("momentum 0.3 and eps 1e-3, a constant feature, then a batch of 1 in eval",
+             (gamma, beta), {"momentum": 0.3, "eps": 1e-3},
+             steps=(Step("forward", (const,)), Step("forward", (x[3],)), Step("eval"),
+                    Step("forward", (x[2][:1],)))),
+        Case("a fresh layer in eval mode (running statistics 0 and 1)", (gamma, beta),
+             steps=(Step("eval"), Step("forward", (x[1],)))),
+        Case("a batch of 2 in training, then eval", (gamma, beta), {"momentum": 0.5},
+             steps=(Step("forward", (x[4],)), Step("eval"), Step("forward", (x[0],)))),
+    ]
+
+
+BATCHNORM = Check(
+    name="check_batchnorm1d",
+    function="BatchNorm1d",
+    reference=_ReferenceBatchNorm1d,
+    takes="class",
+    state=("running_mean", "running_var"),
+    cases=_batchnorm_cases,
+    mistakes=(
+        Mistake("batch statistics in eval",
+                "In evaluation mode your layer normalizes with the batch's own mean and variance. "
+                "After eval() batch norm uses the running statistics, so that a sample's output "
+                "does not depend on the rest of its batch (and a batch of 1 works).",
+                _wrong_batchnorm(eval_uses_batch=True), hint=1),
+        Mistake("running statistics not updated",
+                "Your running mean and variance never change in training mode. Each training "
+                "batch must move them: running = (1 - momentum) * running + momentum * batch "
+                "statistic.", _wrong_batchnorm(update_in_train=False), hint=2),
+        Mistake("running statistics updated in eval",
+                "Your running statistics also change in evaluation mode. They are updated only "
+                "while training; eval() reads them and leaves them as they are.",
+                _wrong_batchnorm(update_in_eval=True), hint=1),
         Mistake("statistics over the wrong axis",
                 "Your mean and variance were taken over each sample's features (axis=1), which "
-                "is layer norm. Batch norm normalizes each feature over the batch: "
-                "mu = x.mean(axis=0), var = x.var(axis=0), one value per column.",
-                _bn_variant(stat_axis=1, any_running=True)),
-        Mistake("variance over the wrong axis",
-                "Your mean is per feature (axis=0), but your variance was taken over each "
-                "sample's features (axis=1). Both statistics of batch norm are per feature, "
-                "over the batch: var = x.var(axis=0).",
-                _bn_variant(stat_axis=0, var_axis=1, any_running=True)),
+                "is layer norm. Batch norm normalizes each feature over the batch: one mean and "
+                "one variance per column, axis=0.", _wrong_batchnorm(axis=1), hint=2),
         Mistake("unbiased variance used to normalize",
                 "You normalized with the unbiased variance (divided by N - 1). Batch norm "
                 "normalizes with the biased batch variance, divided by N (np.var's default); "
                 "only the running average stores the unbiased one.",
-                _bn_variant(norm_ddof=1, any_running=True)),
+                _wrong_batchnorm(norm_ddof=1), hint=2),
         Mistake("biased running variance",
-                "Your running variance was updated with the biased batch variance (divided by N). "
-                "PyTorch stores the unbiased one in the running average: "
-                "var_unbiased = var * N / (N - 1) (the normalization itself still uses var).",
-                _bn_variant(running_ddof=0)),
+                "Your running variance was updated with the biased batch variance (divided by "
+                "N). PyTorch stores the unbiased one in the running average: var * N / (N - 1) "
+                "(the normalization itself still uses var).",
+                _wrong_batchnorm(running_ddof=0), hint=2),
         Mistake("eps outside the square root",
                 "You divided by sqrt(var) + eps. The convention (and PyTorch's) puts eps inside: "
-                "x_hat = (x - mu) / sqrt(var + eps). It matters when a feature's variance is "
-                "small or zero.",
-                _bn_variant(eps_inside=False, any_running=True)),
-        Mistake("eps missing",
-                "You divided by sqrt(var) without eps: a constant feature (variance 0) then "
-                "gives 0 / 0 = NaN. Use x_hat = (x - mu) / sqrt(var + eps).",
-                _bn_variant(use_eps=False, any_running=True)),
-        Mistake("batch statistics used in eval",
-                "In evaluation mode (training=False) you normalized with the batch's own mean "
-                "and variance. At inference batch norm uses the running statistics: "
-                "x_hat = (x - running_mean) / sqrt(running_var + eps), so a sample's output does "
-                "not depend on the rest of its batch (and a batch of 1 works).",
-                _bn_variant(eval_uses_batch=True)),
-        Mistake("running statistics not updated",
-                "In training mode your running mean and variance came back unchanged. Each "
-                "training batch must move them: running = (1 - momentum) * running + "
-                "momentum * batch_statistic.",
-                _bn_variant(update_in_train=False)),
-        Mistake("running statistics updated in eval",
-                "Your running statistics changed in evaluation mode (training=False). They are "
-                "only updated while training; evaluation reads them and returns them unchanged.",
-                _bn_variant(update_in_eval=True)),
+                "(x - mu) / sqrt(var + eps). It matters when a feature's variance is small or "
+                "zero.", _wrong_batchnorm(eps_inside=False), hint=2),
         Mistake("momentum convention reversed",
                 "You weighted the *old* running value by momentum: running = momentum * running "
-                "+ (1 - momentum) * batch. That is the Keras convention (Keras momentum 0.99 = "
-                "PyTorch momentum 0.01). Here momentum is the weight of the new batch, as in "
-                "PyTorch: running = (1 - momentum) * running + momentum * batch.",
-                _bn_variant(keras_momentum=True)),
-        Mistake("batch statistics in eval and running statistics updated in eval",
-                "In evaluation mode you normalized with the batch's statistics and also updated "
-                "the running statistics: that is training mode. With training=False use the "
-                "running statistics and return them unchanged.",
-                _bn_variant(eval_uses_batch=True, update_in_eval=True)),
-    ]
-
-
-def _bn_forward_cases():
-    rng = np.random.default_rng(10)
-    d = 4
-    gamma, beta = rng.uniform(0.5, 2.0, d), rng.normal(0.0, 1.0, d)
-    rm, rv = rng.normal(0.0, 1.0, d), rng.uniform(0.5, 2.0, d)
-    tiny = _features(rng, 6, d, scale=[1.0, 1e-3, 2.0, 0.5])  # feature 1: variance ~1e-6
-    const = _features(rng, 5, d)
-    const[:, 2] = 3.0
-    return [
-        Case("training, a batch of 8", (_features(rng, 8, d), gamma, beta, rm, rv, True)),
-        Case("training, a batch of 2", (_features(rng, 2, d), gamma, beta, rm, rv, True)),
-        Case("training, momentum 0.3", (_features(rng, 6, d), gamma, beta, rm, rv, True),
-             {"momentum": 0.3}),
-        Case("training, a feature with variance ~1e-6", (tiny, gamma, beta, rm, rv, True)),
-        Case("training, a constant feature", (const, gamma, beta, rm, rv, True)),
-        Case("evaluation, a batch of 6", (_features(rng, 6, d), gamma, beta, rm, rv, False)),
-        Case("evaluation, a batch of 1", (_features(rng, 1, d), gamma, beta, rm, rv, False)),
-    ]
-
-
-def check_batchnorm_forward(student_batchnorm_forward):
-    """Check ``batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1,
-    eps=1e-5) -> (out, running_mean, running_var)`` against :mod:`nnlesson.norm`.
-
-    Cases: training batches of 8 and 2, another momentum, a feature whose variance is near eps,
-    a constant feature, and evaluation batches of 6 and 1.
-    """
-    return run_check("check_batchnorm_forward", student_batchnorm_forward, _bn_forward_cases(),
-                     _batchnorm_forward, _bn_forward_mistakes(),
-                     compare=_compare_with_wildcards(("out", "running_mean", "running_var")))
+                "+ (1 - momentum) * batch. That is the Keras convention. Here momentum is the "
+                "weight of the NEW batch, as in PyTorch: running = (1 - momentum) * running + "
+                "momentum * batch.", _wrong_batchnorm(keras_momentum=True), hint=2),
+        Mistake("running statistics replaced",
+                "Your running statistics are just the last batch's statistics: they must be a "
+                "moving average of all the training batches, (1 - momentum) * running + "
+                "momentum * batch.", _wrong_batchnorm(running_from_start=True), hint=2),
+        Mistake("gamma and beta missing in eval",
+                "In evaluation mode your output is the standardized x alone: gamma and beta are "
+                "missing. The learned scale and shift apply in both modes: gamma * x_hat + beta.",
+                _wrong_batchnorm(eval_affine=False), hint=2),
+        Mistake("running statistics used in training",
+                "In training mode your layer normalizes with the running statistics. Training "
+                "uses the batch's own mean and (biased) variance; the running statistics are for "
+                "eval().", _wrong_batchnorm(normalize_with_running=True), hint=1),
+    ),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``BatchNorm1d(gamma, beta, momentum=0.1, eps=1e-5)`` with ``forward(x)``, ``train()``, "
+        "``eval()``, ``running_mean`` (starts at 0) and ``running_var`` (starts at 1)",
+)
+check_batchnorm1d = BATCHNORM.check_function()
 
 
 # --------------------------------------------------------------------------- batch norm backward
@@ -199,21 +230,21 @@ def _batchnorm_backward(dout, x, gamma, eps=1e-5):
     return _norm.batchnorm_backward(dout, cache)
 
 
-def _bn_backward_variant(kind):
+def _backward_variant(kind):
     def backward(dout, x, gamma, eps=1e-5):
         mu = x.mean(axis=0)
         inv_std = 1.0 / np.sqrt(x.var(axis=0, ddof=1 if kind == "unbiased" else 0) + eps)
         x_hat = (x - mu) * inv_std
         dbeta = dout.sum(axis=0)
         dgamma = (dout * x_hat).sum(axis=0)
-        dx_hat = dout * gamma
-        full = inv_std * (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0))
+        d_hat = dout * gamma
+        full = inv_std * (d_hat - d_hat.mean(axis=0) - x_hat * (d_hat * x_hat).mean(axis=0))
         if kind == "constant statistics":
-            return dx_hat * inv_std, dgamma, dbeta
+            return d_hat * inv_std, dgamma, dbeta
         if kind == "no variance path":
-            return inv_std * (dx_hat - dx_hat.mean(axis=0)), dgamma, dbeta
+            return inv_std * (d_hat - d_hat.mean(axis=0)), dgamma, dbeta
         if kind == "no mean path":
-            return inv_std * (dx_hat - x_hat * (dx_hat * x_hat).mean(axis=0)), dgamma, dbeta
+            return inv_std * (d_hat - x_hat * (d_hat * x_hat).mean(axis=0)), dgamma, dbeta
         if kind == "wrong axis":
             return full, (dout * x_hat).sum(axis=1), dout.sum(axis=1)
         if kind == "swapped":
@@ -225,78 +256,206 @@ def _bn_backward_variant(kind):
                     dgamma, dbeta)
         if kind == "unbiased":
             return full, dgamma, dbeta
+        if kind == "sums for means":
+            return (inv_std * (d_hat - d_hat.sum(axis=0) - x_hat * (d_hat * x_hat).sum(axis=0)),
+                    dgamma, dbeta)
+        if kind == "variance path sign":
+            return (inv_std * (d_hat - d_hat.mean(axis=0) + x_hat * (d_hat * x_hat).mean(axis=0)),
+                    dgamma, dbeta)
+        if kind == "variance path without 1/N":  # the graph, step by step, one 1/N forgotten
+            n = x.shape[0]
+            xc = x - mu
+            dvar = (d_hat * xc).sum(axis=0) * -0.5 * inv_std ** 3
+            dmu = -(d_hat * inv_std).sum(axis=0) + dvar * (-2.0 * xc).mean(axis=0)
+            return d_hat * inv_std + dvar * 2.0 * xc + dmu / n, dgamma, dbeta
+        if kind == "std instead of inverse":
+            std = np.sqrt(x.var(axis=0) + eps)
+            return std * (d_hat - d_hat.mean(axis=0) - x_hat * (d_hat * x_hat).mean(axis=0)), \
+                dgamma, dbeta
         raise AssertionError(kind)
 
     return backward
 
 
-def _bn_backward_mistakes():
-    return [
-        Mistake("mean and variance treated as constants",
-                "Your dx = dout * gamma / sqrt(var + eps) treats the batch mean and variance as "
-                "constants. In training mode they are computed from x, so x also changes the "
-                "output through them: dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * "
-                "mean(dx_hat * x_hat)) with dx_hat = dout * gamma, means over the batch (axis 0). "
-                "(Your formula is the one for evaluation mode.)",
-                _bn_backward_variant("constant statistics")),
-        Mistake("path through the variance missing",
-                "dx is missing the term that flows through the variance: "
-                "dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)); you have "
-                "the first two terms only.",
-                _bn_backward_variant("no variance path")),
-        Mistake("path through the mean missing",
-                "dx is missing the term that flows through the mean, - mean(dx_hat) (means over "
-                "the batch, axis 0): dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * "
-                "mean(dx_hat * x_hat)). A check: each column of dx must sum to zero.",
-                _bn_backward_variant("no mean path")),
-        Mistake("dgamma and dbeta summed over the wrong axis",
-                "dgamma and dbeta must have one value per feature, shape (D,): sum over the batch "
-                "(axis 0), dbeta = dout.sum(axis=0), dgamma = (dout * x_hat).sum(axis=0). You "
-                "summed over the features (axis 1).",
-                _bn_backward_variant("wrong axis")),
-        Mistake("dgamma and dbeta swapped",
-                "dgamma and dbeta are swapped. out = gamma * x_hat + beta, so dbeta = "
-                "sum(dout) and dgamma = sum(dout * x_hat), both over axis 0.",
-                _bn_backward_variant("swapped")),
-        Mistake("dgamma uses x instead of x_hat",
-                "Your dgamma multiplies dout by x. gamma scales the *normalized* input: "
-                "dgamma = sum over the batch of dout * x_hat.",
-                _bn_backward_variant("x instead of x_hat")),
-        Mistake("gamma missing in dx",
-                "Your dx lacks the factor gamma: the gradient reaching x_hat is dx_hat = "
-                "dout * gamma, and dx is built from dx_hat.",
-                _bn_backward_variant("gamma missing")),
-        Mistake("unbiased variance in the backward pass",
-                "You recomputed the variance with N - 1 (ddof=1). The forward pass normalizes with "
-                "the biased batch variance, divided by N (np.var's default), so x_hat and "
-                "inv_std in the backward pass must use it too.",
-                _bn_backward_variant("unbiased")),
-    ]
-
-
-def check_batchnorm_backward(student_batchnorm_backward):
-    """Check ``batchnorm_backward(dout, x, gamma, eps=1e-5) -> (dx, dgamma, dbeta)``.
-
-    Training mode: the batch statistics depend on x.
-
-    Cases: batches of 7 x 3, 2 x 5 and 16 x 4, one with a gamma containing a zero, and one with a
-    constant feature.
-    """
+def _backward_cases():
     rng = np.random.default_rng(20)
     const = _features(rng, 6, 3)
     const[:, 0] = -1.5
     cases = []
-    for label, x, gamma in [
-        ("a batch of 7 x 3", _features(rng, 7, 3), rng.uniform(0.5, 2.0, 3)),
-        ("a batch of 2 x 5", _features(rng, 2, 5), rng.uniform(0.5, 2.0, 5)),
-        ("a batch of 16 x 4", _features(rng, 16, 4), rng.uniform(0.5, 2.0, 4)),
-        ("gamma with a zero", _features(rng, 5, 3), np.array([1.5, 0.0, 0.7])),
-        ("a constant feature", const, rng.uniform(0.5, 2.0, 3)),
+    for label, x, gamma, kwargs in [
+        ("a batch of 7 x 3", _features(rng, 7, 3), rng.uniform(0.5, 2.0, 3), {}),
+        ("a batch of 2 x 5", _features(rng, 2, 5), rng.uniform(0.5, 2.0, 5), {}),
+        ("a batch of 16 x 4, eps = 0.1", _features(rng, 16, 4), rng.uniform(0.5, 2.0, 4),
+         {"eps": 0.1}),
+        ("gamma with a zero", _features(rng, 5, 3), np.array([1.5, 0.0, 0.7]), {}),
+        ("a constant feature", const, rng.uniform(0.5, 2.0, 3), {}),
     ]:
-        cases.append(Case(label, (rng.standard_normal(x.shape), x, gamma)))
-    return run_check("check_batchnorm_backward", student_batchnorm_backward, cases,
-                     _batchnorm_backward, _bn_backward_mistakes(),
-                     output_names=("dx", "dgamma", "dbeta"))
+        cases.append(Case(label, (rng.standard_normal(x.shape), x, gamma), kwargs))
+    return cases
+
+
+BACKWARD = Check(
+    name="check_batchnorm_backward",
+    function="batchnorm_backward",
+    reference=_batchnorm_backward,
+    cases=_backward_cases,
+    mistakes=(
+        Mistake("mean and variance treated as constants",
+                "Your dx = dout * gamma / sqrt(var + eps) treats the batch mean and variance as "
+                "constants. In training mode they are computed from x, so every x also changes "
+                "the output of every other sample through them: two more paths. (Your formula "
+                "is the one for evaluation mode.)", _backward_variant("constant statistics"),
+                hint=1),
+        Mistake("path through the variance missing",
+                "dx is missing the term that flows through the variance, the one proportional "
+                "to x_hat: - x_hat * mean(dx_hat * x_hat) inside the bracket.",
+                _backward_variant("no variance path"), hint=2),
+        Mistake("path through the mean missing",
+                "dx is missing the term that flows through the mean, - mean(dx_hat) over the "
+                "batch. A check you can make yourself: each column of dx must sum to zero, "
+                "because adding a constant to a feature changes nothing after batch norm.",
+                _backward_variant("no mean path"), hint=2),
+        Mistake("dgamma and dbeta summed over the wrong axis",
+                "dgamma and dbeta must have one value per feature, shape (D,): sum over the "
+                "batch (axis 0). You summed over the features (axis 1).",
+                _backward_variant("wrong axis"), hint=3),
+        Mistake("dgamma and dbeta swapped",
+                "dgamma and dbeta are swapped. out = gamma * x_hat + beta, so dbeta = "
+                "sum(dout) and dgamma = sum(dout * x_hat), both over axis 0.",
+                _backward_variant("swapped"), hint=2),
+        Mistake("dgamma uses x instead of x_hat",
+                "Your dgamma multiplies dout by x. gamma scales the *normalized* input: "
+                "dgamma = sum over the batch of dout * x_hat.",
+                _backward_variant("x instead of x_hat"), hint=2),
+        Mistake("gamma missing in dx",
+                "Your dx lacks the factor gamma: the gradient reaching x_hat is dx_hat = "
+                "dout * gamma, and dx is built from dx_hat.", _backward_variant("gamma missing"),
+                hint=2),
+        Mistake("unbiased variance in the backward pass",
+                "You recomputed the variance with N - 1 (ddof=1). The forward pass normalizes "
+                "with the biased batch variance, divided by N, so x_hat and 1 / sqrt(var + eps) "
+                "in the backward pass must use it too.", _backward_variant("unbiased"), hint=3),
+        Mistake("sums instead of means in dx",
+                "Your dx uses sums over the batch where the formula has means: the mean and the "
+                "variance each divide by N, and so do the two terms that flow back through them.",
+                _backward_variant("sums for means"), hint=2),
+        Mistake("sign of the variance path",
+                "The term that flows through the variance has the wrong sign: a larger variance "
+                "shrinks every x_hat, so that term is SUBTRACTED, - x_hat * mean(dx_hat * x_hat).",
+                _backward_variant("variance path sign"), hint=2),
+        Mistake("1/N missing in the variance path",
+                "Your dx misses a 1/N in the path through the variance: sigma^2 is a MEAN over "
+                "the batch, so d sigma^2 / d x_i = 2 (x_i - mu) / N. (Going through the graph "
+                "step by step, the term dvar * 2 (x - mu) needs a / N.)",
+                _backward_variant("variance path without 1/N"), hint=1),
+        Mistake("multiplied by the std",
+                "You multiplied by sqrt(var + eps) where the chain rule gives its inverse: "
+                "x_hat = (x - mu) / sqrt(var + eps), so dx carries 1 / sqrt(var + eps).",
+                _backward_variant("std instead of inverse"), hint=2),
+    ),
+    output_names=("dx", "dgamma", "dbeta"),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``batchnorm_backward(dout, x, gamma, eps=1e-5) -> (dx, dgamma, dbeta)`` for training "
+        "mode (the batch statistics depend on x)",
+)
+check_batchnorm_backward = BACKWARD.check_function()
+
+
+# --------------------------------------------------------------------------- image channels
+
+
+def _batchnorm_channels(x, gamma, beta, eps=1e-5):
+    """Batch norm of (N, C, H, W) per channel: the library's batch norm of the (N H W, C)
+    matrix of channels."""
+    n, c, h, w = x.shape
+    rows = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)
+    out, _ = _norm.batchnorm_forward(rows, gamma, beta, eps)
+    return out.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def _channels_variant(axes, *, ddof=0, eps_inside=True):
+    def forward(x, gamma, beta, eps=1e-5):
+        mu = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True, ddof=ddof)
+        std = np.sqrt(var + eps) if eps_inside else np.sqrt(var) + eps
+        g, b = gamma.reshape(1, -1, 1, 1), beta.reshape(1, -1, 1, 1)
+        return g * (x - mu) / std + b
+    return forward
+
+
+def _channels_unmoved(x, gamma, beta, eps=1e-5):
+    # reshaped to (-1, C) without moving the channel axis last: the columns mix channels
+    n, c, h, w = x.shape
+    rows = x.reshape(-1, c)
+    out = gamma * (rows - rows.mean(axis=0)) / np.sqrt(rows.var(axis=0) + eps) + beta
+    return out.reshape(n, c, h, w)
+
+
+def _channels_cases():
+    rng = np.random.default_rng(40)
+
+    def images(shape):
+        c = shape[1]
+        return rng.normal(0.0, 2.0, (1, c, 1, 1)) + rng.uniform(0.5, 3.0, (1, c, 1, 1)) * \
+            rng.standard_normal(shape)
+
+    return [
+        Case("4 images, 3 channels, 5 x 5", (images((4, 3, 5, 5)), rng.uniform(0.5, 2, 3),
+                                             rng.normal(0, 1, 3))),
+        Case("2 images, 2 channels, 3 x 4", (images((2, 2, 3, 4)), rng.uniform(0.5, 2, 2),
+                                             rng.normal(0, 1, 2))),
+        Case("one channel, eps = 0.01", (images((6, 1, 2, 2)), rng.uniform(0.5, 2, 1),
+                                         rng.normal(0, 1, 1)), {"eps": 0.01}),
+        Case("1 x 1 images: plain batch norm", (images((5, 4, 1, 1)), rng.uniform(0.5, 2, 4),
+                                                rng.normal(0, 1, 4))),
+    ]
+
+
+CHANNELS = Check(
+    name="check_batchnorm_channels",
+    function="batchnorm_channels",
+    reference=_batchnorm_channels,
+    cases=_channels_cases,
+    mistakes=(
+        Mistake("statistics per pixel",
+                "You took the mean and variance over the batch only (axis 0): one mean per "
+                "channel AND per pixel position. A convolution uses the same filter at every "
+                "position, so batch norm shares one mean and variance per channel over all its "
+                "N x H x W numbers: axes (0, 2, 3).", _channels_variant((0,)), hint=1),
+        Mistake("statistics per image and channel",
+                "You normalized each image's channel on its own (axes 2 and 3): that is instance "
+                "norm, which ignores the batch. Batch norm takes each channel over the whole "
+                "batch: axes (0, 2, 3).", _channels_variant((2, 3)), hint=1),
+        Mistake("statistics per image",
+                "You normalized each image over all its channels and positions (axes 1, 2, 3): "
+                "that is layer norm. Batch norm keeps the channels apart and takes each over "
+                "the batch and the positions: axes (0, 2, 3).", _channels_variant((1, 2, 3)),
+                hint=1),
+        Mistake("statistics over everything",
+                "You used one mean and one variance for the whole array. Batch norm keeps one "
+                "per channel (axis 1): take them over axes (0, 2, 3) with keepdims=True.",
+                _channels_variant((0, 1, 2, 3)), hint=2),
+        Mistake("reshaped without moving the channels",
+                "You reshaped x to (-1, C) without moving the channel axis to the end first: "
+                "x.reshape(-1, C) of an (N, C, H, W) array does not give one channel per column, "
+                "it cuts the rows of the images into pieces of C. Move the channels last "
+                "(x.transpose(0, 2, 3, 1) or np.moveaxis(x, 1, -1)), then reshape, or take the "
+                "statistics over axes (0, 2, 3).", _channels_unmoved, hint=3),
+        Mistake("unbiased variance",
+                "You normalized with the unbiased variance (ddof=1). Batch norm divides by the "
+                "number of values, N x H x W: np.var's default.",
+                _channels_variant((0, 2, 3), ddof=1), hint=2),
+        Mistake("eps outside the square root",
+                "You divided by sqrt(var) + eps; eps belongs inside: sqrt(var + eps).",
+                _channels_variant((0, 2, 3), eps_inside=False), hint=2),
+    ),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``batchnorm_channels(x, gamma, beta, eps=1e-5) -> out`` for images ``x`` (N, C, H, W), "
+        "``gamma, beta`` (C,): training mode, one mean and variance per channel",
+)
+check_batchnorm_channels = CHANNELS.check_function()
 
 
 # --------------------------------------------------------------------------- layer norm
@@ -313,6 +472,8 @@ def _ln_variant(kind):
         axis, var_axis, ddof = -1, -1, 0
         if kind == "batch axis":
             axis = var_axis = 0
+        elif kind == "axis 1":
+            axis = var_axis = 1
         elif kind == "variance axis":
             var_axis = 0
         elif kind == "unbiased":
@@ -325,55 +486,72 @@ def _ln_variant(kind):
             y = gamma * x + beta
             return (y - y.mean(axis=-1, keepdims=True)) / np.sqrt(y.var(axis=-1, keepdims=True)
                                                                   + eps)
+        if kind == "no affine":
+            return (x - mu) / np.sqrt(var + eps)
         return gamma * (x - mu) / np.sqrt(var + eps) + beta
 
     return forward
 
 
-def _ln_mistakes():
-    return [
-        Mistake("statistics over the batch axis",
-                "You took the mean and variance over the batch (axis 0): that is batch norm. "
-                "Layer norm standardizes each sample over its own features, the last axis: "
-                "mu = x.mean(axis=-1, keepdims=True), var = x.var(axis=-1, keepdims=True).",
-                _ln_variant("batch axis")),
-        Mistake("variance over the wrong axis",
-                "Your mean is over the features (last axis) but your variance is over the batch "
-                "(axis 0). Both statistics of layer norm are over the last axis, per sample.",
-                _ln_variant("variance axis")),
-        Mistake("unbiased variance",
-                "You used the unbiased variance (ddof=1, divided by D - 1). Layer norm divides by "
-                "D, the number of features: np.var's default (ddof=0), as torch.nn.LayerNorm.",
-                _ln_variant("unbiased")),
-        Mistake("eps outside the square root",
-                "You divided by sqrt(var) + eps. Put eps inside: (x - mu) / sqrt(var + eps).",
-                _ln_variant("eps outside")),
-        Mistake("scale and shift before normalizing",
-                "You applied gamma and beta before standardizing, so they were normalized away. "
-                "Standardize first, then out = gamma * x_hat + beta.",
-                _ln_variant("affine before")),
-    ]
-
-
-def check_layernorm_forward(student_layernorm_forward):
-    """Check ``layernorm_forward(x, gamma, beta, eps=1e-5) -> out`` against :mod:`nnlesson.norm`.
-
-    Cases: a batch of 5 x 6, a batch of one sample, a 3-D input (2, 3, 4), a sample whose
-    features are all equal, and a sample whose features differ by ~1e-3.
-    """
+def _ln_cases():
     rng = np.random.default_rng(30)
     const = _features(rng, 3, 5)
     const[1] = 2.5
     tiny = 1.0 + 1e-3 * rng.standard_normal((2, 4))
-    cases = [
+    return [
         Case("a batch of 5 x 6", (_features(rng, 5, 6), rng.uniform(0.5, 2, 6),
                                   rng.normal(0, 1, 6))),
         Case("a batch of one sample", (_features(rng, 1, 4), rng.uniform(0.5, 2, 4),
                                        rng.normal(0, 1, 4))),
         Case("a 3-D input (2, 3, 4)", (rng.normal(0, 2, (2, 3, 4)), rng.uniform(0.5, 2, 4),
                                        rng.normal(0, 1, 4))),
-        Case("a sample with equal features", (const, rng.uniform(0.5, 2, 5), rng.normal(0, 1, 5))),
-        Case("features that differ by ~1e-3", (tiny, rng.uniform(0.5, 2, 4), rng.normal(0, 1, 4))),
+        Case("a sample with equal features", (const, rng.uniform(0.5, 2, 5),
+                                              rng.normal(0, 1, 5))),
+        Case("features that differ by ~1e-3, eps = 1e-4",
+             (tiny, rng.uniform(0.5, 2, 4), rng.normal(0, 1, 4)), {"eps": 1e-4}),
     ]
-    return run_check("check_layernorm_forward", student_layernorm_forward, cases,
-                     _layernorm_forward, _ln_mistakes())
+
+
+LAYERNORM = Check(
+    name="check_layernorm_forward",
+    function="layernorm_forward",
+    reference=_layernorm_forward,
+    cases=_ln_cases,
+    mistakes=(
+        Mistake("statistics over the batch axis",
+                "You took the mean and variance over the batch (axis 0): that is batch norm. "
+                "Layer norm standardizes each sample over its own features, the last axis.",
+                _ln_variant("batch axis"), hint=1),
+        Mistake("statistics over axis 1",
+                "You took the statistics over axis 1: right for a 2-D batch (N, D), wrong for a "
+                "sequence (N, T, D), where axis 1 is time. Layer norm standardizes over the "
+                "features, the LAST axis: axis=-1.", _ln_variant("axis 1"), hint=3),
+        Mistake("variance over the wrong axis",
+                "Your mean is over the features (last axis) but your variance is over the batch "
+                "(axis 0). Both statistics of layer norm are over the last axis, per sample.",
+                _ln_variant("variance axis"), hint=2),
+        Mistake("unbiased variance",
+                "You used the unbiased variance (ddof=1, divided by D - 1). Layer norm divides by "
+                "D, the number of features: np.var's default (ddof=0), as torch.nn.LayerNorm.",
+                _ln_variant("unbiased"), hint=2),
+        Mistake("eps outside the square root",
+                "You divided by sqrt(var) + eps. Put eps inside: (x - mu) / sqrt(var + eps).",
+                _ln_variant("eps outside"), hint=2),
+        Mistake("scale and shift before normalizing",
+                "You applied gamma and beta before standardizing, so they were normalized away. "
+                "Standardize first, then out = gamma * x_hat + beta.",
+                _ln_variant("affine before"), hint=2),
+        Mistake("gamma and beta missing",
+                "Your output is the standardized x alone: the learned scale and shift are "
+                "missing. out = gamma * x_hat + beta, per feature.", _ln_variant("no affine"),
+                hint=2),
+    ),
+    forbidden=FORBIDDEN,
+    hints=HINTS,
+    doc="``layernorm_forward(x, gamma, beta, eps=1e-5) -> out``: each sample standardized over "
+        "its last axis, then ``gamma * x_hat + beta``",
+)
+check_layernorm_forward = LAYERNORM.check_function()
+
+
+CHECKS = (BATCHNORM, BACKWARD, CHANNELS, LAYERNORM)

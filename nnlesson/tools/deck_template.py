@@ -30,6 +30,10 @@ The values the template reads are in ``resources["nnlesson"]`` (see ``slides.bui
 # 4. A single cell taller than a slide is zoomed until it fits (its text then gets small: the
 #    browser tests report it).
 # Code or printed output wider than the slide is zoomed to the slide's width on its own.
+# Slides are top-aligned (headings stay in one place from slide to slide; the title slide is
+# centred). A slide whose text or pictures would reach under reveal's arrows and slide number
+# (a square of CORNER pixels in the bottom-right corner) is fitted again, into the height above
+# that square.
 FIT_SCRIPT = r"""
 function nnlessonFitSlides(options) {
   var W = options.width, H = options.height;
@@ -54,7 +58,24 @@ function nnlessonFitSlides(options) {
     return Array.prototype.slice.call(found);
   }
   function fits(section) {
-    return section.scrollHeight <= H - SPARE && section.scrollWidth <= W;
+    var height = section.nnlessonHeight || H;
+    return section.scrollHeight <= height - SPARE && section.scrollWidth <= W;
+  }
+
+  // Does text or a picture reach under reveal's arrows and slide number (bottom right)?
+  function underCorner(section) {
+    var box = section.getBoundingClientRect();
+    var left = box.left + W - options.corner, top = box.top + H - options.corner;
+    function hits(r) { return r.width > 0 && r.right > left && r.bottom > top; }
+    var walker = document.createTreeWalker(fitBox(section), NodeFilter.SHOW_TEXT);
+    var range = document.createRange();
+    while (walker.nextNode()) {
+      if (!walker.currentNode.textContent.trim()) continue;
+      range.selectNodeContents(walker.currentNode);
+      if (Array.prototype.some.call(range.getClientRects(), hits)) return true;
+    }
+    return Array.prototype.some.call(fitBox(section).querySelectorAll('img, svg, canvas'),
+                                     function (el) { return hits(el.getBoundingClientRect()); });
   }
 
   // Every visible part of a slide goes into frame (padding) > fit box (zoom); notes stay out.
@@ -145,7 +166,18 @@ function nnlessonFitSlides(options) {
     return next;
   }
 
+  // Slides are top-aligned (the title slide is centred): a slide whose content reaches under
+  // the arrows in the bottom-right corner is fitted again into the height above them.
   function fit(section, depth) {
+    section.nnlessonHeight = H;
+    layout(section, depth);
+    if (section.isConnected && !section.classList.contains('center') && underCorner(section)) {
+      section.nnlessonHeight = H - options.corner;
+      layout(section, depth);
+    }
+  }
+
+  function layout(section, depth) {
     var box = fitBox(section);
     box.style.zoom = '';
     narrowWideBlocks(section);
@@ -190,6 +222,7 @@ function nnlessonFitSlides(options) {
   slidesBox.style.height = H + 'px';
   var all = leaves();
   all.forEach(wrap);
+  if (all.length) all[0].classList.add('center');  // the title slide
   var pictures = Array.prototype.slice.call(document.querySelectorAll('.reveal img'));
   return Promise.all(pictures.map(function (img) {
     return img.decode ? img.decode().catch(function () {}) : Promise.resolve();
@@ -216,8 +249,9 @@ DECK_TEMPLATE = r"""
 .reveal .slides h1, .reveal .slides h2, .reveal .slides h3, .reveal .slides h4 {
   text-transform: none;
 }
-/* The title slide's heading in the middle. */
-.reveal .slides > section:first-child h1 { text-align: center; }
+/* The title slide (class "center", set by the fitting script) is centred, its text too. */
+.reveal .slides section.center .jp-RenderedMarkdown h1,
+.reveal .slides section.center .jp-RenderedMarkdown p { text-align: center; }
 /* No empty page after the last slide when printing. */
 html.print-pdf .reveal .slides .pdf-page:last-child { page-break-after: avoid; break-after: avoid; }
 
@@ -316,14 +350,15 @@ require(
                 height: {{ resources.nnlesson.height }},
                 minZoom: {{ resources.nnlesson.min_zoom }},
                 minTextPx: {{ resources.nnlesson.min_text_px }},
-                maxFigureScale: {{ resources.nnlesson.max_figure_scale }}
+                maxFigureScale: {{ resources.nnlesson.max_figure_scale }},
+                corner: {{ resources.nnlesson.corner }}
             });
         }).catch(function (err) { console.error(err); }).then(function () {
             Reveal.initialize({
                 controls: true,
                 progress: true,
                 history: true,
-                center: true,
+                center: false,
                 transition: "{{ resources.reveal.transition }}",
                 slideNumber: "{{ resources.reveal.number }}",
                 width: {{ resources.nnlesson.width }},

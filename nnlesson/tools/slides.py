@@ -113,6 +113,8 @@ MIN_ZOOM = 0.76
 MIN_TEXT_PX = 14
 # A figure is never stretched beyond twice the size it was drawn at (it would look soft).
 MAX_FIGURE_SCALE = 2.0
+# reveal's arrows and slide number take a square of this many pixels in the bottom-right corner.
+CORNER = 116
 
 # JupyterLab shows a collapsed markdown cell as a grey bar with its first line: teacher notes
 # start with this label, which the speaker notes leave out.
@@ -728,7 +730,7 @@ def build_deck(notebook: Path | str, deck: Path | str, *, title: str | None = No
                  "nnlesson": {"mathjax_url": "assets/mathjax/tex-svg-full.js",
                               "width": SLIDE_WIDTH, "height": SLIDE_HEIGHT,
                               "min_zoom": MIN_ZOOM, "min_text_px": MIN_TEXT_PX,
-                              "max_figure_scale": MAX_FIGURE_SCALE}}
+                              "max_figure_scale": MAX_FIGURE_SCALE, "corner": CORNER}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     body, missing = _finish_pictures(body)
     if missing:

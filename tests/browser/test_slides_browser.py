@@ -6,7 +6,8 @@ the notebook's markup implies (plus the continuation slides the builder adds whe
 too long), render its formulas and pictures, and move between slides. Then every slide of every
 deck is shown with all its fragments and measured:
 
-* it fits: nothing drawn outside the 1280x720 screen, and nothing cut off inside a box;
+* it fits: nothing drawn outside the 1280x720 screen, nothing cut off inside a box, and no
+  text or picture under reveal's arrows or slide number;
 * no two pictures on it are the same picture (compared pixel by pixel, scaled down);
 * no test-suite comment (``nbval``) shows;
 * its text is at least about 14 px (the builder may zoom a long slide's text down);
@@ -197,10 +198,29 @@ _MEASURE = r"""() => {
     const px = parseFloat(style.fontSize) * (el.currentCSSZoom || 1) * scale;
     if (px < %(min)s) small.push(`${px.toFixed(1)} px: ${node.textContent.trim().slice(0, 40)}`);
   }
+  // Text or pictures under reveal's arrows or slide number.
+  const overlays = [...document.querySelectorAll('.reveal .controls button, .reveal .slide-number')]
+    .filter(el => getComputedStyle(el).visibility !== 'hidden')
+    .map(el => el.getBoundingClientRect()).filter(r => r.width > 0);
+  const meets = r => overlays.some(o => r.width > 0 && r.left < o.right && r.right > o.left &&
+                                        r.top < o.bottom && r.bottom > o.top);
+  const covered = [];
+  const texts = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  while (texts.nextNode()) {
+    const node = texts.currentNode;
+    if (!node.textContent.trim() || skip(node.parentElement)) continue;
+    range.selectNodeContents(node);
+    if ([...range.getClientRects()].some(meets)) covered.push(node.textContent.trim().slice(0, 40));
+  }
+  for (const el of section.querySelectorAll('img, svg')) {
+    if (!skip(el) && meets(el.getBoundingClientRect())) covered.push(`a picture (${el.tagName})`);
+  }
   const images = [...section.querySelectorAll('img')].map(img => ({
     src: img.currentSrc || img.src, alt: img.getAttribute('alt'),
     natural: img.naturalWidth, shown: img.getBoundingClientRect().width}));
   return {outside: outside.slice(0, 3), cut: cut.slice(0, 3), small: small.slice(0, 3),
+          covered: covered.slice(0, 3),
           images, text: section.innerText,
           continued: section.hasAttribute('data-nnlesson-continued')};
 }""".replace("%(min)s", str(TEXT_MIN_PX))
@@ -275,13 +295,14 @@ def test_a_long_slide_is_split_and_fits(deck_page, decks):
     assert [s["continued"] for s in measured["slides"].values()].count(True) >= 1
     long_parts = [s for s in measured["slides"].values() if "A long slide" in s["text"]]
     assert len(long_parts) >= 2 and "A long slide (continued)" in long_parts[1]["text"]
-    assert all(not s["outside"] and not s["cut"] for s in long_parts)
+    assert all(not s["outside"] and not s["cut"] and not s["covered"] for s in long_parts)
 
 
 @pytest.mark.parametrize("label", DECK_LABELS)
 def test_every_slide_fits_the_screen(deck_page, decks, label):
     slides = _measure(deck_page, decks, label)["slides"]
-    problems = {at: s["outside"] + s["cut"] for at, s in slides.items() if s["outside"] or s["cut"]}
+    problems = {at: s["outside"] + s["cut"] + [f"under the arrows: {c}" for c in s["covered"]]
+                for at, s in slides.items() if s["outside"] or s["cut"] or s["covered"]}
     assert problems == {}, f"{len(problems)} of {len(slides)} slides do not fit 1280x720"
 
 

@@ -151,3 +151,56 @@ def test_backprop_agrees_with_the_numerical_gradient_to_1e_8():
     W2 = t.W2.copy()
     numeric = numerical_gradient(lambda w: L.backprop_trace(W2=w).loss, W2)
     assert rel_error(t.dW2, numeric) < 1e-8
+
+
+# ---------------------------------------------------------------- the exercises' closing claims
+
+
+def test_on_spirals_a_line_stays_near_half_right_and_fifty_relu_units_learn_them():
+    """Solutions 01: 'the linear classifier stays near half right'; the two-layer network with
+    50 ReLU units learns the spirals (both by plain gradient descent, lr 1, 2000 steps), here
+    with the library's layers, not the exercise's code."""
+    import nnlesson as nl
+
+    X, y = nl.make_spirals(rng=0)
+    linear = nl.Linear(2, 3)
+    linear.W.value[...] = 0.0
+    for _ in range(2000):
+        linear.zero_grad()
+        _, dlogits = softmax_cross_entropy(linear.forward(X), y)
+        linear.backward(dlogits)
+        for p in linear.parameters():
+            p.value[...] = nl.gd_update(p.value, p.grad, lr=1.0)
+    assert 0.45 < nl.accuracy(linear.forward(X), y) < 0.6
+
+    init = np.random.default_rng(0)
+    first, second = nl.Linear(2, 50), nl.Linear(50, 3)
+    first.W.value[...], second.W.value[...] = (nl.init.he_normal((2, 50), rng=init),
+                                               nl.init.he_normal((50, 3), rng=init))
+    first.b.value[...], second.b.value[...] = 0.0, 0.0
+    net = nl.Sequential(first, nl.ReLU(), second)
+    for _ in range(2000):
+        for p in net.parameters():
+            p.zero_grad()
+        _, dlogits = softmax_cross_entropy(net.forward(X), y)
+        net.backward(dlogits)
+        for p in net.parameters():
+            p.value[...] = nl.gd_update(p.value, p.grad, lr=1.0)
+    assert nl.accuracy(net.forward(X), y) > 0.95
+
+
+def test_a_forgotten_relu_mask_shows_in_the_first_layers_gradient_check_only():
+    """Solutions 01: 'the check points at the first layer': W2 and b2 stay right."""
+    from nnlesson.course.checks.backprop_and_gradient_descent import TWO_LAYER_NETWORK
+
+    forgot = next(m for m in TWO_LAYER_NETWORK.mistakes if m.name == "ReLU mask forgotten")
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(size=(6, 4)), np.array([0, 2, 1, 1, 0, 2])
+    params = {"W1": rng.normal(size=(4, 5)), "b1": rng.normal(size=5),
+              "W2": rng.normal(size=(5, 3)), "b2": rng.normal(size=3)}
+    right = TWO_LAYER_NETWORK.reference(x, labels, params)[1]
+    _, buggy = forgot.wrong_fn(x, labels, params)
+    for name in ("W2", "b2"):
+        assert rel_error(buggy[name], right[name]) < 1e-12
+    for name in ("W1", "b1"):
+        assert rel_error(buggy[name], right[name]) > 1e-2

@@ -127,3 +127,25 @@ def test_explorer_defaults_show_the_raw_problem_stuck():
     path = p.descend(1e-6, 200)
     assert not path.diverged and p.relative_excess(path.points)[-1] > 0.5
     assert p.descend(2e-6, 200).diverged
+
+
+def test_the_exercises_learning_rate_decision_on_flavanoids():
+    """Solutions 02: with 2 / lambda_max of (2/n) Z^T Z, 300 steps at 0.95 times the rate
+    converge and at 1.05 times diverge, raw and standardized; raw features stay far above the
+    best fit, standardized ones reach it (every other wine, the 12 other measurements and a
+    bias)."""
+    d = load_wine()
+    target = d.feature_names.index("flavanoids")
+    X, y = np.delete(d.X, target, axis=1)[::2], d.X[::2, target]
+    with_bias = lambda A: np.column_stack([A, np.ones(len(A))])  # noqa: E731
+    standardized = StandardScaler().fit(X).transform(X)
+    best = np.mean((with_bias(X) @ np.linalg.lstsq(with_bias(X), y, rcond=None)[0] - y) ** 2)
+    final = {}
+    for name, Z in (("raw", with_bias(X)), ("standardized", with_bias(standardized))):
+        p = fs.least_squares(Z, y)
+        for factor in (0.95, 1.05):
+            path = p.descend(factor * p.max_stable_lr, 300, start=np.zeros(Z.shape[1]))
+            final[name, factor] = path.values[-1]
+            assert (path.diverged or path.values[-1] > 1e6) == (factor > 1), (name, factor)
+    assert final["standardized", 0.95] < best * 1.001
+    assert final["raw", 0.95] > 5 * best

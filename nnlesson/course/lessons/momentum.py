@@ -426,13 +426,13 @@ class MomentumExplorer(Explorer):
                 f"plain GD {_steps_text(gd, self.tol)}")
 
 
-def explore_momentum(n_steps=200, **values):
+def explore_momentum(*, n_steps=200, **values):
     """The momentum explorer's widget (controls: ``form``, ``lr``, ``beta``, ``kappa``; see
     :class:`MomentumExplorer`)."""
     return MomentumExplorer(n_steps).explore(**values)
 
 
-def snapshot_momentum(n_steps=200, **values):
+def snapshot_momentum(*, n_steps=200, **values):
     """The momentum explorer's figure for one setting, with its alt text (a static Figure)."""
     return MomentumExplorer(n_steps).snapshot(**values)
 

@@ -23,11 +23,13 @@ The values the template reads are in ``resources["nnlesson"]`` (see ``slides.bui
 #    the width at which the figure's smallest text is MIN_TEXT_PX tall (read from the PNG, see
 #    slides.FONT_PX_KEY) or, when unknown, the size they were drawn at.
 # 2. If the slide is still too tall with its figures at their floor, its text is zoomed down,
-#    to MIN_ZOOM at most (figures keep their on-screen size).
+#    to MIN_ZOOM at most and never below MIN_TEXT_PX for its smallest text (figures keep their
+#    on-screen size).
 # 3. If that is not enough, the slide is split between cells: the cells that do not fit move to
 #    a continuation slide right after it ("Heading (continued)", same speaker notes), which is
 #    fitted the same way.
-# 4. A single cell taller than a slide is zoomed until it fits (its text then gets small: the
+# 4. A single cell taller than a slide: its figures shrink below their floor (down to 40 %), and
+#    if that is not enough its text is zoomed until it fits (the text then gets small: the
 #    browser tests report it).
 # Code or printed output wider than the slide is zoomed to the slide's width on its own.
 # Slides are top-aligned (headings stay in one place from slide to slide; the title slide is
@@ -119,11 +121,13 @@ function nnlessonFitSlides(options) {
     });
   }
 
-  // t in [0, 1] moves every figure between its floor and its cap; zoom applies to the text.
+  // t in [0, 1] moves every figure between its floor and its cap (t < 0, a last resort, down
+  // to 40 % of its floor); zoom applies to the text.
   function setLayout(section, limits, t, zoom) {
     fitBox(section).style.zoom = zoom === 1 ? '' : String(zoom);
     limits.forEach(function (f) {
-      f.img.style.width = ((f.floor + t * (f.cap - f.floor)) / zoom) + 'px';
+      var width = t >= 0 ? f.floor + t * (f.cap - f.floor) : f.floor * (1 + 0.6 * t);
+      f.img.style.width = (width / zoom) + 'px';
     });
   }
 
@@ -177,10 +181,26 @@ function nnlessonFitSlides(options) {
     }
   }
 
+  // The smallest text of a slide at zoom 1 (code narrowed to the slide's width may be smaller).
+  function smallestText(section) {
+    var smallest = Infinity;
+    var walker = document.createTreeWalker(fitBox(section), NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      var el = walker.currentNode.parentElement;
+      if (!walker.currentNode.textContent.trim() || el.closest('mjx-assistive-mml')) continue;
+      var px = parseFloat(getComputedStyle(el).fontSize) * (el.currentCSSZoom || 1);
+      if (px < smallest) smallest = px;
+    }
+    return smallest;
+  }
+
   function layout(section, depth) {
     var box = fitBox(section);
     box.style.zoom = '';
     narrowWideBlocks(section);
+    // Zooming stops where the smallest text would get under MIN_TEXT_PX (and at MIN_ZOOM).
+    var minZoom = Math.min(1, Math.max(options.minZoom,
+                                       options.minTextPx / smallestText(section)));
     var limits = figureLimits(section);
     setLayout(section, limits, 1, 1);
     if (fits(section)) return;
@@ -191,9 +211,9 @@ function nnlessonFitSlides(options) {
       setLayout(section, limits, t, 1);
       return;
     }
-    setLayout(section, limits, 0, options.minZoom);
+    setLayout(section, limits, 0, minZoom);
     if (fits(section)) {
-      var z = largest(options.minZoom, 1, function (x) {
+      var z = largest(minZoom, 1, function (x) {
         setLayout(section, limits, 0, x); return fits(section); });
       setLayout(section, limits, 0, z);
       return;
@@ -210,10 +230,20 @@ function nnlessonFitSlides(options) {
       fit(next, depth + 1);
       return;
     }
-    // One cell taller than a slide: zoom it until it fits.
-    var zoom = largest(0.2, options.minZoom, function (x) {
+    // One cell taller than a slide: its figures get smaller than their floor, else (or then)
+    // the text is zoomed until it fits.
+    if (limits.length) {
+      setLayout(section, limits, -1, minZoom);
+      if (fits(section)) {
+        var below = largest(-1, 0, function (x) {
+          setLayout(section, limits, x, minZoom); return fits(section); });
+        setLayout(section, limits, below, minZoom);
+        return;
+      }
+    }
+    var zoom = largest(0.2, minZoom, function (x) {
       setLayout(section, limits, 0, x); return fits(section); });
-    setLayout(section, limits, 0, zoom);
+    setLayout(section, limits, limits.length ? -1 : 0, zoom);
     section.setAttribute('data-nnlesson-zoom', zoom.toFixed(2));
   }
 

@@ -8,7 +8,7 @@ from nnlesson.gradcheck import numerical_gradient, rel_error
 from nnlesson.layers import Linear, Residual, Sequential
 from nnlesson.course.lessons import residual_connections as R
 from nnlesson.losses import softmax_cross_entropy
-from nnlesson.viz.widgets import sample_values
+from nnlesson.viz import plotting
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +140,43 @@ def test_small_sweep_is_cached_and_consistent(data):
     again = R.train_briefly(R.residual_network(2, skip=True, seed=3), X, y, 0.1, 4)
     np.testing.assert_allclose(s.losses[(2, 0.1, True)], again, rtol=1e-12)
     assert s.final_loss(2, 0.1, True) == pytest.approx(again[-1])
+    assert s.diverged_at(2, 0.1, True) is None
     assert s.final_loss(2, 10.0, True) == np.inf  # lr = 10 blows up
+    assert s.diverged_at(2, 10.0, True) == len(s.losses[(2, 10.0, True)])
     assert s.best(2, True) == (pytest.approx(again[-1]), 0.1)
-    assert s.nearest_lr(0.2) == 0.1 and s.nearest_lr(5.0) == 10.0
     g = s.grad_norms[(1, False)]
     np.testing.assert_allclose(g, R.weight_grad_norms(R.residual_network(1, skip=False, seed=3),
                                                       X, y), rtol=1e-12)
+    assert s.ratio(1, False) == pytest.approx(g[1] / g[-2])
+
+
+# --------------------------------------------------------------------------- scaled branches
+
+
+def test_scale_residual_branches_scales_each_blocks_last_matrix_only():
+    model = R.residual_network(3, skip=True, activation="relu", seed=2)
+    before = [p.value.copy() for p in model.parameters()]
+    assert R.scale_residual_branches(model, 0.5) is model
+    after = [p.value for p in model.parameters()]
+    # input layer (W, b), then per block W1, b1, W2, b2, then the output layer
+    scaled = {2 + 4 * k + 2 for k in range(3)}
+    for i, (a, b) in enumerate(zip(before, after)):
+        np.testing.assert_array_equal(b, 0.5 * a if i in scaled else a)
+    with pytest.raises(ValueError, match="model must contain residual blocks"):
+        R.scale_residual_branches(R.residual_network(2, skip=False), 0.5)
+    with pytest.raises(ValueError, match="alpha must be"):
+        R.scale_residual_branches(model, -1.0)
+
+
+def test_signal_growth_measures_the_blocks_of_each_random_seed():
+    X = R.digits_subset()[0]
+    growth = R.signal_growth(2, 0.3, seeds=(4, 5), X=X)
+    for value, seed in zip(growth, (4, 5)):
+        model = R.scale_residual_branches(
+            R.residual_network(2, skip=True, activation="relu", seed=seed), 0.3)
+        h0 = model[0].forward(X)
+        h = model[2].forward(model[1].forward(h0))
+        assert value == pytest.approx(np.mean(h ** 2) / np.mean(h0 ** 2), rel=1e-12)
 
 
 # --------------------------------------------------------------------------- explorer and widget
@@ -154,13 +185,7 @@ def test_small_sweep_is_cached_and_consistent(data):
 def test_widget_redraws_on_every_control():
     demo = R.explore_residual()
     assert demo.update_count == 1
-    # the learning-rate slider steps through the precomputed rates (its step is one grid step)
-    lr = demo.controls["lr"]
-    grid = [float(lr.base ** e) for e in np.arange(lr.min, lr.max + lr.step / 2, lr.step)]
-    np.testing.assert_allclose(grid, R.LRS, rtol=1e-12)
-    moves = {"depth": sample_values(demo.controls["depth"], n=3),
-             "lr": [v for v in grid if not np.isclose(v, lr.value)]}
-    for name, values in moves.items():
+    for name, values in {"depth": [1, 4], "lr": [0.03, 1.0], "activation": ["tanh"]}.items():
         for value in values:
             count, png = demo.update_count, bytes(demo.image.value)
             demo.set(**{name: value})
@@ -168,26 +193,36 @@ def test_widget_redraws_on_every_control():
             assert bytes(demo.image.value) != png, (name, value)
 
 
-def test_explorer_updates_artists_from_the_sweep():
-    drawing = R.ResidualExplorer(bake=False)
-    s = drawing.sweep
-    fig = drawing.figure
-    drawing.update(depth=8, lr=0.1)
-    assert drawing.figure is fig
+def test_explorer_draws_the_sweep_of_its_setting():
+    explorer = R.ResidualExplorer()
+    explorer.snapshot(depth=8, lr=0.1)
+    s = R.depth_sweep()
     n = 2 * 8 + 2
-    np.testing.assert_allclose(drawing.grad_line[True].get_ydata()[:n], s.grad_norms[(8, True)])
-    assert np.all(np.isnan(drawing.grad_line[True].get_ydata()[n:]))
-    np.testing.assert_allclose(drawing.loss_line[False].get_ydata(), s.losses[(8, 0.1, False)])
-    drawing.update(depth=16, lr=1.0)  # the residual network diverges there: marked, not drawn
-    xs, _ = drawing.diverged_marks[True].get_data()
+    np.testing.assert_allclose(explorer.grads.lines[True].get_ydata()[:n], s.grad_norms[(8, True)])
+    assert np.all(np.isnan(explorer.grads.lines[True].get_ydata()[n:]))
+    np.testing.assert_allclose(explorer.loss.lines[False].get_ydata(), s.losses[(8, 0.1, False)])
+    assert explorer.summary.startswith(f"gradient at block 1 / last block: plain "
+                                       f"{s.ratio(8, False):.1e}")
+
+
+def test_a_diverged_training_is_marked_not_drawn():
+    explorer = R.ResidualExplorer()
+    explorer.snapshot(depth=16, lr=1.0)  # the residual network diverges there
+    xs, _ = explorer.crosses[True].get_data()
     assert 16 in list(xs)
-    assert "diverged" in drawing.loss_text.get_text()
-    drawing.update(depth=4, lr=0.09)  # between grid points: the nearest precomputed rate
-    assert drawing.loss_text.get_text().startswith("lr = 0.1, 4 blocks")
-    with pytest.raises(ValueError, match="depth must be one of"):
-        drawing.update(depth=3)
+    finals = explorer.finals.lines[True].get_ydata()
+    assert np.isnan(finals[R.DEPTHS.index(16)]) and np.isfinite(finals[0])
+    assert explorer.summary.endswith("residual diverged")
 
 
-def test_snapshots_are_figures():
-    assert isinstance(R.snapshot_residual(depth=4), Figure)
-    assert isinstance(R.figure_depth_sweep({"sigmoid": R.depth_sweep()}), Figure)
+def test_the_explorer_refuses_values_off_its_ladders():
+    with pytest.raises(ValueError, match=r"depth \(depth \(blocks\)\).*nearest are 2 or 4"):
+        R.ResidualExplorer().check(depth=3)
+    with pytest.raises(ValueError, match=r"lr \(learning rate\).*nearest are 0.03 or 0.1"):
+        R.ResidualExplorer().check(lr=0.0316)
+    assert R.ResidualExplorer.precompute == ("activation",)
+
+
+def test_figures_have_alt_text():
+    for fig in (R.snapshot_residual(depth=4), R.figure_depth_sweep({"sigmoid": R.depth_sweep()})):
+        assert isinstance(fig, Figure) and len(plotting.alt_text(fig)) > 80

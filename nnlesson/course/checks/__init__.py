@@ -62,6 +62,7 @@ _CHECKS = {
     "check_residual_forward": "residual_connections",
     "check_residual_backward": "residual_connections",
     "check_grad_norms_per_layer": "residual_connections",
+    "check_block_scale": "residual_connections",
     "check_recipe_step": "putting_it_all_together",
     "check_ablation_configs": "putting_it_all_together",
     "check_range_test_lrs": "diagnosing_and_tuning",

@@ -1,25 +1,42 @@
-"""Checks for lesson 12: a residual block's forward and backward pass, and the gradient norm of
-every layer of a network.
+"""Checks for lesson 12, residual connections, declared as data: a residual block's forward and
+backward pass, the gradient norm of every layer of a network, and the scale that keeps a deep
+ReLU residual stack's signal in check.
 
-The block is ``y = x + F(x)`` with ``F(x) = relu(x @ W1 + b1) @ W2 + b2``; x (N, D), W1 (D, H),
-b1 (H,), W2 (H, D), b2 (D,). The reference is the library's
-``Residual(Sequential(Linear(D, H), ReLU(), Linear(H, D)))`` (its backward is checked against
-PyTorch and finite differences in the suite), and :func:`nnlesson.train.weight_grad_norms` for
-the norms.
+* The block is ``y = x + F(x)`` with ``F(x) = relu(x @ W1 + b1) @ W2 + b2``; x (N, D), W1 (D, H),
+  b1 (H,), W2 (H, D), b2 (D,). The reference is the library's
+  ``Residual(Sequential(Linear(D, H), ReLU(), Linear(H, D)))`` (its backward is checked against
+  PyTorch and finite differences in the suite). The cases have ``H == D``, where a transposed
+  weight gives wrong numbers that can be named instead of a shape error; a :class:`Property`
+  then tries a block whose hidden width differs from D.
+* The norms' reference is :func:`nnlesson.train.weight_grad_norms`.
+* ``block_scale(depth, growth)``: with He initialization, one residual branch
+  ``alpha * W2 relu(W1 x)`` adds ``2 alpha^2`` times the mean square of ``x`` to it, so a block
+  multiplies the mean square by ``1 + 2 alpha^2`` and ``depth`` blocks by its power ``depth``:
+  ``alpha = sqrt((growth^(1/depth) - 1) / 2)`` (tests/test_checks_residual_connections.py
+  confirms it by measuring networks over many random seeds).
 
-As in lesson 01's linear checks, the cases with ``H == D`` run first (there a transposed
-weight gives wrong numbers that can be named instead of a shape error), then all cases.
+Every mistake is written in plain numpy: the meta-test hands each one to its check as a
+student's answer, and a student's answer must not call the library's layers.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from nnlesson.course.checks._core import Case, Mistake, Property, run_check
+from nnlesson.course.checks._core import Case, Check, Mistake, Property, compare_outputs
 from nnlesson.layers import Linear, ReLU, Residual, Sequential
 from nnlesson.losses import softmax_cross_entropy
 from nnlesson.train import residual_network, weight_grad_norms
 
-__all__ = ["check_residual_forward", "check_residual_backward", "check_grad_norms_per_layer"]
+__all__ = ["RESIDUAL_FORWARD", "RESIDUAL_BACKWARD", "GRAD_NORMS", "BLOCK_SCALE", "CHECKS",
+           "check_residual_forward", "check_residual_backward", "check_grad_norms_per_layer",
+           "check_block_scale"]
+
+HINTS = ("the idea", "the formula", "a partial line")
+_LAYERS = ("nnlesson.layers.Residual.*", "nnlesson.layers.Linear.*", "nnlesson.layers.ReLU.*",
+           "nnlesson.layers.Sequential.*", "nnlesson.layers.relu*")
+
+
+# --------------------------------------------------------------------------- the block
 
 
 def _block(W1, b1, W2, b2):
@@ -47,43 +64,42 @@ def _weights(r, D, H):
     return r.normal(size=(D, H)), r.normal(size=H), r.normal(size=(H, D)), r.normal(size=D)
 
 
-def _block_cases(seed, with_dout):
+def _block_cases(seed, with_dout, shapes=((4, 3, 3), (1, 3, 3), (6, 2, 2), (5, 4, 4))):
     r = np.random.default_rng(seed)
-
-    def case(label, N, D, H):
+    labels = {(4, 3, 3): "a batch of 4, D = 3 features, H = 3 hidden units",
+              (1, 3, 3): "a batch of one", (6, 2, 2): "a batch of 6, D = H = 2",
+              (5, 4, 4): "D = H = 4", (5, 3, 5): "a wider hidden layer: D = 3, H = 5"}
+    cases = []
+    for N, D, H in shapes:
         x = r.normal(size=(N, D))
         args = (x, *_weights(r, D, H))
-        return Case(label, ((r.normal(size=(N, D)),) + args) if with_dout else args)
-
-    square = [
-        case("a batch of 4, D = 3 features, H = 3 hidden units", 4, 3, 3),
-        case("a batch of one", 1, 3, 3),
-        case("a batch of 6, D = H = 2", 6, 2, 2),
-    ]
-    other = [case("a wider hidden layer: D = 3, H = 5", 5, 3, 5)]
-    return square, other
+        if with_dout:
+            args = (r.normal(size=(N, D)), *args)
+        cases.append(Case(labels[(N, D, H)], args))
+    return cases
 
 
-def _two_rounds(name, student_fn, square, other, reference, mistakes, **kwargs):
-    first = run_check(name, student_fn, square, reference, mistakes, **kwargs)
-    if not first.passed:
-        return first
-    return run_check(name, student_fn, square + other, reference, mistakes, **kwargs)
+def _non_square(reference, seed, with_dout, explanation):
+    (case,) = _block_cases(seed, with_dout, shapes=((5, 3, 5),))
+
+    def holds(student_fn):
+        import copy
+
+        args = copy.deepcopy(case.args)
+        return compare_outputs(reference(*copy.deepcopy(case.args)), student_fn(*args)) is None
+
+    return Property("right for a hidden width other than D", explanation, holds)
 
 
-# --------------------------------------------------------------------------- forward
-
-
-def _F(x, W1, b1, W2, b2):
-    return np.maximum(x @ W1 + b1, 0) @ W2 + b2
+def _F(x, W1, b1, W2, b2, *, relu=True, T1=False, T2=False, bias1=True, bias2=True):
+    z = x @ (W1.T if T1 else W1) + (b1 if bias1 else 0)
+    h = np.maximum(z, 0) if relu else z
+    return h @ (W2.T if T2 else W2) + (b2 if bias2 else 0)
 
 
 def _shape_mismatch_raises(student_fn):
     """A block whose output has 3 columns for an input of 1 column must raise ValueError (or
-    fail an ``assert``).
-
-    numpy would broadcast ``x + F(x)`` from (4, 1) and (4, 3) to (4, 3) without a word.
-    """
+    fail an ``assert``): numpy would broadcast ``x + F(x)`` from (4, 1) and (4, 3) to (4, 3)."""
     r = np.random.default_rng(9)
     x, W1, b1 = r.normal(size=(4, 1)), r.normal(size=(1, 2)), r.normal(size=2)
     W2, b2 = r.normal(size=(2, 3)), r.normal(size=3)
@@ -98,92 +114,135 @@ def _shape_mismatch_raises(student_fn):
     return False
 
 
-def check_residual_forward(student_fn):
-    """Check ``residual_forward(x, W1, b1, W2, b2) -> y = x + relu(x @ W1 + b1) @ W2 + b2``,
-    and that a block whose output does not have the shape of ``x`` raises ValueError."""
-    mistakes = [
+RESIDUAL_FORWARD = Check(
+    name="check_residual_forward",
+    function="residual_forward",
+    reference=_forward_ref,
+    cases=lambda: _block_cases(11, with_dout=False),
+    mistakes=(
         Mistake("skip connection missing",
                 "You returned F(x) only: a residual block adds its input back, y = x + F(x).",
-                _F),
+                lambda x, W1, b1, W2, b2: _F(x, W1, b1, W2, b2), hint=1),
         Mistake("relu after the sum",
                 "You applied the ReLU after adding x, y = relu(x + F(x)) (the first ResNet "
                 "paper's order). Here the block is y = x + F(x) with nothing after the +, so "
                 "the identity path stays a pure identity (also for its gradient).",
-                lambda x, W1, b1, W2, b2: np.maximum(x + _F(x, W1, b1, W2, b2), 0)),
+                lambda x, W1, b1, W2, b2: np.maximum(x + _F(x, W1, b1, W2, b2), 0), hint=2),
         Mistake("relu missing",
-                "Your F has no ReLU between the two linear layers: F(x) = relu(x @ W1 + b1) @ W2 "
-                "+ b2. Without it the two layers collapse into one linear map.",
-                lambda x, W1, b1, W2, b2: x + (x @ W1 + b1) @ W2 + b2),
+                "Your F has no ReLU between the two linear layers. Without it the two layers "
+                "collapse into one linear map.",
+                lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, relu=False), hint=2),
+        Mistake("relu on the output of F",
+                "You put the ReLU after the second linear layer, relu(h @ W2 + b2); it belongs "
+                "between the two: relu(x @ W1 + b1) @ W2 + b2.",
+                lambda x, W1, b1, W2, b2: x + np.maximum(_F(x, W1, b1, W2, b2, relu=False), 0),
+                hint=2),
         Mistake("W1 transposed",
                 "The first layer uses W1 transposed: with x of shape (N, D) and W1 of shape "
                 "(D, H), the hidden pre-activation is x @ W1 + b1.",
-                lambda x, W1, b1, W2, b2: x + np.maximum(x @ W1.T + b1, 0) @ W2 + b2),
-    ]
-    shape_check = Property(
-        "shape mismatch not handled",
-        "Every case matched, but a block whose output F(x) has 3 columns for an input x of 1 "
-        "column was accepted: numpy broadcast x + F(x) from (N, 1) and (N, 3) to (N, 3) without "
-        "a word. A skip connection needs F(x) to have exactly the shape of x: compare the "
-        "shapes and raise ValueError (a real network would use a projection, x @ Ws, instead).",
-        _shape_mismatch_raises)
-    square, other = _block_cases(11, with_dout=False)
-    first = run_check("check_residual_forward", student_fn, square, _forward_ref, mistakes)
-    if not first.passed:
-        return first
-    return run_check("check_residual_forward", student_fn, square + other, _forward_ref,
-                     mistakes, properties=[shape_check])
+                lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, T1=True), hint=3),
+        Mistake("W2 transposed",
+                "The second layer uses W2 transposed: h of shape (N, H) times W2 of shape "
+                "(H, D) gives the (N, D) output, h @ W2 + b2.",
+                lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, T2=True), hint=3),
+        Mistake("b1 missing",
+                "The first layer has no bias: its pre-activation is x @ W1 + b1.",
+                lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, bias1=False), hint=2),
+        Mistake("b2 missing",
+                "The second layer has no bias: F(x) = relu(x @ W1 + b1) @ W2 + b2.",
+                lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, bias2=False), hint=2),
+    ),
+    properties=(
+        _non_square(_forward_ref, 31, False,
+                    "Right when the hidden width equals D, wrong for a block with D = 3 and "
+                    "H = 5: a weight is used transposed, which a square matrix hides. x (N, D) "
+                    "@ W1 (D, H) gives the hidden layer, and h (N, H) @ W2 (H, D) the output."),
+        Property(
+            "shape mismatch not handled",
+            "Every case matched, but a block whose output F(x) has 3 columns for an input x of "
+            "1 column was accepted: numpy broadcast x + F(x) from (N, 1) and (N, 3) to (N, 3) "
+            "without a word. A skip connection needs F(x) to have exactly the shape of x: "
+            "compare the shapes and raise ValueError (a real network would use a projection, "
+            "x @ Ws, instead).",
+            _shape_mismatch_raises),
+    ),
+    forbidden=_LAYERS,
+    hints=HINTS,
+    doc="``y = x + relu(x @ W1 + b1) @ W2 + b2``, a ValueError when F(x) and x differ in shape",
+)
 
 
-# --------------------------------------------------------------------------- backward
-
-
-def _backward_parts(dout, x, W1, b1, W2, b2, *, dx_rule, mask=True, W1_T=True, sum_b2=True):
+def _backward(dout, x, W1, b1, W2, b2, *, identity=1.0, mask="z1", W1_T=True, W2_T=True,
+              sum_b2=True, sum_b1=True, dW2_T=False):
+    """The block's backward pass with switches for the typical mistakes (plain numpy)."""
     z1 = x @ W1 + b1
     h = np.maximum(z1, 0)
-    dF = dout  # the gradient at the block's output reaches F's output unchanged
-    dW2 = h.T @ dF
-    db2 = dF.sum(axis=0) if sum_b2 else dF
-    dh = dF @ W2.T
-    dz1 = dh * (z1 > 0) if mask else dh
+    dW2 = (dout.T @ h) if dW2_T else (h.T @ dout)
+    db2 = dout.sum(axis=0) if sum_b2 else dout.copy()
+    dh = dout @ (W2.T if W2_T else W2)
+    gate = {"z1": z1 > 0, "none": np.ones_like(z1, dtype=bool), "no bias": x @ W1 > 0}[mask]
+    dz1 = dh * gate
     dW1 = x.T @ dz1
-    db1 = dz1.sum(axis=0)
-    dx_F = dz1 @ (W1.T if W1_T else W1)
-    return dx_rule(dout, dx_F), dW1, db1, dW2, db2
+    db1 = dz1.sum(axis=0) if sum_b1 else dz1.copy()
+    dx = identity * dout + dz1 @ (W1.T if W1_T else W1)
+    return dx, dW1, db1, dW2, db2
 
 
-def check_residual_backward(student_fn):
-    """Check ``residual_backward(dout, x, W1, b1, W2, b2) -> (dx, dW1, db1, dW2, db2)`` for
-    ``y = x + relu(x @ W1 + b1) @ W2 + b2``: ``dx = dout + (gradient through F)``."""
-    mistakes = [
+RESIDUAL_BACKWARD = Check(
+    name="check_residual_backward",
+    function="residual_backward",
+    reference=_backward_ref,
+    cases=lambda: _block_cases(12, with_dout=True),
+    mistakes=(
         Mistake("identity path forgotten in backward",
                 "dx misses the skip connection: x reaches the output twice, through the "
-                "identity and through F, so the two gradients add: dx = dout + (gradient "
-                "through F). This `dout +` term is what keeps deep residual networks trainable.",
-                lambda *a: _backward_parts(*a, dx_rule=lambda dout, dxF: dxF)),
+                "identity and through F, so the two gradients add. This `dout +` term is what "
+                "keeps deep residual networks trainable.",
+                lambda *a: _backward(*a, identity=0.0), hint=1),
         Mistake("dout added twice",
                 "dx has the identity's gradient twice: dx = dout + (gradient through F), with "
-                "dout counted once. (The F path already starts from dout; do not add it to the "
-                "F path's result a second time.)",
-                lambda *a: _backward_parts(*a, dx_rule=lambda dout, dxF: 2 * dout + dxF)),
+                "dout counted once.",
+                lambda *a: _backward(*a, identity=2.0), hint=2),
         Mistake("ReLU mask missing in backward",
                 "The gradient went through the ReLU unchanged. relu'(z) is 1 where z = x @ W1 "
-                "+ b1 > 0 and 0 elsewhere: dz1 = dh * (z1 > 0).",
-                lambda *a: _backward_parts(*a, dx_rule=lambda dout, dxF: dout + dxF,
-                                           mask=False)),
+                "+ b1 > 0 and 0 elsewhere: the gradient is gated by that mask.",
+                lambda *a: _backward(*a, mask="none"), hint=2),
+        Mistake("ReLU mask without the bias",
+                "Your ReLU mask tests x @ W1 > 0; the ReLU saw x @ W1 + b1, so the mask is "
+                "where x @ W1 + b1 > 0 (keep z1 from the forward pass).",
+                lambda *a: _backward(*a, mask="no bias"), hint=3),
         Mistake("W1 instead of W1.T",
                 "The gradient to x through the first layer goes back through the transpose: "
-                "dx_F = dz1 @ W1.T (shapes: dz1 is (N, H), W1 is (D, H)).",
-                lambda *a: _backward_parts(*a, dx_rule=lambda dout, dxF: dout + dxF,
-                                           W1_T=False)),
+                "(N, H) gradients times W1.T (H, D).",
+                lambda *a: _backward(*a, W1_T=False), hint=3),
+        Mistake("W2 instead of W2.T",
+                "The gradient to the hidden layer goes back through the transpose of W2: "
+                "(N, D) gradients times W2.T (D, H).",
+                lambda *a: _backward(*a, W2_T=False), hint=3),
+        Mistake("dW2 transposed",
+                "Your dW2 is dout.T @ h, the transpose of the gradient: dW2 has the shape of "
+                "W2, (H, D), and is h.T @ dout.",
+                lambda *a: _backward(*a, dW2_T=True), hint=3),
         Mistake("bias gradient not summed over the batch",
-                "db2 has one row per example: a bias is shared by the N rows, so its gradient is "
-                "the sum over the batch, dF.sum(axis=0).",
-                lambda *a: _backward_parts(*a, dx_rule=lambda dout, dxF: dout + dxF,
-                                           sum_b2=False)),
-    ]
-    square, other = _block_cases(12, with_dout=True)
-    return _two_rounds("check_residual_backward", student_fn, square, other, _backward_ref,
-                       mistakes, output_names=("dx", "dW1", "db1", "dW2", "db2"))
+                "db2 has one row per example: a bias is shared by the N rows, so its gradient "
+                "is the sum over the batch (axis 0).",
+                lambda *a: _backward(*a, sum_b2=False), hint=2),
+        Mistake("db1 not summed over the batch",
+                "db1 has one row per example: the first layer's bias is shared by the N rows, "
+                "so its gradient is the sum of the masked gradients over the batch.",
+                lambda *a: _backward(*a, sum_b1=False), hint=2),
+    ),
+    properties=(
+        _non_square(_backward_ref, 32, True,
+                    "Right when the hidden width equals D, wrong for a block with D = 3 and "
+                    "H = 5: a weight or a gradient is transposed, which a square matrix hides. "
+                    "Check every shape: dW1 is (D, H), dW2 is (H, D)."),
+    ),
+    output_names=("dx", "dW1", "db1", "dW2", "db2"),
+    forbidden=_LAYERS,
+    hints=HINTS,
+    doc="``(dx, dW1, db1, dW2, db2)`` of ``y = x + relu(x @ W1 + b1) @ W2 + b2``",
+)
 
 
 # --------------------------------------------------------------------------- norms per layer
@@ -203,75 +262,152 @@ def _model(depth, skip, activation, seed, dirty=False):
     return model
 
 
-def _Ws(model):
-    return [p for p in model.parameters() if p.value.ndim == 2]
-
-
-def _not_cleared(model, X, y):
-    model.backward(softmax_cross_entropy(model.forward(X), y)[1])
-    return np.array([np.sqrt(np.sum(p.grad**2)) for p in _Ws(model)])
-
-
-def _weight_values(model, X, y):
-    return np.array([np.sqrt(np.sum(p.value**2)) for p in _Ws(model)])
-
-
-def _squared(model, X, y):
-    return weight_grad_norms(model, X, y) ** 2
-
-
-def _with_biases(model, X, y):
-    weight_grad_norms(model, X, y)
-    params = model.parameters()
-    out = []
-    for i, p in enumerate(params):
-        if p.value.ndim == 2:
-            total = np.sum(p.grad**2)
-            if i + 1 < len(params) and params[i + 1].value.ndim == 1:
-                total += np.sum(params[i + 1].grad ** 2)
-            out.append(np.sqrt(total))
-    return np.array(out)
-
-
-def _reversed(model, X, y):
-    return weight_grad_norms(model, X, y)[::-1]
-
-
-def check_grad_norms_per_layer(student_fn):
-    """Check ``grad_norms_per_layer(model, X, y) -> norms``: after clearing the gradients, one
-    forward and backward pass of ``softmax_cross_entropy``; ``norms[k] = ||dL/dW_k||`` for every
-    weight matrix from the input to the output, as a numpy array."""
+def _norms_cases():
     cases = []
     for label, depth, skip, act, seed, dirty, n in [
         ("a plain network of 2 blocks", 2, False, "tanh", 1, False, 8),
         ("a residual network of 3 blocks whose .grad still holds an earlier backward", 3, True,
          "sigmoid", 2, True, 8),
-        ("a plain network of 1 block, a batch of one", 1, False, "relu", 3, True, 1),
+        ("a plain network of 1 block, a batch of one, old gradients", 1, False, "relu", 3, True,
+         1),
     ]:
         X, y = _data(seed, n)
         cases.append(Case(label, (_model(depth, skip, act, seed, dirty), X, y)))
-    mistakes = [
+    return cases
+
+
+def _norms(model, X, y, *, clear=True, what="grad", power=1, biases=False, order=1,
+           inner_only=False):
+    """The norms with switches for the typical mistakes (the model's own forward and backward)."""
+    if clear:
+        model.zero_grad()
+    model.backward(softmax_cross_entropy(model.forward(X), y)[1])
+    params = model.parameters()
+    out = []
+    for i, p in enumerate(params):
+        if p.value.ndim != 2:
+            continue
+        total = np.sum(getattr(p, what) ** 2)
+        if biases and i + 1 < len(params) and params[i + 1].value.ndim == 1:
+            total += np.sum(params[i + 1].grad ** 2)
+        out.append(np.sqrt(total) ** power)
+    out = np.array(out)
+    if inner_only:
+        out = out[1:-1]
+    return out[::order]
+
+
+GRAD_NORMS = Check(
+    name="check_grad_norms_per_layer",
+    function="grad_norms_per_layer",
+    reference=weight_grad_norms,
+    cases=_norms_cases,
+    mistakes=(
         Mistake("gradients not cleared first",
                 "Right on a fresh network, wrong when .grad already holds something: backward "
-                "ADDS into .grad, so call model.zero_grad() before the forward pass, or you "
-                "measure the sum of this gradient and the last one.",
-                _not_cleared),
+                "ADDS into .grad, so clear the gradients (model.zero_grad()) before the forward "
+                "pass, or you measure the sum of this gradient and the last one.",
+                lambda model, X, y: _norms(model, X, y, clear=False), hint=1),
         Mistake("norm of the weights, not of the gradients",
                 "You measured the weights themselves (p.value). The question is how much "
                 "gradient reaches each layer: use p.grad after the backward pass.",
-                _weight_values),
+                lambda model, X, y: _norms(model, X, y, what="value"), hint=1),
         Mistake("squared norm",
-                "Your numbers are squared norms: ||g|| = sqrt(sum(g ** 2)), "
-                "np.linalg.norm(g) does it.",
-                _squared),
+                "Your numbers are squared norms: the norm is the square root of the sum of "
+                "squares (np.linalg.norm does it).",
+                lambda model, X, y: _norms(model, X, y, power=2), hint=2),
         Mistake("biases included",
                 "You added the bias gradients in. Report the weight matrices only (the "
                 "parameters with 2 dimensions), one number per linear layer.",
-                _with_biases),
+                lambda model, X, y: _norms(model, X, y, biases=True), hint=2),
         Mistake("layers in reverse order",
-                "The order is reversed: norms[0] must be the layer next to the input, the "
-                "order of model.parameters().",
-                _reversed),
+                "The order is reversed: the first number must be the layer next to the input, "
+                "the order of model.parameters().",
+                lambda model, X, y: _norms(model, X, y, order=-1), hint=3),
+        Mistake("the blocks' layers only",
+                "You left out the input layer and the output layer: report every weight "
+                "matrix of the model, from the input to the output.",
+                lambda model, X, y: _norms(model, X, y, inner_only=True), hint=3),
+    ),
+    forbidden=("nnlesson.train.weight_grad_norms",),
+    hints=HINTS,
+    doc="``||dL/dW_k||`` of every weight matrix from the input to the output, after clearing "
+        "the gradients and one forward and backward pass of the softmax cross-entropy",
+)
+
+
+# --------------------------------------------------------------------------- the branch scale
+
+
+def _scale_ref(depth, growth):
+    return float(np.sqrt((growth ** (1.0 / depth) - 1.0) / 2.0))
+
+
+def _scale_cases():
+    return [
+        Case("16 blocks, the mean square may double", (16, 2.0)),
+        Case("8 blocks, growth 4", (8, 4.0)),
+        Case("one block that may triple it: nothing to scale", (1, 3.0)),
+        Case("32 blocks, growth 1.5", (32, 1.5)),
+        Case("4 blocks, growth 10", (4, 10.0)),
     ]
-    return run_check("check_grad_norms_per_layer", student_fn, cases, weight_grad_norms,
-                     mistakes)
+
+
+def _per_block(depth, growth):
+    return growth ** (1.0 / depth)
+
+
+BLOCK_SCALE = Check(
+    name="check_block_scale",
+    function="block_scale",
+    reference=_scale_ref,
+    cases=_scale_cases,
+    mistakes=(
+        Mistake("growth taken as a ratio of standard deviations",
+                "Your alpha makes the STANDARD DEVIATION grow by `growth`; the contract asks "
+                "for the mean square (the variance of a zero-mean signal), which grows by the "
+                "square of the standard deviation's factor.",
+                lambda depth, growth: float(np.sqrt((growth ** (2 / depth) - 1) / 2)), hint=1),
+        Mistake("He's factor 2 left out",
+                "Your branch adds alpha^2 times the mean square, as if each linear layer kept "
+                "it. He initialization doubles it in each linear layer and the ReLU halves it "
+                "once: the branch adds 2 alpha^2.",
+                lambda depth, growth: float(np.sqrt(_per_block(depth, growth) - 1)), hint=2),
+        Mistake("ReLU's halving left out",
+                "Your branch adds 4 alpha^2 times the mean square: two He-initialized layers "
+                "double it twice, but the ReLU between them zeroes half of a symmetric signal "
+                "and halves it once, so the branch adds 2 alpha^2.",
+                lambda depth, growth: float(np.sqrt((_per_block(depth, growth) - 1) / 4)),
+                hint=2),
+        Mistake("the identity path forgotten",
+                "Your block multiplies the mean square by 2 alpha^2 alone: the skip adds x "
+                "back, and x and the branch are uncorrelated at initialization, so their mean "
+                "squares add: 1 + 2 alpha^2 per block.",
+                lambda depth, growth: float(np.sqrt(_per_block(depth, growth) / 2)), hint=2),
+        Mistake("growth shared out by depth",
+                "You divided the growth among the blocks, 1 + 2 alpha^2 depth = growth: but "
+                "each block MULTIPLIES the mean square, so the factors multiply, (1 + 2 "
+                "alpha^2)^depth = growth, and each block gets the depth-th root.",
+                lambda depth, growth: float(np.sqrt((growth - 1) / (2 * depth))), hint=2),
+        Mistake("depth ignored",
+                "Your alpha lets ONE block grow the mean square by `growth`; the whole stack "
+                "of `depth` blocks may grow it by that much, so each block gets the depth-th "
+                "root of it.",
+                lambda depth, growth: float(np.sqrt((growth - 1) / 2)), hint=2),
+        Mistake("alpha squared returned",
+                "You returned alpha^2: the branch's mean square scales with alpha^2, and the "
+                "weights with alpha itself. Take the square root at the end.",
+                lambda depth, growth: float((_per_block(depth, growth) - 1) / 2), hint=3),
+    ),
+    hints=HINTS,
+    doc="``alpha = sqrt((growth^(1/depth) - 1) / 2)``: the factor for each block's last weight "
+        "matrix (He init, ReLU) that makes ``depth`` blocks multiply the mean square of the "
+        "signal by ``growth``",
+)
+
+CHECKS = (RESIDUAL_FORWARD, RESIDUAL_BACKWARD, GRAD_NORMS, BLOCK_SCALE)
+
+check_residual_forward = RESIDUAL_FORWARD.check_function()
+check_residual_backward = RESIDUAL_BACKWARD.check_function()
+check_grad_norms_per_layer = GRAD_NORMS.check_function()
+check_block_scale = BLOCK_SCALE.check_function()

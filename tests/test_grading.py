@@ -42,9 +42,11 @@ def solution():
     return new_notebook(cells=[
         new_code_cell(SETUP),
         new_markdown_cell("Double a vector."),
-        new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2.0 * x\n    ### END SOLUTION"),
+        new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2.0 * x\n"
+                      "    ### END SOLUTION"),
         new_code_cell("result = check_double(double)\nresult"),
-        new_code_cell("def negate(x):\n    ### BEGIN SOLUTION\n    return -x\n    ### END SOLUTION"),
+        new_code_cell("def negate(x):\n    ### BEGIN SOLUTION\n    return -x\n"
+                      "    ### END SOLUTION"),
         new_code_cell("check_negate(negate)"),
     ])
 
@@ -274,7 +276,8 @@ def test_the_run_takes_every_cell_but_the_answers_from_the_release(tmp_path):
     assert [c.origin for c in run.cells] == ["exercise", "answer", "exercise", "answer", "exercise"]
     assert run.cells[0].source == RELEASE.cells[0].source
     assert run.cells[1].source == "def double(x):\n    return 2 * x"
-    assert run.cells[2].source == "result = G.run('c4.1', 'check_double', check_double, double)\nresult"
+    assert run.cells[2].source == (
+        "result = G.run('c4.1', 'check_double', check_double, double)\nresult")
     assert run.cells[4].source == "G.run('c6.1', 'check_negate', check_negate, negate)"
     assert run.sites == [("c4.1", "check_double"), ("c6.1", "check_negate")]
 
@@ -319,7 +322,8 @@ def test_releases_match_by_name_number_or_content(tmp_path):
     with pytest.raises(FileNotFoundError, match="no release folder or notebook"):
         Releases(tmp_path / "nowhere")
     (tmp_path / "notes").mkdir()
-    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), str(tmp_path / "notes" / "a.ipynb"))
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]),
+                   str(tmp_path / "notes" / "a.ipynb"))
     with pytest.raises(ValueError, match="no exercise notebooks"):
         Releases(tmp_path / "notes")  # a notebook without checks is no exercise
     assert [r.name for r in Releases(tmp_path).releases] == ["01_double"]  # searched below

@@ -4,8 +4,9 @@ Each notebook below is lesson 06's released exercise (``exercises/06_adam_and_ad
 changed the way a student who wants points without the work might change it: the five
 cheats of the grader's issue, and variations of each. The cheats are on the first two
 exercises (Adam, AdamW); any further exercise of the lesson is solved honestly in every
-notebook, so the scores below count it as passed (``OTHERS`` checks). They are graded together, against the
-course's release, and each must get the score its honest work earns. Honest notebooks that
+notebook, so the scores below count it as passed (``OTHERS`` checks). They are graded
+together, against the course's release, and each must get the score its honest work earns.
+Honest notebooks that
 merely look unusual (helpers in their own cells, imports inside the answer, a rebound
 ``result``) must not be taken for cheats.
 """
@@ -133,7 +134,8 @@ SHORTCUT_ADAM = '''def adam_update(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.99
     return w, m, v
 '''
 
-SHORTCUT_ADAMW = '''def adamw_update(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+SHORTCUT_ADAMW = '''def adamw_update(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                 weight_decay=1e-2):
     w, m, v, _ = nl.optim.adam_update(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
                                       weight_decay=weight_decay, decoupled_weight_decay=True)
     return w, m, v

@@ -49,7 +49,8 @@ def test_shards_partition_the_class_and_merge_gives_the_whole_class(course, caps
     # each part holds its own students; together, every student once
     assert [len(p.splitlines()) - 1 for p in parts] == [2, 1]
     assert main(["grade", "--merge", str(tmp_path / "part2.json"), str(tmp_path / "part1.json"),
-                 "--csv", str(tmp_path / "merged.csv"), "--json", str(tmp_path / "merged.json")]) == 0
+                 "--csv", str(tmp_path / "merged.csv"),
+                 "--json", str(tmp_path / "merged.json")]) == 0
     assert capsys.readouterr().out == whole
     merged = read_json(tmp_path / "merged.json")
     assert merged == read_json(tmp_path / "all.json")

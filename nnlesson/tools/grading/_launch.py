@@ -14,8 +14,9 @@ which keeps them:
   and every process it starts may then read only the ``read`` folders (the Python installation,
   the system's libraries), list the ``list`` folders (the folder holding the ``nnlesson``
   package, so that the import system can find it there), write only beneath the ``write``
-  folders (its private working folder), use no TCP at all (Landlock ABI 4 and later; the kernel talks to the grader through
-  Unix sockets in its folder), and send no signal to a process outside its sandbox (ABI 6).
+  folders (its private working folder), use no TCP at all (Landlock ABI 4 and later; the
+  kernel talks to the grader through Unix sockets in its folder), and send no signal to a
+  process outside its sandbox (ABI 6).
 
 A failure to set a limit that was asked for stops the launch (exit code 70, one line on
 stderr): a kernel never runs with less isolation than the grader reported. (Only on macOS,
@@ -83,8 +84,8 @@ def restrict(read, write, list_only=()):
     if abi >= 6:
         fields.append(_SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL)
     attr = (ctypes.c_uint64 * len(fields))(*fields)
-    ruleset = _syscall(libc, _CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)),
-                       ctypes.c_uint32(0))
+    ruleset = _syscall(libc, _CREATE_RULESET, ctypes.byref(attr),
+                       ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
     try:
         rules = [(p, _EXECUTE | _READ_FILE | _READ_DIR) for p in read]
         rules += [(p, _READ_DIR) for p in list_only]

@@ -49,7 +49,8 @@ _STDLIB = ("builtins", "copy", "math", "numbers", "inspect", "traceback", "numpy
 
 
 def _short(obj):
-    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or type(obj).__name__
+    return (getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+            or type(obj).__name__)
 
 
 class _Report:

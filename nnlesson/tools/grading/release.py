@@ -350,9 +350,9 @@ def build_run(release, nb, guard):
     for number, (kind, _) in enumerate(kinds, start=1):
         if kind != "added":
             continue
-        previous = next((k for k in reversed(kinds[: number - 1]) if k[0] not in ("added", "ignore")),
-                        None)
-        following = next((k for k in kinds[number:] if k[0] not in ("added", "ignore")), None)
+        anchors = ("answer", "known")  # what an added cell can sit next to
+        previous = next((k for k in reversed(kinds[: number - 1]) if k[0] in anchors), None)
+        following = next((k for k in kinds[number:] if k[0] in anchors), None)
         if previous and previous[0] == "answer":
             after.setdefault(previous[1], []).append(number)
         elif following and following[0] == "answer":

@@ -349,7 +349,8 @@ class LimitedKernel:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
-                msg = await self.kc.get_shell_msg(timeout=max(0.05, min(1.0, end - time.monotonic())))
+                wait = max(0.05, min(1.0, end - time.monotonic()))
+                msg = await self.kc.get_shell_msg(timeout=wait)
             except Exception:  # queue.Empty: nothing yet
                 if not await self._alive():
                     return None

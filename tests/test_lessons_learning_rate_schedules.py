@@ -1,4 +1,5 @@
-"""Lesson 07's experiments: the schedule explorer and the digits comparison."""
+"""Lesson 07's experiments: the schedules' knobs, the explorer's problem on the course's runner
+(against PyTorch), the explorer on the Explorer base, and the digits comparisons."""
 import math
 
 import numpy as np
@@ -62,9 +63,7 @@ def test_warmup_then_cosine_ramps_from_a_tenth_of_lr0_and_anneals_to_zero():
 
 
 def test_constant_and_plateau():
-    const = _make("constant")
-    assert [const(t) for t in (0, 7, 1000)] == [0.2, 0.2, 0.2]
-    assert "constant" in repr(const)
+    assert _make("constant") == 0.2  # no schedule: the rate itself
     plateau = _make("reduce on plateau", decay=0.5, period=2)
     assert isinstance(plateau, ReduceLROnPlateau)
     assert (plateau.lr0, plateau.factor, plateau.patience) == (0.2, 0.5, 2)
@@ -138,7 +137,7 @@ def _torch_path(p, lr0, make_scheduler, plateau=False):
             torch.nn.functional.mse_loss(X[idx] @ w, y[idx]).backward()
             lrs.append(opt.param_groups[0]["lr"])
             opt.step()
-            if not plateau:
+            if not plateau and sched is not None:
                 sched.step()
             path.append(w.detach().numpy().copy())
         if plateau:
@@ -152,9 +151,16 @@ def test_training_matches_pytorch_sgd_with_cosine_annealing(problem):
     run = L.train_with_schedule(p, CosineAnnealing(0.2, T_max=p.total_steps))
     path, lrs = _torch_path(p, 0.2, lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(
         opt, T_max=p.total_steps))
-    np.testing.assert_allclose(run.lr, lrs, rtol=1e-10)
-    np.testing.assert_allclose(run.path, path, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(run.lrs, lrs, rtol=1e-10)
+    np.testing.assert_allclose(run.points, path, rtol=1e-9, atol=1e-12)
     assert run.diverged_at is None
+
+
+def test_a_constant_rate_matches_pytorch_sgd(problem):
+    run = L.train_with_schedule(problem, 0.1)
+    path, _ = _torch_path(problem, 0.1, lambda opt: None)
+    np.testing.assert_allclose(run.points, path, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(run.lrs, np.full(problem.total_steps, 0.1))
 
 
 def test_training_matches_pytorch_with_reduce_on_plateau(problem):
@@ -163,80 +169,106 @@ def test_training_matches_pytorch_with_reduce_on_plateau(problem):
     run = L.train_with_schedule(p, plateau)
     path, lrs = _torch_path(p, 0.1, lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(
         opt, factor=0.3, patience=1), plateau=True)
-    np.testing.assert_allclose(run.lr, lrs, rtol=1e-10)
-    assert len(np.unique(run.lr)) > 1  # the rate did drop
-    np.testing.assert_allclose(run.path, path, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(run.lrs, lrs, rtol=1e-10)
+    assert len(np.unique(run.lrs)) > 1  # the rate did drop
+    np.testing.assert_allclose(run.points, path, rtol=1e-9, atol=1e-12)
     # the plateau passed in is untouched
     assert plateau.lr == 0.1 and plateau.num_bad_epochs == 0
 
 
 def test_run_summaries(problem):
     run = L.train_with_schedule(problem, StepDecay(0.1, step_size=100, gamma=0.5))
-    np.testing.assert_allclose(run.lr, schedule_values(StepDecay(0.1, 100, 0.5), 400))
-    np.testing.assert_allclose(run.excess, problem.loss(run.path) - problem.loss_star)
-    assert run.epoch_excess.shape == (21,)
-    assert run.epoch_excess[0] == run.excess[0]
-    assert run.epoch_excess[3] == pytest.approx(np.mean(run.excess[41:61]))
-    assert run.final_excess == run.epoch_excess[-1]
-    assert np.all(np.isfinite(run.val_loss))
+    np.testing.assert_allclose(run.lrs, schedule_values(StepDecay(0.1, 100, 0.5), 400))
+    excess = problem.loss(run.points) - problem.loss_star
+    np.testing.assert_allclose(run.values - problem.loss_star, excess, atol=1e-12)
+    by_epoch = L.epoch_excess(problem, run)
+    assert by_epoch.shape == (21,) and by_epoch[0] == pytest.approx(excess[0])
+    assert by_epoch[3] == pytest.approx(np.mean(excess[41:61]))
+    assert L.final_excess(problem, run) == by_epoch[-1]
+    val = L.val_losses(problem, run)
+    assert val.shape == (20,) and val[4] == pytest.approx(problem.val_loss(run.points[100]))
 
 
-def test_a_rate_far_too_large_diverges_and_is_reported(problem):
+def test_a_rate_far_too_large_diverges_by_the_runners_rule(problem):
     run = L.train_with_schedule(problem, StepDecay(5.0, step_size=1000))
     assert run.diverged_at is not None and run.diverged_at < 50
-    assert np.all(np.isnan(run.path[run.diverged_at + 1:]))
-    assert np.isnan(run.final_excess)
+    assert len(run.points) == run.diverged_at  # the diverging point is not kept
+    assert np.linalg.norm(run.points[-1]) <= 1e6
+    assert math.isnan(L.final_excess(problem, run))
+    assert np.isnan(L.val_losses(problem, run)[-1])
 
 
 def test_train_with_schedule_rejects_bad_arguments(problem):
     with pytest.raises(TypeError, match="problem must be"):
         L.train_with_schedule("regression", CosineAnnealing(0.1, 10))
     with pytest.raises(TypeError, match="schedule must be"):
-        L.train_with_schedule(problem, 0.1)
+        L.train_with_schedule(problem, "fast")
+    with pytest.raises(ValueError, match="lr must be a finite number >= 0"):
+        L.train_with_schedule(problem, -0.1)
 
 
-# --------------------------------------------------------------------------- figures and widget
+# --------------------------------------------------------------------------- the explorer
 
 
-def test_explorer_widget_redraws_on_every_control():
+def test_each_knob_shows_only_for_the_schedules_that_use_it():
     demo = L.explore_schedules()
-    assert demo.update_count == 1
-    # each knob is moved while a schedule that uses it is selected
-    moves = [("schedule", "step decay"), ("lr0", 0.3), ("decay", 0.5), ("period", 2),
-             ("schedule", "warm restarts"), ("T_mult", 2), ("schedule", "one-cycle"),
-             ("pct_start", 0.2)]
-    for name, value in moves:
-        before_count, before_png = demo.update_count, bytes(demo.image.value)
-        demo.set(**{name: value})
-        assert demo.update_count == before_count + 1, name
-        assert bytes(demo.image.value) != before_png, name
+    shown = lambda: {n for n, c in demo.controls.items() if c.layout.display != "none"}  # noqa
+    assert shown() == {"schedule", "lr0"}  # cosine annealing: no knob of its own
+    demo.set(schedule="warm restarts")
+    assert shown() == {"schedule", "lr0", "period", "T_mult"}
+    demo.set(schedule="one-cycle")
+    assert shown() == {"schedule", "lr0", "pct_start"}
+    demo.set(schedule="step decay")
+    assert shown() == {"schedule", "lr0", "decay", "period"}
+    for name, schedules in L.KNOBS.items():  # the table the explorer uses is make_schedule's
+        for schedule in L.SCHEDULES:
+            a = L.make_schedule(schedule, 0.1, steps_per_epoch=4, epochs=10)
+            b = L.make_schedule(schedule, 0.1, steps_per_epoch=4, epochs=10,
+                                **{name: {"decay": 0.6, "period": 2, "T_mult": 3,
+                                          "pct_start": 0.1}[name]})
+            if isinstance(a, float):
+                assert schedule not in schedules and a == b
+            elif schedule == "reduce on plateau":
+                assert (name in ("decay", "period")) == (repr(a) != repr(b))
+            else:
+                same = np.array_equal(schedule_values(a, 40), schedule_values(b, 40))
+                assert same == (schedule not in schedules), (name, schedule)
 
 
-def test_explorer_update_changes_artists_not_figure():
+def test_a_knob_the_schedule_does_not_use_shares_the_computed_run():
     ex = L.ScheduleExplorer()
-    fig, line = ex.figure, ex.lr_line
-    ex.update(schedule="step decay", lr0=0.05, decay=0.5, period=4)
-    assert ex.figure is fig and ex.lr_line is line
-    np.testing.assert_allclose(line.get_ydata(), ex.run.lr / 0.05)
-    assert ex.lr_text.get_text() == "lr0 = 0.05"
-    assert ex.loss_text.get_text().startswith("end ")
-    assert len(ex._baseline) == 2  # the default lr0 and 0.05, cached
+    first = ex.compute("cosine annealing", 0.1, decay=0.3, period=5, T_mult=1, pct_start=0.3)
+    other = ex.compute("cosine annealing", 0.1, decay=0.7, period=2, T_mult=3, pct_start=0.1)
+    assert other[0] is first[0]
+    used = ex.compute("step decay", 0.1, decay=0.7, period=5, T_mult=1, pct_start=0.3)
+    assert used[0] is not ex.compute("step decay", 0.1, 0.3, 5, 1, 0.3)[0]
+
+
+def test_the_explorer_draws_the_runs_it_computed(problem):
+    ex = L.ScheduleExplorer(problem)
+    fig = ex.snapshot(schedule="step decay", lr0=0.05, decay=0.5, period=4)
+    run, base = ex.result
+    np.testing.assert_allclose(ex.lr.lines["schedule"].get_ydata(), run.lrs / 0.05)
+    np.testing.assert_allclose(ex.loss.lines["constant"].get_ydata(),
+                               np.clip(L.epoch_excess(problem, base), 1e-6 * 1.0001, None))
+    assert ex.summary.startswith("step decay: last epoch")
+    assert "decay factor γ = 0.5" in fig._nnlesson_alt and "T_mult" not in fig._nnlesson_alt
 
 
 def test_every_schedule_runs_in_the_explorer():
-    ex = L.ScheduleExplorer(bake=False)
+    ex = L.ScheduleExplorer()
     for name in L.SCHEDULES:
-        ex.update(schedule=name, lr0=0.1)
-        assert np.isfinite(ex.run.final_excess), name
+        run, _ = ex.compute(name, 0.1, **L.DEFAULT_KNOBS)
+        assert np.isfinite(L.final_excess(ex.problem, run)), name
+    ex.snapshot(schedule="cosine annealing", lr0=1.5)
+    assert ex.summary.startswith("cosine annealing: diverged at update")
 
 
 def test_static_figures():
-    fig = L.snapshot_schedules("warm restarts", lr0=0.2)
-    assert isinstance(fig, Figure) and fig.axes[0].get_title().endswith("warm restarts")
     fig = L.figure_schedule_gallery()
     assert isinstance(fig, Figure) and len(fig.axes) == 9
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles[:8] == list(L.SCHEDULES[:8])
+    assert titles[:8] == list(L.SCHEDULES[:8]) and "made-up" in fig._nnlesson_alt
     fig = L.figure_lr_curves({"a": [0.1, 0.05, 0.01], "b": np.ones(4)}, title="two curves")
     ax = fig.axes[0]
     assert ax.get_title() == "two curves" and len(ax.get_lines()) == 2
@@ -252,6 +284,15 @@ def test_train_digits_drives_fit_with_the_schedule():
     np.testing.assert_allclose(h.lr, schedule_values(OneCycle(0.3, total_steps=20), 20))
     h = L.train_digits("constant", epochs=1, lr0=0.1)
     assert h.lr == [0.1] * 10 and len(h.val_acc) == 1
+
+
+def test_train_digits_batch_is_fit_with_that_batch_and_schedule():
+    h = L.train_digits_batch(256, 2, 0.4, CosineAnnealing(0.4, T_max=10), seed=1)
+    assert h.iterations_per_epoch == 5 and len(h.lr) == 10
+    np.testing.assert_allclose(h.lr, schedule_values(CosineAnnealing(0.4, T_max=10), 10))
+    assert L.train_digits_batch(256, 2, 0.4, CosineAnnealing(0.4, T_max=10), seed=1) is h
+    with pytest.raises(TypeError, match="schedule must be None or a schedule"):
+        L.train_digits_batch(256, 2, 0.4, schedule=0.1)
 
 
 def test_compare_on_digits_bookkeeping():

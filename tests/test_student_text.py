@@ -63,8 +63,8 @@ def numbers_in(text):
         mantissa, fraction = m.group("mantissa"), m.group("fraction")
         exp = m.group("exp") or m.group("exp2")
         value = float(mantissa.replace(",", "") + (fraction or ""))
-        if exp:
-            value *= 10.0 ** int(exp.replace("−", "-"))
+        if exp:  # (an exponent past float's range: a picture's base64 letters, not a claim)
+            value = float(f"{value}e{int(exp.replace('−', '-'))}")
         found.append((value, significant_digits(mantissa, fraction), m.group(0), m.start()))
     return found
 

@@ -42,6 +42,7 @@ _CHECKS = {
     "check_step_decay": "learning_rate_schedules",
     "check_cosine_warm_restarts": "learning_rate_schedules",
     "check_one_cycle": "learning_rate_schedules",
+    "check_scaled_plan": "learning_rate_schedules",
     "check_clip_by_global_norm": "gradient_clipping",
     "check_clip_by_value": "gradient_clipping",
     "check_clipped_momentum_step": "gradient_clipping",

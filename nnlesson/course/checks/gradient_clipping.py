@@ -85,6 +85,12 @@ def _always_rescaled(grads, max_norm):
         return [g * max_norm / n for g in grads], n
 
 
+def _always_rescaled_with_eps(grads, max_norm):
+    # PyTorch's max_norm / (norm + 1e-6), without the min(1, ...): a zero gradient stays 0
+    n = _norm(grads)
+    return [g * (max_norm / (n + 1e-6)) for g in grads], n
+
+
 def _threshold_fixed(grads, max_norm):
     return _clip(grads, 1.0)
 
@@ -159,6 +165,10 @@ CLIP_NORM = Check(
                 "You rescaled gradients that were already small, making them longer. Clip only "
                 "when total_norm > max_norm: the factor is min(1, max_norm / total_norm).",
                 _always_rescaled, hint=2),
+        Mistake("scaled up when under the threshold",
+                "You rescaled gradients that were already small, making them longer. Clip only "
+                "when total_norm > max_norm: the factor is min(1, max_norm / total_norm).",
+                _always_rescaled_with_eps, hint=2),
         Mistake("squared norm",
                 "Your norm is the sum of squares without the square root. The L2 norm is "
                 "sqrt(sum of g^2).", _squared_norm, hint=2),
@@ -356,6 +366,12 @@ def _no_one_minus_beta(params, grads, velocities, lr, beta, max_norm):
     return new_w, new_v, total
 
 
+def _step_per_tensor_no_one_minus_beta(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = _per_tensor(grads, max_norm)
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta, one_minus_beta=False)
+    return new_w, new_v, total
+
+
 def _step_exchanged(params, grads, velocities, lr, beta, max_norm):
     clipped, total = _clip(grads, max_norm)
     new_w, new_v = _ema(params, clipped, velocities, lr, beta, exchanged=True)
@@ -441,6 +457,11 @@ CLIPPED_STEP = Check(
         Mistake("per-tensor norm",
                 "You clipped each array by its own norm. Use one global norm over all the "
                 "gradients, as in the first exercise.", _step_per_tensor, hint=1),
+        Mistake("per-tensor norm + (1 - beta) missing",
+                "Two mistakes at once. First, you clipped each array by its own norm: use one "
+                "global norm over all the gradients, as in the first exercise. Second, your "
+                "velocity is v = beta v + g: the lesson's EMA momentum is v = beta v + "
+                "(1 - beta) g.", _step_per_tensor_no_one_minus_beta, hint=1),
         Mistake("norm after clipping returned",
                 "The new weights and velocities are right, but grad_norm is measured after "
                 "clipping. Return the norm BEFORE clipping, the one a training loop records.",
@@ -507,11 +528,21 @@ EFFECTIVE_LRS = Check(
                 "max_norm / norm without the min(1, ...). Clipping never lengthens a gradient: "
                 "below the threshold the step used the full lr.",
                 _rates(lambda n, c: c / n), hint=2),
+        Mistake("small gradients scaled up",
+                "Your rates are above lr where the norm was below max_norm: you used "
+                "max_norm / norm without the min(1, ...). Clipping never lengthens a gradient: "
+                "below the threshold the step used the full lr.",
+                _rates(lambda n, c: np.where(n > 0, c / np.where(n > 0, n, 1.0), 1.0)), hint=2),
         Mistake("ratio inverted",
                 "Your rates grow with the norm: you used norm / max_norm. Clipping multiplies a "
                 "long gradient by max_norm / norm (< 1), so the larger the norm, the smaller "
                 "the rate the step really used.",
                 _rates(lambda n, c: np.minimum(1.0, n / c)), hint=2),
+        Mistake("ratio inverted",
+                "Your rates grow with the norm: above max_norm you used norm / max_norm. "
+                "Clipping multiplies a long gradient by max_norm / norm (< 1), so the larger the "
+                "norm, the smaller the rate the step really used.",
+                _rates(lambda n, c: np.where(n > c, n / c, 1.0)), hint=2),
         Mistake("lr missing",
                 "You returned the clipping factor min(1, max_norm / norm) alone. The rate the "
                 "step used is lr times that factor.",

@@ -22,6 +22,7 @@ from nnlesson.datasets import load_digits_split
 from nnlesson.layers import ReLU
 from nnlesson.optim import SGD
 from nnlesson.train import fit, mlp
+from nnlesson.viz.plotting import describe, figure, label_axes, readable, series_style
 
 __all__ = ["SETTINGS", "SEEDS", "train_deep_digits", "Comparison", "clipping_comparison",
            "dead_units", "figure_deep_digits"]
@@ -154,8 +155,6 @@ def dead_units(model, X):
 def figure_deep_digits(histories):
     """Gradient norm before clipping per iteration for each ``{label: History}``, with alt
     text."""
-    from nnlesson.viz.plotting import describe, figure, label_axes, readable, series_style
-
     fig, ax = figure((880, 400))
     for i, (label, h) in enumerate(histories.items()):
         norms = np.array(h.grad_norm, dtype=float)

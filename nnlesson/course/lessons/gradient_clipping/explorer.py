@@ -10,6 +10,7 @@ from nnlesson.course.lessons.gradient_clipping.surface import (
     direction_cosines,
 )
 from nnlesson.viz.explorer import Explorer, Slider, log_ladder
+from nnlesson.viz.panels import Curves, PathsOnContours
 from nnlesson.viz.plotting import PALETTE
 
 __all__ = ["LR_LADDER", "THRESHOLD_LADDER", "ClippingExplorer", "explore_clipping",
@@ -63,8 +64,6 @@ class ClippingExplorer(Explorer):
         self.surface = RepeatedMultiplication()
 
     def build(self, fig):
-        from nnlesson.viz.panels import Curves, PathsOnContours
-
         ax_map, ax_norm, ax_loss = fig.subplots(1, 3)
         s = self.surface
         self.map = PathsOnContours(ax_map, {"wall": s}, _SERIES, title="the paths",

@@ -14,6 +14,7 @@ import numpy as np
 
 from nnlesson._validate import check_bool, check_choice, check_int, check_number, check_rng
 from nnlesson.norm import BatchNorm, batchnorm_forward, groupnorm_forward, layernorm_forward
+from nnlesson.viz.plotting import PALETTE, describe, figure, readable
 
 __all__ = ["LAYERS", "N_FEATURES", "N_GROUPS", "Dependence", "make_features", "batch_dependence",
            "figure_norm_axes"]
@@ -127,8 +128,6 @@ def figure_norm_axes(n=6, channels=8, groups=2):
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Rectangle
-
-    from nnlesson.viz.plotting import PALETTE, describe, figure, readable
 
     fig, axes = figure((880, 330), 3, 1)
     size = channels // groups

@@ -16,7 +16,8 @@ from nnlesson.course.lessons.normalization_layers.training import (
     train_run,
 )
 from nnlesson.viz.explorer import Choice, Explorer, Slider, Toggle
-from nnlesson.viz.plotting import PALETTE, trailing_mean
+from nnlesson.viz.panels import Curves
+from nnlesson.viz.plotting import PALETTE, label_axes, trailing_mean
 
 __all__ = ["BatchNormExplorer", "explore_batchnorm_training", "snapshot_batchnorm_training",
            "TrainEvalExplorer", "explore_train_vs_eval", "snapshot_train_vs_eval"]
@@ -44,8 +45,6 @@ class BatchNormExplorer(Explorer):
            "guessing loss ln 10 dotted.")
 
     def build(self, fig):
-        from nnlesson.viz.panels import Curves
-
         ax = fig.subplots()
         steps = np.arange(1, 51)
         series = {bn: {"label": _NAMES[bn]} for bn in (False, True)}
@@ -121,8 +120,6 @@ class TrainEvalExplorer(Explorer):
         self.n_batches = int(n_batches)
 
     def build(self, fig):
-        from nnlesson.viz.plotting import label_axes
-
         ax = fig.subplots()
         feats = np.arange(1, N_FEATURES + 1)
         jitter = np.linspace(-0.25, 0.25, self.n_batches)

@@ -16,6 +16,7 @@ from nnlesson.course.lessons.normalization_layers.training import model
 from nnlesson.datasets import load_digits_split
 from nnlesson.optim import SGD
 from nnlesson.train import fit
+from nnlesson.viz.plotting import PALETTE, describe, figure, label_axes, readable, series_style
 
 __all__ = ["Speedup", "batchnorm_speedup", "figure_batchnorm_speedup"]
 
@@ -114,8 +115,6 @@ def batchnorm_speedup(lrs=(0.1, 0.3, 1.0, 3.0), seeds=(0, 1), epochs=8, target=0
 def figure_batchnorm_speedup(result):
     """Validation accuracy per epoch at each network's best learning rate (means over the random
     seeds), with alt text."""
-    from nnlesson.viz.plotting import PALETTE, describe, figure, label_axes, readable, series_style
-
     fig, ax = figure((880, 380))
     epochs = np.arange(1, result.epochs + 1)
     said = []

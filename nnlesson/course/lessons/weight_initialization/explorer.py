@@ -18,7 +18,8 @@ from nnlesson.course.lessons.weight_initialization.training import (
     train_with_init,
 )
 from nnlesson.viz.explorer import Choice, Explorer, Slider, linear_ladder
-from nnlesson.viz.plotting import PALETTE, trailing_mean
+from nnlesson.viz.panels import Curves
+from nnlesson.viz.plotting import PALETTE, label_axes, series_style, trailing_mean
 
 __all__ = ["SignalExplorer", "explore_signal_propagation", "snapshot_signal_propagation",
            "InitTrainingExplorer", "explore_init_training", "snapshot_init_training"]
@@ -65,8 +66,6 @@ class SignalExplorer(Explorer):
 
     def build(self, fig):
         from matplotlib.colors import LinearSegmentedColormap
-
-        from nnlesson.viz.plotting import label_axes, series_style
 
         ax_h, ax_a, ax_g = fig.subplots(1, 3)
         n_bins = len(LOG_BINS) - 1
@@ -163,9 +162,6 @@ class InitTrainingExplorer(Explorer):
            "after 100 updates, as bars, with chance (0.1) dotted.")
 
     def build(self, fig):
-        from nnlesson.viz.panels import Curves
-        from nnlesson.viz.plotting import label_axes
-
         ax_l, ax_a = fig.subplots(1, 2, width_ratios=(3, 2))
         n = train_with_init(TRAINING_SCHEMES[0], "relu", TRAINING_LRS[0]).loss.size
         series = {s: {"label": _SHORT[s]} for s in TRAINING_SCHEMES}

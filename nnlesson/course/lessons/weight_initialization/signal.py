@@ -21,6 +21,7 @@ from nnlesson.course.lessons.weight_initialization.schemes import (
     scheme_label,
 )
 from nnlesson.init import initializer_std
+from nnlesson.viz.plotting import describe, figure, label_axes, readable, series_style
 
 __all__ = ["LOG_BINS", "LOG_RANGE", "SignalStats", "signal_propagation", "std_ratio",
            "backward_factor", "slope_bound", "figure_init_comparison"]
@@ -179,8 +180,6 @@ def slope_bound(scheme, activation, width=64):
 def figure_init_comparison(depth=20, schemes=("small", "xavier_normal", "he_normal", "large"),
                            activations=("relu", "tanh"), width=64, seed=0):
     """Std of the activations per layer for several schemes, one panel per activation."""
-    from nnlesson.viz.plotting import describe, figure, label_axes, readable, series_style
-
     fig, axes = figure((880, 380), len(activations), 1)
     axes = np.atleast_1d(axes)
     layers = np.arange(1, depth + 1)

@@ -22,6 +22,7 @@ from nnlesson.layers import Linear, Sequential
 from nnlesson.losses import accuracy, softmax_cross_entropy
 from nnlesson.optim import SGD
 from nnlesson.scaling import StandardScaler
+from nnlesson.viz.plotting import PALETTE, describe, figure, label_axes, readable
 
 __all__ = ["SymmetryResult", "symmetry_experiment", "distinct_units", "figure_symmetry"]
 
@@ -112,8 +113,6 @@ def symmetry_experiment(scheme="zeros", activation="sigmoid", *, hidden=16, step
 
 def figure_symmetry(schemes=("zeros", "xavier_uniform"), activation="sigmoid", **kwargs):
     """The weight from input 0 to each hidden unit during training, one panel per scheme."""
-    from nnlesson.viz.plotting import PALETTE, describe, figure, label_axes, readable
-
     fig, axes = figure((880, 360), len(schemes), 1)
     axes = np.atleast_1d(axes)
     counts = []

@@ -21,7 +21,8 @@ loss (the training loss if there is no validation set).
 
 fit's options come in small objects, each checked when it is made: ``clipping=Clipping(
 max_norm=1.0)`` (:class:`nnlesson.clip.Clipping`), ``penalty=Penalty(l2=1e-3)``,
-``early_stopping=EarlyStopping(patience=10)``.
+``early_stopping=EarlyStopping(patience=10)``, and ``callbacks=[...]`` (:class:`Callback`:
+objects that watch the run, e.g. lesson 14's :class:`nnlesson.diagnosis.TrainingMonitor`).
 
 Nothing is printed except the optional progress bar, and no timings are taken.
 """
@@ -67,6 +68,7 @@ __all__ = [
     "Penalty",
     "EarlyStopping",
     "early_stopping_point",
+    "Callback",
     "residual_network",
     "weight_grad_norms",
 ]
@@ -285,6 +287,50 @@ class EarlyStopping:
 
     def __repr__(self):
         return f"EarlyStopping(patience={self.patience}, restore_best={self.restore_best})"
+
+
+class Callback:
+    """What :func:`fit` calls while it trains; subclass it and override the hooks you need.
+
+    ``fit(..., callbacks=[watcher])`` calls, in this order:
+
+    - ``on_train_begin(model)``: once, after ``model.train()``, before the first update;
+    - ``on_batch_end(model, xb, yb, history)``: after each update (``optimizer.step()``). The
+      gradients of that update are still in each parameter's ``.grad``; its loss, learning
+      rate and gradient norm are the last entries of ``history.loss``, ``history.lr`` and
+      ``history.grad_norm``. Not called for an iteration that diverged (no update);
+    - ``on_epoch_end(model, history)``: after each complete epoch, once its training and
+      validation numbers are in ``history``.
+
+    ``on_batch_end`` and ``on_epoch_end`` may return True to stop training there (the
+    learning-rate range test stops so); ``history.message`` then says so. A callback that only
+    watches (changes neither the model nor the optimizer, and never says stop) leaves every
+    number of the run as it is without it.
+    """
+
+    def on_train_begin(self, model):
+        """Called once, before the first update."""
+
+    def on_batch_end(self, model, xb, yb, history):
+        """Called after each update; return True to stop training."""
+
+    def on_epoch_end(self, model, history):
+        """Called after each complete epoch; return True to stop training."""
+
+
+def _check_callbacks(callbacks):
+    if callbacks is None:
+        return ()
+    items = (callbacks,) if isinstance(callbacks, Callback) else callbacks
+    if not isinstance(items, (list, tuple)) or not all(isinstance(c, Callback) for c in items):
+        raise TypeError(f"callbacks must be a Callback or a list of them (subclasses of "
+                        f"nnlesson.train.Callback), got {callbacks!r}")
+    return tuple(items)
+
+
+def _callbacks_stop(callbacks, hook, *args):
+    """Call ``hook`` on every callback; True if any of them says stop."""
+    return any([bool(getattr(c, hook)(*args)) for c in callbacks])
 
 
 def early_stopping_point(val_losses, patience):
@@ -597,7 +643,7 @@ def _evaluate(model, X, y, loss_name, loss_fn, batch_size):
 def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng=None,
         shuffle=True, drop_last=False, schedule=None, cycle_momentum=False, clipping=None,
         penalty=None, X_val=None, y_val=None, early_stopping=None, eval_train=False,
-        progress=False, on_divergence="stop"):
+        progress=False, on_divergence="stop", callbacks=None):
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
     Each iteration, in this order (PyTorch's standard loop)::
@@ -611,9 +657,10 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         6. optimizer.lr = schedule(t)                            t = 0, 1, 2, ... over all epochs
            (and, with cycle_momentum, optimizer.momentum = schedule.momentum(t))
         7. optimizer.step()
+        8. callbacks' on_batch_end
 
-    After each epoch: validation loss (evaluation mode), ``ReduceLROnPlateau`` if given, early
-    stopping, progress bar.
+    After each epoch: validation loss (evaluation mode), early stopping, callbacks'
+    ``on_epoch_end``, ``ReduceLROnPlateau`` if given, progress bar.
 
     Args:
         model: a :class:`~nnlesson.core.Module`, e.g. from :func:`mlp`.
@@ -653,6 +700,8 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
             :class:`TrainingDiverged`. Either way training stops before the update of the
             failing iteration; an overflow also counts (numpy's ``over`` and ``invalid``
             floating-point errors are raised during forward, loss, backward and clipping).
+        callbacks: None, a :class:`Callback` or a list of them, called before the first
+            update, after each update and after each epoch; one may stop training.
 
     Returns:
         A :class:`History`.
@@ -711,6 +760,7 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         raise ValueError("early_stopping needs a validation set: give X_val and y_val")
     eval_train = check_bool("eval_train", eval_train)
     progress = check_bool("progress", progress)
+    callbacks = _check_callbacks(callbacks)
     check_choice("on_divergence", on_divergence, ("stop", "raise"))
     cycle_momentum = check_bool("cycle_momentum", cycle_momentum)
     if cycle_momentum:
@@ -742,6 +792,9 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         history.message = _divergence_message(what, iteration, epoch, batch, lr, clipping)
 
     model.train()
+    stopped_by = None  # the update after which a callback stopped training
+    for callback in callbacks:
+        callback.on_train_begin(model)
     try:
         for epoch in range(epochs):
             sum_loss = sum_acc = 0.0
@@ -767,7 +820,11 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
                 if is_classifier:
                     sum_acc += _accuracy(loss_name, out, yb) * len(xb)
                 seen += len(xb)
-            if history.diverged_at is not None:
+                if callbacks and _callbacks_stop(callbacks, "on_batch_end", model, xb, yb,
+                                                 history):
+                    stopped_by = t - 1
+                    break
+            if history.diverged_at is not None or stopped_by is not None:
                 break
 
             # ---- end of epoch
@@ -802,6 +859,8 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
                     stop = early_stopping.step(val_loss)
                     if keep_best and early_stopping.improved:
                         best_state = model_state(model)
+            if callbacks and _callbacks_stop(callbacks, "on_epoch_end", model, history):
+                stopped_by = t - 1
             if plateau:
                 optimizer.lr = schedule.step(history.val_loss[-1] if has_val else train_loss)
             if bar is not None:
@@ -809,6 +868,8 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
                 bar.update(epoch + 1, shown)
             if stop:
                 history.stopped_early = True
+                break
+            if stopped_by is not None:
                 break
     finally:
         if bar is not None:
@@ -830,6 +891,8 @@ def fit(model, X, y, *, loss="cross_entropy", optimizer, epochs, batch_size, rng
         history.message = (f"Stopped early after epoch {history.epochs_run - 1}: the validation "
                            f"loss had not improved for {early_stopping.patience} epochs (best "
                            f"{early_stopping.best:.4g} at epoch {history.best_epoch}).{restored}")
+    elif stopped_by is not None:
+        history.message = f"Stopped by a callback after update {stopped_by}.{restored}"
     else:
         history.message = f"Trained {epochs} epochs ({t} updates).{restored}"
     return history

@@ -791,6 +791,51 @@ def test_fit_stops_where_early_stopping_point_says_and_resets_a_reused_stopper(b
         assert h.val_loss == full.val_loss[:stop + 1]
 
 
+def test_callbacks_are_called_in_order_watch_without_changing_the_run_and_can_stop(blobs):
+    from nnlesson.train import Callback
+
+    X, y, X_val, y_val = blobs
+
+    class Watcher(Callback):
+        def __init__(self, stop_after=None):
+            self.calls, self.stop_after = [], stop_after
+
+        def on_train_begin(self, model):
+            self.calls.append(("begin", model.training))
+
+        def on_batch_end(self, model, xb, yb, history):
+            # the update's gradient is still there, and its numbers are the last in history
+            norm = math.sqrt(sum(float(np.sum(p.grad ** 2)) for p in model.parameters()))
+            self.calls.append(("batch", len(history.loss), len(yb),
+                               norm == pytest.approx(history.grad_norm[-1], rel=1e-12)))
+            return self.stop_after is not None and len(history.loss) > self.stop_after
+
+        def on_epoch_end(self, model, history):
+            self.calls.append(("epoch", len(history.val_loss)))
+
+    def run(**kwargs):
+        model = mlp([4, 8, 3], rng=0)
+        return fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.5, momentum=0.9),
+                   epochs=3, batch_size=25, rng=0, X_val=X_val, y_val=y_val, **kwargs)
+
+    plain, watcher = run(), Watcher()
+    watched = run(callbacks=[watcher])
+    assert watched.as_dict() == plain.as_dict()  # watching changes nothing
+    ipe = plain.iterations_per_epoch  # 60 rows in batches of 25, 25 and 10
+    expected = [("begin", True)]
+    for epoch in range(3):
+        expected += [("batch", epoch * ipe + b + 1, size, True) for b, size in enumerate((25, 25, 10))]
+        expected.append(("epoch", epoch + 1))
+    assert watcher.calls == expected
+    stopper = Watcher(stop_after=ipe + 1)  # says stop after the second update of epoch 2
+    stopped = run(callbacks=stopper)
+    assert len(stopped.loss) == ipe + 2 and stopped.epochs_run == 1
+    assert stopped.loss == plain.loss[:ipe + 2]
+    assert stopped.message == f"Stopped by a callback after update {ipe + 1}."
+    with pytest.raises(TypeError, match="callbacks must be a Callback or a list of them"):
+        run(callbacks=[lambda *a: None])
+
+
 @pytest.mark.parametrize("make, error, match", [
     (lambda: EarlyStopping(0), ValueError, r"patience must be an integer >= 1, got 0"),
     (lambda: EarlyStopping(2.5), TypeError, r"patience must be an integer"),

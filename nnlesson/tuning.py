@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from nnlesson._validate import check_array, check_bool, check_int, check_number, check_rng
+from nnlesson._validate import check_array, check_int, check_number, check_rng
+from nnlesson.train import Callback
 
 __all__ = [
     "range_test_lrs",
@@ -228,20 +230,35 @@ class RangeTest:
                 f"max_lr={self.max_lr:.3g}, steepest_lr={self.steepest_lr:.3g})")
 
 
+class _StopWhenDiverged(Callback):
+    """Stops :func:`nnlesson.train.fit` once the smoothed loss has diverged, or after
+    ``num_iter`` updates; ``stopped_at`` is the update where the rule fired (else None)."""
+
+    def __init__(self, num_iter, beta, diverge_factor):
+        self.num_iter, self.beta, self.diverge_factor = num_iter, beta, diverge_factor
+        self.stopped_at = None
+
+    def on_batch_end(self, model, xb, yb, history):
+        k = len(history.loss) - 1
+        if range_test_stop(smooth_losses(history.loss, self.beta), self.diverge_factor) == k:
+            self.stopped_at = k
+            return True
+        return k + 1 >= self.num_iter
+
+
 def lr_range_test(model, X, y, *, optimizer, start_lr=1e-5, end_lr=10.0, num_iter=100,
                   batch_size=64, beta=0.98, diverge_factor=4.0, rng=None, shuffle=True,
                   loss="cross_entropy"):
     """The learning-rate range test (Smith 2015): train while the rate grows, watch the loss.
 
-    Update ``k`` uses the rate ``range_test_lrs(start_lr, end_lr, num_iter)[k]`` on the next
-    mini-batch (a new shuffled epoch begins when one is used up); the mini-batch's loss is
-    recorded before the update. The test stops after the update whose smoothed loss has
-    diverged (:func:`range_test_stop`), or when the loss or a gradient becomes NaN/inf. Then
-    the model's weights (and BatchNorm statistics) and the optimizer's state are put back as
-    they were: the test only measures.
-
-    Each update is the loop of :func:`nnlesson.train.fit`: zero the gradients, forward, loss,
-    backward, ``optimizer.lr = lr_k``, ``optimizer.step()``.
+    The training is :func:`nnlesson.train.fit`'s loop, with the schedule
+    ``range_test_lrs(start_lr, end_lr, num_iter)`` (update ``k`` uses rate ``k``, on the next
+    mini-batch; a new shuffled epoch begins when one is used up) and a callback that stops it
+    after the update whose smoothed loss has diverged (:func:`range_test_stop`), or after
+    ``num_iter`` updates. fit stops by itself when the loss or a gradient becomes NaN/inf (that
+    update's loss is recorded as NaN). Each loss is the mini-batch's loss before its update.
+    Then the model's weights (and BatchNorm statistics), its mode and the optimizer's state and
+    rate are put back as they were: the test only measures.
 
     Args:
         model: a :class:`~nnlesson.core.Module`.
@@ -264,14 +281,10 @@ def lr_range_test(model, X, y, *, optimizer, start_lr=1e-5, end_lr=10.0, num_ite
         ValueError, TypeError: a bad argument (named in the message).
     """
     from nnlesson.core import Module
-    from nnlesson.data import minibatches
-    from nnlesson.train import _check_targets, _loss_function, load_model_state, model_state
+    from nnlesson.train import DivergenceWarning, fit, load_model_state, model_state
 
     if not isinstance(model, Module):
         raise TypeError(f"model must be an nnlesson Module, got {type(model).__name__}")
-    loss_name, loss_fn = _loss_function(loss)
-    X = check_array("X", X, ndim=2, min_rows=1)
-    y = _check_targets("y", y, loss_name, X.shape[0], "X")
     for attr in ("step", "lr", "state"):
         if not hasattr(optimizer, attr):
             raise TypeError(f"optimizer must be an nnlesson optimizer, got "
@@ -280,45 +293,18 @@ def lr_range_test(model, X, y, *, optimizer, start_lr=1e-5, end_lr=10.0, num_ite
     batch_size = check_int("batch_size", batch_size, low=1)
     beta = _check_beta(beta)
     diverge_factor = check_number("diverge_factor", diverge_factor, low=1, low_open=True)
-    rng = check_rng(rng)
-    shuffle = check_bool("shuffle", shuffle)
+    X = check_array("X", X, ndim=2, min_rows=1)
+    epochs = -(-len(lrs) // -(-X.shape[0] // batch_size))  # enough epochs for num_iter updates
 
     saved = (model_state(model), copy.deepcopy(optimizer.state), optimizer.step_count,
              optimizer.lr, model.training)
-    params = model.parameters()
-    losses = []
-    stopped_at = None
-    batches = iter(())
-    model.train()
+    watch = _StopWhenDiverged(len(lrs), beta, diverge_factor)
     try:
-        for k, lr in enumerate(lrs):
-            batch = next(batches, None)
-            if batch is None:  # a new epoch
-                batches = minibatches(X, y, batch_size, shuffle=shuffle, rng=rng)
-                batch = next(batches)
-            xb, yb = batch
-            for p in params:
-                p.zero_grad()
-            try:
-                with np.errstate(over="raise", invalid="raise"):
-                    value, dout = loss_fn(model.forward(xb), yb)
-                    value = float(value)
-                    model.backward(dout)
-                    finite = math.isfinite(value) and all(np.all(np.isfinite(p.grad))
-                                                          for p in params)
-            except (FloatingPointError, ValueError):
-                value, finite = math.nan, False
-            losses.append(value if finite else math.nan)
-            if not finite:
-                stopped_at = k
-                break
-            smoothed = smooth_losses(losses, beta)
-            if range_test_stop(smoothed, diverge_factor) is not None:
-                stopped_at = k
-                break
-            optimizer.lr = float(lr)
-            with np.errstate(all="ignore"):
-                optimizer.step()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)  # diverging is how it ends
+            history = fit(model, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                          batch_size=batch_size, rng=rng, shuffle=shuffle,
+                          schedule=lambda t: lrs[t], callbacks=[watch])
     finally:
         state, opt_state, steps, lr0, training = saved
         load_model_state(model, state)
@@ -326,7 +312,11 @@ def lr_range_test(model, X, y, *, optimizer, start_lr=1e-5, end_lr=10.0, num_ite
         optimizer.step_count = steps
         optimizer.lr = lr0
         model.train(training)
-    losses = np.array(losses, dtype=np.float64)
+    losses = np.array(history.loss, dtype=np.float64)
+    stopped_at = watch.stopped_at
+    if history.diverged:  # a NaN/inf loss or gradient: the point is kept, as NaN
+        losses[history.diverged_at] = math.nan
+        stopped_at = history.diverged_at
     smoothed = smooth_losses(losses, beta)
     tested = lrs[: len(losses)]
     if np.isfinite(smoothed).sum() >= 3:

@@ -73,14 +73,16 @@ def _adagrad_cases():
 
 
 def _adagrad_wrong(accumulate=None, denominator=None, lr_of_step=None, old_state_step=False,
-                   return_old_state=False, eps_on_w=False):
+                   return_old_state=False, eps_on_w=False, numerator=None, used_of=None):
     """A wrong AdaGrad: each argument replaces one piece of the correct computation."""
     def wrong(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
         new_sum = accumulate(state_sum, g) if accumulate else state_sum + g * g
         used = state_sum if old_state_step else new_sum
+        used = used_of(used, step) if used_of else used
         clr = lr_of_step(lr, lr_decay, step) if lr_of_step else lr / (1 + (step - 1) * lr_decay)
         denom = denominator(used, eps) if denominator else np.sqrt(used) + eps
-        w_new = w - clr * g / np.sqrt(used) + eps if eps_on_w else w - clr * g / denom
+        top = numerator(g) if numerator else g
+        w_new = w - clr * g / np.sqrt(used) + eps if eps_on_w else w - clr * top / denom
         return w_new, (np.array(state_sum, dtype=float) if return_old_state else new_sum)
     return wrong
 
@@ -168,6 +170,37 @@ ADAGRAD = Check(
             "The weights are right but the state_sum you return is the one you were given: "
             "return the NEW sum, or the next step forgets this gradient.",
             _adagrad_wrong(return_old_state=True), hint=1),
+        Mistake(
+            "lr_decay outside the parentheses",
+            "Your learning rate is lr / (1 + step - 1) * lr_decay: Python divides first and "
+            "then multiplies, so without decay (lr_decay = 0) the step is 0. The whole "
+            "1 + (step - 1) * lr_decay is the divisor: put it in parentheses.",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr / (1 + t - 1) * d), hint=2),
+        Mistake(
+            "lr_decay subtracted",
+            "Your learning rate falls linearly, lr * (1 - (step - 1) * lr_decay), and would "
+            "become negative after enough steps. PyTorch's lr_decay divides: "
+            "lr / (1 + (step - 1) * lr_decay).",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr * (1 - (t - 1) * d)), hint=2),
+        Mistake(
+            "an extra 1 / sqrt(step)",
+            "Your step is divided by sqrt(step) on top of the root of the sum. AdaGrad's "
+            "step shrinks like 1 / sqrt(t) all by itself, BECAUSE the sum of t squared "
+            "gradients grows like t: do not divide by sqrt(step) as well.",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr / (1 + (t - 1) * d) / math.sqrt(t)),
+            hint=1),
+        Mistake(
+            "mean of the squared gradients instead of their sum",
+            "You divide by the root of state_sum / step, the MEAN of the squared gradients so "
+            "far. AdaGrad divides by the root of their SUM: that is what makes its step "
+            "shrink as the steps add up.",
+            _adagrad_wrong(used_of=lambda s, t: s / t), hint=2),
+        Mistake(
+            "gradient missing from the step",
+            "Your weights move by lr / (sqrt(state_sum) + eps), the effective learning rate "
+            "alone: multiply it by the gradient g, or every weight moves the same way "
+            "whatever its gradient says (and a weight with g = 0 moves by lr / eps).",
+            _adagrad_wrong(numerator=lambda g: np.ones_like(g)), hint=2),
     ),
     output_names=("w", "state_sum"),
     forbidden=FORBIDDEN,
@@ -211,12 +244,13 @@ def _rmsprop_cases():
 
 def _rmsprop_wrong(average=None, denominator=None, old_state_step=False,
                    return_old_state=False, eps_on_w=False):
-    """A wrong RMSProp: each argument replaces one piece of the correct computation."""
+    """A wrong RMSProp: each argument replaces one piece of the correct computation;
+    ``denominator(used, eps, beta)``."""
     def wrong(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
         new_avg = (average(square_avg, g, beta) if average
                    else beta * square_avg + (1 - beta) * g * g)
         used = square_avg if old_state_step else new_avg
-        denom = denominator(used, eps) if denominator else np.sqrt(used) + eps
+        denom = denominator(used, eps, beta) if denominator else np.sqrt(used) + eps
         w_new = w - lr * g / np.sqrt(used) + eps if eps_on_w else w - lr * g / denom
         return w_new, (np.array(square_avg, dtype=float) if return_old_state else new_avg)
     return wrong
@@ -233,7 +267,7 @@ RMSPROP = Check(
             "You divide by sqrt(square_avg + eps); this exercise (and PyTorch) adds eps OUTSIDE "
             "the root, next to it. The two differ wherever the average is about as small as "
             "eps.",
-            _rmsprop_wrong(denominator=lambda s, eps: np.sqrt(s + eps)), hint=2),
+            _rmsprop_wrong(denominator=lambda s, eps, b: np.sqrt(s + eps)), hint=2),
         Mistake(
             "(1 - beta) missing",
             "Your average is beta * square_avg + g * g: without the factor (1 - beta) it is "
@@ -271,12 +305,12 @@ RMSPROP = Check(
             "no square root",
             "You divide by square_avg + eps; RMSProp divides by its square root (the Root of "
             "the Mean Square), plus eps.",
-            _rmsprop_wrong(denominator=lambda s, eps: s + eps), hint=2),
+            _rmsprop_wrong(denominator=lambda s, eps, b: s + eps), hint=2),
         Mistake(
             "eps forgotten",
             "You divide by sqrt(square_avg) without eps: a weight whose gradients have all been "
             "0 gives 0 / 0 = NaN. Add eps to the denominator.",
-            _rmsprop_wrong(denominator=lambda s, eps: np.sqrt(s)), hint=2),
+            _rmsprop_wrong(denominator=lambda s, eps, b: np.sqrt(s)), hint=2),
         Mistake(
             "eps added to the weights",
             "You add eps to the new weights (w - lr * g / sqrt(square_avg) + eps): parentheses "
@@ -293,6 +327,13 @@ RMSPROP = Check(
             "The weights are right but the square_avg you return is the one you were given: "
             "return the NEW average, or the next step forgets this gradient.",
             _rmsprop_wrong(return_old_state=True), hint=1),
+        Mistake(
+            "average divided by 1 - beta",
+            "You divide by the root of square_avg / (1 - beta), a correction in the spirit of "
+            "Adam's. RMSProp has none: it divides by the root of the average itself, which is "
+            "why its first steps are larger than lr (the average starts at 0). Adam's bias "
+            "correction, lesson 06, divides by 1 - beta^t, and needs a step counter.",
+            _rmsprop_wrong(denominator=lambda s, eps, b: np.sqrt(s / (1 - b)) + eps), hint=2),
     ),
     output_names=("w", "square_avg"),
     forbidden=FORBIDDEN,
@@ -393,6 +434,33 @@ WARMUP = Check(
             "Your step is right but it is a float (np.ceil returns floats). A step number is a "
             "whole number: use math.ceil, which returns an int, or wrap it in int().",
             lambda beta, tolerance=0.01: float(_warmup(beta, tolerance)), hint=3),
+        Mistake(
+            "log10 divided by ln",
+            "Your answer is about 2.3 times too small: you divided a base-10 logarithm by a "
+            "natural one (or the reverse). t = log(bound) / log(beta) holds in any base, as "
+            "long as both logarithms use the SAME base.",
+            lambda beta, tolerance=0.01: 1 if beta == 0 else max(1, math.ceil(
+                math.log10(_RIGHT(tolerance)) / math.log(beta))), hint=3),
+        Mistake(
+            "the 1 - dropped from the bound",
+            "Your bound is beta^t <= 1 / (1 + tolerance)^2: the 1 - is missing. From "
+            "1 / sqrt(1 - beta^t) <= 1 + tolerance: 1 - beta^t >= 1 / (1 + tolerance)^2, so "
+            "beta^t <= 1 - 1 / (1 + tolerance)^2.",
+            _warmup_with(lambda tol: (1 + tol) ** -2), hint=2),
+        Mistake(
+            "ln(1 - beta) instead of ln(beta)",
+            "You divided by ln(1 - beta). The average keeps the share beta of itself at every "
+            "step, so after t steps the part still missing is beta^t: solve beta^t <= bound, "
+            "t >= ln(bound) / ln(beta).",
+            lambda beta, tolerance=0.01: 1 if beta == 0 else max(1, math.ceil(
+                math.log(_RIGHT(tolerance)) / math.log(1 - beta))), hint=2),
+        Mistake(
+            "root of (1 + tolerance) instead of its square",
+            "Your bound is beta^t <= 1 - (1 + tolerance)^(-1/2): the square root went to the "
+            "wrong side. The step lr / sqrt(1 - beta^t) is within the tolerance when "
+            "sqrt(1 - beta^t) >= 1 / (1 + tolerance); squaring both sides gives "
+            "1 - beta^t >= 1 / (1 + tolerance)^2.",
+            _warmup_with(lambda tol: 1 - (1 + tol) ** -0.5), hint=2),
         Mistake(
             "tolerance ignored",
             "Your answer does not change with the tolerance: it is always the answer for 1 %. "

@@ -300,14 +300,19 @@ def _softmax(z, axis=-1):
 
 def _ce(logits, labels, *, p=None, loss_of=None, grad_scale=1.0, mean=True, sign=1.0,
         onehot=True):
-    """Softmax cross-entropy with pieces replaced (the mistakes)."""
+    """Softmax cross-entropy with pieces replaced (the mistakes). ``onehot="columns"``: the
+    1 subtracted as ``grad[:, labels] -= 1`` (every row, in every labelled column)."""
     n, c = logits.shape
     p = _softmax(logits) if p is None else p(logits)
     with np.errstate(all="ignore"):
         per_example = (-np.log(p[np.arange(n), labels]) if loss_of is None
                        else loss_of(logits, labels, p))
     loss = float(per_example.mean() if mean else per_example.sum())
-    grad = (p - _onehot(labels, c)) if onehot else p
+    if onehot == "columns":
+        grad = p.copy()
+        grad[:, labels] -= 1
+    else:
+        grad = (p - _onehot(labels, c)) if onehot else p
     return loss, sign * grad_scale * grad / (n if mean else 1)
 
 
@@ -410,6 +415,12 @@ SOFTMAX_CROSS_ENTROPY = Check(
                 "dlogits is softmax / N: the true class's entry of each row needs its -1 "
                 "(p - onehot(labels)).",
                 lambda z, y: _ce(z, y, loss_of=_log_softmax_loss, onehot=False), hint=2),
+        Mistake("one-hot subtracted with [:, labels]",
+                "The loss is right, but dlogits has a -1 in EVERY row at each column that is "
+                "some example's label: `[:, labels]` takes all rows for each label. Each row n "
+                "needs its -1 only at its own label: pair row n with column labels[n] (an "
+                "array of the row numbers next to labels).",
+                lambda z, y: _ce(z, y, loss_of=_log_softmax_loss, onehot="columns"), hint=2),
     ],
     output_names=("loss", "dlogits"),
     forbidden=_LOSSES,
@@ -564,7 +575,7 @@ def _two_layer(x, labels, params):
 
 
 def _net(x, labels, params, *, mask="relu", w2_input="h", w1_input="x", dh_transpose=True,
-         sum_bias=True, divide=1.0, loss_sum=False):
+         sum_bias=True, divide=1.0, loss_sum=False, bias_mean=False):
     """The two-layer network's backward pass with one piece replaced (the mistakes)."""
     W1, b1, W2, b2 = (params[k] for k in _KEYS)
     n = len(x)
@@ -581,6 +592,8 @@ def _net(x, labels, params, *, mask="relu", w2_input="h", w1_input="x", dh_trans
     into_w1 = {"x": x, "h": h}[w1_input]
     grads = {"W1": into_w1.T @ dz1, "b1": dz1.sum(axis=0) if sum_bias else dz1,
              "W2": into_w2.T @ ds, "b2": ds.sum(axis=0) if sum_bias else ds}
+    if bias_mean:
+        grads["b1"], grads["b2"] = dz1.mean(axis=0), ds.mean(axis=0)
     return loss, {k: grads[k] / divide for k in _KEYS}
 
 
@@ -657,6 +670,11 @@ TWO_LAYER_NETWORK = Check(
                 "db1 and db2 have one row per example: a bias is shared by the whole batch, so "
                 "its gradient is the sum over the batch of its layer's gradient.",
                 lambda x, y, p: _net(x, y, p, sum_bias=False), hint=2),
+        Mistake("biases' gradients averaged over the batch",
+                "W1 and W2 are right, b1 and b2 are N times too small: you took the MEAN of "
+                "the gradient over the batch. The 1/N of the mean loss is already inside the "
+                "scores' gradient; a bias adds up its layer's gradient over the batch (sum).",
+                lambda x, y, p: _net(x, y, p, bias_mean=True), hint=2),
         Mistake("divided by the batch size twice",
                 "Every gradient is N times too small: the 1/N of the mean loss is already "
                 "inside the gradient of the scores; no layer divides again.",

@@ -161,7 +161,8 @@ def _min_max(source="train", axis=0, keepdims=False, guard=True, subtract_min=Tr
             unit = shifted / denom
         if not use_range:
             return unit
-        out = (low if add_low else 0.0) + unit * ((high - low) if stretch else high)
+        shift = {True: low, False: 0.0, "high": high}[add_low]
+        out = shift + unit * ((high - low) if stretch else high)
         return np.clip(out, low, high) if clip else out
     return scale
 
@@ -203,6 +204,11 @@ MIN_MAX_SCALING = Check(
             "low not added",
             "Your values start at 0, not at low: after stretching to the width high - low, "
             "shift by low.", _min_max(add_low=False), hint=2),
+        Mistake(
+            "high added instead of low",
+            "Your values start at high instead of low: after stretching to the width "
+            "high - low, the smallest training value (0 after the shift) must land on low, so "
+            "add low.", _min_max(add_low="high"), hint=2),
         Mistake(
             "clipped to the range",
             "New values outside the training range were clipped to [low, high]. Do not clip: "
@@ -247,6 +253,8 @@ def _standard(source="train", std_source=None, axis=0, keepdims=False, ddof=0, g
         with np.errstate(all="ignore"):
             if order == "divide first":
                 return X / denom - mean
+            if order == "no parentheses":
+                return X - mean / denom
             return ((X - mean) if center else X) / denom
     return scale
 
@@ -274,6 +282,11 @@ STANDARDIZATION = Check(
             "You divided X by the standard deviation and then subtracted the mean: the mean "
             "must come off first, (X - mean) / std, or be divided by std too.",
             _standard(order="divide first"), hint=2),
+        Mistake(
+            "parentheses missing around X - mean",
+            "You computed X - mean / std: Python divides before it subtracts, so only the mean "
+            "was divided. Put the difference in parentheses: (X - mean) / std.",
+            _standard(order="no parentheses"), hint=2),
         Mistake(
             "divided by the variance",
             "You divided by the variance (std squared). Divide by the standard deviation, "
@@ -314,7 +327,8 @@ def _mean_norm_ref(X_train, X):
 
 
 def _mean_norm(source="train", axis=0, keepdims=False, guard=True, center="mean",
-               divide_by="range", range_axis=None, range_source=None, epsilon=0.0):
+               divide_by="range", range_axis=None, range_source=None, epsilon=0.0,
+               parentheses=True):
     def scale(X_train, X):
         src = _stats_source(source, X_train, X)
         r_src = src if range_source is None else _stats_source(range_source, X_train, X)
@@ -329,7 +343,7 @@ def _mean_norm(source="train", axis=0, keepdims=False, guard=True, center="mean"
         shift = {"mean": mean, "min": src.min(axis=axis, keepdims=keepdims),
                  "median": np.median(src, axis=axis, keepdims=keepdims), "none": 0.0}[center]
         with np.errstate(all="ignore"):
-            return (X - shift) / denom
+            return (X - shift) / denom if parentheses else X - shift / denom
     return scale
 
 
@@ -358,6 +372,12 @@ MEAN_NORMALIZATION = Check(
             "You divided by the range but did not subtract the mean, so the columns are not "
             "centred on 0. Mean normalization is (X - mean) / (max - min).",
             _mean_norm(center="none"), hint=2),
+        Mistake(
+            "parentheses missing around X - mean",
+            "You computed X - mean / (max - min): Python divides before it subtracts, so only "
+            "the mean was divided. Put the difference in parentheses: "
+            "(X - mean) / (max - min).",
+            _mean_norm(parentheses=False), hint=2),
         Mistake(
             "divided by the maximum",
             "You divided by the maximum instead of the range max - min.",

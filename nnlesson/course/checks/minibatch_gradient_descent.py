@@ -225,6 +225,13 @@ def _with_replacement(X, y, batch_size, rng):
         yield X[idx], y[idx]
 
 
+def _y_first(X, y, batch_size, rng):
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        yield y[idx], X[idx]
+
+
 def _overlapping(X, y, batch_size, rng):
     order = rng.permutation(len(X))
     for start in range(0, len(X), batch_size):
@@ -251,6 +258,10 @@ _EXPLAIN = {
         "X and y were shuffled with two different permutations, so each input sits next to "
         "another sample's target and the model learns noise. Draw ONE order of the row numbers "
         "and index both X and y with the same slice of it."),
+    "pairs in the order (y, X)": (
+        "Your batches are right but each pair comes as (y_batch, X_batch): yield the inputs "
+        "first, (X_batch, y_batch), the order in which a training loop unpacks them "
+        "(for xb, yb in minibatches(...))."),
     "sample repeated or missing": (
         "In an epoch some samples are missing or used more than once. An epoch must use "
         "every sample exactly once: take one permutation of the row numbers (not random "
@@ -416,6 +427,8 @@ MINIBATCHES = Check(
                 _two_epochs(_with_replacement), hint=2),
         Mistake("sample repeated or missing", _EXPLAIN["sample repeated or missing"],
                 _two_epochs(_overlapping), hint=2),
+        Mistake("pairs in the order (y, X)", _EXPLAIN["pairs in the order (y, X)"],
+                _two_epochs(_y_first), hint=None),
     ),
     forbidden=("nnlesson.data.minibatches", "nnlesson.data._*"),
     hints=HINTS,
@@ -533,6 +546,14 @@ SAFE_LR = Check(
             "sees one sample's curvature 2 ||z_i||^2, which is much larger than the average's.",
             lambda Z: float(2.0 / np.linalg.eigvalsh(2.0 / len(Z) * np.asarray(Z).T
                                                      @ np.asarray(Z))[-1]), hint=2),
+        Mistake(
+            "the Hessian of the summed loss",
+            "Your rate is 2 / lambda_max of 2 Z^T Z, the Hessian of the loss SUMMED over all "
+            "samples: safe, but far too small (it is at least every single sample's curvature "
+            "added together). One step of batch size 1 sees one sample's loss, whose curvature "
+            "is c_i = 2 ||z_i||^2: the rate must be safe for the largest c_i.",
+            lambda Z: float(2.0 / np.linalg.eigvalsh(2.0 * np.asarray(Z).T
+                                                     @ np.asarray(Z))[-1]), hint=1),
         Mistake(
             "factor 2 missing in the curvature",
             "Your curvature is ||z_i||^2, but the second derivative of (z . w - y)^2 along z "

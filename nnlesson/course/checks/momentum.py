@@ -143,6 +143,24 @@ EMA = Check(
             "beta * v + (1 - beta) * g.",
             lambda w, g, v, lr, beta: (w - lr * (1 - beta) * (beta * v + g), beta * v + g),
             hint=2),
+        Mistake(
+            "learning rate inside the average",
+            "Your velocity averages lr * g, v = beta * v + (1 - beta) * lr * g, and the weights "
+            "move by v alone. From zero velocity the weights are right, but the velocity "
+            "holds steps, not gradients, so it has the wrong size and every later step mixes "
+            "two units. Average the gradients themselves; lr multiplies the velocity when the "
+            "weights move.",
+            lambda w, g, v, lr, beta: (w - (beta * v + (1 - beta) * lr * g),
+                                       beta * v + (1 - beta) * lr * g), hint=2),
+        Mistake(
+            "velocity with the opposite sign",
+            "Your velocity points downhill: v = beta * v - (1 - beta) * g, then w + lr * v. "
+            "From zero velocity that step is right, but the v you return has the opposite "
+            "sign of the one you receive, so every later step mixes the two conventions. In "
+            "this exercise v averages the gradients (v = beta * v + (1 - beta) * g) and the "
+            "step subtracts it.",
+            lambda w, g, v, lr, beta: (w - lr * (-beta * v + (1 - beta) * g),
+                                       beta * v - (1 - beta) * g), hint=2),
     ),
     output_names=("w", "v"),
     forbidden=FORBIDDEN,
@@ -214,6 +232,11 @@ def _cs231n(w, g, buf, lr, momentum, dampening=0.0):
     return w + b, b
 
 
+def _dampening_on_velocity(w, g, buf, lr, momentum, dampening=0.0):
+    b = np.array(g, dtype=float) if buf is None else (momentum * buf + g) * (1 - dampening)
+    return w - lr * b, b
+
+
 def _classical_old_buffer(w, g, buf, lr, momentum, dampening=0.0):
     b = _torch_buf(g, buf, momentum, dampening)
     return w - lr * (g if buf is None else buf), b
@@ -270,6 +293,12 @@ CLASSICAL = Check(
             "Your weights move with the velocity from BEFORE this step. Update buf with the new "
             "gradient first, then step with the new buf.",
             _classical_old_buffer, hint=1),
+        Mistake(
+            "dampening applied to the whole velocity",
+            "You multiplied the whole new velocity by (1 - dampening): "
+            "(momentum * buf + g) * (1 - dampening). Dampening shrinks only the NEW gradient's "
+            "share: momentum * buf + (1 - dampening) * g.",
+            _dampening_on_velocity, hint=2),
     ),
     output_names=("w", "buf"),
     forbidden=FORBIDDEN,
@@ -491,9 +520,12 @@ def _settings(L, m):
     return 4.0 / (math.sqrt(L) + math.sqrt(m)) ** 2, ((root - 1) / (root + 1)) ** 2
 
 
-def _curvatures(grad, w0, diagonal=False, scale=1.0):
+def _curvatures(grad, w0, diagonal=False, scale=1.0, columns=False):
     hessian = scale * _measured_hessian(grad, w0)
-    values = np.diag(hessian) if diagonal else np.linalg.eigvalsh(hessian)
+    if columns:
+        values = np.linalg.norm(hessian, axis=0)
+    else:
+        values = np.diag(hessian) if diagonal else np.linalg.eigvalsh(hessian)
     return float(np.max(values)), float(np.min(values))
 
 
@@ -523,12 +555,21 @@ def _heavy_ball_cases():
     ]
 
 
-def _wrong_settings(settings=None, diagonal=False, scale=1.0):
+def _wrong_settings(settings=None, diagonal=False, scale=1.0, columns=False):
     settings = settings or _settings
 
     def wrong(grad, w0):
-        return settings(*_curvatures(grad, w0, diagonal=diagonal, scale=scale))
+        return settings(*_curvatures(grad, w0, diagonal=diagonal, scale=scale, columns=columns))
     return wrong
+
+
+def _lr_square_misplaced(L, m):
+    return 4.0 / (math.sqrt(L) + math.sqrt(m) ** 2), _settings(L, m)[1]
+
+
+def _root_of_m_only(L, m):
+    root = L / math.sqrt(m)  # L / m ** 0.5: the power binds before the division
+    return _settings(L, m)[0], ((root - 1) / (root + 1)) ** 2
 
 
 def _kappa_not_rooted(L, m):
@@ -629,6 +670,25 @@ HEAVY_BALL = Check(
             "flattest curvature m: a rate has the units of 1 / curvature, so it needs L and m "
             "themselves, not only their ratio: 4 / (sqrt(L) + sqrt(m))^2.",
             _wrong_settings(_lr_from_kappa), hint=2),
+        Mistake(
+            "L / m ** 0.5 instead of (L / m) ** 0.5",
+            "Your lr is right but your beta is not: your sqrt(kappa) is L / sqrt(m). In "
+            "`L / m ** 0.5` Python takes the power first; the square root of the condition "
+            "number is (L / m) ** 0.5, or np.sqrt(L / m).",
+            _wrong_settings(_root_of_m_only), hint=2),
+        Mistake(
+            "square of sqrt(m) alone in lr",
+            "Your beta is right but your lr is 4 / (sqrt(L) + sqrt(m) ** 2) = 4 / (sqrt(L) + m): "
+            "the square belongs to the whole sum, 4 / (sqrt(L) + sqrt(m)) ** 2 (parentheses "
+            "around the sum before ** 2).",
+            _wrong_settings(_lr_square_misplaced), hint=2),
+        Mistake(
+            "lengths of the Hessian's columns instead of its eigenvalues",
+            "You took each column's length (how far the whole gradient moves along each axis) "
+            "as a curvature. In a tilted valley that mixes directions; the steepest and "
+            "flattest curvatures are the largest and smallest EIGENVALUES of the Hessian "
+            "(np.linalg.eigvalsh).",
+            _wrong_settings(columns=True), hint=1),
     ),
     output_names=("lr", "beta"),
     hints=HINTS,

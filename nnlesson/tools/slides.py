@@ -410,11 +410,24 @@ def _ensure_title_slide(nb, title: str) -> None:
     nb.cells.insert(0, title_cell)
 
 
+_NOTES_DETAILS = re.compile(r"^<details>\s*<summary>(.*?)</summary>(.*)</details>\s*$",
+                            re.S | re.I)
+
+
 def _strip_notes_label(nb) -> None:
-    """Speaker notes without the label line JupyterLab shows on the collapsed notes cell."""
+    """Speaker notes without the label a student sees in JupyterLab.
+
+    Either form of a notes cell works: the label as its first line (JupyterLab shows it on the
+    grey bar of a collapsed cell), or the notes inside ``<details><summary>LABEL</summary>
+    ... </details>`` (collapsed even after Run All, which expands collapsed markdown cells).
+    """
     label = NOTES_LABEL.lower()
     for cell in nb.cells:
         if cell.cell_type == "markdown" and _slide_type(cell) == "notes":
+            wrapped = _NOTES_DETAILS.match(cell.source.strip())
+            if wrapped and wrapped.group(1).strip().lower() == label:
+                cell.source = wrapped.group(2).strip()
+                continue
             first, _, rest = cell.source.lstrip().partition("\n")
             if first.strip().strip("*_# ").lower() == label:
                 cell.source = rest.lstrip("\n")

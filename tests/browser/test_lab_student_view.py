@@ -8,10 +8,12 @@ student folder and HOME). In Chromium, with every outside request refused:
 * a course-map link to an exercise opens that exercise (no 404), and every exercise and
   solution link of the course map leads to a file in the student's folder;
 * each lesson, opened and not run: its explorers show their stored picture with alt text (never
-  a widget's ``VBox(children=...`` text), and its teacher notes are collapsed (JupyterLab's grey
-  bar showing the label "For the teacher (click to expand)");
-* lesson 04 after Run All: axe-core finds no serious or critical violation in the course's own
-  content, and every slider handle is named and announces the value its readout shows.
+  a widget's ``VBox(children=...`` text), and its teacher notes are collapsed, showing only the
+  label "For the teacher (click to expand)" (JupyterLab's grey bar of a collapsed cell, or a
+  closed ``<details>`` element);
+* lesson 04 after Run All: its teacher notes are still collapsed, axe-core finds no serious or
+  critical violation in the course's own content, and every slider handle is named and
+  announces the value its readout shows.
 
 The axe scan covers the course's content only: the cells' outputs (figures, explorers, their
 controls, printed text) and the rendered markdown cells. JupyterLab's own interface is left
@@ -156,6 +158,13 @@ def test_a_course_map_link_opens_an_exercise(lab_page, jupyter_lab):
 _unrun = {}
 
 
+def _show(page, cell):
+    """Scroll ``cell`` into view: JupyterLab renders a cell's content only near the screen."""
+    cell.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    return cell
+
+
 def _unrun_view(page, lab, lesson):
     """What lesson ``lesson`` shows before it runs: its explorers' outputs and its notes cells."""
     if lesson in _unrun:
@@ -176,32 +185,52 @@ def _unrun_view(page, lab, lesson):
                            timeout=RENDER_TIMEOUT_MS)
     page.wait_for_timeout(1500)
     view = {"explorers": {}, "notes": {}}
-
-    def show(cell):  # JupyterLab renders a cell's content only near the screen
-        cell.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
-        return cell
-
     for i in explorers:
-        output = show(cells.nth(i)).locator(".jp-OutputArea")
+        output = _show(page, cells.nth(i)).locator(".jp-OutputArea")
         view["explorers"][i] = {
             "text": output.inner_text(),
             "images": output.locator("img").evaluate_all(
                 "imgs => imgs.map(i => ({alt: i.getAttribute('alt'),"
                 " shown: i.naturalWidth > 0 && i.getBoundingClientRect().width > 0}))"),
         }
-    for i in notes:
-        cell = show(cells.nth(i))
-        placeholder = cell.locator(".jp-InputPlaceholder")
-        view["notes"][i] = {
-            "collapsed": placeholder.count() == 1,
-            "label": placeholder.inner_text().strip() if placeholder.count() else None,
-            "text": cell.inner_text(),
-            "body": nb.cells[i].source.split("\n", 1)[-1].strip(),
-        }
+    view["notes"] = _notes_view(page, nb, notes)
     _close_kernels(lab)
     _unrun[lesson] = view
     return view
+
+
+def _body_words(source):
+    """A run of four plain words from a notes cell's text (after its label), to look for."""
+    body = re.sub(r"<[^>]+>", " ", source.split(NOTES_LABEL, 1)[-1])
+    match = re.search(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){3}", body)
+    return match.group(0) if match else body.strip()[:20]
+
+
+def _notes_view(page, nb, indices):
+    """For each notes cell: is it collapsed (a grey bar, or a closed <details>), its label, and
+    whether its text shows."""
+    cells = _panel(page).locator(".jp-Notebook .jp-Cell")
+    found = {}
+    for i in indices:
+        cell = _show(page, cells.nth(i))
+        placeholder = cell.locator(".jp-InputPlaceholder")
+        summary = cell.locator(".jp-RenderedMarkdown details:not([open]) > summary")
+        label = (placeholder.inner_text().strip() if placeholder.count()
+                 else summary.first.inner_text().strip() if summary.count() else None)
+        words, text = _body_words(nb.cells[i].source), cell.inner_text()
+        found[i] = {"collapsed": bool(placeholder.count() or summary.count()), "label": label,
+                    "text": text, "visible": bool(words) and words in text}
+    return found
+
+
+def _notes_problems(notes):
+    problems = []
+    for i, note in notes.items():
+        if not note["collapsed"] or note["visible"]:
+            problems.append(f"cell {i} is open: {note['text'][:60]!r}")
+        elif note["label"] != NOTES_LABEL:
+            problems.append(f"cell {i}'s collapsed bar reads {note['label']!r}")
+    return problems
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -225,15 +254,7 @@ def test_an_explorer_shows_its_stored_picture_before_it_runs(lab_page, jupyter_l
 def test_teacher_notes_are_collapsed(lab_page, jupyter_lab, lesson):
     view = _unrun_view(lab_page, jupyter_lab, lesson)
     assert view["notes"], "a lesson has teacher notes"
-    problems = []
-    for i, note in view["notes"].items():
-        if not note["collapsed"]:
-            problems.append(f"cell {i} is open: {note['text'][:60]!r}")
-        elif note["label"] != NOTES_LABEL:
-            problems.append(f"cell {i}'s grey bar reads {note['label']!r}")
-        elif note["body"] and note["body"][:40] in note["text"]:
-            problems.append(f"cell {i}'s notes are visible")
-    assert problems == []
+    assert _notes_problems(view["notes"]) == []
 
 
 # ------------------------------------------------------------------------------------------
@@ -270,6 +291,15 @@ def test_a_lesson_after_run_all_has_no_serious_accessibility_violation(ran_lesso
     result = run_axe(ran_lesson, axe_script, AXE_CONTEXT)
     assert serious_violations(result) == []
     assert ran_lesson.blocked == [], f"JupyterLab tried to reach the network: {ran_lesson.blocked}"
+
+
+def test_teacher_notes_stay_collapsed_after_run_all(ran_lesson, jupyter_lab):
+    # Run All renders every markdown cell, and JupyterLab shows a collapsed markdown cell's
+    # source again when it renders it: a label on a collapsed cell is not enough.
+    nb = nbformat.read(jupyter_lab.root / f"notebooks/{RUN_LESSON}", as_version=4)
+    notes = [i for i, c in enumerate(nb.cells)
+             if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
+    assert _notes_problems(_notes_view(ran_lesson, nb, notes)) == []
 
 
 def _sliders(page):

@@ -1,8 +1,19 @@
-"""Lesson 13's exercise checks: solutions pass, stubs are "not implemented", mistakes are named."""
+"""Lesson 13's exercise checks: solutions pass, stubs are "not implemented", the library's own
+versions are refused, and the wrong answers whose form matters get a clear message.
+
+The declared mistakes of every check are tested as a table in tests/test_checks_meta.py.
+"""
+import math
+
 import numpy as np
 import pytest
 
-from nnlesson.course.checks.putting_it_all_together import check_ablation_configs, check_recipe_step
+from nnlesson.course.checks import putting_it_all_together as C
+from nnlesson.course.checks.putting_it_all_together import (
+    check_ablation_configs,
+    check_recipe_step,
+    check_tuned_ablation,
+)
 from nnlesson.clip import clip_grad_norm, global_norm
 from nnlesson.losses import add_penalty_grad, l2_penalty, softmax_cross_entropy
 
@@ -72,10 +83,20 @@ def test_solutions_pass():
     assert check_ablation_configs(ablation_configs).passed
 
 
-def test_the_library_reference_passes():
+def test_the_librarys_own_versions_are_refused():
     from nnlesson.course.lessons.putting_it_all_together import ablation_configs as library
+    from nnlesson.train import Penalty, fit
 
-    assert check_ablation_configs(library).passed
+    result = check_ablation_configs(library)
+    assert result.mistake == "calls the library" and "ablation_configs" in result.message
+
+    def with_fit(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+        history = fit(model, xb, yb, optimizer=optimizer, epochs=1, batch_size=len(xb),
+                      shuffle=False, schedule=lambda s: schedule(t + s), penalty=Penalty(l2=l2))
+        return history.loss[0], history.grad_norm[0]
+
+    result = check_recipe_step(with_fit)
+    assert result.mistake == "calls the library" and "fit" in result.message
 
 
 def test_zeroing_through_the_optimizer_and_returning_a_list_are_accepted():
@@ -87,7 +108,8 @@ def test_zeroing_through_the_optimizer_and_returning_a_list_are_accepted():
     assert check_recipe_step(via_optimizer).passed
 
 
-@pytest.mark.parametrize("check", [check_recipe_step, check_ablation_configs])
+@pytest.mark.parametrize("check", [check_recipe_step, check_ablation_configs,
+                                   check_tuned_ablation])
 def test_stubs_are_not_implemented_yet(check):
     result = check(stub)
     assert result.status == "todo" and "not implemented yet" in result.message
@@ -281,7 +303,6 @@ def only_one(recipe):
 
 
 @pytest.mark.parametrize("wrong, name", [
-    (aliased, "one shared dict"),
     (cumulative, "pieces removed cumulatively"),
     (no_baseline, "full recipe missing"),
     (every_piece, "pieces that are already off included"),
@@ -292,6 +313,11 @@ def test_each_ablation_mistake_is_named(wrong, name):
     result = check_ablation_configs(wrong)
     assert not result.passed
     assert result.mistake == name, result
+
+
+def test_switching_pieces_off_in_the_recipe_itself_is_told():
+    result = check_ablation_configs(aliased)
+    assert not result.passed and "changed its input `recipe` in place" in result.message
 
 
 def test_ablation_bad_outputs_get_clear_messages():
@@ -315,3 +341,57 @@ def test_ablation_bad_outputs_get_clear_messages():
 
     result = check_ablation_configs(names_only)
     assert not result.passed and "expected 2 outputs" in result.message
+
+
+# --------------------------------------------------------------------------- the fair ablation
+
+
+def tuned_ablation(configs, lrs, accuracy, tune_seed, report_seeds):
+    rows = []
+    for label, settings in configs:
+        scores = np.array([accuracy(settings, lr, tune_seed) for lr in lrs])
+        if np.all(np.isnan(scores)):
+            rows.append((label, None, math.nan, math.nan, math.nan))
+            continue
+        best = lrs[int(np.nanargmax(scores))]  # nanargmax: the first maximum, NaN ignored
+        reported = [accuracy(settings, best, seed) for seed in report_seeds]
+        rows.append((label, best, np.mean(reported), np.min(reported), np.max(reported)))
+    return rows
+
+
+def test_a_vectorised_answer_with_nanargmax_passes():
+    result = check_tuned_ablation(tuned_ablation)
+    assert result.passed, str(result)
+
+
+def test_an_answer_that_calls_accuracy_more_often_than_needed_passes():
+    def wasteful(configs, lrs, accuracy, tune_seed, report_seeds):
+        for label, settings in configs:  # a first pass that only looks
+            [accuracy(settings, lr, seed) for lr in lrs for seed in (tune_seed, *report_seeds)]
+        return tuned_ablation(configs, lrs, accuracy, tune_seed, report_seeds)
+
+    assert check_tuned_ablation(wasteful).passed
+
+
+def test_a_dict_instead_of_a_list_of_rows_is_told():
+    def as_dict(configs, lrs, accuracy, tune_seed, report_seeds):
+        return {row[0]: row[1:] for row in tuned_ablation(configs, lrs, accuracy, tune_seed,
+                                                          report_seeds)}
+
+    result = check_tuned_ablation(as_dict)
+    assert not result.passed and "of type dict" in result.message
+
+
+def test_a_row_without_its_label_is_told():
+    def no_label(configs, lrs, accuracy, tune_seed, report_seeds):
+        return [row[1:] for row in tuned_ablation(configs, lrs, accuracy, tune_seed, report_seeds)]
+
+    result = check_tuned_ablation(no_label)
+    assert not result.passed and "expected 5 outputs, got 4" in result.message
+
+
+def test_the_accuracy_table_finds_the_label_from_the_settings():
+    configs = [("a", {"x": True}), ("b", {"x": False})]
+    table = C.AccuracyTable(configs, {("a", 0.1, 0): 0.9, ("b", 0.1, 0): 0.5})
+    assert table({"x": False}, 0.1, 0) == 0.5 and table(dict(x=True), 0.1, 0) == 0.9
+    assert table.calls == 2

@@ -1,11 +1,12 @@
 """Every claim lesson 13 makes in words, asserted (the notebook prints the numbers).
 
 The runs are the lesson's own (cached in the module), so the notebook and these tests measure
-the same thing: 6 epochs on the digits, seeds 0, 1, 2.
+the same thing: 6 epochs on the digits, random seeds 0, 1, 2.
 """
 import numpy as np
 import pytest
 
+from nnlesson.course.checks.putting_it_all_together import _tuned_ref
 from nnlesson.course.lessons import putting_it_all_together as P
 
 
@@ -84,3 +85,50 @@ def test_each_piece_at_its_own_rate_lands_near_the_recipe(ablation):
 def test_without_the_schedule_a_small_rate_does_as_well(sweep):
     lrs, acc = sweep
     assert acc["without schedule"][list(lrs).index(0.01)] >= acc["full recipe"][list(lrs).index(0.1)]
+
+
+def test_the_data_the_text_describes():
+    X_train, X_val, y_train, y_val = P.digits_split()
+    assert (len(X_train), len(X_val)) == (1257, 540)
+    assert (X_train.min(), X_train.max()) == (0, 16)
+
+
+def test_weights_that_feed_batch_norm_are_scale_free():
+    _, model = P.train_recipe(return_model=True)
+    X_train, _, y_train, _ = P.scaled_split()
+    change, ratio = P.scale_invariance(model, X_train[:64], y_train[:64], factor=10.0)
+    assert change < 1e-5 and round(ratio, 2) == 10.0
+
+
+def test_l2_halves_the_first_matrix_and_doubles_how_far_it_turns():
+    without, with_l2 = P.weight_rotation(0.0), P.weight_rotation(1e-3)
+    assert (round(without.norms[0], 1), round(with_l2.norms[0], 1)) == (31.9, 16.9)
+    assert (round(without.angles[3, 0], 1), round(with_l2.angles[3, 0], 1)) == (5.0, 9.9)
+    ratio = with_l2.angles[1:5, 0] / without.angles[1:5, 0]  # "about twice as far per epoch"
+    assert np.all((1.4 < ratio) & (ratio < 3))
+    assert (round(100 * without.accuracy, 1), round(100 * with_l2.accuracy, 1)) == (96.3, 96.9)
+
+
+def test_no_regularizer_is_distinguishable_on_this_network():
+    ab = P.adamw_ablation(decays=(0.01, 0.1, 1.0))
+    assert all(ab.verdict(r.label) == "no clear effect" for r in ab.rows[1:])
+
+
+def test_the_fair_ablation_of_the_exercise():
+    """Exercise 3's answer: re-tuned, mini-batches and batch norm still hurt, Adam and the
+    schedule land inside the recipe's range at their own rates."""
+    keep = ("full recipe", "without minibatches", "without adam", "without batch_norm",
+            "without schedule")
+    configs = [(label, settings) for label, settings in P.ablation_configs() if label in keep]
+    rows = {row[0]: row[1:] for row in _tuned_ref(
+        configs, [0.01, 0.03, 0.1, 0.3, 1.0],
+        lambda settings, lr, seed: P.final_accuracy(P.recipe_run(settings, lr, seed)), 0, (1, 2))}
+    full_lr, full_mean, full_low, full_high = rows["full recipe"]
+    assert (full_lr, round(100 * full_mean, 1)) == (0.1, 96.9)
+    assert round(100 * rows["without minibatches"][1], 1) == 82.4
+    assert rows["without batch_norm"][0] == 0.01 and round(100 * rows["without batch_norm"][1], 1) == 95.8
+    assert rows["without batch_norm"][3] < full_low  # below the recipe's whole range
+    for label, lr, mean in (("without adam", 1.0, 96.8), ("without schedule", 0.01, 96.6)):
+        got_lr, got_mean, low, high = rows[label]
+        assert got_lr == lr and round(100 * got_mean, 1) == mean
+        assert high >= full_low and low <= full_high  # inside the recipe's range

@@ -9,6 +9,7 @@ from sklearn.preprocessing import StandardScaler
 
 from nnlesson.data import minibatches
 from nnlesson.course.lessons import putting_it_all_together as P
+from nnlesson.viz import plotting
 from nnlesson.norm import BatchNorm
 from nnlesson.train import History, mlp
 
@@ -179,13 +180,16 @@ def test_run_ablation_and_sweep_use_the_cached_runs():
 # --------------------------------------------------------------------------- figures and widget
 
 
-def test_static_figures():
+def test_static_figures_have_alt_text_and_the_legend_outside_the_axes():
     ab = P.run_ablation(P.ablation_configs()[:3], seeds=(0,))
-    for fig in (P.figure_ablation(ab), P.figure_lr_sweep(np.array([0.1]), {"full": np.array([0.9])}),
-                P.snapshot_recipe(batch_norm=False)):
-        assert isinstance(fig, Figure)
+    figures = [P.figure_ablation(ab), P.figure_lr_sweep(np.array([0.1, 1.0]),
+                                                         {"full": np.array([0.9, np.nan])}),
+               P.snapshot_recipe(batch_norm=False)]
+    for fig in figures:
+        assert isinstance(fig, Figure) and len(plotting.alt_text(fig)) > 80
         for ax in fig.axes:
-            assert ax.get_title() and ax.get_xlabel()
+            assert ax.get_title() and ax.get_xlabel() and ax.get_legend() is None
+    assert all(fig.legends for fig in figures)  # one legend, above the panels
 
 
 def test_the_widget_redraws_for_every_toggle_and_the_learning_rate():
@@ -204,14 +208,32 @@ def test_the_widget_redraws_for_every_toggle_and_the_learning_rate():
     assert bytes(demo.image.value) == before  # cached runs, same picture
 
 
-def test_the_explorer_snaps_the_rate_to_the_grid_and_names_what_is_off():
-    drawing = P.RecipeExplorer(bake=False)
-    lr, current, ablation = drawing.compute(lr=0.0999)
-    assert lr == 0.1 and current is ablation["full recipe"]
-    drawing.update(lr=0.1, batch_norm=False, scaling=False)
-    assert "without feature scaling, batch norm" in drawing.status.get_text()
-    assert "learning rate 0.1\n" in drawing.status.get_text()
-    assert 0.1 in P.LR_GRID and 0.001 in P.LR_GRID and 1.0 in P.LR_GRID
+def test_the_explorer_draws_your_combination_against_the_ablation():
+    explorer = P.RecipeExplorer()
+    explorer.snapshot(lr=0.1, batch_norm=False, scaling=False)
+    current, ablation = explorer.result
+    assert current is P.recipe_run(P.recipe_settings(batch_norm=False, scaling=False), 0.1, 0)
+    assert ablation["full recipe"] is P.recipe_run(lr=0.1, seed=0)
+    widths = [bar.get_width() for bar in explorer.bars]
+    assert widths[0] == pytest.approx(100 * current.val_acc[-1])
+    assert widths[1] == pytest.approx(100 * ablation["full recipe"].val_acc[-1])
+    assert explorer.summary == (f"lr 0.1, without feature scaling, batch norm: validation "
+                                f"accuracy {100 * current.val_acc[-1]:.1f} %")
+
+
+def test_the_explorer_offers_the_rates_the_lesson_names_and_precomputes_around():
+    assert P.LRS == (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+    assert P.RecipeExplorer.precompute == ("lr", *P.PIECES)
+    with pytest.raises(ValueError, match=r"lr \(learning rate\).*nearest are 0.1 or 0.3"):
+        P.RecipeExplorer().check(lr=0.2)
+
+
+def test_recipe_run_with_adamw_replaces_the_l2_piece():
+    adamw = P.recipe_run(P.recipe_settings(l2=False), 0.1, 0, weight_decay=0.1)
+    assert adamw is P.recipe_run(P.recipe_settings(l2=False), 0.1, 0, weight_decay=0.1)
+    assert adamw is not P.recipe_run(P.recipe_settings(l2=False), 0.1, 0)
+    with pytest.raises(ValueError, match="weight_decay \\(AdamW\\) replaces the l2 piece"):
+        P.train_recipe(weight_decay=0.1)  # the l2 piece is on
 
 
 def test_lr_sweep_table_keeps_the_rates_asked_for():
@@ -221,3 +243,43 @@ def test_lr_sweep_table_keeps_the_rates_asked_for():
     assert head.split()[2:] == ["0.1", "1"]
     assert row.split()[-2:] == ["96.0", "10.0"] and row.startswith("full recipe")
     assert P.lr_sweep_table(lrs, {"a": np.zeros(3)}, max_lr=0.01).splitlines()[0].split()[2:] == ["0.01"]
+
+
+# --------------------------------------------------------------------------- the L2 piece and batch norm
+
+
+def test_scale_invariance_by_hand():
+    model = mlp([4, 5, 3], batch_norm=True, rng=3)
+    X = np.random.default_rng(0).normal(size=(8, 4))
+    y = np.arange(8) % 3
+    before = [p.value.copy() for p in model.parameters()]
+    change, ratio = P.scale_invariance(model, X, y, factor=10.0)
+    assert change < 1e-4 and ratio == pytest.approx(10.0, rel=1e-4)
+    for p, b in zip(model.parameters(), before):  # the weights are given back
+        np.testing.assert_array_equal(p.value, b)
+    # without batch norm after it, the output layer is not scale-free
+    change, ratio = P.scale_invariance(model, X, y, factor=10.0, layer=1)
+    assert change > 0.1
+    with pytest.raises(ValueError, match="layer must be"):
+        P.scale_invariance(model, X, y, layer=2)
+
+
+def test_weight_rotation_is_the_recipes_own_run_epoch_by_epoch():
+    for l2 in (0.0, P.L2):
+        rotation = P.weight_rotation(l2, seed=1, epochs=2)
+        settings = P.recipe_settings(l2=bool(l2))
+        history, model = P.train_recipe(settings, seed=1, epochs=2, return_model=True)
+        assert rotation.accuracy == history.val_acc[-1]
+        weights = [p.value for p in model.parameters() if p.value.ndim >= 2]
+        np.testing.assert_allclose(rotation.norms, [np.linalg.norm(W) for W in weights],
+                                   rtol=1e-12)
+        assert rotation.angles.shape == (2, 3) and np.all(rotation.angles > 0)
+
+
+def test_adamw_ablation_rows():
+    ab = P.adamw_ablation(decays=(0.1,), seeds=(0,))
+    assert [r.label for r in ab.rows] == ["Adam + L2 (recipe)", "Adam, no penalty",
+                                          "AdamW, decay 0.1"]
+    assert ab.rows[0].val_acc[0] == P.recipe_run(lr=0.1, seed=0).val_acc[-1]
+    assert ab.rows[2].val_acc[0] == P.recipe_run(P.recipe_settings(l2=False), 0.1, 0,
+                                                 weight_decay=0.1).val_acc[-1]

@@ -66,6 +66,7 @@ _CHECKS = {
     "check_block_scale": "residual_connections",
     "check_recipe_step": "putting_it_all_together",
     "check_ablation_configs": "putting_it_all_together",
+    "check_tuned_ablation": "putting_it_all_together",
     "check_range_test_lrs": "diagnosing_and_tuning",
     "check_smooth_losses": "diagnosing_and_tuning",
     "check_range_test_stop": "diagnosing_and_tuning",

@@ -1,31 +1,42 @@
-"""Checks for lesson 13, putting it all together: one training step of the recipe, and the
-configurations of a leave-one-out ablation.
+"""Checks for lesson 13, putting it all together, declared as data: one training step of the
+recipe, the configurations of a leave-one-out ablation, and a fair ablation that re-tunes the
+learning rate of every configuration.
 
-``check_recipe_step``: the student writes one iteration of the recipe's training loop,
-``recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm) -> (loss, grad_norm)``,
-with library objects (an :func:`nnlesson.train.mlp`, an :mod:`nnlesson.optim` optimizer, a
-schedule). The reference is one iteration of :func:`nnlesson.train.fit` itself (one epoch of
-one batch, the schedule shifted to start at ``t``), so the check holds the student's loop to
-the library's: zero the gradients, forward, loss + L2 penalty on the weight matrices,
-backward (+ the penalty's gradient), measure the global norm and clip, set the rate of update
-``t``, step. Besides ``(loss, grad_norm)`` the check compares every parameter after the step.
+* ``recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm) -> (loss, grad_norm)``:
+  one iteration of the recipe's training loop with library objects (an
+  :func:`nnlesson.train.mlp`, an :mod:`nnlesson.optim` optimizer, a schedule). The reference is
+  one iteration of :func:`nnlesson.train.fit` itself (one epoch of one batch, the schedule
+  shifted to start at ``t``), so the check holds the student's loop to the library's. The step
+  changes the model; the check observes that (:func:`_observed`) and compares every parameter
+  after the step as well as ``(loss, grad_norm)``.
+* ``ablation_configs(recipe)``: the reference is :func:`nnlesson.course.recipe.ablation_configs`.
+* ``tuned_ablation(configs, lrs, accuracy, tune_seed, report_seeds)``: for every configuration,
+  the learning rate with the best accuracy on the tuning random seed, then the mean, lowest and
+  highest accuracy at that rate over the other random seeds. The cases hand it a table of
+  accuracies (:class:`AccuracyTable`) built so that every mistake shows.
 
-``check_ablation_configs``: the student lists the full recipe and the recipe minus each piece;
-the reference is :func:`nnlesson.course.recipe.ablation_configs`.
+Every mistake is written with numpy and the helpers the exercises allow: the meta-test hands
+each one to its check as a student's answer.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from nnlesson.course.checks._core import Case, Mistake, run_check
 from nnlesson.clip import Clipping, clip_grad_norm, global_norm
+from nnlesson.course.checks import _stale
+from nnlesson.course.checks._core import Case, Check, CheckResult, Mistake
 from nnlesson.course.recipe import ablation_configs
 from nnlesson.losses import add_penalty_grad, softmax_cross_entropy
 from nnlesson.optim import SGD, Adam
 from nnlesson.schedules import CosineAnnealing
 from nnlesson.train import Penalty, fit, mlp
 
-__all__ = ["check_recipe_step", "check_ablation_configs"]
+__all__ = ["RECIPE_STEP", "ABLATION_CONFIGS", "TUNED_ABLATION", "CHECKS", "AccuracyTable",
+           "check_recipe_step", "check_ablation_configs", "check_tuned_ablation"]
+
+HINTS = ("the idea", "the formula", "a partial line")
 
 
 # --------------------------------------------------------------------------- one training step
@@ -52,6 +63,7 @@ def _observed(fn):
             return out[0], out[1], weights
         return out, None, weights  # the comparison then says what is missing
 
+    recipe_step.__name__ = getattr(fn, "__name__", "recipe_step")
     return recipe_step
 
 
@@ -61,7 +73,7 @@ def _weights(model):
 
 def _make_step(*, zero=True, clip_before_step=True, lr_at=0, set_lr=True, penalize="weights",
                penalty_in_loss=True, penalty_after_clip=False, half=True, norm_after=False):
-    """A step function with one (or no) deliberate mistake, built from library pieces."""
+    """A step function with one (or no) deliberate mistake, built from the allowed helpers."""
 
     def step(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
         params = model.parameters()
@@ -89,10 +101,10 @@ def _make_step(*, zero=True, clip_before_step=True, lr_at=0, set_lr=True, penali
         loss = float(data_loss) + (penalty if penalty_in_loss else 0.0)
         return loss, norm
 
-    return step
+    return _observed(step)
 
 
-def _stale(model, seed, n_in, n_out):
+def _stale_grads(model, seed, n_in, n_out):
     """Leave the gradients of an earlier batch in the parameters, as after a previous step."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((6, n_in))
@@ -108,215 +120,384 @@ def _batch(seed, n, n_in, n_out, scale=1.0):
 
 def _step_cases():
     cases = []
-
-    # 1. the very first update: fresh model and Adam, batch norm, a clip that acts
     model = mlp([5, 8, 3], batch_norm=True, rng=1)
-    opt = Adam(model.parameters(), lr=0.123)
     xb, yb = _batch(11, 10, 5, 3, scale=3.0)
     cases.append(Case("first update (t = 0): fresh Adam, batch norm, the clip acts",
-                      (model, opt, CosineAnnealing(0.05, T_max=10), 0, xb, yb, 0.05, 0.5)))
-
-    # 2. a later update: Adam has stepped before and left gradients behind
+                      (model, Adam(model.parameters(), lr=0.123),
+                       CosineAnnealing(0.05, T_max=10), 0, xb, yb, 0.05, 0.5)))
     model = mlp([5, 8, 8, 3], batch_norm=True, rng=2)
     opt = Adam(model.parameters(), lr=0.123)
-    _stale(model, 21, 5, 3)
+    _stale_grads(model, 21, 5, 3)
     opt.step()
-    _stale(model, 22, 5, 3)
+    _stale_grads(model, 22, 5, 3)
     xb, yb = _batch(12, 8, 5, 3, scale=2.0)
     cases.append(Case("a later update (t = 4) with the previous batch's gradients still there",
                       (model, opt, CosineAnnealing(0.02, T_max=10), 4, xb, yb, 0.1, 0.3)))
-
-    # 3. nothing to clip
     model = mlp([4, 6, 3], batch_norm=True, rng=3)
-    opt = SGD(model.parameters(), lr=0.123)
-    _stale(model, 23, 4, 3)
+    _stale_grads(model, 23, 4, 3)
     xb, yb = _batch(13, 12, 4, 3)
     cases.append(Case("gradients already under the threshold (clip_norm = 1000)",
-                      (model, opt, CosineAnnealing(0.5, T_max=20), 7, xb, yb, 0.02, 1000.0)))
-
-    # 4. a batch of one (no batch norm), no clipping
+                      (model, SGD(model.parameters(), lr=0.123),
+                       CosineAnnealing(0.5, T_max=20), 7, xb, yb, 0.02, 1000.0)))
     model = mlp([4, 6, 3], rng=4)
-    opt = Adam(model.parameters(), lr=0.123)
-    _stale(model, 24, 4, 3)
+    _stale_grads(model, 24, 4, 3)
     xb, yb = _batch(14, 1, 4, 3)
     cases.append(Case("a batch of one, no batch norm, clip_norm = None (no clipping)",
-                      (model, opt, CosineAnnealing(0.01, T_max=10), 2, xb, yb, 0.3, None)))
-
-    # 5. no penalty, the last update of the schedule
+                      (model, Adam(model.parameters(), lr=0.123),
+                       CosineAnnealing(0.01, T_max=10), 2, xb, yb, 0.3, None)))
     model = mlp([5, 8, 3], batch_norm=True, rng=5)
-    opt = SGD(model.parameters(), lr=0.123)
-    _stale(model, 25, 5, 3)
+    _stale_grads(model, 25, 5, 3)
     xb, yb = _batch(15, 6, 5, 3, scale=3.0)
     cases.append(Case("no penalty (l2 = 0), last update of the schedule (t = 9 of 10)",
-                      (model, opt, CosineAnnealing(0.2, T_max=10), 9, xb, yb, 0.0, 0.2)))
+                      (model, SGD(model.parameters(), lr=0.123),
+                       CosineAnnealing(0.2, T_max=10), 9, xb, yb, 0.0, 0.2)))
     return cases
 
 
+RECIPE_STEP = Check(
+    name="check_recipe_step",
+    function="recipe_step",
+    reference=_observed(_step_ref),
+    cases=_step_cases,
+    mistakes=(
+        Mistake("gradients not zeroed",
+                "The gradients of the previous batch were still in .grad when your step ran: "
+                "backward ADDS into .grad, so they accumulated. Clear them at the START of the "
+                "step (model.zero_grad()), before forward and backward.",
+                _make_step(zero=False), hint=1),
+        Mistake("clipped after the step",
+                "You clipped the gradients after optimizer.step(): the update had already used "
+                "the unclipped gradients, so the clip protected nothing. Clip after backward "
+                "and BEFORE the step.",
+                _make_step(clip_before_step=False), hint=1),
+        Mistake("schedule off by one",
+                "Your learning rate is schedule(t + 1): update t must use schedule(t). The "
+                "schedule counts updates from 0, so the very first update uses schedule(0).",
+                _make_step(lr_at=1), hint=2),
+        Mistake("learning rate not set",
+                "The optimizer kept the learning rate it was built with: set optimizer.lr to "
+                "the schedule's rate before optimizer.step(), otherwise the schedule does "
+                "nothing.",
+                _make_step(set_lr=False), hint=1),
+        Mistake("penalty on every parameter",
+                "You penalized every parameter, including the biases and batch norm's gamma "
+                "and beta. The L2 penalty goes on the weight matrices only (p.value.ndim >= 2): "
+                "shrinking gamma towards 0 would switch the normalized units off, and biases do "
+                "not make the function more complex.",
+                _make_step(penalize="all"), hint=2),
+        Mistake("penalty missing from the loss",
+                "Your gradients are right but the loss you return is the data loss alone. "
+                "Return the objective that was minimized: data loss + l2 / 2 * sum of w^2 over "
+                "the weight matrices (add_penalty_grad returns that penalty).",
+                _make_step(penalty_in_loss=False), hint=2),
+        Mistake("penalty added after clipping",
+                "You added the penalty's gradient after clipping, so the clipped gradient was "
+                "not the whole gradient of the objective (and the norm you measured left the "
+                "penalty out). Add the penalty's gradient right after backward, then measure "
+                "and clip.",
+                _make_step(penalty_after_clip=True), hint=1),
+        Mistake("penalty without the 1/2",
+                "Your penalty is l2 * sum w^2 with gradient 2 * l2 * w. The course (and "
+                "torch.optim.SGD's weight_decay) uses l2 / 2 * sum w^2, whose gradient is "
+                "l2 * w: add_penalty_grad(weights, l2) does exactly that.",
+                _make_step(half=False), hint=2),
+        Mistake("norm after clipping returned",
+                "The weights are right, but the norm you return was measured after clipping. "
+                "Return the global norm BEFORE clipping (what clip_grad_norm returns): it is "
+                "the number a training loop records to see gradients explode.",
+                _make_step(norm_after=True), hint=2),
+    ),
+    output_names=("loss", "grad_norm", "weights after the step"),
+    forbidden=("nnlesson.train.fit", "nnlesson.train._train_step"),
+    hints=HINTS,
+    doc="``(loss, grad_norm)`` of one iteration: zero the gradients, forward, loss + L2 "
+        "penalty on the weight matrices, backward (+ the penalty's gradient), global norm and "
+        "clip, ``optimizer.lr = schedule(t)``, step",
+)
+
+
 def check_recipe_step(student_fn):
-    """Check ``recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm)
-    -> (loss, grad_norm)``: one iteration of the recipe's training loop, as ``nnlesson.train.fit``
-    does it. The weights after the step are compared too."""
-    mistakes = [
-        Mistake(
-            "gradients not zeroed",
-            "The gradients of the previous batch were still in .grad when your step ran: "
-            "backward ADDS into .grad, so they accumulated. Call model.zero_grad() (or "
-            "optimizer.zero_grad()) at the START of the step, before forward and backward.",
-            _make_step(zero=False)),
-        Mistake(
-            "clipped after the step",
-            "You clipped the gradients after optimizer.step(): the update had already used "
-            "the unclipped gradients, so the clip protected nothing. Clip after backward and "
-            "BEFORE the step.",
-            _make_step(clip_before_step=False)),
-        Mistake(
-            "schedule off by one",
-            "Your learning rate is schedule(t + 1): update t must use schedule(t). The "
-            "schedule counts updates from 0, so the very first update uses schedule(0).",
-            _make_step(lr_at=1)),
-        Mistake(
-            "learning rate not set",
-            "The optimizer kept the learning rate it was built with: set optimizer.lr = "
-            "schedule(t) before optimizer.step(), otherwise the schedule does nothing.",
-            _make_step(set_lr=False)),
-        Mistake(
-            "penalty on every parameter",
-            "You penalized every parameter, including the biases and batch norm's gamma and "
-            "beta. The L2 penalty goes on the weight matrices only (p.value.ndim >= 2): "
-            "shrinking gamma towards 0 would switch the normalized units off, and biases do "
-            "not make the function more complex.",
-            _make_step(penalize="all")),
-        Mistake(
-            "penalty missing from the loss",
-            "Your gradients are right but the loss you return is the data loss alone. Return "
-            "the objective that was minimized: data loss + l2 / 2 * sum of w^2 over the weight "
-            "matrices (add_penalty_grad returns that penalty).",
-            _make_step(penalty_in_loss=False)),
-        Mistake(
-            "penalty added after clipping",
-            "You added the penalty's gradient after clipping, so the clipped gradient was not "
-            "the whole gradient of the objective (and the norm you measured left the penalty "
-            "out). Add the penalty's gradient right after backward, then measure and clip.",
-            _make_step(penalty_after_clip=True)),
-        Mistake(
-            "penalty without the 1/2",
-            "Your penalty is l2 * sum w^2 with gradient 2 * l2 * w. The course (and "
-            "torch.optim.SGD's weight_decay) uses l2 / 2 * sum w^2, whose gradient is l2 * w: "
-            "use nl.losses.add_penalty_grad(weights, l2).",
-            _make_step(half=False)),
-        Mistake(
-            "norm after clipping returned",
-            "The weights are right, but the norm you return was measured after clipping. "
-            "Return the global norm BEFORE clipping (what clip_grad_norm returns): it is the "
-            "number a training loop records to see gradients explode.",
-            _make_step(norm_after=True)),
-    ]
-    return run_check(
-        "check_recipe_step", _observed(student_fn), _step_cases(), _observed(_step_ref),
-        [Mistake(m.name, m.explanation, _observed(m.wrong_fn)) for m in mistakes],
-        output_names=("loss", "grad_norm", "weights after the step"))
+    """Check the student's function ``recipe_step(model, optimizer, schedule, t, xb, yb, l2,
+    clip_norm) -> (loss, grad_norm)``: one iteration of the recipe's training loop, as
+    ``nnlesson.train.fit`` does it; the weights after the step are compared too.
+
+    Returns a CheckResult; declared as ``RECIPE_STEP``."""
+    return _run_observed(RECIPE_STEP, student_fn, _observed)
 
 
-# --------------------------------------------------------------------------- the ablation
+def _run_observed(check, student_fn, observe):
+    # the declaration runs an observing wrapper: look at the student's own definition first
+    stale = _stale.stale_definition(student_fn)
+    if stale:
+        return CheckResult(check.name, False, stale, mistake="stale definition")
+    if not callable(student_fn):
+        return check.run(student_fn)
+    return check.run(observe(student_fn))
 
 
-def _given_a_copy(fn):
-    """Hand the student a copy of the recipe, so changing it shows in the configs it returns."""
-
-    def ablation_configs(recipe):
-        return fn(dict(recipe))
-
-    return ablation_configs
+check_recipe_step.check = RECIPE_STEP
 
 
-def _shared_dict(recipe):
-    configs = [("full recipe", recipe)]
-    for piece, on in list(recipe.items()):
-        if on:
-            config = recipe  # not a copy: every config is this one dict
-            config[piece] = False
-            configs.append((f"without {piece}", config))
-    return configs
+# --------------------------------------------------------------------------- the ablation's configs
 
 
-def _cumulative(recipe):
-    configs, current = [("full recipe", dict(recipe))], dict(recipe)
+def _configs(recipe, *, skip_off=True, baseline=True, copy="each", flip=False, only_one=False,
+             cumulative=False):
+    """Leave-one-out configurations with switches for the typical mistakes."""
+    configs = [("full recipe", dict(recipe))] if baseline else []
+    shared, current = dict(recipe), dict(recipe)
     for piece, on in recipe.items():
-        if on:
+        if skip_off and not on:
+            continue
+        if only_one:
+            config = {**dict.fromkeys(recipe, False), piece: True}
+        elif cumulative:
             current = {**current, piece: False}
-            configs.append((f"without {piece}", current))
+            config = current
+        elif copy == "once":
+            shared[piece] = False  # one dict for every configuration
+            config = shared
+        else:
+            config = {**recipe, piece: (not on) if flip else False}
+        configs.append((f"without {piece}", config))
     return configs
 
 
-def _no_baseline(recipe):
-    return ablation_configs(recipe)[1:]
-
-
-def _every_piece(recipe):
-    return [("full recipe", dict(recipe))] + [(f"without {piece}", {**recipe, piece: False})
-                                              for piece in recipe]
-
-
-def _flipped(recipe):
-    return [("full recipe", dict(recipe))] + [(f"without {piece}", {**recipe, piece: not on})
-                                              for piece, on in recipe.items()]
-
-
-def _only_one(recipe):
-    off = dict.fromkeys(recipe, False)
-    return [("full recipe", dict(recipe))] + [(f"without {piece}", {**off, piece: True})
-                                              for piece, on in recipe.items() if on]
-
-
-def check_ablation_configs(student_fn):
-    """Check ``ablation_configs(recipe) -> [(label, settings), ...]``: ``("full recipe",
-    recipe)`` first, then ``("without <piece>", recipe with that piece off)`` for every piece
-    that is on, in the recipe's order; every settings dict a new dict."""
-    full = {"scaling": True, "minibatches": True, "adam": True, "batch_norm": True,
+def _full():
+    return {"scaling": True, "minibatches": True, "adam": True, "batch_norm": True,
             "schedule": True, "clipping": True, "l2": True}
-    cases = [
-        Case("the lesson's full recipe", (full,)),
-        Case("a recipe with two pieces already off", ({**full, "schedule": False, "l2": False},)),
-        Case("three pieces", ({"adam": True, "batch_norm": True, "clipping": True},)),
+
+
+ABLATION_CONFIGS = Check(
+    name="check_ablation_configs",
+    function="ablation_configs",
+    reference=ablation_configs,
+    cases=lambda: [
+        Case("the lesson's full recipe", (_full(),)),
+        Case("a recipe with two pieces already off", ({**_full(), "schedule": False,
+                                                       "l2": False},)),
+        Case("three pieces, one of them off", ({"adam": True, "batch_norm": False,
+                                                "clipping": True},)),
         Case("a single piece", ({"batch_norm": True},)),
         Case("nothing to remove: every piece off", (dict.fromkeys(["adam", "l2"], False),)),
+    ],
+    mistakes=(
+        Mistake("one shared dict",
+                "All your configurations are the same dict: you made one copy of the recipe "
+                "and switched its pieces off one after another, so every configuration ends up "
+                "with all of them off. Make a new dict for each configuration.",
+                lambda recipe: _configs(recipe, copy="once"), hint=3),
+        Mistake("pieces removed cumulatively",
+                "Each of your configurations also lacks the pieces removed before it: that is "
+                "a build-down, not a leave-one-out ablation. Start every configuration from the "
+                "full recipe and switch off exactly ONE piece.",
+                lambda recipe: _configs(recipe, cumulative=True), hint=1),
+        Mistake("full recipe missing",
+                "The baseline is missing: the first configuration must be ('full recipe', "
+                "recipe). Without it there is nothing to compare the ablated runs with.",
+                lambda recipe: _configs(recipe, baseline=False), hint=1),
+        Mistake("pieces that are already off included",
+                "You made a 'without' configuration for pieces that the recipe already leaves "
+                "off; each of those is just the full recipe again. Skip pieces whose value is "
+                "False.",
+                lambda recipe: _configs(recipe, skip_off=False), hint=2),
+        Mistake("pieces flipped",
+                "You flipped each piece (not recipe[piece]), which switches on the pieces that "
+                "were off. 'Without' means off: set the piece to False, and skip pieces that are "
+                "already off.",
+                lambda recipe: _configs(recipe, skip_off=False, flip=True), hint=2),
+        Mistake("only one piece kept",
+                "Each of your configurations keeps ONE piece and drops all the others: that "
+                "measures a piece alone, not what the recipe loses without it. Keep every piece "
+                "but one.",
+                lambda recipe: _configs(recipe, only_one=True), hint=1),
+    ),
+    forbidden=("nnlesson.course.recipe.ablation_configs",),
+    hints=HINTS,
+    doc="``[('full recipe', recipe), ('without <piece>', recipe with that piece off), ...]`` "
+        "for every piece that is on, in the recipe's order; every settings dict a new dict",
+)
+check_ablation_configs = ABLATION_CONFIGS.check_function()
+
+
+# --------------------------------------------------------------------------- the fair ablation
+
+
+class AccuracyTable:
+    """``accuracy(settings, lr, seed)`` for the check: looks the accuracy up in ``table``, a
+    dict ``{(label, lr, seed): accuracy}``, finding the label from the settings (NaN: that run
+    diverged). ``calls`` counts the look-ups."""
+
+    def __init__(self, configs, table):
+        self.labels = {tuple(sorted(settings.items())): label for label, settings in configs}
+        self.table = dict(table)
+        self.calls = 0
+
+    def __call__(self, settings, lr, seed):
+        self.calls += 1
+        label = self.labels[tuple(sorted(dict(settings).items()))]
+        return self.table[(label, float(lr), int(seed))]
+
+
+def _tuned_ref(configs, lrs, accuracy, tune_seed, report_seeds):
+    rows = []
+    for label, settings in configs:
+        best, best_score = None, -math.inf
+        for lr in lrs:
+            score = accuracy(settings, lr, tune_seed)
+            if score > best_score:  # a NaN (diverged) never is; a tie keeps the first rate
+                best, best_score = lr, score
+        if best is None:
+            rows.append((label, None, math.nan, math.nan, math.nan))
+            continue
+        reported = np.array([accuracy(settings, best, seed) for seed in report_seeds],
+                            dtype=float)
+        rows.append((label, float(best), float(np.mean(reported)), float(np.min(reported)),
+                     float(np.max(reported))))
+    return rows
+
+
+def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_best=False,
+           tune_on="tune", report_on="report", ties="first", spread="range"):
+    """The fair ablation with switches for the typical mistakes."""
+    rows = []
+    for label, settings in configs:
+        if tune_on == "tune":
+            scores = [accuracy(settings, lr, tune_seed) for lr in lrs]
+        else:  # the report seeds' mean: the numbers reported are also the ones tuned on
+            scores = [float(np.mean([accuracy(settings, lr, s) for s in report_seeds]))
+                      for lr in lrs]
+        if pick == "first":
+            index = 0
+        elif nan_best:
+            index = int(np.argmax(scores))  # np.argmax stops at the first NaN
+        else:
+            finite = [i for i, s in enumerate(scores) if s == s]
+            if not finite:
+                rows.append((label, None, math.nan, math.nan, math.nan))
+                continue
+            values = [scores[i] for i in finite]
+            target = max(values) if pick == "max" else min(values)
+            hits = [i for i in finite if scores[i] == target]
+            index = hits[0] if ties == "first" else hits[-1]
+        best = lrs[index]
+        seeds = {"report": list(report_seeds), "tune": [tune_seed],
+                 "both": [tune_seed, *report_seeds]}[report_on]
+        reported = np.array([accuracy(settings, best, s) for s in seeds], dtype=float)
+        mean = float(np.mean(reported))
+        if spread == "std":
+            low, high = mean - float(np.std(reported)), mean + float(np.std(reported))
+        else:
+            low, high = float(np.min(reported)), float(np.max(reported))
+        rows.append((label, float(best), mean, low, high))
+    return rows
+
+
+def _tuned_cases():
+    nan = math.nan
+    a = {"adam": True, "schedule": True}
+    b = {"adam": False, "schedule": True}
+    c = {"adam": True, "schedule": False}
+    configs = [("full recipe", a), ("without adam", b), ("without schedule", c)]
+    lrs = [0.01, 0.1, 1.0]
+    table = {}
+
+    def put(label, lr, scores):
+        for seed, score in enumerate(scores):
+            table[(label, lr, seed)] = score
+
+    # random seed 0 tunes; 1, 2 and 3 report. The best rate on seed 0 is not the best on the
+    # report seeds for "without adam", a NaN sits before the best for "without schedule", and
+    # the report seeds disagree, so that every way of mixing them up shows.
+    put("full recipe", 0.01, [0.90, 0.91, 0.89, 0.90])
+    put("full recipe", 0.1, [0.95, 0.94, 0.96, 0.93])
+    put("full recipe", 1.0, [0.60, 0.62, 0.58, 0.61])
+    put("without adam", 0.01, [0.30, 0.32, 0.28, 0.31])
+    put("without adam", 0.1, [0.88, 0.93, 0.94, 0.95])
+    put("without adam", 1.0, [0.91, 0.70, 0.72, 0.69])
+    put("without schedule", 0.01, [0.92, 0.95, 0.91, 0.94])
+    put("without schedule", 0.1, [nan, 0.40, nan, 0.42])
+    put("without schedule", 1.0, [0.10, 0.10, 0.11, 0.09])
+    d = {"adam": False, "schedule": False}
+    ties = [("a tie on the tuning seed", d)]
+    for lr, scores in ((0.01, [0.80, 0.81, 0.79]), (0.1, [0.80, 0.85, 0.86]),
+                       (1.0, [0.50, 0.52, 0.48])):
+        for seed, score in enumerate(scores):
+            table[("a tie on the tuning seed", lr, seed)] = score
+    gone = [("every rate diverged", {"adam": True, "schedule": None})]
+    for lr in lrs:
+        for seed in range(4):
+            table[("every rate diverged", lr, seed)] = nan
+    one_diverges = [("a report seed diverges", {"adam": None, "schedule": True})]
+    for lr, scores in ((0.01, [0.5, 0.6, 0.55, 0.52]), (0.1, [0.7, nan, 0.72, 0.71]),
+                       (1.0, [0.2, 0.2, 0.2, 0.2])):
+        for seed, score in enumerate(scores):
+            table[("a report seed diverges", lr, seed)] = score
+
+    def case(label, chosen, rates, tune, report):
+        return Case(label, (chosen, rates, AccuracyTable(chosen, table), tune, report))
+
+    return [
+        case("three configurations, three rates, tuned on random seed 0, reported on 1, 2, 3",
+             configs, lrs, 0, (1, 2, 3)),
+        case("the same, reported on random seeds 1 and 2 only", configs, lrs, 0, (1, 2)),
+        case("tuned on random seed 1, reported on 0, 2 and 3", configs, lrs, 1, (0, 2, 3)),
+        case("equal accuracies on the tuning seed: the first rate", ties, lrs, 0, (1, 2)),
+        case("one rate only", configs[:2], [1.0], 0, (1, 2, 3)),
+        case("every rate diverged on the tuning seed", gone + configs[:1], lrs, 0, (1, 2)),
+        case("a report seed diverges at the best rate", one_diverges, lrs, 0, (1, 2, 3)),
     ]
-    mistakes = [
-        Mistake(
-            "one shared dict",
-            "All your configurations are the same dict: `config = recipe` does not copy, so "
-            "switching a piece off changed the recipe itself and every configuration built "
-            "from it. Make a new dict for each one: {**recipe, piece: False} or dict(recipe).",
-            _shared_dict),
-        Mistake(
-            "pieces removed cumulatively",
-            "Each of your configurations also lacks the pieces removed before it: that is a "
-            "build-down, not a leave-one-out ablation. Start every configuration from the full "
-            "recipe and switch off exactly ONE piece.",
-            _cumulative),
-        Mistake(
-            "full recipe missing",
-            "The baseline is missing: the first configuration must be ('full recipe', recipe). "
-            "Without it there is nothing to compare the ablated runs with.",
-            _no_baseline),
-        Mistake(
-            "pieces that are already off included",
-            "You made a 'without' configuration for pieces that the recipe already leaves "
-            "off; each of those is just the full recipe again. Skip pieces whose value is "
-            "False.",
-            _every_piece),
-        Mistake(
-            "pieces flipped",
-            "You flipped each piece (not recipe[piece]), which switches on the pieces that "
-            "were off. 'Without' means off: set the piece to False, and skip pieces that are "
-            "already off.",
-            _flipped),
-        Mistake(
-            "only one piece kept",
-            "Each of your configurations keeps ONE piece and drops all the others: that "
-            "measures a piece alone, not what the recipe loses without it. Keep every piece "
-            "but one.",
-            _only_one),
-    ]
-    return run_check("check_ablation_configs", _given_a_copy(student_fn), cases,
-                     ablation_configs, mistakes)
+
+
+TUNED_ABLATION = Check(
+    name="check_tuned_ablation",
+    function="tuned_ablation",
+    reference=_tuned_ref,
+    cases=_tuned_cases,
+    mistakes=(
+        Mistake("nan taken as the best rate",
+                "A rate whose tuning run diverged (accuracy nan) became your best: np.argmax "
+                "stops at the first nan, and a test like `not score <= best` lets nan through. "
+                "A diverged run must never win: compare with `score > best` (False for nan).",
+                lambda *a: _tuned(*a, nan_best=True), hint=3),
+        Mistake("tuned on the reported seeds",
+                "You chose each rate by its accuracy on the report seeds, then reported those "
+                "same runs: the choice has seen the numbers it reports, so they flatter the "
+                "configuration. Choose on the tuning seed alone, then report the others.",
+                lambda *a: _tuned(*a, tune_on="report"), hint=1),
+        Mistake("the tuning seed reported",
+                "You reported the accuracy of the tuning run itself: the run that chose the "
+                "rate is the one flattered by the choice. Report the mean and range over the "
+                "report seeds at the chosen rate.",
+                lambda *a: _tuned(*a, report_on="tune"), hint=1),
+        Mistake("the tuning seed reported too",
+                "Your mean and range include the tuning seed. The run that chose the rate "
+                "does not count as evidence for it: use the report seeds only.",
+                lambda *a: _tuned(*a, report_on="both"), hint=1),
+        Mistake("the worst rate chosen",
+                "You kept the rate with the LOWEST accuracy on the tuning seed; the fair "
+                "ablation gives every configuration its best rate.",
+                lambda *a: _tuned(*a, pick="min"), hint=2),
+        Mistake("the last of equal rates",
+                "When two rates tie on the tuning seed you keep the later one; the contract "
+                "keeps the first in the order of `lrs` (update the best only on a strictly "
+                "higher accuracy).",
+                lambda *a: _tuned(*a, ties="last"), hint=3),
+        Mistake("no tuning",
+                "Every configuration got the first learning rate of the list: nothing was "
+                "tuned. Try every rate on the tuning seed and keep the one with the highest "
+                "accuracy.",
+                lambda *a: _tuned(*a, pick="first"), hint=1),
+        Mistake("a standard deviation instead of the range",
+                "Your low and high are the mean minus and plus a standard deviation; the "
+                "contract asks for the lowest and the highest accuracy over the report seeds.",
+                lambda *a: _tuned(*a, spread="std"), hint=2),
+    ),
+    hints=HINTS,
+    doc="``[(label, best_lr, mean, low, high), ...]``: each configuration's rate chosen by "
+        "``accuracy(settings, lr, tune_seed)`` (a NaN never wins, a tie keeps the first rate), "
+        "then mean, lowest and highest accuracy at that rate over ``report_seeds``",
+)
+check_tuned_ablation = TUNED_ABLATION.check_function()
+
+CHECKS = (RECIPE_STEP, ABLATION_CONFIGS, TUNED_ABLATION)

@@ -146,8 +146,12 @@ def test_launch_command(tmp_path):
     assert launch.env == {"PATH": "/bin",
                           "JUPYTER_CONFIG_PATH": os.pathsep.join([str(config), "/etc/theirs"])}
     overrides = json.loads((config / "labconfig" / "default_setting_overrides.json").read_text())
-    assert overrides == {"@jupyterlab/apputils-extension:notification": {
-        "fetchNews": "false", "checkForUpdates": False}}
+    assert overrides == {
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                          "checkForUpdates": False},
+        # a student who saves after Run All and reopens sees the last picture of each explorer
+        # (disconnected until the cell runs again) instead of "model not found"
+        "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
 
 
 def _free_port():
@@ -196,6 +200,9 @@ def test_jupyter_lab_starts_on_the_folder_at_the_course_map(tmp_path):
                         f"?token={token}")
         assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
         assert settings["schema"]["properties"]["checkForUpdates"]["default"] is False
+        widgets = _get(f"{base}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin"
+                       f"?token={token}")
+        assert widgets["schema"]["properties"]["saveState"]["default"] is True
         [opener] = (tmp_path / "runtime").glob("jpserver-file-to-run-*-open.html")
         assert f"/lab/tree/notebooks/00_course_map.ipynb?token={token}" in opener.read_text()
     finally:

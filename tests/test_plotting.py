@@ -191,7 +191,7 @@ def test_show_without_any_alt_text_shows_the_bare_png_as_before(monkeypatch):
 # Lessons whose notebooks (lesson, solutions, exercises) do not all give their figures alt text
 # yet. Porting a lesson (figures described, notebooks executed again) removes its entry; every
 # notebook of a lesson not listed must describe every picture it shows.
-LESSONS_WITHOUT_ALT_TEXT_YET = {"03", "09", "10"}
+LESSONS_WITHOUT_ALT_TEXT_YET = {"03"}
 
 
 def _pictures_without_alt(path):

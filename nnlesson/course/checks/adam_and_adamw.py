@@ -545,18 +545,128 @@ def _drift_cases():
 
 
 def _wrong_drift(numerator="lam w", root=True, v_of=("g^2", "(lam w)^2"), eps_at="outside",
-                 sign=-1, with_lr=True):
+                 sign=-1, with_lr=True, returns="change", divided=True):
     """A wrong drift: which pieces the numerator and v_hat hold, and where eps sits."""
     def wrong(w, grad_rms, lr, weight_decay, eps=1e-8):
         w, g = np.asarray(w, dtype=np.float64), np.asarray(grad_rms, dtype=np.float64)
         decay = weight_decay * w
-        top = {"lam w": decay, "lam": weight_decay + 0 * w, "g + lam w": g + decay}[numerator]
+        top = {"lam w": decay, "lam": weight_decay + 0 * w, "g + lam w": g + decay,
+               "lam |w|": np.abs(decay), "g": g + 0 * w}[numerator]
         parts = {"g^2": g ** 2, "(lam w)^2": decay ** 2, "g": g, "lam w^2": weight_decay * w * w,
-                 "|g|": np.abs(g), "|lam w|": np.abs(decay)}
+                 "|g|": np.abs(g), "|lam w|": np.abs(decay), "(g + lam w)^2": (g + decay) ** 2}
         v = sum(parts[p] for p in v_of) + (eps if eps_at == "inside" else 0.0)
         bottom = (np.sqrt(v) if root else v) + (eps if eps_at == "outside" else 0.0)
-        return sign * (lr if with_lr else 1.0) * top / bottom
+        if not divided:  # AdamW's decay: nothing divides it
+            bottom = 1.0 + 0 * bottom
+        change = sign * (lr if with_lr else 1.0) * top / bottom
+        return w + change if returns == "new w" else change
     return wrong
+
+
+# name, part of the formula, hint level, explanation, short form (for two at once), switches
+_DRIFT_TABLE = [
+    ("λw left out of v_hat", "v", 1,
+     "Your v_hat holds only the noise, grad_rms^2. But Adam squares what it is given, g + λw, "
+     "and the mean of (g + λw)^2 is grad_rms^2 + (λw)^2: the decay term adds to the second "
+     "moment too. That is why a weight whose gradients are tiny still moves at most about lr "
+     "per step.",
+     "v_hat holds only grad_rms^2, without (λw)^2", {"v_of": ("g^2",)}),
+    ("no square root", "root", 2,
+     "You divide by v_hat + eps; Adam divides by the square root of the second moment, "
+     "sqrt(v_hat) + eps, which has the size of a gradient.",
+     "the step divides by v_hat instead of sqrt(v_hat)", {"root": False}),
+    ("sizes added instead of squares", "root", 2,
+     "Your v_hat adds the sizes, grad_rms + |λw|, and you take no root of it. v_hat averages "
+     "the SQUARE of g + λw: grad_rms^2 + (λw)^2 (the cross term 2 g λw averages to 0); the step "
+     "divides by its square root.",
+     "the sizes grad_rms + |λw| are added instead of the squares under a root",
+     {"v_of": ("|g|", "|lam w|"), "root": False}),
+    ("AdamW's decay", "root", 1,
+     "Your drift is -lr * weight_decay * w, whatever grad_rms: that is AdamW's decoupled decay. "
+     "Here the penalty's gradient λw goes through Adam, so it is divided by the square root of "
+     "v_hat like every gradient.",
+     "the drift is AdamW's -lr λw, not divided by sqrt(v_hat)", {"divided": False}),
+    ("lr missing", "lr", 2,
+     "Your drift is not multiplied by the learning rate: every Adam step is lr times m_hat / "
+     "(sqrt(v_hat) + eps).",
+     "the drift is not multiplied by lr", {"with_lr": False}),
+    ("wrong sign", "sign", 2,
+     "Your drift has the wrong sign: the weights move AGAINST the gradient, so a positive "
+     "weight (whose penalty gradient λw is positive) goes down: the change is -lr * m_hat / "
+     "(sqrt(v_hat) + eps).",
+     "the drift has the wrong sign", {"sign": 1}),
+    ("eps inside the square root", "eps", 2,
+     "You add eps inside the square root, sqrt(v_hat + eps). Adam (as PyTorch) adds it outside: "
+     "sqrt(v_hat) + eps.",
+     "eps is inside the square root", {"eps_at": "inside"}),
+    ("eps left out", "eps", 3,
+     "Your drift leaves out eps. Adam divides by sqrt(v_hat) + eps; the case with eps = 0.5 "
+     "shows the difference.",
+     "eps is left out", {"eps_at": "none"}),
+    ("w missing from m_hat", "m", 1,
+     "Your m_hat is weight_decay alone: the penalty's gradient is λ times the weight, λw, so the "
+     "drift is proportional to w (and is 0 for a weight at 0).",
+     "m_hat is λ instead of λw", {"numerator": "lam"}),
+    ("the noise kept in m_hat", "m", 1,
+     "Your m_hat holds grad_rms + λw. The noise has mean 0, so its average in m_hat is 0: m_hat "
+     "settles at λw alone. (Only its square survives in v_hat.)",
+     "m_hat holds grad_rms + λw instead of λw", {"numerator": "g + lam w"}),
+    ("the noise instead of λw in m_hat", "m", 1,
+     "Your m_hat is grad_rms, the size of the noise. The noise has mean 0, so m_hat (an average "
+     "of g + λw) settles at the penalty's gradient λw: that is what moves the weight.",
+     "m_hat is grad_rms instead of λw", {"numerator": "g"}),
+    ("|w| in m_hat", "m", 2,
+     "Your drift is negative for every weight, also for a negative one: you used |λw|. The "
+     "penalty's gradient λw has the sign of w, so a negative weight moves up, towards 0.",
+     "m_hat uses |λw| instead of λw", {"numerator": "lam |w|"}),
+    ("λ not squared in v_hat", "v", 3,
+     "Your v_hat adds λ w^2; the square of the decay term λw is (λw)^2 = λ^2 w^2.",
+     "v_hat adds λ w^2 instead of (λw)^2", {"v_of": ("g^2", "lam w^2")}),
+    ("λw not squared in v_hat", "v", 3,
+     "Your v_hat adds |λw| itself; it averages the SQUARE of g + λw, so the decay term enters "
+     "as (λw)^2.",
+     "v_hat adds |λw| instead of (λw)^2", {"v_of": ("g^2", "|lam w|")}),
+    ("the cross term kept in v_hat", "v", 1,
+     "Your v_hat is (grad_rms + λw)^2. Adam averages (g + λw)^2 = g^2 + 2 g λw + (λw)^2 over "
+     "the noise; the middle term has mean 0 because g does, so v_hat settles at grad_rms^2 + "
+     "(λw)^2.",
+     "v_hat is (grad_rms + λw)^2 instead of grad_rms^2 + (λw)^2",
+     {"v_of": ("(g + lam w)^2",)}),
+    ("grad_rms not squared in v_hat", "v", 3,
+     "Your v_hat adds grad_rms itself; the mean of the squared noise is grad_rms^2 (that is what "
+     "a root mean square is).",
+     "v_hat adds grad_rms instead of grad_rms^2", {"v_of": ("g", "(lam w)^2")}),
+    ("the new weight instead of its change", "output", 1,
+     "You return the weight after the step, w + change. The function returns the average "
+     "CHANGE of w per step (negative for a positive weight).",
+     "the new weight is returned instead of the change", {"returns": "new w"}),
+]
+
+
+def _drift_outputs(fn):
+    with np.errstate(all="ignore"):
+        return np.concatenate([np.ravel(fn(*c.args, **c.kwargs)) for c in _drift_cases()])
+
+
+def _drift_mistakes():
+    """Each mistake of the table, then two from different parts of the formula together, kept
+    only if the cases tell the pair from the right answer and from every mistake before it."""
+    singles = [Mistake(row[0], row[3], _wrong_drift(**row[5]), hint=row[2])
+               for row in _DRIFT_TABLE]
+    seen = [_drift_outputs(_drift)] + [_drift_outputs(m.wrong_fn) for m in singles]
+    pairs = []
+    for a, b in itertools.combinations(_DRIFT_TABLE, 2):
+        if a[1] == b[1] or set(a[5]) & set(b[5]):
+            continue
+        wrong = _wrong_drift(**a[5], **b[5])
+        out = _drift_outputs(wrong)
+        if any(np.allclose(out, other, rtol=1e-7, atol=1e-10, equal_nan=True) for other in seen):
+            continue
+        seen.append(out)
+        pairs.append(Mistake(f"{a[0]} + {b[0]}",
+                             f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.", wrong,
+                             hint=min(a[2], b[2])))
+    return tuple(singles + pairs)
 
 
 L2_DRIFT = Check(
@@ -564,62 +674,7 @@ L2_DRIFT = Check(
     function="adam_l2_drift",
     reference=_drift,
     cases=_drift_cases,
-    mistakes=(
-        Mistake("λw left out of v_hat",
-                "Your v_hat holds only the noise, grad_rms^2. But Adam squares what it is "
-                "given, g + λw, and the mean of (g + λw)^2 is grad_rms^2 + (λw)^2: the decay "
-                "term adds to the second moment too. That is why a weight whose gradients are "
-                "tiny still moves at most about lr per step.",
-                _wrong_drift(v_of=("g^2",)), hint=1),
-        Mistake("AdamW's decay",
-                "Your drift is -lr * weight_decay * w, whatever grad_rms: that is AdamW's "
-                "decoupled decay. Here the penalty's gradient λw goes through Adam, so it is "
-                "divided by the square root of v_hat like every gradient.",
-                lambda w, grad_rms, lr, weight_decay, eps=1e-8:
-                    -lr * weight_decay * np.asarray(w, dtype=np.float64) + 0 * np.asarray(
-                        grad_rms, dtype=np.float64), hint=1),
-        Mistake("no square root",
-                "You divide by v_hat + eps; Adam divides by the square root of the second "
-                "moment, sqrt(v_hat) + eps, which has the size of a gradient.",
-                _wrong_drift(root=False), hint=2),
-        Mistake("sizes added instead of squares",
-                "Your v_hat adds the sizes, grad_rms + |λw|, and you take no root of it. "
-                "v_hat averages the SQUARE of g + λw: grad_rms^2 + (λw)^2 (the cross term "
-                "2 g λw averages to 0); the step divides by its square root.",
-                _wrong_drift(v_of=("|g|", "|lam w|"), root=False), hint=2),
-        Mistake("lr missing",
-                "Your drift is not multiplied by the learning rate: every Adam step is lr "
-                "times m_hat / (sqrt(v_hat) + eps).",
-                _wrong_drift(with_lr=False), hint=2),
-        Mistake("wrong sign",
-                "Your drift has the wrong sign: the weights move AGAINST the gradient, so a "
-                "positive weight (whose penalty gradient λw is positive) goes down: the "
-                "change is -lr * m_hat / (sqrt(v_hat) + eps).",
-                _wrong_drift(sign=1), hint=2),
-        Mistake("eps inside the square root",
-                "You add eps inside the square root, sqrt(v_hat + eps). Adam (as PyTorch) adds "
-                "it outside: sqrt(v_hat) + eps.",
-                _wrong_drift(eps_at="inside"), hint=2),
-        Mistake("eps left out",
-                "Your drift leaves out eps. Adam divides by sqrt(v_hat) + eps; the case with "
-                "eps = 0.5 shows the difference.",
-                _wrong_drift(eps_at="none"), hint=3),
-        Mistake("w missing from m_hat",
-                "Your m_hat is weight_decay alone: the penalty's gradient is λ times the "
-                "weight, λw, so the drift is proportional to w (and is 0 for a weight at 0).",
-                _wrong_drift(numerator="lam"), hint=1),
-        Mistake("the noise kept in m_hat",
-                "Your m_hat holds grad_rms + λw. The noise has mean 0, so its average in m_hat "
-                "is 0: m_hat settles at λw alone. (Only its square survives in v_hat.)",
-                _wrong_drift(numerator="g + lam w"), hint=1),
-        Mistake("λ not squared in v_hat",
-                "Your v_hat adds λ w^2; the square of the decay term λw is (λw)^2 = λ^2 w^2.",
-                _wrong_drift(v_of=("g^2", "lam w^2")), hint=3),
-        Mistake("grad_rms not squared in v_hat",
-                "Your v_hat adds grad_rms itself; the mean of the squared noise is grad_rms^2 "
-                "(that is what a root mean square is).",
-                _wrong_drift(v_of=("g", "(lam w)^2")), hint=3),
-    ),
+    mistakes=_drift_mistakes(),
     hints=HINTS,
     doc="``adam_l2_drift(w, grad_rms, lr, weight_decay, eps=1e-8)``: the expected change of w "
         "per step under Adam + L2 with settled moments: ``-lr * lam w / (sqrt(grad_rms^2 + "

@@ -16,6 +16,7 @@ default is varied, and that calling the library is caught.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 from nnlesson.course.checks._core import Case, Check, Mistake
@@ -29,6 +30,44 @@ FORBIDDEN = ("nnlesson.schedules.*",)
 
 # The titles of the hint levels in the exercise notebook ("Hint 2 · the formula").
 HINTS = ("the idea", "the formula", "a partial line")
+
+
+def _outputs(fn, cases):
+    """A wrong function's outputs on the cases, flattened (NaN where it raises)."""
+    out = []
+    for case in cases:
+        try:
+            value = fn(*case.args, **case.kwargs)
+        except Exception:  # noqa: BLE001 - a wrong variant may divide by zero: not a candidate
+            value = float("nan")
+        out.extend(value if isinstance(value, tuple) else (value,))
+    return [float(v) for v in out]
+
+
+def _same(a, b):
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) or (x != x and y != y)
+               for x, y in zip(a, b))
+
+
+def _with_pairs(table, make, cases, reference):
+    """The mistakes of ``table`` (rows: name, part, hint, explanation, short form, switches),
+    then every two of them from different parts of the formula together, keeping a pair only
+    if the cases tell it apart from the right answer and from every mistake before it."""
+    singles = [Mistake(row[0], row[3], make(**row[5]), hint=row[2]) for row in table]
+    seen = [_outputs(reference, cases)] + [_outputs(m.wrong_fn, cases) for m in singles]
+    pairs = []
+    for a, b in itertools.combinations(table, 2):
+        if a[1] == b[1] or set(a[5]) & set(b[5]):
+            continue
+        wrong = make(**a[5], **b[5])
+        out = _outputs(wrong, cases)
+        if any(v != v for v in out) or any(_same(out, other) for other in seen):
+            continue
+        seen.append(out)
+        pairs.append(Mistake(f"{a[0]} + {b[0]}",
+                             f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.", wrong,
+                             hint=min(a[2], b[2])))
+    return tuple(singles + pairs)
 
 
 # --------------------------------------------------------------------------- step decay
@@ -52,6 +91,16 @@ def _step_variant(how):
             k = t // step_size + 1
         elif how == "drops once":
             k = 1 if t >= step_size else 0
+        elif how == "nearest":
+            k = round(t / step_size)
+        elif how == "remainder":
+            k = t % step_size
+        elif how == "step_size 30":
+            k = t // 30
+        elif how == "one drop too few":
+            k = max(t // step_size - 1, 0)
+        elif how == "each drop late":
+            k = (t - 1) // step_size if t > 0 else 0
         else:
             k = t // step_size
         if how == "product":
@@ -60,6 +109,12 @@ def _step_variant(how):
             return lr0 - gamma * k
         if how == "lr0 missing":
             return gamma ** k
+        if how == "gamma 0.1":
+            return lr0 * 0.1 ** k
+        if how == "added":
+            return lr0 + gamma ** k
+        if how == "precedence":
+            return lr0 * gamma ** t // step_size
         return lr0 * gamma ** k
     return wrong
 
@@ -116,6 +171,37 @@ STEP_DECAY = Check(
         Mistake("lr0 left out",
                 "Your rate does not depend on lr0: it starts at 1. Multiply by lr0, the rate of "
                 "the first step_size steps.", _step_variant("lr0 missing"), hint=2),
+        Mistake("rounded to the nearest drop",
+                "Your rate drops half a period early: t / step_size is rounded to the nearest "
+                "whole number (at t = 29 of 30 it already counts one drop). Count only the "
+                "blocks that are complete: round down.", _step_variant("nearest"), hint=3),
+        Mistake("remainder instead of quotient",
+                "Your exponent is the remainder t % step_size (the position inside the current "
+                "block), so the rate falls within every block and jumps back up. The number of "
+                "drops is the quotient, t // step_size.", _step_variant("remainder"), hint=3),
+        Mistake("one drop too few",
+                "Your first drop comes a whole period late: at t = step_size the rate is still "
+                "lr0 (a loop that starts at 2 step_size, or a count less 1). After k whole blocks "
+                "of step_size updates the rate has dropped k times.",
+                _step_variant("one drop too few"), hint=1),
+        Mistake("each drop one step late",
+                "Each of your drops comes one step late: you count (t - 1) // step_size, or drop "
+                "when t > step_size. The rate of update t = step_size is already lr0 * gamma.",
+                _step_variant("each drop late"), hint=3),
+        Mistake("lr0 added instead of multiplied",
+                "You add lr0 and gamma ** k: the rate is lr0 TIMES gamma ** k (lr0 for the first "
+                "block, where gamma ** 0 = 1).", _step_variant("added"), hint=2),
+        Mistake("// applied to the rate",
+                "Your line reads lr0 * gamma ** t // step_size: Python computes gamma ** t first, "
+                "then floor-divides the whole rate by step_size (mostly to 0). The integer "
+                "division belongs in the exponent: gamma ** (t // step_size), with parentheses.",
+                _step_variant("precedence"), hint=3),
+        Mistake("step_size fixed at the example's 30",
+                "Your function uses a step size of 30 whatever step_size is: the tutorial's "
+                "example. Use the argument step_size.", _step_variant("step_size 30"), hint=1),
+        Mistake("gamma fixed at the example's 0.1",
+                "Your function multiplies by 0.1 at each drop whatever gamma is: the tutorial's "
+                "example. Use the argument gamma.", _step_variant("gamma 0.1"), hint=1),
     ),
     forbidden=FORBIDDEN,
     hints=HINTS,
@@ -130,79 +216,119 @@ def _warm_restarts(t, lr0, T_0, T_mult=1, eta_min=0.0):
     return CosineWarmRestarts(lr0, T_0=T_0, T_mult=T_mult, eta_min=eta_min)(t)
 
 
-def _restart_variant(how):
-    """SGDR with one thing changed, for the mistakes below."""
+def _restart_variant(loop="right", shape="right", level="right", half=True):
+    """SGDR with its cycle loop, its cosine or its levels changed, for the mistakes below."""
     def wrong(t, lr0, T_0, T_mult=1, eta_min=0.0):
         T_cur, T_i = t, T_0
-        if how == "no restart":
+        if loop == "no restart":
             pass
-        elif how == "T_mult ignored":
+        elif loop == "first restart only":
+            if T_cur >= T_i:
+                T_cur -= T_i
+                T_i *= T_mult
+        elif loop == "T_mult ignored":
             T_cur = t % T_0
         else:
-            while (T_cur > T_i) if how == "restart late" else (T_cur >= T_i):
-                if how == "grown first":  # the next cycle's length taken off T_cur
+            while (T_cur > T_i) if loop == "restart late" else (T_cur >= T_i):
+                if loop == "grown first":  # the next cycle's length taken off T_cur
                     T_i *= T_mult
                     T_cur -= T_i
                     continue
                 T_cur -= T_i
-                T_i = T_i + T_mult if how == "added" else T_i * T_mult
-        low = 0.0 if how == "eta_min ignored" else eta_min
-        angle = (2 if how == "full period" else 1) * math.pi * T_cur / T_i
-        shape = (1 - math.cos(angle)) if how == "upwards" else (1 + math.cos(angle))
-        return low + (lr0 - low) * shape / 2
+                T_i = T_i + T_mult if loop == "added" else T_i * T_mult
+        period = {"T_0 in the cosine": T_0, "T_i - 1": T_i - 1}.get(shape, T_i)
+        angle = (2 if shape == "full period" else 1) * math.pi * T_cur / period
+        if shape == "degrees":
+            angle = 180 * T_cur / period
+        bump = (1 - math.cos(angle)) if shape == "upwards" else (1 + math.cos(angle))
+        low = 0.0 if level == "eta_min ignored" else eta_min
+        if level == "eta_min on top":
+            return eta_min + lr0 * bump / (2 if half else 1)
+        return low + (lr0 - low) * bump / (2 if half else 1)
     return wrong
+
+
+# name, part of the rule, hint level, explanation, short form, switches
+_RESTART_TABLE = [
+    ("no restart", "loop", 1,
+     "Your rate never jumps back to lr0: after T_0 steps it climbs back slowly along the same "
+     "cosine. A warm restart resets T_cur to 0 at the end of each cycle, so lr(T_0) = lr0 "
+     "again; T_cur counts the steps since the last restart.",
+     "the rate never restarts", {"loop": "no restart"}),
+    ("T_mult ignored", "loop", 1,
+     "Every cycle has length T_0. With T_mult > 1 cycle i lasts T_0 * T_mult ** i steps (10, "
+     "20, 40, ... for T_0 = 10, T_mult = 2), so the restarts happen at t = 10, 30, 70, ...",
+     "every cycle has length T_0 (T_mult ignored)", {"loop": "T_mult ignored"}),
+    ("only the first restart", "loop", 3,
+     "Your rate restarts once and then runs on: you take the first cycle off T_cur once (an if) "
+     "where it takes a loop (while T_cur >= T_i) to skip every finished cycle.",
+     "only the first cycle is taken off", {"loop": "first restart only"}),
+    ("restart one step late", "loop", 3,
+     "Your restarts come one step late: the cycle ends when T_cur REACHES T_i (at t = T_0 the "
+     "rate is lr0 again), so move on while T_cur >= T_i.",
+     "each restart comes one step late", {"loop": "restart late"}),
+    ("cycles grow by adding T_mult", "loop", 2,
+     "Your cycles grow by T_mult steps each time; they grow by a FACTOR T_mult: T_0, T_0 * "
+     "T_mult, T_0 * T_mult^2, ...", "the cycles grow by adding T_mult", {"loop": "added"}),
+    ("cycle grown before it is subtracted", "loop", 3,
+     "You lengthen the cycle before taking the finished one off T_cur, so you subtract the next "
+     "cycle's length. Take T_i off first, then multiply T_i by T_mult.",
+     "the next cycle's length is taken off T_cur", {"loop": "grown first"}),
+    ("full cosine period", "shape", 2,
+     "Your rate comes back up within each cycle: a whole cosine period. Each cycle is half a "
+     "cosine wave, from lr0 down to eta_min: the angle goes from 0 to pi.",
+     "each cycle is a whole cosine period", {"shape": "full period"}),
+    ("cosine upside down", "shape", 2,
+     "Your rate starts each cycle at eta_min and climbs to lr0: (1 - cos) instead of (1 + cos). "
+     "A cycle starts at lr0 (cos 0 = 1) and falls.",
+     "the cosine climbs instead of falling", {"shape": "upwards"}),
+    ("T_0 in place of the current cycle's length", "shape", 2,
+     "Your cycles restart at the right steps, but the cosine divides T_cur by T_0, the FIRST "
+     "cycle's length: in a longer cycle the rate reaches eta_min early and climbs again. "
+     "Divide by the current cycle's length T_i.",
+     "the cosine divides by T_0 instead of T_i", {"shape": "T_0 in the cosine"}),
+    ("cosine ends at the cycle's last step", "shape", 3,
+     "Your cosine divides T_cur by T_i - 1, so it reaches eta_min at the last step of each "
+     "cycle. In SGDR (and PyTorch) the angle is pi T_cur / T_i: eta_min would come at T_cur = "
+     "T_i, the step of the restart itself, which restarts instead.",
+     "the cosine divides by T_i - 1", {"shape": "T_i - 1"}),
+    ("degrees instead of radians", "shape", 3,
+     "Your cosine is cos(180 T_cur / T_i): math.cos and np.cos take radians, so half a turn is "
+     "pi, not 180. Use math.pi * T_cur / T_i.", "the angle is in degrees",
+     {"shape": "degrees"}),
+    ("eta_min ignored", "level", 2,
+     "Your rate goes down to 0 instead of eta_min: the cosine runs from lr0 down to eta_min.",
+     "eta_min is ignored", {"level": "eta_min ignored"}),
+    ("eta_min added on top", "level", 2,
+     "Your rate is eta_min + lr0 (1 + cos) / 2: it starts at lr0 + eta_min. The cosine spans "
+     "the gap between the two, (lr0 - eta_min), so that it starts at lr0 and ends at eta_min.",
+     "eta_min is added on top of lr0's cosine", {"level": "eta_min on top"}),
+    ("the half missing", "half", 2,
+     "Your rate starts each cycle at twice the right height: (1 + cos) goes from 2 to 0, so it "
+     "is halved to run from 1 to 0.", "(1 + cos) is not halved", {"half": False}),
+]
+
+_RESTART_CASES = [
+    Case("first step, t = 0", (0, 0.1, 10)),
+    Case("middle of the first cycle, t = 5", (5, 0.1, 10)),
+    Case("last step of the first cycle, t = 9", (9, 0.1, 10)),
+    Case("the first restart, t = 10", (10, 0.1, 10)),
+    Case("T_mult = 1, third cycle, t = 27", (27, 0.1, 10)),
+    Case("T_mult = 2, second cycle (10 <= t < 30), t = 20", (20, 0.1, 10, 2)),
+    Case("T_mult = 2, the second restart, t = 30", (30, 0.1, 10, 2)),
+    Case("T_mult = 2, third cycle (30 <= t < 70), t = 45", (45, 0.1, 10, 2)),
+    Case("T_mult = 3 with eta_min = 0.01, t = 17", (17, 0.1, 4, 3, 0.01)),
+    Case("eta_min = 0.02, middle of a cycle, t = 3", (3, 0.5, 8, 1, 0.02)),
+    Case("T_mult = 3, the second restart, t = 16", (16, 0.2, 4, 3)),
+]
 
 
 WARM_RESTARTS = Check(
     name="check_cosine_warm_restarts",
     function="cosine_warm_restarts",
     reference=_warm_restarts,
-    cases=[
-        Case("first step, t = 0", (0, 0.1, 10)),
-        Case("middle of the first cycle, t = 5", (5, 0.1, 10)),
-        Case("last step of the first cycle, t = 9", (9, 0.1, 10)),
-        Case("the first restart, t = 10", (10, 0.1, 10)),
-        Case("T_mult = 1, third cycle, t = 27", (27, 0.1, 10)),
-        Case("T_mult = 2, second cycle (10 <= t < 30), t = 20", (20, 0.1, 10, 2)),
-        Case("T_mult = 2, the second restart, t = 30", (30, 0.1, 10, 2)),
-        Case("T_mult = 2, third cycle (30 <= t < 70), t = 45", (45, 0.1, 10, 2)),
-        Case("T_mult = 3 with eta_min = 0.01, t = 17", (17, 0.1, 4, 3, 0.01)),
-        Case("eta_min = 0.02, middle of a cycle, t = 3", (3, 0.5, 8, 1, 0.02)),
-        Case("T_mult = 3, the second restart, t = 16", (16, 0.2, 4, 3)),
-    ],
-    mistakes=(
-        Mistake("no restart",
-                "Your rate never jumps back to lr0: after T_0 steps it climbs back slowly along "
-                "the same cosine. A warm restart resets T_cur to 0 at the end of each cycle, so "
-                "lr(T_0) = lr0 again; T_cur counts the steps since the last restart.",
-                _restart_variant("no restart"), hint=1),
-        Mistake("T_mult ignored",
-                "Every cycle has length T_0. With T_mult > 1 cycle i lasts T_0 * T_mult ** i "
-                "steps (10, 20, 40, ... for T_0 = 10, T_mult = 2), so the restarts happen at "
-                "t = 10, 30, 70, ...", _restart_variant("T_mult ignored"), hint=1),
-        Mistake("eta_min ignored",
-                "Your rate goes down to 0 instead of eta_min: the cosine runs from lr0 down "
-                "to eta_min.", _restart_variant("eta_min ignored"), hint=2),
-        Mistake("full cosine period",
-                "Your rate comes back up within each cycle: a whole cosine period. Each cycle "
-                "is half a cosine wave, from lr0 down to eta_min: the angle goes from 0 to pi.",
-                _restart_variant("full period"), hint=2),
-        Mistake("cosine upside down",
-                "Your rate starts each cycle at eta_min and climbs to lr0: (1 - cos) instead "
-                "of (1 + cos). A cycle starts at lr0 (cos 0 = 1) and falls.",
-                _restart_variant("upwards"), hint=2),
-        Mistake("restart one step late",
-                "Your restarts come one step late: the cycle ends when T_cur REACHES T_i "
-                "(at t = T_0 the rate is lr0 again), so move on while T_cur >= T_i.",
-                _restart_variant("restart late"), hint=3),
-        Mistake("cycles grow by adding T_mult",
-                "Your cycles grow by T_mult steps each time; they grow by a FACTOR T_mult: "
-                "T_0, T_0 * T_mult, T_0 * T_mult^2, ...", _restart_variant("added"), hint=2),
-        Mistake("cycle grown before it is subtracted",
-                "You lengthen the cycle before taking the finished one off T_cur, so you "
-                "subtract the next cycle's length. Take T_i off first, then multiply T_i by "
-                "T_mult.", _restart_variant("grown first"), hint=3),
-    ),
+    cases=_RESTART_CASES,
+    mistakes=_with_pairs(_RESTART_TABLE, _restart_variant, _RESTART_CASES, _warm_restarts),
     forbidden=FORBIDDEN,
     hints=HINTS,
     doc="``cosine_warm_restarts(t, lr0, T_0, T_mult=1, eta_min=0.0)`` (SGDR): "
@@ -219,76 +345,125 @@ def _one_cycle(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div
 
 
 def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="right",
-                   e2_shift=1, rounded=False):
+                   e2_shift=1, rounded=False, cool="right", e1_of_last=False):
     """One-cycle with one thing changed, for the mistakes below."""
     def wrong(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
         d, f = (final_div_factor, div_factor) if swap else (div_factor, final_div_factor)
         initial = 0.0 if start == "zero" else max_lr / d
-        final = {"right": max_lr / d / f, "at start": initial, "from max": max_lr / f}[end]
+        final = {"right": initial / f, "at start": initial, "from max": max_lr / f}[end]
         e1 = (int(pct_start * total_steps) if rounded else pct_start * total_steps) - shift
+        if e1_of_last:
+            e1 = pct_start * (total_steps - 1)
         e2 = total_steps - e2_shift
 
-        def go(a, b, p):
-            if anneal == "cos":
-                return b + (a - b) / 2 * (math.cos(math.pi * p) + 1)
-            return a + (b - a) * p
+        def go(a, b, p, phase):
+            if anneal == "linear" or (anneal == "linear warm-up" and phase == 1):
+                return a + (b - a) * p
+            if anneal == "backwards":
+                return a + (b - a) / 2 * (math.cos(math.pi * p) + 1)
+            if anneal == "no +1":
+                return b + (a - b) / 2 * math.cos(math.pi * p)
+            return b + (a - b) / 2 * (math.cos(math.pi * p) + 1)
 
         if t <= e1:
-            return go(initial, max_lr, t / e1)
-        return go(max_lr, final, (t - e1) / (e2 - e1))
+            return go(initial, max_lr, t / (e1 + 1 if cool == "warm-up over pct" else e1), 1)
+        p = {"right": (t - e1) / (e2 - e1), "over e2": (t - e1) / e2, "from 0": t / e2,
+             "warm-up over pct": (t - e1) / (e2 - e1)}[cool]
+        return go(max_lr, final, p, 2)
     return wrong
+
+
+# name, part of the schedule, hint level, explanation, short form, switches
+_CYCLE_TABLE = [
+    ("peak one step late", "warm-up end", 2,
+     "Your peak comes one step late: the warm-up ends at step pct_start * total_steps - 1 "
+     "(steps count from 0, PyTorch's convention), and the cool-down at total_steps - 1.",
+     "the warm-up ends at pct_start * total_steps instead of one step earlier", {"shift": 0.0}),
+    ("warm-up end rounded", "warm-up end", 3,
+     "You rounded pct_start * total_steps to a whole step before subtracting 1. The end of the "
+     "warm-up, pct_start * total_steps - 1, may lie between two steps (15.5 for 55 steps): keep "
+     "it as it is.",
+     "the end of the warm-up is rounded to a whole step", {"rounded": True}),
+    ("warm-up end at pct_start of the last step", "warm-up end", 3,
+     "Your warm-up ends at pct_start * (total_steps - 1): PyTorch's convention is pct_start * "
+     "total_steps - 1 (30 % of the updates, then one back because steps count from 0).",
+     "the warm-up ends at pct_start * (total_steps - 1)", {"e1_of_last": True}),
+    ("warm-up fraction over pct_start * total_steps", "warm-up fraction", 3,
+     "Your warm-up ends at the right step, but its fraction is t / (pct_start * total_steps), "
+     "so the rate is still below max_lr at the end of the warm-up. The warm-up lasts e1 = "
+     "pct_start * total_steps - 1 steps: p = t / e1.",
+     "the warm-up's fraction is t / (pct_start * total_steps)", {"cool": "warm-up over pct"}),
+    ("ends at the starting rate", "final rate", 1,
+     "Your rate ends where it started, at max_lr / div_factor. One-cycle ends far below the "
+     "start: (max_lr / div_factor) / final_div_factor.",
+     "the rate ends at the starting rate", {"end": "at start"}),
+    ("final rate from max_lr", "final rate", 2,
+     "Your last rate is max_lr / final_div_factor; it is the STARTING rate divided by "
+     "final_div_factor: (max_lr / div_factor) / final_div_factor.",
+     "the final rate is max_lr / final_div_factor", {"end": "from max"}),
+    ("linear instead of cosine", "shape", 2,
+     "Your rate changes along straight lines. This one-cycle anneals along half a cosine in "
+     "both phases.", "both phases are straight lines", {"anneal": "linear"}),
+    ("linear warm-up", "shape", 2,
+     "Your warm-up climbs along a straight line. In this one-cycle both phases follow half a "
+     "cosine: anneal(a, b, p) = b + (a - b) / 2 (cos(pi p) + 1) for the warm-up too.",
+     "the warm-up is a straight line", {"anneal": "linear warm-up"}),
+    ("each phase runs backwards", "shape", 2,
+     "Each of your phases starts at its END rate: at t = 0 you give max_lr, at the peak the "
+     "starting rate. Half a cosine from a to b is b + (a - b) / 2 (cos(pi p) + 1): at p = 0 the "
+     "cosine is 1 and this gives a.",
+     "each phase runs from its end rate to its start rate", {"anneal": "backwards"}),
+    ("the + 1 missing in the cosine", "shape", 2,
+     "Your half cosine is (a - b) / 2 cos(pi p) + b, without the + 1: it starts halfway between "
+     "the two rates. anneal(a, b, p) = b + (a - b) / 2 (cos(pi p) + 1) starts at a (cos 0 + 1 = "
+     "2) and ends at b (cos pi + 1 = 0).",
+     "the cosine lacks its + 1", {"anneal": "no +1"}),
+    ("div factors swapped", "factors", 2,
+     "Your start and end rates are swapped round: the rate starts at max_lr / div_factor "
+     "(div_factor = 25) and ends at that divided by final_div_factor (1e4).",
+     "div_factor and final_div_factor are swapped", {"swap": True}),
+    ("warm-up from 0", "start", 1,
+     "Your warm-up starts at 0 (and so your final rate, a fraction of the start, is 0 too); it "
+     "starts at max_lr / div_factor, a 25th of the peak by default.",
+     "the warm-up starts at 0", {"start": "zero"}),
+    ("cool-down one step too long", "cool-down", 3,
+     "Your cool-down ends at step total_steps, one past the last update: it reaches the final "
+     "rate only at t = total_steps - 1 (the last step, counting from 0).",
+     "the cool-down ends at total_steps instead of total_steps - 1", {"e2_shift": 0}),
+    ("cool-down fraction over e2", "cool-down", 2,
+     "Your cool-down's fraction is (t - e1) / e2: it never reaches 1, so the rate never gets "
+     "down to the final rate. The cool-down lasts e2 - e1 steps: p = (t - e1) / (e2 - e1).",
+     "the cool-down's fraction is (t - e1) / e2", {"cool": "over e2"}),
+    ("cool-down fraction from step 0", "cool-down", 2,
+     "Your cool-down's fraction is t / e2, counted from the first step: at the peak it is "
+     "already a third of the way down. The cool-down starts at the peak: p = (t - e1) / (e2 - "
+     "e1), 0 at the peak and 1 at the last step.",
+     "the cool-down's fraction is t / e2", {"cool": "from 0"}),
+]
+
+
+_CYCLE_CASES = [
+    Case("first step, t = 0: max_lr / div_factor", (0, 0.1, 100)),
+    Case("warm-up, t = 10", (10, 0.1, 100)),
+    Case("the peak, t = pct_start * total_steps - 1 = 29", (29, 0.1, 100)),
+    Case("just after the peak, t = 30", (30, 0.1, 100)),
+    Case("annealing, t = 60", (60, 0.1, 100)),
+    Case("the last step, t = total_steps - 1 = 99", (99, 0.1, 100)),
+    Case("pct_start = 0.25, div_factor = 10, t = 12", (12, 1.0, 200, 0.25, 10.0)),
+    Case("final_div_factor = 100, t = 150", (150, 1.0, 200, 0.25, 10.0, 100.0)),
+    Case("1000 steps, t = 700", (700, 0.3, 1000)),
+    Case("55 steps: the warm-up ends at 15.5, t = 15", (15, 0.1, 55)),
+    Case("55 steps, final_div_factor = 10, the last step t = 54",
+         (54, 0.1, 55, 0.3, 25.0, 10.0)),
+]
 
 
 ONE_CYCLE = Check(
     name="check_one_cycle",
     function="one_cycle",
     reference=_one_cycle,
-    cases=[
-        Case("first step, t = 0: max_lr / div_factor", (0, 0.1, 100)),
-        Case("warm-up, t = 10", (10, 0.1, 100)),
-        Case("the peak, t = pct_start * total_steps - 1 = 29", (29, 0.1, 100)),
-        Case("just after the peak, t = 30", (30, 0.1, 100)),
-        Case("annealing, t = 60", (60, 0.1, 100)),
-        Case("the last step, t = total_steps - 1 = 99", (99, 0.1, 100)),
-        Case("pct_start = 0.25, div_factor = 10, t = 12", (12, 1.0, 200, 0.25, 10.0)),
-        Case("final_div_factor = 100, t = 150", (150, 1.0, 200, 0.25, 10.0, 100.0)),
-        Case("1000 steps, t = 700", (700, 0.3, 1000)),
-        Case("55 steps: the warm-up ends at 15.5, t = 15", (15, 0.1, 55)),
-        Case("55 steps, final_div_factor = 10, the last step t = 54",
-             (54, 0.1, 55, 0.3, 25.0, 10.0)),
-    ],
-    mistakes=(
-        Mistake("peak one step late",
-                "Your peak comes one step late: the warm-up ends at step pct_start * "
-                "total_steps - 1 (steps count from 0, PyTorch's convention), and the cool-down "
-                "at total_steps - 1.", _cycle_variant(shift=0.0), hint=2),
-        Mistake("ends at the starting rate",
-                "Your rate ends where it started, at max_lr / div_factor. One-cycle ends far "
-                "below the start: (max_lr / div_factor) / final_div_factor.",
-                _cycle_variant(end="at start"), hint=1),
-        Mistake("final rate from max_lr",
-                "Your last rate is max_lr / final_div_factor; it is the STARTING rate divided "
-                "by final_div_factor: (max_lr / div_factor) / final_div_factor.",
-                _cycle_variant(end="from max"), hint=2),
-        Mistake("linear instead of cosine",
-                "Your rate changes along straight lines. This one-cycle anneals along half a "
-                "cosine in both phases.", _cycle_variant(anneal="linear"), hint=2),
-        Mistake("div factors swapped",
-                "Your start and end rates are swapped round: the rate starts at max_lr / "
-                "div_factor (div_factor = 25) and ends at that divided by final_div_factor "
-                "(1e4).", _cycle_variant(swap=True), hint=2),
-        Mistake("warm-up from 0",
-                "Your warm-up starts at 0; it starts at max_lr / div_factor (a 25th of the "
-                "peak by default).", _cycle_variant(start="zero"), hint=1),
-        Mistake("cool-down one step too long",
-                "Your cool-down ends at step total_steps, one past the last update: it reaches "
-                "the final rate only at t = total_steps - 1 (the last step, counting from 0).",
-                _cycle_variant(e2_shift=0), hint=3),
-        Mistake("warm-up end rounded",
-                "You rounded pct_start * total_steps to a whole step before subtracting 1. The "
-                "end of the warm-up, pct_start * total_steps - 1, may lie between two steps "
-                "(15.5 for 55 steps): keep it as it is.", _cycle_variant(rounded=True), hint=3),
-    ),
+    cases=_CYCLE_CASES,
+    mistakes=_with_pairs(_CYCLE_TABLE, _cycle_variant, _CYCLE_CASES, _one_cycle),
     forbidden=FORBIDDEN,
     hints=HINTS,
     doc="``one_cycle(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, "
@@ -308,97 +483,136 @@ def _plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
 
 
 def _plan_variant(per_epoch="ceil", peak="linear", start="base", warmup="steps", total="steps",
-                  old_batch=False):
+                  old_batch=False, minus_warmup=False, int_k=False):
     def wrong(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
         batch = base_batch_size if old_batch else batch_size
         steps = {"ceil": math.ceil(n_train / batch), "floor": n_train // batch,
-                 "float": n_train / batch}[per_epoch]
-        k = batch_size / base_batch_size
-        peak_lr = {"linear": base_lr * k, "none": base_lr, "sqrt": base_lr * math.sqrt(k),
-                   "inverse": base_lr / k}[peak]
+                 "float": n_train / batch, "plus one": n_train // batch + 1,
+                 "nearest": round(n_train / batch)}[per_epoch]
+        k = batch_size // base_batch_size if int_k else batch_size / base_batch_size
+        peak_lr = {"linear": lambda: base_lr * k, "none": lambda: base_lr,
+                   "sqrt": lambda: base_lr * math.sqrt(k), "inverse": lambda: base_lr / k}[peak]()
+        if peak_lr == 0:  # k rounded down to 0: no start factor to speak of
+            return peak_lr, 1.0, warmup_epochs * steps, epochs * steps
         start_factor = {"base": base_lr / peak_lr, "inverse": peak_lr / base_lr,
-                        "one-cycle": 1 / 25, "one": 1.0}[start]
+                        "one-cycle": 1 / 25, "one": 1.0, "zero": 0.0}[start]
         warm = warmup_epochs * steps if warmup == "steps" else warmup_epochs
         full = epochs * steps if total == "steps" else epochs
+        if minus_warmup:
+            full -= warm
         return peak_lr, start_factor, warm, full
     return wrong
+
+
+# name, part of the plan, hint level, explanation, short form, switches
+_PLAN_TABLE = [
+    ("updates per epoch rounded down", "per epoch", 2,
+     "You counted n_train // batch_size updates per epoch, dropping the last, smaller batch. "
+     "nnlesson's fit (and PyTorch's DataLoader by default) keeps it: an epoch has "
+     "ceil(n_train / batch_size) updates (lesson 03).",
+     "the updates per epoch are rounded down", {"per_epoch": "floor"}),
+    ("updates per epoch rounded to the nearest", "per epoch", 3,
+     "You rounded n_train / batch_size to the nearest whole number: when the last batch is less "
+     "than half full it is dropped. fit keeps it however small: round up, math.ceil.",
+     "the updates per epoch are rounded to the nearest", {"per_epoch": "nearest"}),
+    ("one update too many per epoch", "per epoch", 3,
+     "Your updates per epoch are n_train // batch_size + 1: right when the last batch is "
+     "smaller, one too many when batch_size divides n_train (1024 images in batches of 256 are "
+     "4 updates, not 5). Round n_train / batch_size up: math.ceil.",
+     "an epoch has one update too many when the batch divides the data",
+     {"per_epoch": "plus one"}),
+    ("updates per epoch not a whole number", "per epoch", 3,
+     "Your updates per epoch are n_train / batch_size, a fraction: an epoch has a whole number "
+     "of updates, the last batch included, ceil(n_train / batch_size).",
+     "the updates per epoch are a fraction", {"per_epoch": "float"}),
+    ("updates counted at the old batch size", "per epoch", 2,
+     "You counted the updates per epoch with the base batch size. The new plan trains with "
+     "batch_size, so an epoch has ceil(n_train / batch_size) updates.",
+     "the updates are counted at the base batch size", {"old_batch": True}),
+    ("lengths in epochs, not updates", "lengths", 1,
+     "Your warm-up and total lengths are in epochs. The schedule is stepped once per UPDATE "
+     "(fit calls it before every update), so both must be counted in updates: epochs times "
+     "updates per epoch.",
+     "the lengths are in epochs, not updates", {"warmup": "epochs", "total": "epochs"}),
+    ("warm-up in epochs", "lengths", 1,
+     "Your total length is in updates but the warm-up is still in epochs: it would last a "
+     "handful of updates. Multiply it by the updates per epoch too.",
+     "the warm-up is in epochs", {"warmup": "epochs"}),
+    ("total length in epochs", "lengths", 1,
+     "Your warm-up is in updates but the total length is still in epochs: the cosine would end "
+     "long before training does. Count it in updates.",
+     "the total length is in epochs", {"total": "epochs"}),
+    ("warm-up taken off the total", "lengths", 1,
+     "Your total_steps leaves out the warm-up: that is the cosine's T_max (what comes AFTER the "
+     "warm-up). total_steps is the length of all of training, warm-up included; the cell below "
+     "takes the warm-up off for the cosine.",
+     "the warm-up is taken off the total", {"minus_warmup": True}),
+    ("k rounded down with //", "peak", 3,
+     "You computed k = batch_size // base_batch_size, an integer division: for a batch that is "
+     "not a whole multiple of the base (or smaller: 64 from 128) k is rounded down, to 0. k is "
+     "the ratio batch_size / base_batch_size, a float.", "k is an integer division",
+     {"int_k": True}),
+    ("peak rate not scaled", "peak", 1,
+     "Your peak rate is the base rate. With a batch k times larger, an epoch has k times fewer "
+     "updates, each with a gradient k times less noisy: the linear scaling rule multiplies the "
+     "rate by k = batch_size / base_batch_size.",
+     "the peak rate is not scaled", {"peak": "none", "start": "one"}),
+    ("square-root scaling", "peak", 2,
+     "You scaled the rate by sqrt(batch_size / base_batch_size), a rule some use for Adam. "
+     "Goyal et al.'s rule for SGD is linear: multiply by batch_size / base_batch_size.",
+     "the rate is scaled by the square root of k", {"peak": "sqrt"}),
+    ("peak rate scaled the wrong way", "peak", 2,
+     "Your peak rate goes DOWN when the batch grows. Fewer, less noisy updates need larger "
+     "steps: multiply by batch_size / base_batch_size.",
+     "the rate is divided by k", {"peak": "inverse"}),
+    ("start factor upside down", "start", 2,
+     "Your start factor is the peak over the base rate. start_factor is the share of the peak "
+     "the warm-up starts at, so base_lr / peak_lr (at most 1).",
+     "the start factor is peak_lr / base_lr", {"start": "inverse"}),
+    ("one-cycle's start", "start", 1,
+     "Your warm-up starts at a 25th of the peak (one-cycle's div_factor). Goyal et al.'s "
+     "warm-up starts from the rate that worked at the base batch size: start_factor = base_lr "
+     "/ peak_lr.", "the warm-up starts at a 25th of the peak", {"start": "one-cycle"}),
+    ("warm-up from 0", "start", 1,
+     "Your warm-up starts at 0 (start_factor 0): the first update would not move the weights at "
+     "all, and LinearWarmup refuses it. Goyal et al.'s warm-up starts from the rate that worked "
+     "at the base batch size: start_factor = base_lr / peak_lr.",
+     "the warm-up starts at 0", {"start": "zero"}),
+    ("no warm-up ramp", "start", 1,
+     "Your start factor is 1: the warm-up would start at the peak, which is no warm-up at all. "
+     "It starts at the base rate: base_lr / peak_lr.",
+     "the start factor is 1 (no ramp)", {"start": "one"}),
+]
+
+_PLAN_CASES = [
+    Case("the digits: 1257 images, batch 16 -> 128, 10 epochs, 2 of warm-up",
+         (1257, 128, 10, 0.02, 16, 2)),
+    Case("a batch that divides the data: 1024 images, 32 -> 256, 5 epochs, 1 of warm-up",
+         (1024, 256, 5, 0.1, 32, 1)),
+    Case("ImageNet as Goyal et al.: 1281167 images, 256 -> 8192, 90 epochs, 5 of warm-up",
+         (1281167, 8192, 90, 0.1, 256, 5)),
+    Case("a smaller batch: 50000 images, 128 -> 64, 30 epochs, 3 of warm-up",
+         (50000, 64, 30, 0.05, 128, 3)),
+    Case("batch 100 from batch 10: 1000 images, 20 epochs, no warm-up",
+         (1000, 100, 20, 0.01, 10, 0)),
+    Case("the same batch as the base: 6000 images, batch 50, 4 epochs, 1 of warm-up",
+         (6000, 50, 4, 0.3, 50, 1)),
+    Case("a batch one and a half times the base: 9000 images, 64 -> 96, 8 epochs, 2 of warm-up",
+         (9000, 96, 8, 0.04, 64, 2)),
+]
 
 
 PLAN = Check(
     name="check_scaled_plan",
     function="scaled_plan",
     reference=_plan,
-    cases=[
-        Case("the digits: 1257 images, batch 16 -> 128, 10 epochs, 2 of warm-up",
-             (1257, 128, 10, 0.02, 16, 2)),
-        Case("a batch that divides the data: 1024 images, 32 -> 256, 5 epochs, 1 of warm-up",
-             (1024, 256, 5, 0.1, 32, 1)),
-        Case("ImageNet as Goyal et al.: 1281167 images, 256 -> 8192, 90 epochs, 5 of warm-up",
-             (1281167, 8192, 90, 0.1, 256, 5)),
-        Case("a smaller batch: 50000 images, 128 -> 64, 30 epochs, 3 of warm-up",
-             (50000, 64, 30, 0.05, 128, 3)),
-        Case("batch 100 from batch 10: 1000 images, 20 epochs, no warm-up",
-             (1000, 100, 20, 0.01, 10, 0)),
-        Case("the same batch as the base: 6000 images, batch 50, 4 epochs, 1 of warm-up",
-             (6000, 50, 4, 0.3, 50, 1)),
-    ],
-    mistakes=(
-        Mistake("updates per epoch rounded down",
-                "You counted n_train // batch_size updates per epoch, dropping the last, "
-                "smaller batch. nnlesson's fit (and PyTorch's DataLoader by default) keeps it: "
-                "an epoch has ceil(n_train / batch_size) updates (lesson 03).",
-                _plan_variant(per_epoch="floor"), hint=2),
-        Mistake("updates per epoch not a whole number",
-                "Your updates per epoch are n_train / batch_size, a fraction: an epoch has a "
-                "whole number of updates, the last batch included, ceil(n_train / batch_size).",
-                _plan_variant(per_epoch="float"), hint=3),
-        Mistake("lengths in epochs, not updates",
-                "Your warm-up and total lengths are in epochs. The schedule is stepped once "
-                "per UPDATE (fit calls it before every update), so both must be counted in "
-                "updates: epochs times updates per epoch.",
-                _plan_variant(warmup="epochs", total="epochs"), hint=1),
-        Mistake("warm-up in epochs",
-                "Your total length is in updates but the warm-up is still in epochs: it would "
-                "last a handful of updates. Multiply it by the updates per epoch too.",
-                _plan_variant(warmup="epochs"), hint=1),
-        Mistake("total length in epochs",
-                "Your warm-up is in updates but the total length is still in epochs: the "
-                "cosine would end long before training does. Count it in updates.",
-                _plan_variant(total="epochs"), hint=1),
-        Mistake("updates counted at the old batch size",
-                "You counted the updates per epoch with the base batch size. The new plan "
-                "trains with batch_size, so an epoch has ceil(n_train / batch_size) updates.",
-                _plan_variant(old_batch=True), hint=2),
-        Mistake("peak rate not scaled",
-                "Your peak rate is the base rate. With a batch k times larger, an epoch has k "
-                "times fewer updates, each with a gradient k times less noisy: the linear "
-                "scaling rule multiplies the rate by k = batch_size / base_batch_size.",
-                _plan_variant(peak="none", start="one"), hint=1),
-        Mistake("square-root scaling",
-                "You scaled the rate by sqrt(batch_size / base_batch_size), a rule some use "
-                "for Adam. Goyal et al.'s rule for SGD is linear: multiply by batch_size / "
-                "base_batch_size.", _plan_variant(peak="sqrt"), hint=2),
-        Mistake("peak rate scaled the wrong way",
-                "Your peak rate goes DOWN when the batch grows. Fewer, less noisy updates "
-                "need larger steps: multiply by batch_size / base_batch_size.",
-                _plan_variant(peak="inverse"), hint=2),
-        Mistake("start factor upside down",
-                "Your start factor is the peak over the base rate. start_factor is the share "
-                "of the peak the warm-up starts at, so base_lr / peak_lr (at most 1).",
-                _plan_variant(start="inverse"), hint=2),
-        Mistake("one-cycle's start",
-                "Your warm-up starts at a 25th of the peak (one-cycle's div_factor). Goyal et "
-                "al.'s warm-up starts from the rate that worked at the base batch size: "
-                "start_factor = base_lr / peak_lr.", _plan_variant(start="one-cycle"), hint=1),
+    cases=_PLAN_CASES,
+    mistakes=_with_pairs(_PLAN_TABLE, _plan_variant, _PLAN_CASES, _plan) + (
         Mistake("a float, not an int",
                 "Your plan is right, but the lengths are floats (np.ceil returns floats): "
                 "numbers of updates are whole numbers. Use math.ceil, which returns an int, "
                 "or wrap them in int().",
                 lambda *args: tuple(float(x) for x in _plan(*args)), hint=3),
-        Mistake("no warm-up ramp",
-                "Your start factor is 1: the warm-up would start at the peak, which is no "
-                "warm-up at all. It starts at the base rate: base_lr / peak_lr.",
-                _plan_variant(start="one"), hint=1),
     ),
     hints=HINTS,
     doc="``scaled_plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs) "

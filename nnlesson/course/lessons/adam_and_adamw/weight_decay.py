@@ -213,6 +213,7 @@ class WeightDecayExplorer(Explorer):
     )
     size = (880, 420)
     columns = 2
+    precompute = ("lr", "weight_decay", "beta1", "beta2")  # about 20 ms per setting
     alt = ("Two panels of the mean weight against the step, for three weights that start at 1 "
            "and whose gradients are noise of size 0.01, 1 and 100, with the curve "
            "(1 − lr·λ)^t dotted. Left: Adam with an L2 penalty in the gradient. Right: AdamW, "

@@ -643,9 +643,9 @@ _DRIFT_TABLE = [
 ]
 
 
-def _drift_outputs(fn):
+def _drift_outputs(fn, cases):
     with np.errstate(all="ignore"):
-        return np.concatenate([np.ravel(fn(*c.args, **c.kwargs)) for c in _drift_cases()])
+        return np.concatenate([np.ravel(fn(*c.args, **c.kwargs)) for c in cases])
 
 
 def _drift_mistakes():
@@ -653,16 +653,20 @@ def _drift_mistakes():
     only if the cases tell the pair from the right answer and from every mistake before it."""
     singles = [Mistake(row[0], row[3], _wrong_drift(**row[5]), hint=row[2])
                for row in _DRIFT_TABLE]
-    seen = [_drift_outputs(_drift)] + [_drift_outputs(m.wrong_fn) for m in singles]
+    cases = _drift_cases()
+    seen = np.array([_drift_outputs(_drift, cases)]
+                    + [_drift_outputs(m.wrong_fn, cases) for m in singles])
     pairs = []
     for a, b in itertools.combinations(_DRIFT_TABLE, 2):
         if a[1] == b[1] or set(a[5]) & set(b[5]):
             continue
         wrong = _wrong_drift(**a[5], **b[5])
-        out = _drift_outputs(wrong)
-        if any(np.allclose(out, other, rtol=1e-7, atol=1e-10, equal_nan=True) for other in seen):
+        out = _drift_outputs(wrong, cases)
+        with np.errstate(invalid="ignore"):
+            close = np.isclose(seen, out, rtol=1e-7, atol=1e-10, equal_nan=True).all(axis=1)
+        if close.any():
             continue
-        seen.append(out)
+        seen = np.vstack([seen, out])
         pairs.append(Mistake(f"{a[0]} + {b[0]}",
                              f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.", wrong,
                              hint=min(a[2], b[2])))

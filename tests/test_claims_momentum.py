@@ -267,3 +267,26 @@ def test_along_the_valley_the_average_leaves_the_noise_and_across_it_damps_it():
             assert levels[beta] == pytest.approx(levels[0.0], rel=0.03)
         else:  # across it (h = 25): momentum's is lower by a quarter
             assert levels[beta] < 0.8 * levels[0.0]
+
+
+def test_the_best_heavy_ball_rate_sits_just_inside_the_edge_of_stability():
+    """Solutions 04: at the best settings lr L = (1 + sqrt(beta))^2, and the steepest direction
+    stops converging at lr L = 2 (1 + beta): 1.016 times further on the mystery valley (L = 32,
+    m = 0.5). Runs of PyTorch's form on that valley agree: 1.5 % above the best rate still
+    converges, 2 % above it grows."""
+    from nnlesson.course.checks.momentum import mystery_valley
+    from nnlesson.course.runner import run
+
+    L, m = 32.0, 0.5
+    root = math.sqrt(L / m)
+    beta = ((root - 1) / (root + 1)) ** 2
+    lr = 4 / (math.sqrt(L) + math.sqrt(m)) ** 2
+    assert lr * L == pytest.approx((1 + math.sqrt(beta)) ** 2, rel=1e-12)
+    edge = 2 * (1 + beta) / (lr * L)
+    assert round(edge, 3) == 1.016
+    valley = mystery_valley()
+    assert np.linalg.eigvalsh(valley._hessian) == pytest.approx([m, L])
+    inside = run(valley, "sgd", lr=1.015 * lr, hyperparameters={"momentum": beta}, n_steps=3000)
+    assert not inside.diverged and inside.values[-1] < 1e-8
+    outside = run(valley, "sgd", lr=1.02 * lr, hyperparameters={"momentum": beta}, n_steps=3000)
+    assert outside.diverged or outside.values[-1] > outside.values[0]

@@ -160,3 +160,13 @@ def test_wine_without_scaling():
     assert result.best("SGD, standardized")[0] >= 0.995
     assert result.best("SGD, standardized")[0] > max(result.best("AdaGrad")[0],
                                                      result.best("RMSProp")[0])
+
+
+def test_no_adagrad_step_moves_a_weight_by_more_than_lr():
+    """'AdaGrad cannot blow up (no step moves a weight by more than eta, since |g_t| <=
+    sqrt(s_t))', on the ravine and on Beale's function, at rates up to 3."""
+    for surface in ("ravine", "beale"):
+        for lr in (0.1, 0.5, 3.0):
+            run = adaptive_paths(surface, lr, 0.9)["AdaGrad"]
+            assert not run.diverged
+            assert np.max(np.abs(np.diff(run.points, axis=0))) <= lr * (1 + 1e-12)

@@ -204,3 +204,18 @@ def test_a_forgotten_relu_mask_shows_in_the_first_layers_gradient_check_only():
         assert rel_error(buggy[name], right[name]) < 1e-12
     for name in ("W1", "b1"):
         assert rel_error(buggy[name], right[name]) > 1e-2
+
+
+def test_a_gradient_that_forgot_its_one_over_m_is_caught():
+    """The lesson's last gradient check: cross-entropy's gradient times m (= 4) against the
+    numerical gradient of the mean loss gives the relative error |4a - a| / (|4a| + |a|) =
+    3/5, printed 0.60; the right one is below 1e-7."""
+    rng = np.random.default_rng(3)
+    logits, labels = rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])
+
+    def forgot_the_mean(z, y):
+        loss, grad = softmax_cross_entropy(z, y)
+        return loss, grad * len(z)
+
+    assert check_loss_gradient(forgot_the_mean, logits, labels) == pytest.approx(0.6, abs=1e-6)
+    assert check_loss_gradient(softmax_cross_entropy, logits, labels) < 1e-7

@@ -326,3 +326,16 @@ def test_patience_outcomes_replay_the_rule_on_the_run():
     assert outcome.restored_loss == run.val_loss[best] and outcome.last_acc == run.val_acc[stop]
     with pytest.raises(ValueError, match="patience must be"):
         R.patience_outcomes((0,))
+
+
+def test_the_sweep_explorers_precompute_their_whole_grid_nearest_first():
+    for cls, here in ((R.PenaltyExplorer, {"kind": "l2", "lr": 0.1}),
+                      (R.DropoutExplorer, {"method": "dropout", "lr": 0.1})):
+        explorer = cls()
+        values = explorer.check(**here)
+        plan = explorer._plan(values)
+        keys = {explorer._key(v) for v in plan}
+        assert len(keys) == len(plan) == 2 * len(R.LRS) - 1  # every other sweep, once
+        assert explorer._key(values) not in keys
+        first = plan[0]
+        assert sum(first[n] != values[n] for n in cls.precompute) == 1  # a neighbour first

@@ -102,6 +102,17 @@ L2_PENALTY = Check(
                 "library's convention the penalty is lam / 2 * sum w^2 (its derivative is then "
                 "lam * w). Penalty and gradient must use the same convention.",
                 lambda weights, lam: _l2(weights, lam, half=False), hint=2),
+        Mistake("the convention without the 1/2",
+                "Your penalty and gradient agree with each other, lam * sum w^2 with gradient "
+                "2 lam * w, but they are twice the library's: the course uses lam / 2 * sum "
+                "w^2, whose gradient lam * w is exactly PyTorch's weight_decay.",
+                lambda weights, lam: _l2(weights, lam, half=False, grad_factor=2.0), hint=2),
+        Mistake("the last matrix only",
+                "Your penalty counts only the last weight matrix: inside the loop it is "
+                "replaced at every matrix instead of added to. Add up the squared weights of "
+                "every matrix.",
+                lambda weights, lam: _l2(weights[-1:], lam)[:1] + (_l2(weights, lam)[1],),
+                hint=1),
         Mistake("lam missing from the gradient",
                 "Your gradients are w itself: multiply by lam, grad = lam * W.",
                 lambda weights, lam: _l2(weights, lam, grad_lam=False), hint=2),
@@ -132,10 +143,12 @@ def _l1_ref(weights, lam):
     return float(penalty), [np.asarray(g) for g in grads]
 
 
-def _l1(weights, lam, *, absolute=True, factor=1.0, mean=False, grad="sign"):
+def _l1(weights, lam, *, absolute=True, factor=1.0, mean=False, grad="sign", grad_lam=True):
     """L1 with switches for the typical mistakes (plain numpy)."""
     parts = [np.abs(W) if absolute else W for W in weights]
     penalty = factor * lam * sum(float(np.mean(p) if mean else np.sum(p)) for p in parts)
+    if not grad_lam:
+        return penalty, [np.sign(W) for W in weights]
     rules = {"sign": np.sign, "w": lambda W: W, "abs": np.abs,
              "zero is 1": lambda W: np.where(W >= 0, 1.0, -1.0),
              "zero is -1": lambda W: np.where(W > 0, 1.0, -1.0)}
@@ -158,6 +171,10 @@ L1_PENALTY = Check(
                 "0 to the negative side). |w| has no slope at 0; the convention is the "
                 "subgradient 0 there, np.sign(0) = 0.",
                 lambda weights, lam: _l1(weights, lam, grad="zero is -1"), hint=2),
+        Mistake("lam missing from the gradient",
+                "Your gradients are sign(W) alone: the penalty is scaled by lam, so its slope "
+                "is too, lam * sign(W).",
+                lambda weights, lam: _l1(weights, lam, grad_lam=False), hint=2),
         Mistake("L2 gradient",
                 "Your gradient is lam * w, the gradient of the L2 penalty. L1's gradient does "
                 "not depend on the size of w, only on its sign.",
@@ -256,6 +273,11 @@ SGD_STEP_L2 = Check(
                 "gradient is lam * w, not 2 * lam * w.",
                 lambda params, grads, lr, lam: _step(params, grads, lr, lam, factor=2.0),
                 hint=2),
+        Mistake("decay lam / 2",
+                "Your decay is half what it should be: the penalty is lam / 2 * sum w^2 and "
+                "its gradient lam * w, the 1/2 cancels the 2 of the square.",
+                lambda params, grads, lr, lam: _step(params, grads, lr, lam, factor=0.5),
+                hint=2),
         Mistake("no penalty",
                 "Your step ignores lam: add the L2 gradient lam * w to the weights' gradients.",
                 lambda params, grads, lr, lam: _step(params, grads, lr, lam, decay=()), hint=1),
@@ -308,7 +330,7 @@ def _dropout_class(*, scale="1 - p", keep=">= p", eval_mask="clear", eval_scale=
             self.mask = None
 
         def _factor(self):
-            return {"1 - p": 1 / (1 - self.p), "none": 1.0, "p": self.p,
+            return {"1 - p": 1 / (1 - self.p), "none": 1.0, "p": self.p, "times 1 - p": 1 - self.p,
                     "1 / p": (1 / self.p) if self.p else math.inf}[scale]
 
         def forward(self, x, train=True):
@@ -317,9 +339,12 @@ def _dropout_class(*, scale="1 - p", keep=">= p", eval_mask="clear", eval_scale=
                     self.mask = None
                 return x * (1 - self.p) if eval_scale else x
             if self.mask is None or draw == "every forward":
-                u = self.rng.random(np.shape(x))
-                self.mask = {">= p": u >= self.p, "< p": u < self.p, "< 1 - p": u < 1 - self.p,
-                             "> p": u > self.p}[keep]
+                if keep == "binomial":
+                    self.mask = self.rng.binomial(1, 1 - self.p, size=np.shape(x)).astype(bool)
+                else:
+                    u = self.rng.random(np.shape(x))
+                    self.mask = {">= p": u >= self.p, "< p": u < self.p,
+                                 "< 1 - p": u < 1 - self.p}[keep]
             with np.errstate(all="ignore"):
                 return x * self.mask * self._factor()
 
@@ -382,6 +407,11 @@ INVERTED_DROPOUT = Check(
                 "You multiplied the kept units by p. Divide by the KEEP probability 1 - p, so "
                 "that the expected output stays x.",
                 _dropout_class(scale="p"), hint=2),
+        Mistake("multiplied by 1 - p",
+                "You multiplied the kept units by 1 - p, which shrinks them a second time. "
+                "Inverted dropout DIVIDES by the keep probability 1 - p, so that the units kept "
+                "make up for the ones dropped and the expected output stays x.",
+                _dropout_class(scale="times 1 - p"), hint=2),
         Mistake("divided by p",
                 "You divided by p, the drop probability. Divide by the keep probability 1 - p.",
                 _dropout_class(scale="1 / p"), hint=2),
@@ -423,6 +453,11 @@ INVERTED_DROPOUT = Check(
                 "draw it exactly as self.rng.random(x.shape) >= self.p, so that your layer and "
                 "the library's draw the same mask from the same generator.",
                 _dropout_class(keep="< 1 - p"), hint=3),
+        Mistake("mask drawn with binomial",
+                "Your mask is drawn with rng.binomial: a right mask, but from other random "
+                "numbers than the library's layer, so the check cannot compare them. Draw it "
+                "exactly as self.rng.random(x.shape) >= self.p.",
+                _dropout_class(keep="binomial"), hint=3),
     ),
     output_names=None,
     forbidden=("nnlesson.layers.Dropout.*", "nnlesson.layers.DropConnect.*"),
@@ -459,8 +494,10 @@ def _rule(val_losses, patience, *, reach=0, better="<", reset="best", nan_best=F
             bad = 0 if improved else bad + 1
         elif reset == "never":
             bad = bad if improved else bad + 1
-        else:  # compared with the previous epoch
+        elif reset == "previous":  # compared with the previous epoch
             bad = 0 if loss < previous else bad + 1
+        else:  # the same, written the other way round (a nan then resets the counter)
+            bad = bad + 1 if loss >= previous else 0
         previous = loss
         if bad >= max(1, patience + reach):
             return best_epoch, epoch
@@ -511,6 +548,11 @@ EARLY_STOPPING = Check(
                 "(from 0) at which it occurred.",
                 lambda losses, patience: (min(x for x in losses if x == x),
                                           _rule(losses, patience)[1]), hint=1),
+        Mistake("stop epoch counted as a number of epochs",
+                "Your stop_epoch is one too high: you returned how many epochs were trained; "
+                "the contract asks for the index (from 0) of the last epoch trained.",
+                lambda losses, patience: (_rule(losses, patience)[0],
+                                          _rule(losses, patience)[1] + 1), hint=1),
         Mistake("epochs counted from 1",
                 "Both epochs are one too high: the first epoch is epoch 0 (as enumerate and fit "
                 "count).",
@@ -530,6 +572,11 @@ EARLY_STOPPING = Check(
                 "Compare with the BEST loss so far: a small dip that stays above the best is "
                 "not progress.",
                 lambda losses, patience: _rule(losses, patience, reset="previous"), hint=2),
+        Mistake("compared with the previous epoch",
+                "You reset the counter whenever the loss did not go up from the previous "
+                "epoch. Compare with the BEST loss so far: a small dip that stays above the "
+                "best is not progress (and a nan compares False with everything).",
+                lambda losses, patience: _rule(losses, patience, reset="previous>="), hint=2),
         Mistake("nan taken as a new best",
                 "A diverged epoch's loss (nan) became your new best. nan compares False with "
                 "everything, so a test like `not loss >= best`, or np.argmin over the losses, "
@@ -719,6 +766,12 @@ EARLY_STOPPING_TRAINING = Check(
                 "belongs to the previous epoch's weights. Train the epoch first, then measure "
                 "it.",
                 _wrong_training(measure="before", snapshot="before"), hint=2),
+        Mistake("validation measured before training the epoch",
+                "You call validation_loss() before train_epoch(), so every loss you compare "
+                "belongs to the weights of the epoch before, and the weights you keep are one "
+                "epoch newer than the loss that chose them. Train the epoch first, then "
+                "measure it.",
+                _wrong_training(measure="before"), hint=2),
         Mistake("stops one epoch early",
                 "You stop one epoch too soon: with patience k, training may run k epochs "
                 "without a new best and stops after the k-th.",

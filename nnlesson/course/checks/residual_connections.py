@@ -137,6 +137,11 @@ RESIDUAL_FORWARD = Check(
                 "between the two: relu(x @ W1 + b1) @ W2 + b2.",
                 lambda x, W1, b1, W2, b2: x + np.maximum(_F(x, W1, b1, W2, b2, relu=False), 0),
                 hint=2),
+        Mistake("ReLU after the second layer too",
+                "You put a second ReLU on the branch's output, relu(relu(x @ W1 + b1) @ W2 + "
+                "b2): the branch ends with the second linear layer, so that F(x) can be "
+                "negative and correct x in both directions.",
+                lambda x, W1, b1, W2, b2: x + np.maximum(_F(x, W1, b1, W2, b2), 0), hint=2),
         Mistake("W1 transposed",
                 "The first layer uses W1 transposed: with x of shape (N, D) and W1 of shape "
                 "(D, H), the hidden pre-activation is x @ W1 + b1.",
@@ -277,7 +282,7 @@ def _norms_cases():
 
 
 def _norms(model, X, y, *, clear=True, what="grad", power=1, biases=False, order=1,
-           inner_only=False):
+           inner_only=False, spectral=False, every=False):
     """The norms with switches for the typical mistakes (the model's own forward and backward)."""
     if clear:
         model.zero_grad()
@@ -285,9 +290,11 @@ def _norms(model, X, y, *, clear=True, what="grad", power=1, biases=False, order
     params = model.parameters()
     out = []
     for i, p in enumerate(params):
-        if p.value.ndim != 2:
+        if p.value.ndim != 2 and not every:
             continue
         total = np.sum(getattr(p, what) ** 2)
+        if spectral:  # the largest singular value, squared
+            total = np.linalg.svd(getattr(p, what), compute_uv=False)[0] ** 2
         if biases and i + 1 < len(params) and params[i + 1].value.ndim == 1:
             total += np.sum(params[i + 1].grad ** 2)
         out.append(np.sqrt(total) ** power)
@@ -320,10 +327,21 @@ GRAD_NORMS = Check(
                 "You added the bias gradients in. Report the weight matrices only (the "
                 "parameters with 2 dimensions), one number per linear layer.",
                 lambda model, X, y: _norms(model, X, y, biases=True), hint=2),
+        Mistake("every parameter, biases too",
+                "You returned a norm for every parameter, biases included, so there are twice "
+                "as many numbers as linear layers. Keep the weight matrices only (the "
+                "parameters whose value has 2 dimensions).",
+                lambda model, X, y: _norms(model, X, y, every=True), hint=2),
         Mistake("layers in reverse order",
                 "The order is reversed: the first number must be the layer next to the input, "
                 "the order of model.parameters().",
                 lambda model, X, y: _norms(model, X, y, order=-1), hint=3),
+        Mistake("the matrix 2-norm",
+                "Your numbers are the largest singular value of each gradient: for a matrix, "
+                "np.linalg.norm(g, 2) is the spectral norm. The gradient's size here is the "
+                "square root of the sum of all its squared entries (np.linalg.norm(g) with no "
+                "second argument, the Frobenius norm).",
+                lambda model, X, y: _norms(model, X, y, spectral=True), hint=2),
         Mistake("the blocks' layers only",
                 "You left out the input layer and the output layer: report every weight "
                 "matrix of the model, from the input to the output.",
@@ -374,9 +392,11 @@ BLOCK_SCALE = Check(
                 "once: the branch adds 2 alpha^2.",
                 lambda depth, growth: float(np.sqrt(_per_block(depth, growth) - 1)), hint=2),
         Mistake("ReLU's halving left out",
-                "Your branch adds 4 alpha^2 times the mean square: two He-initialized layers "
-                "double it twice, but the ReLU between them zeroes half of a symmetric signal "
-                "and halves it once, so the branch adds 2 alpha^2.",
+                "Your alpha is sqrt((growth^(1/depth) - 1) / 4): either the branch was taken "
+                "to add 4 alpha^2 times the mean square (two He-initialized layers double it "
+                "twice, but the ReLU between them zeroes half of a symmetric signal and halves "
+                "it once, so the branch adds 2 alpha^2), or the division by 2 landed outside "
+                "the square root.",
                 lambda depth, growth: float(np.sqrt((_per_block(depth, growth) - 1) / 4)),
                 hint=2),
         Mistake("the identity path forgotten",
@@ -394,6 +414,11 @@ BLOCK_SCALE = Check(
                 "of `depth` blocks may grow it by that much, so each block gets the depth-th "
                 "root of it.",
                 lambda depth, growth: float(np.sqrt((growth - 1) / 2)), hint=2),
+        Mistake("growth raised to the depth",
+                "You raised the growth to the power depth; each block may grow the mean square "
+                "by the depth-th ROOT of the growth, since the blocks' factors multiply: "
+                "(1 + 2 alpha^2)^depth = growth.",
+                lambda depth, growth: float(np.sqrt((growth ** depth - 1) / 2)), hint=2),
         Mistake("alpha squared returned",
                 "You returned alpha^2: the branch's mean square scales with alpha^2, and the "
                 "weights with alpha itself. Take the square root at the end.",

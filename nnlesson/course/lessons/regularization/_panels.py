@@ -1,5 +1,8 @@
-"""The panels lesson 11's explorers share, built on :class:`nnlesson.viz.panels.Curves`."""
+"""What lesson 11's explorers share: panels built on :class:`nnlesson.viz.panels.Curves`, and
+a background precompute over their whole (small) grid."""
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -65,3 +68,20 @@ def final_losses(ax, x, *, current_label):
                       markerfacecolor="none", markeredgecolor=PALETTE[7], markeredgewidth=2,
                       label=current_label)
     return panel, ring
+
+
+class WholeGrid:
+    """Mixin for an :class:`~nnlesson.viz.explorer.Explorer` whose ``precompute`` controls span
+    a small grid (here 10 sweeps): the background computes every combination of their values,
+    nearest the current setting first, not only the values of one control with the others as
+    they are. Then a move of two controls in a row (a new penalty at a new learning rate)
+    finds its sweep computed too."""
+
+    def _plan(self, values):
+        spec = {c.name: c for c in self.controls}
+        names = list(self.precompute)
+        here = [spec[n].values.index(values[n]) for n in names]
+        combos = itertools.product(*(range(len(spec[n].values)) for n in names))
+        order = sorted(combos, key=lambda idx: (sum(abs(i - h) for i, h in zip(idx, here)), idx))
+        return [{**values, **{n: spec[n].values[i] for n, i in zip(names, idx)}}
+                for idx in order if list(idx) != here]

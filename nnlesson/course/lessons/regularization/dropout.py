@@ -15,6 +15,7 @@ from nnlesson._validate import check_array, check_choice, check_int, check_numbe
 from nnlesson.course.lessons.regularization._panels import (
     GREY,
     LOSS_TOP,
+    WholeGrid,
     final_losses,
     legend_on_top,
     loss_curves,
@@ -38,14 +39,15 @@ def dropout_sweep(method="dropout", lr=0.1, rates=DROP_RATES):
     return {float(p): train_regularized(dropout=float(p), method=method, lr=lr) for p in rates}
 
 
-class DropoutExplorer(Explorer):
+class DropoutExplorer(WholeGrid, Explorer):
     """Inverted dropout after the hidden layer, or DropConnect on the output layer's weights,
     at one drop probability and learning rate.
 
     Left: training and validation loss per epoch (measured with nothing dropped), the network
     without dropout in grey. Right: the losses after 60 epochs against the drop probability at
     this learning rate, the current one ringed. A new learning rate or method trains a sweep
-    (9 runs), computed in the background after the first draw.
+    (9 runs); every method at every learning rate is computed in the background after the
+    first draw (:class:`~._panels.WholeGrid`).
     """
 
     controls = (

@@ -17,6 +17,7 @@ from nnlesson._validate import check_array, check_choice, check_int, check_numbe
 from nnlesson.course.lessons.regularization._panels import (
     GREY,
     LOSS_TOP,
+    WholeGrid,
     final_losses,
     legend_on_top,
     loss_curves,
@@ -97,7 +98,7 @@ def _percent(x):
     return f"{100 * x:.1f} %" if 0 < x < 0.1 else f"{100 * x:.0f} %"
 
 
-class PenaltyExplorer(Explorer):
+class PenaltyExplorer(WholeGrid, Explorer):
     """One penalty (L2 or L1), its strength lambda and the learning rate, on the lesson's
     network (:func:`lambda_sweep`).
 
@@ -106,8 +107,9 @@ class PenaltyExplorer(Explorer):
     left: histogram of the first layer's ``|w|`` (log axis). Bottom right: mean ``|w|`` per
     input pixel. Under the plots: validation accuracy and the share of tiny weights.
 
-    A new learning rate or penalty trains a sweep (8 runs); it is computed in the background
-    after the first draw (``precompute``), so moving the sliders answers at once.
+    A new learning rate or penalty trains a sweep (8 runs); the whole grid of them (every
+    penalty at every learning rate, :class:`~._panels.WholeGrid`) is computed in the background
+    after the first draw, so moving the sliders answers at once.
     """
 
     controls = (

@@ -18,8 +18,10 @@ How this module is built (copy it for another lesson):
   (:func:`_adam_parts`), each with a name, the explanation the student reads, a short form
   for messages about two mistakes at once, and the hint level that helps. Pairs of Adam
   mistakes from different parts of the rule are declared too ("no bias correction + eps
-  inside the square root"). AdamW reuses every Adam mistake with a correct decay, adds its
-  own decay mistakes, and each decay mistake paired with each Adam mistake;
+  inside the square root"), each kept only if the cases tell it from every mistake before it
+  (:func:`_distinct`: without a correction, a wrong beta in it does not show). AdamW reuses
+  every Adam mistake with a correct decay, adds its own decay mistakes, and each decay mistake
+  paired with each Adam mistake;
 * **forbidden**: the library's Adam (the rule, the classes, any private kernel whose name
   contains "adam"), so a student's function that calls it fails at once;
 * the check functions are derived from the declarations: ``check_adam_update =
@@ -131,26 +133,41 @@ def _corrected(x, beta, t, form):
         return x / (1 - beta) ** t
     if form == "no parentheses":
         return x / 1 - beta ** t
+    if form == "squared":  # sqrt(v) / (1 - beta2^t): the correction put on the root, unrooted
+        return x / (1 - beta ** t) ** 2
     return x / (1 - beta ** t)
 
 
 def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_average="right",
                 v_of="g * g", m_correction="right", v_correction="right", counter=0,
                 eps_at="outside", root=True, numerator="m_hat", with_lr=True, old=(),
-                m_gradient=None):
+                m_gradient=None, betas="right", fresh=False):
     """Adam's step with switches that reproduce the typical mistakes (``old``: the moments
-    the step uses before their update; ``m_gradient``: a gradient for m other than ``g``).
+    the step uses before their update; ``m_gradient``: a gradient for m other than ``g``;
+    ``betas``: which beta each of the four places uses; ``fresh``: m and v restarted at 0).
 
     Returns ``(w_new, m, v, m_hat, v_hat)``.
     """
+    if fresh:
+        m, v = np.zeros_like(m), np.zeros_like(v)
+    # the betas of m's average, v's average, m's correction and v's correction
+    b_m, b_v, c_m, c_v = {"right": (beta1, beta2, beta1, beta2),
+                          "beta2 in m": (beta2, beta2, beta1, beta2),
+                          "beta1 in v": (beta1, beta1, beta1, beta2),
+                          "beta2 in m's correction": (beta1, beta2, beta2, beta2),
+                          "beta1 in v's correction": (beta1, beta2, beta1, beta1),
+                          "corrections exchanged": (beta1, beta2, beta2, beta1)}[betas]
     m_old, v_old = m, v
-    m = _average(m, g if m_gradient is None else m_gradient, beta1, m_average)
-    squared = {"g * g": g * g, "g": g, "|g|": np.abs(g), "mean": np.mean(g * g)}[v_of]
-    v = _average(v, squared, beta2, v_average)
+    m = _average(m, g if m_gradient is None else m_gradient, b_m, m_average)
+    squared = {"g * g": lambda: g * g, "g": lambda: g, "|g|": lambda: np.abs(g),
+               "mean": lambda: np.mean(g * g), "m * m": lambda: m * m}[v_of]()
+    v = _average(v, squared, b_v, v_average)
     t = t + counter
-    m_hat = _corrected(m_old if "m" in old else m, beta1, t, m_correction)
-    v_hat = _corrected(v_old if "v" in old else v, beta2, t, v_correction)
+    m_hat = _corrected(m_old if "m" in old else m, c_m, t, m_correction)
+    v_hat = _corrected(v_old if "v" in old else v, c_v, t, v_correction)
     top = {"m_hat": m_hat, "g": g}[numerator] * (lr if with_lr else 1.0)
+    if root == "** 1/2":  # v_hat ** 1/2 is (v_hat ** 1) / 2
+        return w - top / (v_hat / 2 + eps), m, v, m_hat, v_hat
     if not root:
         return w - top / (v_hat + eps), m, v, m_hat, v_hat
     if eps_at == "inside":
@@ -325,6 +342,66 @@ _ADAM_TABLE = [
      "step.",
      "the bias-corrected v_hat is returned as the state instead of v",
      {"store": ("v_hat",)}),
+    ("parentheses missing in m's correction", "correction", 3,
+     "Your m_hat is m / 1 - beta1^t: without parentheses Python divides first and subtracts "
+     "after, so m_hat = m - beta1^t. The whole 1 - beta1^t is the divisor: m_hat = m / (1 - "
+     "beta1 ** t).",
+     "m's correction lacks its parentheses (m / 1 - beta1^t)",
+     {"m_correction": "no parentheses"}),
+    ("parentheses missing in v's correction", "correction", 3,
+     "Your v_hat is v / 1 - beta2^t: without parentheses Python divides first and subtracts "
+     "after, so v_hat = v - beta2^t, negative early on (hence NaN from the square root). The "
+     "whole 1 - beta2^t is the divisor: v_hat = v / (1 - beta2 ** t).",
+     "v's correction lacks its parentheses (v / 1 - beta2^t)",
+     {"v_correction": "no parentheses"}),
+    ("v's correction not under the root", "correction", 2,
+     "You divide sqrt(v) by 1 - beta2^t. The correction belongs to v, under the root: "
+     "sqrt(v_hat) = sqrt(v / (1 - beta2^t)) = sqrt(v) / sqrt(1 - beta2^t) (PyTorch's form "
+     "divides by the square root of the correction).",
+     "sqrt(v) is divided by 1 - beta2^t instead of its square root",
+     {"v_correction": "squared"}),
+    ("beta2 in m's average", "betas", 2,
+     "Your first moment uses beta2: m = beta2 * m + (1 - beta2) * g. Each average has its own "
+     "rate: m = beta1 * m + (1 - beta1) * g (beta1 = 0.9 forgets within about 10 steps), "
+     "v = beta2 * v + (1 - beta2) * g * g (beta2 = 0.999, about 1000 steps).",
+     "m's average uses beta2 instead of beta1", {"betas": "beta2 in m"}),
+    ("beta1 in v's average", "betas", 2,
+     "Your second moment uses beta1: v = beta1 * v + (1 - beta1) * g * g. Each average has its "
+     "own rate: v = beta2 * v + (1 - beta2) * g * g, and m uses beta1.",
+     "v's average uses beta1 instead of beta2", {"betas": "beta1 in v"}),
+    ("beta2 in m's correction", "betas", 2,
+     "Your m_hat divides by 1 - beta2^t. Each moment is corrected with its own beta: m_hat = m "
+     "/ (1 - beta1^t), v_hat = v / (1 - beta2^t).",
+     "m_hat divides by 1 - beta2^t instead of 1 - beta1^t",
+     {"betas": "beta2 in m's correction"}),
+    ("beta1 in v's correction", "betas", 2,
+     "Your v_hat divides by 1 - beta1^t. Each moment is corrected with its own beta: v_hat = v "
+     "/ (1 - beta2^t), m_hat = m / (1 - beta1^t).",
+     "v_hat divides by 1 - beta1^t instead of 1 - beta2^t",
+     {"betas": "beta1 in v's correction"}),
+    ("corrections exchanged", "betas", 2,
+     "Your corrections are exchanged: m is divided by 1 - beta2^t and v by 1 - beta1^t. Each "
+     "moment is corrected with its own beta: m_hat = m / (1 - beta1^t), v_hat = v / (1 - "
+     "beta2^t).",
+     "m and v are corrected with each other's beta",
+     {"betas": "corrections exchanged"}),
+    ("moments restarted from zero", "state", 1,
+     "Your m and v start from 0 inside the function, whatever m and v are passed: every call "
+     "is a first step, and the averages never remember earlier gradients. Update the m and v "
+     "you are given: m = beta1 * m + (1 - beta1) * g.",
+     "the moments restart from zero at every call (the m and v passed in are ignored)",
+     {"fresh": True}),
+    ("m squared in v", "v", 2,
+     "Your second moment averages m * m, the square of the first moment. v averages the "
+     "squared GRADIENTS, g * g: v = beta2 * v + (1 - beta2) * g * g; m * m would be small "
+     "whenever the gradient's sign flips.",
+     "v averages m * m instead of g * g",
+     {"v_of": "m * m"}),
+    ("** 1/2 instead of a square root", "step", 3,
+     "You wrote v_hat ** 1/2: Python computes v_hat ** 1 first, then divides by 2, so you "
+     "divide by v_hat / 2 + eps. Write np.sqrt(v_hat) (or v_hat ** 0.5).",
+     "v_hat ** 1/2 is v_hat / 2, not a square root",
+     {"root": "** 1/2"}),
 ]
 
 
@@ -346,27 +423,69 @@ def _wrong_adam(switches):
     return wrong
 
 
-# Parts of the rule whose mistakes hide each other (tests/test_checks_meta.py finds any
-# other): without the square root, where eps sits no longer matters; a bias-corrected state
-# returned hides a wrong correction; a step with g does not use m at all.
-_HIDING = {frozenset(("step", "eps")), frozenset(("state", "correction")),
-           frozenset(("step", "order"))}
-_HIDING_PAIRS = {
-    # m's correction is not used by a step with g
-    frozenset(("step with g instead of m_hat", "bias correction of m only")),
-    frozenset(("step with g instead of m_hat", "bias correction of v only")),
-    # v - beta2^t is negative: the root is NaN wherever eps sits
-    frozenset(("parentheses missing in the correction", "eps inside the square root")),
-    frozenset(("parentheses missing in the correction", "eps missing")),
-}
+def _outputs(fn, cases):
+    """A wrong rule's outputs on the cases as one flat vector (NaN where it raises)."""
+    parts = []
+    with np.errstate(all="ignore"):
+        for case in cases:
+            try:
+                out = fn(*case.args, **case.kwargs)
+                parts.append(np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in out]))
+            except Exception:  # noqa: BLE001 - a variant that cannot run on a case
+                parts.append(np.full(1, np.nan))
+    return np.concatenate(parts)
+
+
+def _close(a, b):
+    """True if outputs ``a`` and ``b`` are close everywhere: a little looser than the check's
+    comparison (rtol 1e-7, atol 1e-10), so that what it keeps apart, the check tells apart."""
+    if a.shape != b.shape:
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        near = np.abs(a - b) <= 2e-10 + 2e-7 * np.maximum(np.abs(a), np.abs(b))
+    return bool((near | (a == b) | (np.isnan(a) & np.isnan(b))).all())
+
+
+def _distinct(singles, candidates, cases, reference, screen=2):
+    """``singles`` followed by the ``candidates`` (pairs of mistakes) that the cases tell apart
+    from the right answer and from every mistake kept before them: two mistakes where one hides
+    the other (no correction hides a wrong beta in it) add nothing.
+
+    Every function is run on one case (``screen``) first. Two outputs close there have the same
+    non-finite entries and sums within the tolerance's bound; only those are compared on every
+    case (this keeps the module quick to import)."""
+    functions = [reference] + [m.wrong_fn for m in singles] + [m.wrong_fn for m in candidates]
+    full = {}
+
+    def everywhere(i):
+        if i not in full:
+            full[i] = _outputs(functions[i], cases)
+        return full[i]
+
+    groups = {}  # (length, non-finite pattern) -> kept rows [(index, sum, sum of sizes)]
+    kept = []
+    for i, fn in enumerate(functions):
+        row = _outputs(fn, [cases[screen]])
+        finite = np.isfinite(row)
+        odd = np.nan_to_num(row[~finite], nan=0.0, posinf=1.0, neginf=-1.0)  # any NaN alike
+        key = (len(row), finite.tobytes(), odd.tobytes())
+        total, size = float(row[finite].sum()), float(np.abs(row[finite]).sum())
+        bound = 2e-10 * len(row)
+        group = groups.setdefault(key, [])
+        if i > len(singles):  # a candidate: dropped if an earlier function gives its outputs
+            if any(abs(total - t) <= bound + 2e-7 * (size + z) and _close(everywhere(j),
+                                                                          everywhere(i))
+                   for j, t, z in group):
+                continue
+            kept.append(candidates[i - 1 - len(singles)])
+        group.append((i, total, size))
+    return tuple(singles) + tuple(kept)
 
 
 def _pairs(rows):
-    """Pairs of mistakes from different parts of the rule that both show in the outputs."""
+    """Pairs of mistakes from different parts of the rule (each switch set once)."""
     for a, b in itertools.combinations(rows, 2):
-        if (a[1] != b[1] and not set(a[5]) & set(b[5])
-                and frozenset((a[1], b[1])) not in _HIDING
-                and frozenset((a[0], b[0])) not in _HIDING_PAIRS):
+        if a[1] != b[1] and not set(a[5]) & set(b[5]):
             yield a, b
 
 
@@ -380,7 +499,7 @@ def _two_mistakes(a, b, make_wrong):
 def _adam_mistakes():
     singles = [Mistake(row[0], row[3], _wrong_adam(row[5]), hint=row[2]) for row in _ADAM_TABLE]
     pairs = [_two_mistakes(a, b, _wrong_adam) for a, b in _pairs(_ADAM_TABLE)]
-    return tuple(singles + pairs)
+    return _distinct(singles, pairs, _cases(), _adam)
 
 
 ADAM = Check(
@@ -413,7 +532,8 @@ def _wrong_adamw(decay="before", switches=None):
         grad = g + lam * w if decay in ("l2", "twice") else g
         shrunk = {"before": w * (1 - lr * lam), "twice": w * (1 - lr * lam),
                   "no lr": w * (1 - lam), "bias-corrected lr": w * (1 - lr / (1 - beta1 ** t) * lam),
-                  "wrong sign": w * (1 + lr * lam), "constant": w - lr * lam}.get(decay, w)
+                  "wrong sign": w * (1 + lr * lam), "constant": w - lr * lam,
+                  "2 lr": w * (1 - 2 * lr * lam), "sign": w - lr * lam * np.sign(w)}.get(decay, w)
         extra = {"m_gradient": g + lam * w} if decay == "in m only" else {}
         w_new, m_new, v_new, m_hat, v_hat = _adam_parts(shrunk, grad, m, v, t, lr, beta1, beta2,
                                                         eps, **switches, **extra)
@@ -474,6 +594,17 @@ _DECAY_TABLE = [
      "weights (AdamW's decay), so the weights are decayed twice. AdamW only shrinks the "
      "weights, w = w * (1 - lr * weight_decay), and gives Adam the plain gradient g.",
      "the decay is applied twice (added to the gradient and as a shrink)", "twice"),
+    ("decay doubled", 2,
+     "Your weights shrink by 2 * lr * weight_decay per step, twice too much: the gradient of "
+     "a penalty lam * ||w||^2 is 2 lam w, but weight_decay is defined (in PyTorch and in the "
+     "lesson) as the factor of the shrink itself: w = w * (1 - lr * weight_decay).",
+     "the decay is doubled (2 * lr * weight_decay)", "2 lr"),
+    ("decay by the sign of w (L1)", 2,
+     "You subtract lr * weight_decay * sign(w): that is the gradient of an L1 penalty, which "
+     "moves every weight by the same amount. Weight decay shrinks each weight in proportion to "
+     "itself: w = w * (1 - lr * weight_decay).",
+     "the decay subtracts lr * weight_decay * sign(w) (L1) instead of lr * weight_decay * w",
+     "sign"),
 ]
 
 
@@ -494,7 +625,7 @@ def _adamw_mistakes():
                         f"Two mistakes at once. First, weight_decay is ignored. Second, "
                         f"{row[4]}.", _wrong_adamw("none", row[5]), hint=1)
                 for row in _ADAM_TABLE]
-    return tuple(decay + adam + mixed + no_decay)
+    return _distinct(decay + adam, mixed + no_decay, _cases(weight_decay=_ADAMW_DECAY), _adamw)
 
 
 ADAMW = Check(
@@ -545,17 +676,22 @@ def _drift_cases():
 
 
 def _wrong_drift(numerator="lam w", root=True, v_of=("g^2", "(lam w)^2"), eps_at="outside",
-                 sign=-1, with_lr=True, returns="change", divided=True):
-    """A wrong drift: which pieces the numerator and v_hat hold, and where eps sits."""
+                 sign=-1, with_lr=True, returns="change", divided=True, penalty=1.0):
+    """A wrong drift: which pieces the numerator and v_hat hold, and where eps sits
+    (``penalty``: the penalty's gradient taken as ``penalty * lam w``)."""
     def wrong(w, grad_rms, lr, weight_decay, eps=1e-8):
         w, g = np.asarray(w, dtype=np.float64), np.asarray(grad_rms, dtype=np.float64)
-        decay = weight_decay * w
+        decay = penalty * weight_decay * w
         top = {"lam w": decay, "lam": weight_decay + 0 * w, "g + lam w": g + decay,
                "lam |w|": np.abs(decay), "g": g + 0 * w}[numerator]
         parts = {"g^2": g ** 2, "(lam w)^2": decay ** 2, "g": g, "lam w^2": weight_decay * w * w,
-                 "|g|": np.abs(g), "|lam w|": np.abs(decay), "(g + lam w)^2": (g + decay) ** 2}
+                 "|g|": np.abs(g), "|lam w|": np.abs(decay), "(g + lam w)^2": (g + decay) ** 2,
+                 "lam^2 w": weight_decay ** 2 * w}
         v = sum(parts[p] for p in v_of) + (eps if eps_at == "inside" else 0.0)
-        bottom = (np.sqrt(v) if root else v) + (eps if eps_at == "outside" else 0.0)
+        if root == "** 1/2":  # v_hat ** 1/2 is (v_hat ** 1) / 2
+            bottom = v / 2 + (eps if eps_at == "outside" else 0.0)
+        else:
+            bottom = (np.sqrt(v) if root else v) + (eps if eps_at == "outside" else 0.0)
         if not divided:  # AdamW's decay: nothing divides it
             bottom = 1.0 + 0 * bottom
         change = sign * (lr if with_lr else 1.0) * top / bottom
@@ -636,6 +772,29 @@ _DRIFT_TABLE = [
      "Your v_hat adds grad_rms itself; the mean of the squared noise is grad_rms^2 (that is what "
      "a root mean square is).",
      "v_hat adds grad_rms instead of grad_rms^2", {"v_of": ("g", "(lam w)^2")}),
+    ("the noise left out of v_hat", "v", 1,
+     "Your v_hat holds only (λw)^2, so every weight moves by lr per step whatever its noise. "
+     "Adam squares what it is given, g + λw, and the mean of (g + λw)^2 keeps the noise's "
+     "part: grad_rms^2 + (λw)^2. That is what slows the decay of weights with large gradients.",
+     "v_hat holds only (λw)^2, without grad_rms^2", {"v_of": ("(lam w)^2",)}),
+    ("w not squared in v_hat", "v", 3,
+     "Your v_hat adds λ^2 w; the square of the decay term λw is (λw)^2 = λ^2 w^2 (and a "
+     "negative w would make v_hat negative).",
+     "v_hat adds λ^2 w instead of (λw)^2", {"v_of": ("g^2", "lam^2 w")}),
+    ("** 1/2 instead of a square root", "root", 3,
+     "You wrote v_hat ** 1/2: Python computes v_hat ** 1 first, then divides by 2, so you "
+     "divide by v_hat / 2. Write np.sqrt(v_hat) (or v_hat ** 0.5).",
+     "v_hat ** 1/2 is v_hat / 2, not a square root", {"root": "** 1/2"}),
+    ("the penalty's gradient doubled", "penalty", 2,
+     "You took the penalty's gradient as 2λw, in m_hat and in v_hat. The lesson's L2 penalty is "
+     "(λ/2)||w||^2, whose gradient is λw: Adam is given g + λw (as torch.optim.Adam's "
+     "weight_decay).",
+     "the penalty's gradient is 2λw instead of λw", {"penalty": 2.0}),
+    ("the penalty's gradient halved", "penalty", 2,
+     "You took the penalty's gradient as λw/2, in m_hat and in v_hat. The lesson's L2 penalty is "
+     "(λ/2)||w||^2, whose gradient is λw: Adam is given g + λw (as torch.optim.Adam's "
+     "weight_decay).",
+     "the penalty's gradient is λw/2 instead of λw", {"penalty": 0.5}),
     ("the new weight instead of its change", "output", 1,
      "You return the weight after the step, w + change. The function returns the average "
      "CHANGE of w per step (negative for a positive weight).",

@@ -115,6 +115,10 @@ def _step_variant(how):
             return lr0 + gamma ** k
         if how == "precedence":
             return lr0 * gamma ** t // step_size
+        if how == "only at multiples":
+            return lr0 * gamma if t > 0 and t % step_size == 0 else lr0
+        if how == "two drops":
+            return lr0 * gamma ** min(k, 2)
         return lr0 * gamma ** k
     return wrong
 
@@ -199,6 +203,15 @@ STEP_DECAY = Check(
         Mistake("step_size fixed at the example's 30",
                 "Your function uses a step size of 30 whatever step_size is: the tutorial's "
                 "example. Use the argument step_size.", _step_variant("step_size 30"), hint=1),
+        Mistake("dropped only at the multiples of step_size",
+                "Your rate is lower only AT t = step_size, 2 step_size, ... and back at lr0 in "
+                "between: you test t % step_size == 0. A drop lasts: from t = step_size on the "
+                "rate stays lr0 * gamma until the next drop, so gamma is raised to the number of "
+                "whole blocks, t // step_size.", _step_variant("only at multiples"), hint=1),
+        Mistake("at most two drops",
+                "Your rate stops falling after two drops: the example's milestones (30 and 60) "
+                "are written in. Step decay drops again every step_size steps, however many: "
+                "gamma is raised to t // step_size.", _step_variant("two drops"), hint=1),
         Mistake("gamma fixed at the example's 0.1",
                 "Your function multiplies by 0.1 at each drop whatever gamma is: the tutorial's "
                 "example. Use the argument gamma.", _step_variant("gamma 0.1"), hint=1),
@@ -235,13 +248,19 @@ def _restart_variant(loop="right", shape="right", level="right", half=True):
                     T_cur -= T_i
                     continue
                 T_cur -= T_i
-                T_i = T_i + T_mult if loop == "added" else T_i * T_mult
+                T_i = {"added": T_i + T_mult, "grows once": T_0 * T_mult}.get(loop, T_i * T_mult)
         period = {"T_0 in the cosine": T_0, "T_i - 1": T_i - 1}.get(shape, T_i)
         angle = (2 if shape == "full period" else 1) * math.pi * T_cur / period
+        if shape == "integer division":  # pi * (T_cur // T_i): 0 inside every cycle
+            angle = math.pi * (T_cur // period)
         if shape == "degrees":
             angle = 180 * T_cur / period
         bump = (1 - math.cos(angle)) if shape == "upwards" else (1 + math.cos(angle))
         low = 0.0 if level == "eta_min ignored" else eta_min
+        if shape == "1 + cos / 2":
+            return low + (lr0 - low) * (1 + math.cos(angle) / 2)
+        if shape == "no +1":
+            return low + (lr0 - low) * math.cos(angle) / 2
         if level == "eta_min on top":
             return eta_min + lr0 * bump / (2 if half else 1)
         return low + (lr0 - low) * bump / (2 if half else 1)
@@ -270,6 +289,11 @@ _RESTART_TABLE = [
     ("cycles grow by adding T_mult", "loop", 2,
      "Your cycles grow by T_mult steps each time; they grow by a FACTOR T_mult: T_0, T_0 * "
      "T_mult, T_0 * T_mult^2, ...", "the cycles grow by adding T_mult", {"loop": "added"}),
+    ("cycles grow only once", "loop", 3,
+     "Your second cycle has the right length, T_0 * T_mult, but so do all later ones: you set "
+     "T_i = T_0 * T_mult where the length must grow again at every restart, T_i = T_i * T_mult "
+     "(10, 20, 40, 80, ... for T_0 = 10, T_mult = 2).",
+     "every cycle after the first has length T_0 * T_mult", {"loop": "grows once"}),
     ("cycle grown before it is subtracted", "loop", 3,
      "You lengthen the cycle before taking the finished one off T_cur, so you subtract the next "
      "cycle's length. Take T_i off first, then multiply T_i by T_mult.",
@@ -296,6 +320,22 @@ _RESTART_TABLE = [
      "Your cosine is cos(180 T_cur / T_i): math.cos and np.cos take radians, so half a turn is "
      "pi, not 180. Use math.pi * T_cur / T_i.", "the angle is in degrees",
      {"shape": "degrees"}),
+    ("(1 + cos) / 2 misplaced", "shape", 3,
+     "Your rate is lr0 (1 + cos / 2): only the cosine is halved, so the rate runs from 1.5 "
+     "lr0 down to 0.5 lr0. The parentheses go around the sum: (1 + cos(pi T_cur / T_i)) / 2 "
+     "runs from 1 to 0.",
+     "only the cosine is halved: 1 + cos / 2 instead of (1 + cos) / 2",
+     {"shape": "1 + cos / 2"}),
+    ("the + 1 missing in the cosine", "shape", 2,
+     "Your rate is (lr0 - eta_min) cos(...) / 2 + eta_min, without the + 1: it starts at half "
+     "the height and goes below eta_min. (1 + cos) / 2 runs from 1 at the start of a cycle "
+     "down to 0.",
+     "the cosine lacks its + 1", {"shape": "no +1"}),
+    ("integer division in the angle", "shape", 3,
+     "Your rate stays at lr0: the angle is 0 throughout each cycle. T_cur // T_i is an integer "
+     "division, 0 for every T_cur < T_i; the angle is pi * T_cur / T_i with a true division, "
+     "so that it runs from 0 to pi over the cycle.",
+     "the angle uses // (always 0) instead of /", {"shape": "integer division"}),
     ("eta_min ignored", "level", 2,
      "Your rate goes down to 0 instead of eta_min: the cosine runs from lr0 down to eta_min.",
      "eta_min is ignored", {"level": "eta_min ignored"}),
@@ -309,10 +349,10 @@ _RESTART_TABLE = [
 ]
 
 _RESTART_CASES = [
-    Case("first step, t = 0", (0, 0.1, 10)),
-    Case("middle of the first cycle, t = 5", (5, 0.1, 10)),
-    Case("last step of the first cycle, t = 9", (9, 0.1, 10)),
-    Case("the first restart, t = 10", (10, 0.1, 10)),
+    Case("first step, t = 0 (T_0 = 10, T_mult = 1)", (0, 0.1, 10)),
+    Case("middle of the first cycle, t = 5 (T_mult = 1)", (5, 0.1, 10)),
+    Case("last step of the first cycle, t = 9 (T_mult = 1)", (9, 0.1, 10)),
+    Case("the first restart, t = 10 (T_mult = 1)", (10, 0.1, 10)),
     Case("T_mult = 1, third cycle, t = 27", (27, 0.1, 10)),
     Case("T_mult = 2, second cycle (10 <= t < 30), t = 20", (20, 0.1, 10, 2)),
     Case("T_mult = 2, the second restart, t = 30", (30, 0.1, 10, 2)),
@@ -350,25 +390,41 @@ def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="righ
     def wrong(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
         d, f = (final_div_factor, div_factor) if swap else (div_factor, final_div_factor)
         initial = 0.0 if start == "zero" else max_lr / d
-        final = {"right": initial / f, "at start": initial, "from max": max_lr / f}[end]
+        final = {"right": initial / f, "at start": initial, "from max": max_lr / f,
+                 "zero": 0.0}[end]
         e1 = (int(pct_start * total_steps) if rounded else pct_start * total_steps) - shift
         if e1_of_last:
             e1 = pct_start * (total_steps - 1)
         e2 = total_steps - e2_shift
 
         def go(a, b, p, phase):
-            if anneal == "linear" or (anneal == "linear warm-up" and phase == 1):
+            if anneal in ("linear", "three linear") or (anneal == "linear warm-up" and phase == 1):
                 return a + (b - a) * p
-            if anneal == "backwards":
+            if anneal == "backwards" or (anneal, phase) in (("warm-up backwards", 1),
+                                                            ("cool-down backwards", 2)):
                 return a + (b - a) / 2 * (math.cos(math.pi * p) + 1)
             if anneal == "no +1":
                 return b + (a - b) / 2 * math.cos(math.pi * p)
+            if anneal == "no /2":
+                return b + (a - b) * (math.cos(math.pi * p) + 1)
+            if anneal == "1 + cos / 2":
+                return b + (a - b) * (1 + math.cos(math.pi * p) / 2)
+            if anneal == "quarter":
+                return b + (a - b) * math.cos(math.pi * p / 2)
             return b + (a - b) / 2 * (math.cos(math.pi * p) + 1)
 
+        if anneal in ("three", "three linear"):  # PyTorch's three_phase=True
+            e_mid = 2 * pct_start * total_steps - 2
+            if t <= e1:
+                return go(initial, max_lr, t / e1, 1)
+            if t <= e_mid:
+                return go(max_lr, initial, (t - e1) / (e_mid - e1), 2)
+            return go(initial, final, (t - e_mid) / (e2 - e_mid), 3)
         if t <= e1:
             return go(initial, max_lr, t / (e1 + 1 if cool == "warm-up over pct" else e1), 1)
         p = {"right": (t - e1) / (e2 - e1), "over e2": (t - e1) / e2, "from 0": t / e2,
-             "warm-up over pct": (t - e1) / (e2 - e1)}[cool]
+             "warm-up over pct": (t - e1) / (e2 - e1),
+             "from e1 + 1": max(t - e1 - 1, 0) / (e2 - e1 - 1)}[cool]
         return go(max_lr, final, p, 2)
     return wrong
 
@@ -393,6 +449,11 @@ _CYCLE_TABLE = [
      "so the rate is still below max_lr at the end of the warm-up. The warm-up lasts e1 = "
      "pct_start * total_steps - 1 steps: p = t / e1.",
      "the warm-up's fraction is t / (pct_start * total_steps)", {"cool": "warm-up over pct"}),
+    ("ends at 0", "final rate", 1,
+     "Your rate ends at 0. One-cycle ends at a small rate that is not 0: the starting rate "
+     "divided by final_div_factor, (max_lr / div_factor) / final_div_factor (4e-7 for max_lr = "
+     "0.1).",
+     "the rate ends at 0", {"end": "zero"}),
     ("ends at the starting rate", "final rate", 1,
      "Your rate ends where it started, at max_lr / div_factor. One-cycle ends far below the "
      "start: (max_lr / div_factor) / final_div_factor.",
@@ -413,6 +474,43 @@ _CYCLE_TABLE = [
      "starting rate. Half a cosine from a to b is b + (a - b) / 2 (cos(pi p) + 1): at p = 0 the "
      "cosine is 1 and this gives a.",
      "each phase runs from its end rate to its start rate", {"anneal": "backwards"}),
+    ("the warm-up runs backwards", "shape", 2,
+     "Your warm-up starts at max_lr and falls to the starting rate: its two rates are "
+     "exchanged. The warm-up climbs from max_lr / div_factor to max_lr: anneal(initial, max_lr, "
+     "p), which gives its first argument at p = 0.",
+     "the warm-up runs from max_lr down to the starting rate", {"anneal": "warm-up backwards"}),
+    ("the cool-down runs backwards", "shape", 2,
+     "Your cool-down climbs from the final rate back to max_lr: its two rates are exchanged. "
+     "It falls from max_lr at the peak to the final rate at the last step: anneal(max_lr, final, "
+     "p), which gives its first argument at p = 0.",
+     "the cool-down runs from the final rate up to max_lr", {"anneal": "cool-down backwards"}),
+    ("the cosine not halved", "shape", 2,
+     "Your half cosine is b + (a - b) (cos(pi p) + 1), without the / 2: cos + 1 runs from 2 to "
+     "0, so the phase starts at 2a - b instead of a. anneal(a, b, p) = b + (a - b) / 2 "
+     "(cos(pi p) + 1).",
+     "(cos + 1) is not halved", {"anneal": "no /2"}),
+    ("(cos + 1) / 2 misplaced", "shape", 3,
+     "Your half cosine is b + (a - b) (1 + cos(pi p) / 2): only the cosine is halved, so the "
+     "phase runs from 1.5 a - 0.5 b to 0.5 (a + b). The parentheses go around the sum: "
+     "anneal(a, b, p) = b + (a - b) (cos(pi p) + 1) / 2.",
+     "only the cosine is halved: 1 + cos / 2 instead of (cos + 1) / 2",
+     {"anneal": "1 + cos / 2"}),
+    ("a quarter cosine", "shape", 2,
+     "Your phases follow cos(pi p / 2), a quarter of a cosine wave: they start flat and end "
+     "steep. Half a cosine, (cos(pi p) + 1) / 2, is flat at both ends: anneal(a, b, p) = b + "
+     "(a - b) / 2 (cos(pi p) + 1).",
+     "each phase is a quarter cosine, cos(pi p / 2)", {"anneal": "quarter"}),
+    ("three phases", "shape", 1,
+     "Your rate goes back down to the starting rate after the peak, then on to the final rate: "
+     "three phases (PyTorch's three_phase=True, the shape of Smith's first paper). The default "
+     "one-cycle has two: up to max_lr, then one half cosine all the way down to the final rate.",
+     "the schedule has three phases", {"anneal": "three"}),
+    ("three linear phases", "shape", 1,
+     "Your rate climbs along a straight line, falls back to the starting rate, then on to the "
+     "final rate: the three linear phases of Smith's first paper (and of older libraries). "
+     "PyTorch's default one-cycle has two phases, each half a cosine: up to max_lr, then all "
+     "the way down to the final rate.",
+     "the schedule has three linear phases", {"anneal": "three linear"}),
     ("the + 1 missing in the cosine", "shape", 2,
      "Your half cosine is (a - b) / 2 cos(pi p) + b, without the + 1: it starts halfway between "
      "the two rates. anneal(a, b, p) = b + (a - b) / 2 (cos(pi p) + 1) starts at a (cos 0 + 1 = "
@@ -430,6 +528,11 @@ _CYCLE_TABLE = [
      "Your cool-down ends at step total_steps, one past the last update: it reaches the final "
      "rate only at t = total_steps - 1 (the last step, counting from 0).",
      "the cool-down ends at total_steps instead of total_steps - 1", {"e2_shift": 0}),
+    ("cool-down starts a step after the peak", "cool-down", 3,
+     "Your rate stays at max_lr for a second step: your cool-down's fraction is (t - e1 - 1) / "
+     "(e2 - e1 - 1), so it starts one step after the peak. The peak, t = e1, is the cool-down's "
+     "first point: p = (t - e1) / (e2 - e1).",
+     "the cool-down starts one step after the peak", {"cool": "from e1 + 1"}),
     ("cool-down fraction over e2", "cool-down", 2,
      "Your cool-down's fraction is (t - e1) / e2: it never reaches 1, so the rate never gets "
      "down to the final rate. The cool-down lasts e2 - e1 steps: p = (t - e1) / (e2 - e1).",
@@ -483,23 +586,28 @@ def _plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
 
 
 def _plan_variant(per_epoch="ceil", peak="linear", start="base", warmup="steps", total="steps",
-                  old_batch=False, minus_warmup=False, int_k=False):
+                  old_batch=False, minus_warmup=False, int_k=False, plus_warmup=False):
     def wrong(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
         batch = base_batch_size if old_batch else batch_size
         steps = {"ceil": math.ceil(n_train / batch), "floor": n_train // batch,
                  "float": n_train / batch, "plus one": n_train // batch + 1,
-                 "nearest": round(n_train / batch)}[per_epoch]
+                 "nearest": round(n_train / batch), "ceil of total": n_train / batch}[per_epoch]
         k = batch_size // base_batch_size if int_k else batch_size / base_batch_size
         peak_lr = {"linear": lambda: base_lr * k, "none": lambda: base_lr,
-                   "sqrt": lambda: base_lr * math.sqrt(k), "inverse": lambda: base_lr / k}[peak]()
+                   "sqrt": lambda: base_lr * math.sqrt(k), "inverse": lambda: base_lr / k,
+                   "times batch": lambda: base_lr * batch_size}[peak]()
         if peak_lr == 0:  # k rounded down to 0: no start factor to speak of
             return peak_lr, 1.0, warmup_epochs * steps, epochs * steps
         start_factor = {"base": base_lr / peak_lr, "inverse": peak_lr / base_lr,
-                        "one-cycle": 1 / 25, "one": 1.0, "zero": 0.0}[start]
+                        "one-cycle": 1 / 25, "one": 1.0, "zero": 0.0, "torch": 1 / 3}[start]
         warm = warmup_epochs * steps if warmup == "steps" else warmup_epochs
         full = epochs * steps if total == "steps" else epochs
+        if per_epoch == "ceil of total":  # the examples of all epochs, rounded up once
+            warm, full = math.ceil(warm), math.ceil(full)
         if minus_warmup:
             full -= warm
+        if plus_warmup:
+            full += warm
         return peak_lr, start_factor, warm, full
     return wrong
 
@@ -525,6 +633,12 @@ _PLAN_TABLE = [
      "Your updates per epoch are n_train / batch_size, a fraction: an epoch has a whole number "
      "of updates, the last batch included, ceil(n_train / batch_size).",
      "the updates per epoch are a fraction", {"per_epoch": "float"}),
+    ("rounded up once over all epochs", "per epoch", 3,
+     "You rounded up the updates of all epochs together, ceil(epochs * n_train / batch_size). "
+     "Every epoch ends with its own smaller batch, so each epoch has ceil(n_train / batch_size) "
+     "updates: round per epoch, then multiply.",
+     "the updates are rounded up once over all epochs, not per epoch",
+     {"per_epoch": "ceil of total"}),
     ("updates counted at the old batch size", "per epoch", 2,
      "You counted the updates per epoch with the base batch size. The new plan trains with "
      "batch_size, so an epoch has ceil(n_train / batch_size) updates.",
@@ -547,6 +661,14 @@ _PLAN_TABLE = [
      "warm-up). total_steps is the length of all of training, warm-up included; the cell below "
      "takes the warm-up off for the cosine.",
      "the warm-up is taken off the total", {"minus_warmup": True}),
+    ("warm-up added to the total", "lengths", 1,
+     "Your total_steps adds the warm-up to the epochs of training: the warm-up is part of the "
+     "training, not extra. total_steps = epochs * updates per epoch, warm-up included.",
+     "the warm-up is added on top of the total", {"plus_warmup": True}),
+    ("peak rate times the batch size", "peak", 2,
+     "Your peak rate is base_lr * batch_size: the factor is the RATIO of the batch sizes, "
+     "k = batch_size / base_batch_size (8 for 16 -> 128), not the batch size itself.",
+     "the rate is multiplied by batch_size instead of k", {"peak": "times batch"}),
     ("k rounded down with //", "peak", 3,
      "You computed k = batch_size // base_batch_size, an integer division: for a batch that is "
      "not a whole multiple of the base (or smaller: 64 from 128) k is rounded down, to 0. k is "
@@ -578,6 +700,11 @@ _PLAN_TABLE = [
      "all, and LinearWarmup refuses it. Goyal et al.'s warm-up starts from the rate that worked "
      "at the base batch size: start_factor = base_lr / peak_lr.",
      "the warm-up starts at 0", {"start": "zero"}),
+    ("PyTorch's default start factor", "start", 1,
+     "Your warm-up starts at a third of the peak: LinearWarmup's (and PyTorch's LinearLR's) "
+     "default start_factor. Goyal et al.'s warm-up starts from the rate that worked at the base "
+     "batch size: start_factor = base_lr / peak_lr = 1 / k.",
+     "the warm-up starts at a third of the peak", {"start": "torch"}),
     ("no warm-up ramp", "start", 1,
      "Your start factor is 1: the warm-up would start at the peak, which is no warm-up at all. "
      "It starts at the base rate: base_lr / peak_lr.",
@@ -614,6 +741,7 @@ PLAN = Check(
                 "or wrap them in int().",
                 lambda *args: tuple(float(x) for x in _plan(*args)), hint=3),
     ),
+    output_names=("peak_lr", "start_factor", "warmup_steps", "total_steps"),
     hints=HINTS,
     doc="``scaled_plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs) "
         "-> (peak_lr, start_factor, warmup_steps, total_steps)``: ``k = batch_size / "

@@ -364,6 +364,10 @@ class _Stop(Exception):
         self.mistake = mistake
 
 
+class _ReturnedNone(_Stop):
+    """The student's function returned None where the reference returns a value."""
+
+
 # the nnlesson package folder (this file is nnlesson/course/checks/_core.py)
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 _LIBRARY_DIRS = tuple(
@@ -949,8 +953,8 @@ class _Runner:
                               f"'{case.label}'.") from None
         _check_unchanged(fn, case, before, (args, kwargs))
         if out is None and expected is not None:
-            raise _Stop(FAIL, f"your {self.what} returned None on case '{case.label}'. "
-                              "Did you forget `return`?")
+            raise _ReturnedNone(FAIL, f"your {self.what} returned None on case '{case.label}'. "
+                                      "Did you forget `return`?")
         return out
 
     # ---------------------------------------------------------------- the verdict
@@ -968,11 +972,18 @@ class _Runner:
         stale = _stale.stale_definition(student)
         if stale:
             return self.result(FAIL, stale, mistake="stale definition")
-        try:
-            received = [self.student_output(student, case, exp)
-                        for case, exp in zip(self.cases, self.expected)]
-        except _Stop as stop:
-            return self.result(stop.status, stop.message, mistake=stop.mistake)
+        received, returned_none = [], None
+        for case, exp in zip(self.cases, self.expected):
+            try:
+                received.append(self.student_output(student, case, exp))
+            except _ReturnedNone as stop:  # a wrong rule can return None (a named mistake?)
+                returned_none = returned_none or stop
+                received.append(None)
+            except _Stop as stop:
+                stop = returned_none or stop
+                return self.result(stop.status, stop.message, mistake=stop.mistake)
+        if returned_none is not None and all(out is None for out in received):
+            return self.result(FAIL, returned_none.message)
 
         diffs = []
         for case, exp, got in zip(self.cases, self.expected, received):
@@ -984,7 +995,10 @@ class _Runner:
                                          f"{_first_line(exc)}); expected {_short(exp)}, got "
                                          f"{_kind(got)}.")
         if any(diffs):
-            return self.diagnose(student, received, diffs)
+            verdict = self.diagnose(student, received, diffs)
+            if returned_none is not None and verdict.mistake is None:
+                return self.result(FAIL, returned_none.message)
+            return verdict
 
         for prop in check.properties:
             try:

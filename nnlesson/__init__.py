@@ -32,7 +32,7 @@ from .optim import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
 from .schedules import *  # noqa: F401,F403
 from .train import *  # noqa: F401,F403
-from .diagnosis import diagnose, expected_initial_loss, fault_run, find_evidence  # noqa: F401
+from .diagnosis import diagnose, expected_initial_loss, find_evidence  # noqa: F401
 from .tuning import log_uniform, lr_range_test, smooth_losses  # noqa: F401
 
 __version__ = "0.1.0"

@@ -1,20 +1,23 @@
-"""Diagnosing a training run (lesson 14): record what a run does, read the evidence, name the fault.
+"""Diagnosing a training run (lesson 14): watch a run, read the evidence, name the fault.
 
-A loss curve alone rarely says what went wrong. :func:`record_training` trains a
-:class:`~nnlesson.layers.Sequential` model as :func:`nnlesson.train.fit` does, and records
-what a doctor would watch: the loss and the global gradient norm of every update, the loss
-and accuracy of every epoch on both sets, each layer's gradient norm, and the statistics of
-each hidden layer's activations (the mean and spread of what goes into the activation, the
-share of ReLU outputs that are zero, the units that never fired in an epoch). It can also
-reproduce the classic bugs of a hand-written training loop (``bugs=``), so that their
-signatures can be seen.
+A loss curve alone rarely says what went wrong. :class:`TrainingMonitor` is a callback for
+:func:`nnlesson.train.fit` (``fit(..., callbacks=[monitor])``) that records what a doctor
+watches besides fit's :class:`~nnlesson.train.History` (the loss and global gradient norm of
+every update, the losses and accuracies of every epoch): how many different labels each
+mini-batch held, each layer's gradient norm, the statistics of each hidden layer's
+activations on a fixed set of inputs before training and after every epoch (the mean and
+spread of what goes into the activation, the share of outputs that are zero, the units that
+are zero for every input: dead ReLUs), and the validation set evaluated again in evaluation
+mode. :class:`RunRecord` puts the two together; :func:`record_training` trains with
+:func:`~nnlesson.train.fit` and a monitor and returns one.
 
-:func:`find_evidence` measures each signature in a :class:`RunRecord` (loss above
-``ln(classes)`` at the start, a loss that rises, that falls too slowly, a validation loss
-that turns up, a plateau, dead ReLUs, exploding gradients, an evaluation that is random,
-...); :func:`diagnose` names the most likely of :data:`FAULTS` and says why, and
-:func:`explain` says why any given fault does or does not fit the evidence.
-:func:`fault_run` makes the course's patients: the digits network with one fault each.
+:func:`find_evidence` measures each signature in a :class:`RunRecord` (a first loss far above
+``ln(classes)``, a loss that rises, that falls too slowly, a validation loss that turns up, a
+plateau, dead ReLUs, exploding gradients, a validation loss that disagrees with an evaluation
+in evaluation mode, ...); :func:`diagnose` names the most likely of :data:`FAULTS` and says
+why, and :func:`explain` says why any given fault does or does not fit the evidence. The
+course's patients, runs with one fault each (some of them made by a hand-written loop with a
+classic bug), are course content: :mod:`nnlesson.course.patients`.
 
 Sanity checks before training: :func:`expected_initial_loss` (``ln(classes)`` for a network
 that starts out guessing) and :func:`overfit_small_batch` (a network that cannot drive the
@@ -22,23 +25,23 @@ loss on a handful of examples to about zero has a bug).
 """
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from nnlesson._validate import check_bool, check_choice, check_int, check_number, check_rng
+from nnlesson._validate import check_array, check_choice, check_int
+from nnlesson.train import Callback
 
 __all__ = [
     "FAULTS",
     "FAULT_LABELS",
-    "LOOP_BUGS",
     "SIGNATURES",
+    "TrainingMonitor",
     "RunRecord",
+    "PROBE_ROWS",
     "record_training",
-    "fault_run",
     "expected_initial_loss",
     "overfit_small_batch",
     "Finding",
@@ -48,7 +51,7 @@ __all__ = [
     "explain",
 ]
 
-#: The faults of the course's patients (:func:`fault_run`), "healthy" first.
+#: The faults :func:`diagnose` can name, "healthy" first.
 FAULTS = (
     "healthy",
     "lr_too_high",
@@ -72,47 +75,170 @@ FAULT_LABELS = {
     "dead_relu_init": "an initialization that kills the ReLUs",
 }
 
-#: Bugs :func:`record_training` can put into its loop.
-LOOP_BUGS = ("no_zero_grad", "no_train_after_eval", "no_eval_for_validation")
-
 #: The signatures :func:`find_evidence` measures in a run's curves.
 SIGNATURES = ("lr_too_high", "lr_too_low", "overfitting", "underfitting", "plateau",
               "dead_relus", "exploding_gradients")
 
 
+# --------------------------------------------------------------------------- the monitor
+
+
+def _activation_layers(model):
+    from nnlesson.layers import ReLU, Sigmoid, Tanh
+
+    return [i for i, m in enumerate(model.layers) if isinstance(m, (ReLU, Tanh, Sigmoid))]
+
+
+class TrainingMonitor(Callback):
+    """A callback for :func:`nnlesson.train.fit` that records what a doctor watches.
+
+    Measured on the model, never changing it (its mode is put back after each measurement):
+
+    - after each update: the number of different labels in the mini-batch, and the gradient
+      norm ``||dL/dW||`` of each :class:`~nnlesson.layers.Linear` layer;
+    - before the first update and after each epoch, on ``probe`` in evaluation mode (no
+      dropout, BatchNorm with its running statistics, so measuring draws no random numbers
+      and updates no statistics), for each hidden activation layer: the mean and standard
+      deviation of what goes into it, the share of its outputs that are exactly 0, and the
+      share of its units that are 0 for every row of ``probe`` (dead ReLUs);
+    - after each epoch, with ``X_val`` and ``y_val``: the validation loss in evaluation mode
+      (:func:`nnlesson.train.evaluate`), to compare with the loss the training loop reported;
+    - after each epoch, for a network with :class:`~nnlesson.norm.BatchNorm`: how much its
+      running statistics moved during the epoch (the largest relative change of a
+      ``running_var``; exactly 0 when every forward pass of the epoch ran in evaluation mode).
+
+    Args:
+        probe: (P, D) inputs for the activation statistics (e.g. the training inputs).
+        X_val, y_val: optional validation set (labels), evaluated again after each epoch.
+
+    The model must be a :class:`~nnlesson.layers.Sequential` (e.g. from
+    :func:`nnlesson.train.mlp`): its layers are run one by one on ``probe``.
+    """
+
+    def __init__(self, probe, X_val=None, y_val=None):
+        self.probe = check_array("probe", probe, ndim=2, min_rows=1)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together (both or neither)")
+        self.X_val = None if X_val is None else check_array("X_val", X_val, ndim=2, min_rows=1)
+        self.y_val = None if y_val is None else np.asarray(y_val)
+        self.batch_classes, self.batch_sizes, self.labels_seen = [], [], 0
+        self.start = None
+        self.epochs = []  # per epoch: a dict of the statistics
+        self._layer_grads = []
+
+    def on_train_begin(self, model):
+        from nnlesson.layers import Sequential
+
+        if not isinstance(model, Sequential):
+            raise TypeError(f"model must be an nnlesson Sequential (e.g. from mlp) for a "
+                            f"TrainingMonitor, got {type(model).__name__}")
+        self.start = self._activations(model)
+        self._running = self._running_vars(model)
+
+    def on_batch_end(self, model, xb, yb, history):
+        from nnlesson.layers import Linear
+
+        labels = np.unique(yb)
+        self.batch_classes.append(len(labels))
+        self.batch_sizes.append(len(yb))
+        self.labels_seen = max(self.labels_seen, int(labels[-1]) + 1)
+        self._layer_grads.append([math.sqrt(float(np.sum(m.W.grad ** 2)))
+                                  for m in model.layers if isinstance(m, Linear)])
+
+    def on_epoch_end(self, model, history):
+        stats = self._activations(model)
+        stats["layer_grad_norm"] = np.mean(self._layer_grads, axis=0)
+        self._layer_grads = []
+        running = self._running_vars(model)
+        stats["batchnorm_change"] = max(
+            (float(np.max(np.abs(new - old) / np.maximum(np.abs(old), 1e-12)))
+             for new, old in zip(running, self._running)), default=math.nan)
+        self._running = running
+        stats["val_loss_eval"] = math.nan
+        if self.X_val is not None:
+            from nnlesson.train import evaluate
+
+            with np.errstate(all="ignore"):
+                try:
+                    stats["val_loss_eval"] = evaluate(model, self.X_val, self.y_val)[0]
+                except ValueError:  # a layer refused the overflowing values: diverged
+                    pass
+        self.epochs.append(stats)
+
+    @staticmethod
+    def _running_vars(model):
+        from nnlesson.norm import BatchNorm
+
+        return [m.running_var.copy() for m in model.modules() if isinstance(m, BatchNorm)]
+
+    def _activations(self, model):
+        """Mean and spread into each activation layer, zero and dead shares, on the probe."""
+        acts = _activation_layers(model)
+        out = {k: np.full(len(acts), math.nan) for k in ("preact_mean", "preact_std",
+                                                         "zero_fraction", "dead_fraction")}
+        was_training = model.training
+        model.eval()
+        try:
+            with np.errstate(all="ignore"):
+                h = self.probe
+                for i, layer in enumerate(model.layers[: acts[-1] + 1] if acts else ()):
+                    if i in acts:
+                        j = acts.index(i)
+                        out["preact_mean"][j] = h.mean()
+                        out["preact_std"][j] = h.std()
+                    h = layer.forward(h)
+                    if i in acts:
+                        zero = h == 0
+                        out["zero_fraction"][j] = zero.mean()
+                        out["dead_fraction"][j] = zero.all(axis=0).mean()
+        except ValueError:  # a layer refused non-finite values: the statistics stay NaN
+            pass
+        finally:
+            model.train(was_training)
+        return out
+
+
 # --------------------------------------------------------------------------- the record
+
+
+_PER_EPOCH = ("layer_grad_norm", "preact_mean", "preact_std", "zero_fraction", "dead_fraction")
 
 
 @dataclass(frozen=True, eq=False)
 class RunRecord:
-    """What :func:`record_training` measured (arrays are read-only).
+    """A training run as the doctor reads it: fit's :class:`~nnlesson.train.History` and a
+    :class:`TrainingMonitor`'s measurements, as read-only arrays (:meth:`from_training`).
 
     Per update ``t`` (``T`` of them; the last one is the update that diverged, if any):
 
-    - ``loss`` (T,): the mini-batch loss before the update.
-    - ``grad_norm`` (T,): the global L2 norm of all gradients used by the update.
-    - ``batch_classes`` (T,): how many different labels the mini-batch held (what goes into
-      the network is the first thing to look at).
+    - ``loss`` (T,): the mini-batch loss before the update; ``grad_norm`` (T,): the global L2
+      norm of all gradients the update used (both from the History).
+    - ``batch_classes``: how many different labels each completed update's mini-batch held
+      (what goes into the network is the first thing to look at).
 
-    Before training: ``initial_zero_fraction`` (H,), the share of each activation layer's
-    outputs that are zero on the first mini-batch (about half for a healthy ReLU layer).
+    Before training: ``initial_zero_fraction`` (H,), the share of each hidden activation
+    layer's outputs that are zero on the monitor's probe (about half for a healthy ReLU layer).
 
     Per complete epoch ``e`` (``E`` of them), with ``L`` linear layers and ``H`` hidden
     activation layers:
 
-    - ``train_loss``, ``train_acc`` (E,): the mean over the epoch's mini-batches.
-    - ``val_loss``, ``val_acc`` (E,): the validation set after the epoch; ``val_loss_again``
-      (E,): the same set evaluated a second time right after (with the same weights the two
-      must agree: a difference means the evaluation is random).
+    - ``train_loss``, ``train_acc`` (E,): the mean over the epoch's mini-batches (History).
+    - ``val_loss``, ``val_acc`` (E,): the validation set after the epoch, as the training loop
+      measured it (History); ``val_loss_eval`` (E,): the same set evaluated in evaluation mode
+      by the monitor (the two must agree: a difference means the loop did not evaluate in
+      evaluation mode).
     - ``layer_grad_norm`` (E, L): ``||dL/dW||`` of each linear layer, mean over the epoch.
     - ``preact_mean``, ``preact_std`` (E, H): mean and standard deviation of what goes into
-      each activation layer (after batch norm, if there is one), mean over the epoch.
+      each activation layer (after batch norm, if there is one), on the probe.
     - ``zero_fraction`` (E, H): the share of the activation's outputs that are exactly 0.
-    - ``dead_fraction`` (E, H): the share of units that output 0 for every example of the
-      epoch (dead ReLUs).
+    - ``dead_fraction`` (E, H): the share of units that are 0 for every row of the probe
+      (dead ReLUs).
+    - ``batchnorm_change`` (E,): how much batch norm's running statistics moved during the
+      epoch (largest relative change of a running variance; NaN without batch norm).
 
-    Also: ``lr``, ``batch_size``, ``iterations_per_epoch``, ``n_classes``, ``has_batchnorm``, ``diverged_at``
-    (index into ``loss`` or None) and a ``label``.
+    Also: ``lr`` (the first update's rate), ``batch_size``, ``iterations_per_epoch``,
+    ``n_classes``, ``has_batchnorm``, ``diverged_at`` (index into ``loss`` or None) and a
+    ``label``.
     """
 
     label: str
@@ -128,19 +254,58 @@ class RunRecord:
     train_loss: np.ndarray
     train_acc: np.ndarray
     val_loss: np.ndarray
-    val_loss_again: np.ndarray
+    val_loss_eval: np.ndarray
     val_acc: np.ndarray
     layer_grad_norm: np.ndarray
     preact_mean: np.ndarray
     preact_std: np.ndarray
     zero_fraction: np.ndarray
     dead_fraction: np.ndarray
+    batchnorm_change: np.ndarray
     diverged_at: int | None = None
 
     def __post_init__(self):
         for name, value in vars(self).items():
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
+
+    @classmethod
+    def from_training(cls, history, monitor, model, label=""):
+        """The record of a run: ``history`` (fit's, or a loop's that fills a History the same
+        way) and ``monitor``, the :class:`TrainingMonitor` the loop called, for ``model``."""
+        from nnlesson.norm import BatchNorm
+        from nnlesson.train import History
+
+        if not isinstance(history, History):
+            raise TypeError(f"history must be an nnlesson History, got {type(history).__name__}")
+        if not isinstance(monitor, TrainingMonitor) or monitor.start is None:
+            raise TypeError("monitor must be a TrainingMonitor the training loop has called")
+        E = history.epochs_run
+        H = len(monitor.start["zero_fraction"])
+        L = sum(1 for m in model.layers if hasattr(m, "W"))
+        width = {"layer_grad_norm": L}
+        epochs = monitor.epochs[:E]
+        per_epoch = {k: np.array([e[k] for e in epochs], dtype=np.float64).reshape(
+            len(epochs), width.get(k, H)) for k in _PER_EPOCH}
+        n_classes = monitor.labels_seen
+        if monitor.y_val is not None and len(monitor.y_val):
+            n_classes = max(n_classes, int(np.max(monitor.y_val)) + 1)
+        return cls(
+            label=str(label), lr=float(history.lr[0]) if history.lr else math.nan,
+            batch_size=max(monitor.batch_sizes, default=0),
+            iterations_per_epoch=history.iterations_per_epoch, n_classes=n_classes,
+            has_batchnorm=any(isinstance(m, BatchNorm) for m in model.modules()),
+            loss=np.array(history.loss, dtype=np.float64),
+            grad_norm=np.array(history.grad_norm, dtype=np.float64),
+            batch_classes=np.array(monitor.batch_classes, dtype=np.float64),
+            initial_zero_fraction=np.array(monitor.start["zero_fraction"], dtype=np.float64),
+            train_loss=np.array(history.train_loss, dtype=np.float64),
+            train_acc=np.array(history.train_acc, dtype=np.float64),
+            val_loss=np.array(history.val_loss, dtype=np.float64),
+            val_loss_eval=np.array([e["val_loss_eval"] for e in epochs], dtype=np.float64),
+            val_acc=np.array(history.val_acc, dtype=np.float64),
+            batchnorm_change=np.array([e["batchnorm_change"] for e in epochs], dtype=np.float64),
+            diverged_at=history.diverged_at, **per_epoch)
 
     @property
     def initial_loss(self):
@@ -161,24 +326,18 @@ class RunRecord:
         return f"RunRecord({self.label!r}, {self.epochs_run} epochs, {end})"
 
 
+#: Rows of the training inputs :func:`record_training` measures the activations on.
+PROBE_ROWS = 256
+
+
 def record_training(model, X, y, X_val, y_val, *, optimizer, epochs, batch_size, rng=None,
-                    shuffle=True, bugs=(), label=""):
-    """Train ``model`` with mini-batches (softmax cross-entropy) and record everything.
+                    shuffle=True, label=""):
+    """Train ``model`` with :func:`nnlesson.train.fit` (softmax cross-entropy) and a
+    :class:`TrainingMonitor` (probe: the first :data:`PROBE_ROWS` training inputs); return the
+    :class:`RunRecord`.
 
-    The loop is :func:`nnlesson.train.fit`'s, written out so that each bug of a hand-written
-    loop can be switched on::
-
-        for each epoch:
-            for each mini-batch (xb, yb):
-                zero the gradients                      (skipped with "no_zero_grad")
-                forward layer by layer, recording each activation's statistics
-                loss, backward, global gradient norm, optimizer.step()
-            model.eval()                                (skipped with "no_eval_for_validation")
-            validation loss and accuracy, measured twice
-            model.train()                               (skipped with "no_train_after_eval")
-
-    Training stops at the first update whose loss or gradient norm is NaN/inf, or that
-    overflows (that update's values are recorded; the weights stay as before it).
+    A divergence ends the run without a warning: the record says where
+    (``diverged_at``).
 
     Args:
         model: a :class:`~nnlesson.layers.Sequential` (e.g. from :func:`nnlesson.train.mlp`)
@@ -188,7 +347,6 @@ def record_training(model, X, y, X_val, y_val, *, optimizer, epochs, batch_size,
         epochs: >= 1. batch_size: >= 1.
         rng: None, a seed or a Generator: the shuffling.
         shuffle: a new random order each epoch (False: the rows in the order given).
-        bugs: names from :data:`LOOP_BUGS`.
         label: a name for the run.
 
     Returns:
@@ -197,211 +355,14 @@ def record_training(model, X, y, X_val, y_val, *, optimizer, epochs, batch_size,
     Raises:
         ValueError, TypeError: a bad argument (named in the message).
     """
-    from nnlesson._validate import check_array
-    from nnlesson.data import iterations_per_epoch, minibatches
-    from nnlesson.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
-    from nnlesson.losses import softmax_cross_entropy
-    from nnlesson.norm import BatchNorm
+    from nnlesson.train import DivergenceWarning, fit
 
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be an nnlesson Sequential (e.g. from mlp), "
-                        f"got {type(model).__name__}")
-    X = check_array("X", X, ndim=2, min_rows=1)
-    X_val = check_array("X_val", X_val, ndim=2, min_rows=1)
-    y = np.asarray(y)
-    y_val = np.asarray(y_val)
-    if y.shape != (X.shape[0],) or y_val.shape != (X_val.shape[0],):
-        raise ValueError(f"y and y_val must be 1-D labels, one per row of X and X_val, got "
-                         f"shapes {y.shape} and {y_val.shape}")
-    epochs = check_int("epochs", epochs, low=1)
-    batch_size = check_int("batch_size", batch_size, low=1)
-    rng = check_rng(rng)
-    shuffle = check_bool("shuffle", shuffle)
-    if isinstance(bugs, str):
-        bugs = (bugs,)
-    for bug in bugs:
-        check_choice("bugs", bug, LOOP_BUGS)
-    n_classes = int(max(y.max(), y_val.max())) + 1
-
-    layers = model.layers
-    params = model.parameters()
-    linears = [m for m in layers if isinstance(m, Linear)]
-    acts = [i for i, m in enumerate(layers) if isinstance(m, (ReLU, Tanh, Sigmoid))]
-    H, L = len(acts), len(linears)
-    ipe = iterations_per_epoch(X.shape[0], batch_size)
-    rec = {k: [] for k in ("loss", "grad_norm", "batch_classes", "train_loss", "train_acc", "val_loss",
-                           "val_loss_again", "val_acc", "layer_grad_norm", "preact_mean",
-                           "preact_std", "zero_fraction", "dead_fraction")}
-    diverged_at = None
-    first_zero = np.zeros(H)
-    model.train()
-    for p in params:
-        p.zero_grad()
-    for _ in range(epochs):
-        fired = [np.zeros(0, dtype=bool) for _ in range(H)]
-        stats = np.zeros((4, H))  # preact mean, preact std, zero fraction; summed over batches
-        layer_grads = np.zeros(L)
-        sum_loss = sum_correct = 0.0
-        seen = batches = 0
-        for xb, yb in minibatches(X, y, batch_size, shuffle=shuffle, rng=rng):
-            if "no_zero_grad" not in bugs:
-                for p in params:
-                    p.zero_grad()
-            try:
-                with np.errstate(over="raise", invalid="raise"):
-                    h = xb
-                    for i, layer in enumerate(layers):
-                        if i in acts:
-                            j = acts.index(i)
-                            stats[0, j] += h.mean()
-                            stats[1, j] += h.std()
-                        h = layer.forward(h)
-                        if i in acts:
-                            on = (h != 0).any(axis=0)
-                            fired[j] = on if fired[j].size == 0 else (fired[j] | on)
-                            stats[2, j] += np.mean(h == 0)
-                            if not rec["loss"]:
-                                first_zero[j] = np.mean(h == 0)
-                    loss, dout = softmax_cross_entropy(h, yb)
-                    loss = float(loss)
-                    model.backward(dout)
-                    norm = math.sqrt(sum(float(np.sum(p.grad * p.grad)) for p in params))
-                ok = math.isfinite(loss) and math.isfinite(norm)
-            except (FloatingPointError, ValueError):
-                loss = norm = math.nan
-                ok = False
-            rec["loss"].append(loss)
-            rec["grad_norm"].append(norm)
-            rec["batch_classes"].append(len(np.unique(yb)))
-            if not ok:
-                diverged_at = len(rec["loss"]) - 1
-                break
-            layer_grads += [math.sqrt(float(np.sum(m.W.grad ** 2))) for m in linears]
-            sum_loss += loss * len(xb)
-            sum_correct += float(np.sum(np.argmax(h, axis=1) == yb))
-            seen += len(xb)
-            batches += 1
-            with np.errstate(all="ignore"):
-                optimizer.step()
-        if diverged_at is not None:
-            break
-        if "no_eval_for_validation" not in bugs:
-            model.eval()
-        try:
-            with np.errstate(over="raise", invalid="raise"):
-                out = model.forward(X_val)
-                val_loss = float(softmax_cross_entropy(out, y_val)[0])
-                val_acc = float(np.mean(np.argmax(out, axis=1) == y_val))
-                val_again = float(softmax_cross_entropy(model.forward(X_val), y_val)[0])
-        except (FloatingPointError, ValueError):
-            val_loss = val_again = math.nan
-            val_acc = 0.0
-        if "no_train_after_eval" not in bugs:
-            model.train()
-        rec["train_loss"].append(sum_loss / seen)
-        rec["train_acc"].append(sum_correct / seen)
-        rec["val_loss"].append(val_loss)
-        rec["val_loss_again"].append(val_again)
-        rec["val_acc"].append(val_acc)
-        rec["layer_grad_norm"].append(layer_grads / batches)
-        rec["preact_mean"].append(stats[0] / batches)
-        rec["preact_std"].append(stats[1] / batches)
-        rec["zero_fraction"].append(stats[2] / batches)
-        rec["dead_fraction"].append([1.0 - float(np.mean(f)) if f.size else 0.0 for f in fired])
-        if not math.isfinite(val_loss):
-            diverged_at = len(rec["loss"]) - 1
-            break
-    arrays = {}
-    for key, values in rec.items():
-        width = {"layer_grad_norm": L}.get(key, H)
-        if key in ("layer_grad_norm", "preact_mean", "preact_std", "zero_fraction",
-                   "dead_fraction"):
-            arrays[key] = np.array(values, dtype=np.float64).reshape(len(values), width)
-        else:
-            arrays[key] = np.array(values, dtype=np.float64)
-    return RunRecord(label=str(label), lr=float(optimizer.lr), batch_size=batch_size,
-                     iterations_per_epoch=ipe,
-                     n_classes=n_classes,
-                     has_batchnorm=any(isinstance(m, BatchNorm) for m in layers),
-                     initial_zero_fraction=first_zero, diverged_at=diverged_at, **arrays)
-
-
-# --------------------------------------------------------------------------- the patients
-
-
-#: The prescribed learning rate of each patient (SGD with momentum 0.9 on the digits).
-PRESCRIBED_LR = {"lr_too_high": 1.0, "batchnorm_in_eval": 0.3}
-BASE_LR = 0.05
-DEAD_BIAS = -3.0
-
-
-@functools.lru_cache(maxsize=256)
-def fault_run(fault, *, lr_factor=1.0, momentum=0.9, seed=0, epochs=12, with_fault=True):
-    """One of the course's patients: the digits network trained with one fault.
-
-    The network is ``mlp([64, 64, 64, 10])`` (ReLU, He initialization) trained with SGD
-    (``momentum``) on :func:`nnlesson.datasets.load_digits_split`, mini-batches of 64,
-    ``epochs`` epochs, at the prescribed rate (0.05; 1.0 for ``"lr_too_high"``; 0.3 for
-    ``"batchnorm_in_eval"``, whose network has batch norm) times ``lr_factor``. The faults:
-
-    ======================  =======================================================
-    ``healthy``             nothing wrong
-    ``lr_too_high``         the rate is 20 times the healthy one
-    ``gradients_not_zeroed``the loop never zeroes the gradients (they add up)
-    ``unshuffled``          the rows sorted by label and never shuffled
-    ``batchnorm_in_eval``   batch norm after each hidden layer; the loop calls
-                            ``model.eval()`` for validation and never ``model.train()``
-    ``dropout_at_test``     dropout 0.5 after each hidden layer; the loop never calls
-                            ``model.eval()``, so validation runs with dropout
-    ``unscaled_inputs``     raw pixels (0 to 16) instead of standardized ones
-    ``dead_relu_init``      the hidden layers' biases start at -3: most ReLUs are off
-    ======================  =======================================================
-
-    ``with_fault=False`` gives the same setup without the fault (the healthy twin: the same
-    network, data order and rate; for ``"lr_too_high"`` the healthy rate). The run is cached.
-
-    Returns:
-        :class:`RunRecord` labelled with the fault.
-    """
-    from nnlesson.data import train_val_split
-    from nnlesson.datasets import load_digits, load_digits_split
-    from nnlesson.layers import Linear
-    from nnlesson.optim import SGD
-    from nnlesson.train import mlp
-
-    check_choice("fault", fault, FAULTS)
-    lr_factor = check_number("lr_factor", lr_factor, low=0, low_open=True)
-    momentum = check_number("momentum", momentum, low=0, high=1, high_open=True)
-    seed = check_int("seed", seed, low=0)
-    with_fault = check_bool("with_fault", with_fault)
-    active = fault if with_fault else "healthy"
-    X, X_val, y, y_val = load_digits_split()
-    prescribed = BASE_LR if active == "healthy" and fault == "lr_too_high" else \
-        PRESCRIBED_LR.get(fault, BASE_LR)
-    lr = prescribed * lr_factor
-    shuffle, bugs = True, ()
-    if active == "unshuffled":
-        order = np.argsort(y, kind="stable")
-        X, y, shuffle = X[order], y[order], False
-    if active == "unscaled_inputs":
-        digits = load_digits()
-        X, X_val, y, y_val = train_val_split(digits.X, digits.y, 0.3, rng=0, stratify=True)
-    model = mlp([64, 64, 64, 10], batch_norm=fault == "batchnorm_in_eval",
-                dropout=0.5 if fault == "dropout_at_test" else 0.0, rng=seed)
-    if active == "batchnorm_in_eval":
-        bugs = ("no_train_after_eval",)
-    if active == "dropout_at_test":
-        bugs = ("no_eval_for_validation",)
-    if active == "gradients_not_zeroed":
-        bugs = ("no_zero_grad",)
-    if active == "dead_relu_init":
-        for layer in model.layers[:-1]:
-            if isinstance(layer, Linear):
-                layer.b.value[:] = DEAD_BIAS
-    opt = SGD(model.parameters(), lr=lr, momentum=momentum)
-    return record_training(model, X, y, X_val, y_val, optimizer=opt, epochs=epochs,
-                           batch_size=64, rng=seed, shuffle=shuffle, bugs=bugs,
-                           label=fault if with_fault else f"{fault} (healthy twin)")
+    monitor = TrainingMonitor(X[:PROBE_ROWS], X_val, y_val)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)  # the record says so
+        history = fit(model, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
+                      rng=rng, shuffle=shuffle, X_val=X_val, y_val=y_val, callbacks=[monitor])
+    return RunRecord.from_training(history, monitor, model, label)
 
 
 # --------------------------------------------------------------------------- sanity checks
@@ -424,7 +385,8 @@ def overfit_small_batch(model, X, y, *, optimizer, steps=200):
 
     A network and loop without bugs drive the loss on a handful of examples to about zero:
     it has far more weights than there are examples. If the loss stays up, look for a bug
-    before training on the whole data set.
+    before training on the whole data set. The training is :func:`nnlesson.train.fit` with
+    the whole batch as one mini-batch, ``steps`` epochs.
 
     Args:
         model: a :class:`~nnlesson.core.Module` ending in class scores.
@@ -433,23 +395,15 @@ def overfit_small_batch(model, X, y, *, optimizer, steps=200):
         steps: >= 1 updates.
 
     Returns:
-        float64 array (steps,): the loss before each update.
+        float64 array (steps,): the loss before each update (shorter if training diverged).
     """
-    from nnlesson._validate import check_array
-    from nnlesson.losses import softmax_cross_entropy
+    from nnlesson.train import fit
 
     X = check_array("X", X, ndim=2, min_rows=1)
     steps = check_int("steps", steps, low=1)
-    losses = np.empty(steps)
-    model.train()
-    for t in range(steps):
-        for p in model.parameters():
-            p.zero_grad()
-        loss, dout = softmax_cross_entropy(model.forward(X), y)
-        model.backward(dout)
-        optimizer.step()
-        losses[t] = float(loss)
-    return losses
+    history = fit(model, X, y, optimizer=optimizer, epochs=steps, batch_size=X.shape[0],
+                  shuffle=False)
+    return np.array(history.loss, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- the evidence
@@ -476,7 +430,6 @@ OVERFIT = 1.2         # a final validation loss this many times its lowest has t
 FLAT = 0.01           # a relative change per epoch below this is flat
 STILL_FALLING = 0.05  # a relative fall per epoch above this at the end: still falling
 SPIKE = 10.0          # gradient norm this many times the first epoch's median: exploding
-DRIFT = 0.25          # batch-normalized inputs whose spread changes by this much: not normalized
 GROWTH = 5.0          # gradient norm this many times larger at the end than at the start
 SMOOTH = 0.05         # step-to-step change of the gradient norm below this: an accumulating sum
 
@@ -494,9 +447,9 @@ def _epoch_medians(values, ipe):
 def find_evidence(record):
     """Measure every signature in a run's curves.
 
-    Returns a dict ``name -> Finding`` with the seven :data:`SIGNATURES` and five more
-    specific pieces of evidence (``"high_start"``, ``"random_evaluation"``,
-    ``"dead_from_start"``, ``"unmixed_batches"``, ``"unnormalized_batchnorm"``,
+    Returns a dict ``name -> Finding`` with the seven :data:`SIGNATURES` and six more
+    specific pieces of evidence (``"high_start"``, ``"validation_disagrees"``,
+    ``"dead_from_start"``, ``"unmixed_batches"``, ``"frozen_batchnorm"``,
     ``"accumulating_gradient"``). Each finding's ``why`` quotes the numbers.
 
     Raises:
@@ -519,10 +472,13 @@ def find_evidence(record):
     add("high_start", ratio > HIGH_START, ratio,
         f"the first loss is {first:.3g}, {ratio:.1f} times ln({r.n_classes}) = {ln_c:.3g}")
 
-    diff = (np.nanmax(np.abs(r.val_loss_again - r.val_loss)) if E else 0.0)
-    add("random_evaluation", diff > 1e-9, diff,
-        f"the validation loss measured twice with the same weights differs by up to "
-        f"{diff:.3g}")
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: no evaluation to compare
+        gaps = np.abs(r.val_loss - r.val_loss_eval) / np.maximum(np.abs(r.val_loss_eval), 1e-12)
+        diff = float(np.nanmax(gaps)) if E and np.any(np.isfinite(gaps)) else 0.0
+    add("validation_disagrees", diff > 1e-9, diff,
+        f"the validation loss the loop reported differs by up to {diff:.1%} from the same "
+        f"weights evaluated in evaluation mode")
 
     zero = r.zero_fraction
     zero_start = float(r.initial_zero_fraction.max()) if r.initial_zero_fraction.size else 0.0
@@ -532,21 +488,28 @@ def find_evidence(record):
         f"before the first update {zero_start:.0%} of a hidden layer's ReLU outputs are zero")
     add("dead_relus", zero_end > DEAD_SHARE or dead_end > 0.5, max(zero_end, dead_end),
         f"in the last epoch {zero_end:.0%} of a hidden layer's ReLU outputs are zero and "
-        f"{dead_end:.0%} of its units never fired")
+        f"{dead_end:.0%} of its units are zero for every input measured")
 
     # what goes in: a shuffled mini-batch holds most classes, a sorted one one or two
     mixed = float(np.mean(r.batch_classes)) if len(r.batch_classes) else math.nan
     expected = r.n_classes * (1.0 - (1.0 - 1.0 / r.n_classes) ** r.batch_size)
     add("unmixed_batches", mixed < 0.5 * expected, mixed,
-        f"a mini-batch holds {mixed:.2g} different labels on average (a shuffled one about "
-        f"{expected:.2g} of the {r.n_classes})")
+        f"a mini-batch holds {mixed:.2g} different labels on average (a shuffled one of "
+        f"{r.batch_size} holds about {expected:.2g} of the {r.n_classes})")
 
-    drift = 0.0
-    if r.has_batchnorm and E >= 2:
-        drift = float(np.max(np.abs(r.preact_std[-1] / r.preact_std[0] - 1.0)))
-    add("unnormalized_batchnorm", drift > DRIFT, drift,
-        f"the spread of the batch-normalized activations changed by {drift:.0%} from the "
-        f"first epoch to the last" if r.has_batchnorm else "the network has no batch norm")
+    frozen = (int(np.sum(r.batchnorm_change[1:] == 0)) if r.has_batchnorm else 0)
+    if not r.has_batchnorm:
+        why = "the network has no batch norm"
+    elif E < 2:
+        why = "fewer than two epochs: too short to tell"
+    elif frozen:
+        why = (f"batch norm's running statistics did not move at all in {frozen} of the "
+               f"{E - 1} epochs after the first, while the weights kept changing")
+    else:
+        low = float(np.nanmin(r.batchnorm_change[1:]))
+        why = (f"batch norm's running statistics moved in every epoch (at least {low:.1%} "
+               f"of a running variance)")
+    add("frozen_batchnorm", frozen > 0, frozen, why)
 
     g = _epoch_medians(r.grad_norm, ipe)
     growth = g[-1] / g[0] if len(g) >= 2 and g[0] > 0 else 1.0
@@ -555,7 +518,7 @@ def find_evidence(record):
     wiggle = (float(np.median(np.abs(np.diff(last)) / last[1:])) if len(last) > 2 else 1.0)
     add("accumulating_gradient", growth > GROWTH and wiggle < SMOOTH, growth,
         f"the gradient norm grew {growth:.3g} times from the first epoch to the last and "
-        f"changes by only {wiggle:.1%} from one update to the next")
+        f"changes by only {100 * wiggle:.2g} % from one update to the next")
 
     # ---- the seven signatures of the curves
     spikes = (float(np.nanmax(r.grad_norm[ipe:]) / g[0]) if len(r.grad_norm) > ipe and g[0] > 0
@@ -619,12 +582,12 @@ class Diagnosis:
 
 #: The faults in the order :func:`diagnose` tests them, each with the evidence that names it.
 _RULES = (
-    ("dropout_at_test", "random_evaluation"),
+    ("dropout_at_test", "validation_disagrees"),
     ("unscaled_inputs", "high_start"),
     ("dead_relu_init", "dead_from_start"),
     ("gradients_not_zeroed", "accumulating_gradient"),
     ("unshuffled", "unmixed_batches"),
-    ("batchnorm_in_eval", "unnormalized_batchnorm"),
+    ("batchnorm_in_eval", "frozen_batchnorm"),
     ("lr_too_high", "lr_too_high"),
     ("lr_too_high", "exploding_gradients"),
 )
@@ -633,11 +596,12 @@ _RULES = (
 def diagnose(record):
     """Name the most likely fault of :data:`FAULTS` from the evidence of :func:`find_evidence`.
 
-    The most specific evidence is tried first: a random evaluation (dropout at test time), a
-    first loss far above ``ln(classes)`` (unscaled inputs), ReLUs dead from the first epoch
-    (their initialization), a gradient norm that grows smoothly (gradients that add up), the
-    same loss pattern every epoch (an order that never changes), batch-normalized activations
-    that drift (batch norm in eval mode), then a loss that climbs or diverges (the rate).
+    The most specific evidence is tried first: a validation loss that disagrees with an
+    evaluation in evaluation mode (dropout at test time), a first loss far above
+    ``ln(classes)`` (unscaled inputs), ReLUs off before the first update (their
+    initialization), a gradient norm that grows smoothly (gradients that add up), mini-batches
+    with one or two labels (an order that is never shuffled), batch norm's running statistics
+    frozen (batch norm in eval mode), then a loss that climbs or diverges (the rate).
     Nothing found: ``"healthy"``.
 
     Returns:
@@ -652,8 +616,25 @@ def diagnose(record):
                      evidence)
 
 
+#: The evidence of :func:`find_evidence` that names each fault, and what a run with that
+#: fault would show instead (said when the evidence is absent).
+_EVIDENCE_OF = {
+    "dropout_at_test": (("validation_disagrees",), "with dropout left on they would differ"),
+    "unscaled_inputs": (("high_start",), "unscaled inputs start far above ln(classes)"),
+    "dead_relu_init": (("dead_from_start",), "a dead initialization starts with almost all of "
+                                             "them zero"),
+    "gradients_not_zeroed": (("accumulating_gradient",), "a sum that is never cleared grows "
+                                                         "smoothly"),
+    "unshuffled": (("unmixed_batches",), "batches cut from data sorted by label hold one or two"),
+    "batchnorm_in_eval": (("frozen_batchnorm",), "in evaluation mode they never move"),
+    "lr_too_high": (("lr_too_high", "exploding_gradients"), "a rate too high makes the loss "
+                                                            "climb or the gradients blow up"),
+}
+
+
 def explain(record, fault):
-    """Why ``fault`` does or does not fit the run: one sentence from the evidence.
+    """Why ``fault`` does or does not fit the run, from the evidence, without naming another
+    fault: a wrong answer gets the evidence against it and the run's strongest sign.
 
     Args:
         record: a :class:`RunRecord`.
@@ -667,19 +648,15 @@ def explain(record, fault):
     if fault == verdict.fault:
         return True, f"{FAULT_LABELS[fault]}: {verdict.reason}."
     evidence = verdict.evidence
-    against = {
-        "healthy": "the run shows a fault signature",
-        "dropout_at_test": evidence["random_evaluation"].why + " (with dropout left on it "
-                                                               "would differ)",
-        "unscaled_inputs": evidence["high_start"].why + " (unscaled inputs start far above "
-                                                        "ln(classes))",
-        "dead_relu_init": evidence["dead_from_start"].why + " (a dead initialization starts "
-                                                            "with almost all of them zero)",
-        "gradients_not_zeroed": evidence["accumulating_gradient"].why + " (a sum that is never "
-                                                                        "cleared grows smoothly)",
-        "unshuffled": evidence["unmixed_batches"].why,
-        "batchnorm_in_eval": evidence["unnormalized_batchnorm"].why,
-        "lr_too_high": evidence["lr_too_high"].why + "; " + evidence["exploding_gradients"].why,
-    }[fault]
-    return False, (f"not {FAULT_LABELS[fault] if fault != 'healthy' else 'healthy'}: {against}. The evidence points to "
-                   f"{FAULT_LABELS[verdict.fault]}: {verdict.reason}.")
+    if fault == "healthy":
+        against = "the run shows a fault signature"
+    else:
+        names, absent = _EVIDENCE_OF[fault]
+        seen = [evidence[n] for n in names if evidence[n].present]
+        against = (f"{seen[0].why}, but a more specific sign comes first" if seen else
+                   f"{'; '.join(evidence[n].why for n in names)} ({absent})")
+    strongest = ("No fault signature shows: the loss starts near ln(classes), falls and "
+                 "settles" if verdict.fault == "healthy" else
+                 f"The strongest sign in this run: {verdict.reason}")
+    label = "healthy" if fault == "healthy" else FAULT_LABELS[fault]
+    return False, f"not {label}: {against}. {strongest}."

@@ -160,14 +160,19 @@ def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_av
     m_old, v_old = m, v
     m = _average(m, g if m_gradient is None else m_gradient, b_m, m_average)
     squared = {"g * g": lambda: g * g, "g": lambda: g, "|g|": lambda: np.abs(g),
-               "mean": lambda: np.mean(g * g), "m * m": lambda: m * m}[v_of]()
+               "mean": lambda: np.mean(g * g), "m * m": lambda: m * m,
+               "(g - m)^2": lambda: (g - m) ** 2, "(g - old m)^2": lambda: (g - m_old) ** 2}[v_of]()
     v = _average(v, squared, b_v, v_average)
     t = t + counter
     m_hat = _corrected(m_old if "m" in old else m, c_m, t, m_correction)
     v_hat = _corrected(v_old if "v" in old else v, c_v, t, v_correction)
-    top = {"m_hat": m_hat, "g": g}[numerator] * (lr if with_lr else 1.0)
+    rate = {True: lr, False: 1.0, "lr / sqrt(t)": lr / np.sqrt(t)}[with_lr]
+    top = {"m_hat": m_hat, "g": g}[numerator] * rate
     if root == "** 1/2":  # v_hat ** 1/2 is (v_hat ** 1) / 2
         return w - top / (v_hat / 2 + eps), m, v, m_hat, v_hat
+    if root in ("sum", "mean"):  # one denominator for all the weights
+        whole = np.sum(v_hat) if root == "sum" else np.mean(v_hat)
+        return w - top / (np.sqrt(whole) + eps), m, v, m_hat, v_hat
     if not root:
         return w - top / (v_hat + eps), m, v, m_hat, v_hat
     if eps_at == "inside":
@@ -324,6 +329,12 @@ _ADAM_TABLE = [
      "first, then correct them and step with the new values.",
      "the step uses v from before its update",
      {"old": ("v",)}),
+    ("step with the old m and v", "order", 1,
+     "Your step uses m and v as they were before this update: the new weights are computed "
+     "before the averages take in the current gradient (at the first step both are still 0). "
+     "Update m and v first, then correct them and step with the new values.",
+     "the step uses m and v from before their update",
+     {"old": ("m", "v")}),
     ("m_hat stored as m", "state", 1,
      "Your weights are right, but you return the bias-corrected m_hat and v_hat as the new "
      "state. The state must stay the raw moving averages m and v; the correction is "
@@ -391,6 +402,16 @@ _ADAM_TABLE = [
      "you are given: m = beta1 * m + (1 - beta1) * g.",
      "the moments restart from zero at every call (the m and v passed in are ignored)",
      {"fresh": True}),
+    ("v as the variance", "v", 1,
+     "Your second moment averages (g - m)^2, a variance. Adam's v is the uncentered second "
+     "moment, the average of g * g (some tutorials call it the variance; the lesson says why "
+     "it is not): v = beta2 * v + (1 - beta2) * g * g.",
+     "v averages (g - m)^2 instead of g * g", {"v_of": "(g - m)^2"}),
+    ("v as the variance around the old m", "v", 1,
+     "Your second moment averages (g - m)^2 with the m of the previous step, a variance. "
+     "Adam's v is the uncentered second moment, the average of g * g: v = beta2 * v + (1 - "
+     "beta2) * g * g.",
+     "v averages (g - old m)^2 instead of g * g", {"v_of": "(g - old m)^2"}),
     ("m squared in v", "v", 2,
      "Your second moment averages m * m, the square of the first moment. v averages the "
      "squared GRADIENTS, g * g: v = beta2 * v + (1 - beta2) * g * g; m * m would be small "
@@ -402,6 +423,23 @@ _ADAM_TABLE = [
      "divide by v_hat / 2 + eps. Write np.sqrt(v_hat) (or v_hat ** 0.5).",
      "v_hat ** 1/2 is v_hat / 2, not a square root",
      {"root": "** 1/2"}),
+    ("one denominator for all weights (sum)", "step", 1,
+     "You divide every weight's step by the square root of the SUM of v_hat over all the "
+     "weights: one number for the whole array. Adam divides each weight by its own sqrt(v_hat), "
+     "element by element, so that each weight gets its own step size.",
+     "the step divides by sqrt(sum of v_hat) instead of each weight's sqrt(v_hat)",
+     {"root": "sum"}),
+    ("one denominator for all weights (mean)", "step", 1,
+     "You divide every weight's step by the square root of the MEAN of v_hat over all the "
+     "weights: one number for the whole array. Adam divides each weight by its own sqrt(v_hat), "
+     "element by element, so that each weight gets its own step size.",
+     "the step divides by sqrt(mean of v_hat) instead of each weight's sqrt(v_hat)",
+     {"root": "mean"}),
+    ("lr divided by sqrt(t)", "step", 2,
+     "Your step size is lr / sqrt(t): the decaying rate of the Adam paper's convergence proof. "
+     "The update rule itself (and PyTorch) uses lr as it is; a decaying rate is a schedule's "
+     "job (lesson 07): w = w - lr * m_hat / (sqrt(v_hat) + eps).",
+     "the step size is lr / sqrt(t) instead of lr", {"with_lr": "lr / sqrt(t)"}),
 ]
 
 
@@ -533,7 +571,8 @@ def _wrong_adamw(decay="before", switches=None):
         shrunk = {"before": w * (1 - lr * lam), "twice": w * (1 - lr * lam),
                   "no lr": w * (1 - lam), "bias-corrected lr": w * (1 - lr / (1 - beta1 ** t) * lam),
                   "wrong sign": w * (1 + lr * lam), "constant": w - lr * lam,
-                  "2 lr": w * (1 - 2 * lr * lam), "sign": w - lr * lam * np.sign(w)}.get(decay, w)
+                  "2 lr": w * (1 - 2 * lr * lam), "sign": w - lr * lam * np.sign(w),
+                  "parentheses": w * (1 - lr) * lam}.get(decay, w)
         extra = {"m_gradient": g + lam * w} if decay == "in m only" else {}
         w_new, m_new, v_new, m_hat, v_hat = _adam_parts(shrunk, grad, m, v, t, lr, beta1, beta2,
                                                         eps, **switches, **extra)
@@ -599,6 +638,11 @@ _DECAY_TABLE = [
      "a penalty lam * ||w||^2 is 2 lam w, but weight_decay is defined (in PyTorch and in the "
      "lesson) as the factor of the shrink itself: w = w * (1 - lr * weight_decay).",
      "the decay is doubled (2 * lr * weight_decay)", "2 lr"),
+    ("decay's parentheses misplaced", 3,
+     "Your weights become w * (1 - lr) * weight_decay: the parenthesis closes too early, so "
+     "the weights are multiplied by weight_decay itself. The factor is (1 - lr * weight_decay): "
+     "w = w * (1 - lr * weight_decay).",
+     "the decay is w * (1 - lr) * weight_decay (parenthesis misplaced)", "parentheses"),
     ("decay by the sign of w (L1)", 2,
      "You subtract lr * weight_decay * sign(w): that is the gradient of an L1 penalty, which "
      "moves every weight by the same amount. Weight decay shrinks each weight in proportion to "
@@ -682,14 +726,18 @@ def _wrong_drift(numerator="lam w", root=True, v_of=("g^2", "(lam w)^2"), eps_at
     def wrong(w, grad_rms, lr, weight_decay, eps=1e-8):
         w, g = np.asarray(w, dtype=np.float64), np.asarray(grad_rms, dtype=np.float64)
         decay = penalty * weight_decay * w
+        if numerator == "penalty":  # the penalty (lam / 2) w^2 in place of its gradient
+            decay = penalty * weight_decay * w * w / 2
         top = {"lam w": decay, "lam": weight_decay + 0 * w, "g + lam w": g + decay,
-               "lam |w|": np.abs(decay), "g": g + 0 * w}[numerator]
+               "lam |w|": np.abs(decay), "g": g + 0 * w, "penalty": decay}[numerator]
         parts = {"g^2": g ** 2, "(lam w)^2": decay ** 2, "g": g, "lam w^2": weight_decay * w * w,
                  "|g|": np.abs(g), "|lam w|": np.abs(decay), "(g + lam w)^2": (g + decay) ** 2,
                  "lam^2 w": weight_decay ** 2 * w}
         v = sum(parts[p] for p in v_of) + (eps if eps_at == "inside" else 0.0)
         if root == "** 1/2":  # v_hat ** 1/2 is (v_hat ** 1) / 2
             bottom = v / 2 + (eps if eps_at == "outside" else 0.0)
+        elif root == "decay outside":  # sqrt(grad_rms^2) + lam w
+            bottom = np.sqrt(v) + decay + (eps if eps_at == "outside" else 0.0)
         else:
             bottom = (np.sqrt(v) if root else v) + (eps if eps_at == "outside" else 0.0)
         if not divided:  # AdamW's decay: nothing divides it
@@ -785,6 +833,17 @@ _DRIFT_TABLE = [
      "You wrote v_hat ** 1/2: Python computes v_hat ** 1 first, then divides by 2, so you "
      "divide by v_hat / 2. Write np.sqrt(v_hat) (or v_hat ** 0.5).",
      "v_hat ** 1/2 is v_hat / 2, not a square root", {"root": "** 1/2"}),
+    ("λw added outside the root", "root", 2,
+     "You divide by sqrt(grad_rms^2) + λw: the decay term is added outside the square root (and "
+     "with its sign). v_hat holds both squares, and the step divides by its root: "
+     "sqrt(grad_rms^2 + (λw)^2) + eps.",
+     "λw is added outside the root instead of (λw)^2 inside it",
+     {"v_of": ("g^2",), "root": "decay outside"}),
+    ("the penalty instead of its gradient", "m", 1,
+     "Your m_hat is the penalty itself, (λ/2) w^2. Adam is given the penalty's GRADIENT, "
+     "d/dw (λ/2) w^2 = λw: m_hat settles at λw, and v_hat at grad_rms^2 + (λw)^2.",
+     "m_hat holds the penalty (λ/2) w^2 instead of its gradient λw",
+     {"numerator": "penalty"}),
     ("the penalty's gradient doubled", "penalty", 2,
      "You took the penalty's gradient as 2λw, in m_hat and in v_hat. The lesson's L2 penalty is "
      "(λ/2)||w||^2, whose gradient is λw: Adam is given g + λw (as torch.optim.Adam's "

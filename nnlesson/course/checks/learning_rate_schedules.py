@@ -101,6 +101,8 @@ def _step_variant(how):
             k = max(t // step_size - 1, 0)
         elif how == "each drop late":
             k = (t - 1) // step_size if t > 0 else 0
+        elif how == "each drop late from -1":  # Python's floor: (0 - 1) // step_size = -1
+            k = (t - 1) // step_size
         else:
             k = t // step_size
         if how == "product":
@@ -115,6 +117,10 @@ def _step_variant(how):
             return lr0 + gamma ** k
         if how == "precedence":
             return lr0 * gamma ** t // step_size
+        if how == "linear":
+            return lr0 - lr0 * (1 - gamma) * k
+        if how == "linear gamma":
+            return lr0 * (1 - gamma * k)
         if how == "only at multiples":
             return lr0 * gamma if t > 0 and t % step_size == 0 else lr0
         if how == "two drops":
@@ -192,6 +198,19 @@ STEP_DECAY = Check(
                 "Each of your drops comes one step late: you count (t - 1) // step_size, or drop "
                 "when t > step_size. The rate of update t = step_size is already lr0 * gamma.",
                 _step_variant("each drop late"), hint=3),
+        Mistake("each drop one step late, and lr0 / gamma at t = 0",
+                "Your exponent is (t - 1) // step_size: each drop comes one step late, and at "
+                "t = 0 Python's floor division gives (0 - 1) // step_size = -1, so the first rate "
+                "is lr0 / gamma. Count the whole blocks before t: t // step_size.",
+                _step_variant("each drop late from -1"), hint=3),
+        Mistake("a linear drop",
+                "Your rate falls by the same amount, lr0 (1 - gamma), at every drop, so it goes "
+                "below 0 after a few drops. Step decay MULTIPLIES the rate by gamma at each drop: "
+                "lr0, lr0 gamma, lr0 gamma^2, ...", _step_variant("linear"), hint=2),
+        Mistake("gamma times the drops subtracted",
+                "Your rate is lr0 (1 - gamma k): it falls by lr0 gamma at each drop. Step decay "
+                "MULTIPLIES the rate by gamma at each drop: lr0 gamma^k.",
+                _step_variant("linear gamma"), hint=2),
         Mistake("lr0 added instead of multiplied",
                 "You add lr0 and gamma ** k: the rate is lr0 TIMES gamma ** k (lr0 for the first "
                 "block, where gamma ** 0 = 1).", _step_variant("added"), hint=2),
@@ -242,13 +261,16 @@ def _restart_variant(loop="right", shape="right", level="right", half=True):
         elif loop == "T_mult ignored":
             T_cur = t % T_0
         else:
-            while (T_cur > T_i) if loop == "restart late" else (T_cur >= T_i):
+            while {"restart late": lambda: T_cur > T_i,
+                   "restart early": lambda: T_cur >= T_i - 1}.get(loop, lambda: T_cur >= T_i)():
                 if loop == "grown first":  # the next cycle's length taken off T_cur
                     T_i *= T_mult
                     T_cur -= T_i
                     continue
                 T_cur -= T_i
                 T_i = {"added": T_i + T_mult, "grows once": T_0 * T_mult}.get(loop, T_i * T_mult)
+        if loop == "restart early":  # the last step of a cycle counted as the next one's first
+            T_cur = max(T_cur, 0)
         period = {"T_0 in the cosine": T_0, "T_i - 1": T_i - 1}.get(shape, T_i)
         angle = (2 if shape == "full period" else 1) * math.pi * T_cur / period
         if shape == "integer division":  # pi * (T_cur // T_i): 0 inside every cycle
@@ -257,6 +279,8 @@ def _restart_variant(loop="right", shape="right", level="right", half=True):
             angle = 180 * T_cur / period
         bump = (1 - math.cos(angle)) if shape == "upwards" else (1 + math.cos(angle))
         low = 0.0 if level == "eta_min ignored" else eta_min
+        if shape == "// 2":
+            return low + (lr0 - low) * (1 + math.cos(angle)) // 2
         if shape == "1 + cos / 2":
             return low + (lr0 - low) * (1 + math.cos(angle) / 2)
         if shape == "no +1":
@@ -286,6 +310,11 @@ _RESTART_TABLE = [
      "Your restarts come one step late: the cycle ends when T_cur REACHES T_i (at t = T_0 the "
      "rate is lr0 again), so move on while T_cur >= T_i.",
      "each restart comes one step late", {"loop": "restart late"}),
+    ("restart one step early", "loop", 3,
+     "Your restarts come one step early: the rate is back at lr0 on the last step of each "
+     "cycle. Cycle i covers T_i updates, T_cur = 0, 1, ..., T_i - 1; it ends when T_cur "
+     "REACHES T_i: move on while T_cur >= T_i.",
+     "each restart comes one step early", {"loop": "restart early"}),
     ("cycles grow by adding T_mult", "loop", 2,
      "Your cycles grow by T_mult steps each time; they grow by a FACTOR T_mult: T_0, T_0 * "
      "T_mult, T_0 * T_mult^2, ...", "the cycles grow by adding T_mult", {"loop": "added"}),
@@ -326,6 +355,10 @@ _RESTART_TABLE = [
      "runs from 1 to 0.",
      "only the cosine is halved: 1 + cos / 2 instead of (1 + cos) / 2",
      {"shape": "1 + cos / 2"}),
+    ("// 2 instead of / 2", "shape", 3,
+     "Your rate is (lr0 - eta_min) * (1 + cos) // 2 + eta_min: // is a floor division, which "
+     "rounds the whole product down to a whole number (0 for rates below 1). Halve with / 2.",
+     "(1 + cos) is floor-divided by 2 (// instead of /)", {"shape": "// 2"}),
     ("the + 1 missing in the cosine", "shape", 2,
      "Your rate is (lr0 - eta_min) cos(...) / 2 + eta_min, without the + 1: it starts at half "
      "the height and goes below eta_min. (1 + cos) / 2 runs from 1 at the start of a cycle "
@@ -390,7 +423,9 @@ def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="righ
     def wrong(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
         d, f = (final_div_factor, div_factor) if swap else (div_factor, final_div_factor)
         initial = 0.0 if start == "zero" else max_lr / d
-        final = {"right": initial / f, "at start": initial, "from max": max_lr / f,
+        final = max_lr / d / f if start == "zero, final right" else initial / f
+        initial = 0.0 if start == "zero, final right" else initial
+        final = {"right": final, "at start": initial, "from max": max_lr / f,
                  "zero": 0.0}[end]
         e1 = (int(pct_start * total_steps) if rounded else pct_start * total_steps) - shift
         if e1_of_last:
@@ -420,11 +455,12 @@ def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="righ
             if t <= e_mid:
                 return go(max_lr, initial, (t - e1) / (e_mid - e1), 2)
             return go(initial, final, (t - e_mid) / (e2 - e_mid), 3)
-        if t <= e1:
+        if (t < e1 + 1) if cool == "boundary" else (t <= e1):
             return go(initial, max_lr, t / (e1 + 1 if cool == "warm-up over pct" else e1), 1)
         p = {"right": (t - e1) / (e2 - e1), "over e2": (t - e1) / e2, "from 0": t / e2,
              "warm-up over pct": (t - e1) / (e2 - e1),
-             "from e1 + 1": max(t - e1 - 1, 0) / (e2 - e1 - 1)}[cool]
+             "from e1 + 1": max(t - e1 - 1, 0) / (e2 - e1 - 1),
+             "boundary": (t - e1) / (e2 - e1)}[cool]
         return go(max_lr, final, p, 2)
     return wrong
 
@@ -435,7 +471,7 @@ _CYCLE_TABLE = [
      "Your peak comes one step late: the warm-up ends at step pct_start * total_steps - 1 "
      "(steps count from 0, PyTorch's convention), and the cool-down at total_steps - 1.",
      "the warm-up ends at pct_start * total_steps instead of one step earlier", {"shift": 0.0}),
-    ("warm-up end rounded", "warm-up end", 3,
+    ("warm-up end rounded", "warm-up rounding", 3,
      "You rounded pct_start * total_steps to a whole step before subtracting 1. The end of the "
      "warm-up, pct_start * total_steps - 1, may lie between two steps (15.5 for 55 steps): keep "
      "it as it is.",
@@ -524,10 +560,20 @@ _CYCLE_TABLE = [
      "Your warm-up starts at 0 (and so your final rate, a fraction of the start, is 0 too); it "
      "starts at max_lr / div_factor, a 25th of the peak by default.",
      "the warm-up starts at 0", {"start": "zero"}),
+    ("warm-up from 0 (final rate right)", "start", 1,
+     "Your warm-up starts at 0; it starts at max_lr / div_factor, a 25th of the peak by "
+     "default (your final rate is right).",
+     "the warm-up starts at 0", {"start": "zero, final right"}),
     ("cool-down one step too long", "cool-down", 3,
      "Your cool-down ends at step total_steps, one past the last update: it reaches the final "
      "rate only at t = total_steps - 1 (the last step, counting from 0).",
      "the cool-down ends at total_steps instead of total_steps - 1", {"e2_shift": 0}),
+    ("warm-up tested against pct_start * total_steps", "cool-down", 3,
+     "Your warm-up lasts while t < pct_start * total_steps, one step too long when that is not a "
+     "whole number: for 55 steps, t = 16 < 16.5 is still in your warm-up, past its end at e1 = "
+     "15.5. The phases change at e1 = pct_start * total_steps - 1: the warm-up is t <= e1.",
+     "the warm-up is tested with t < pct_start * total_steps instead of t <= e1",
+     {"cool": "boundary"}),
     ("cool-down starts a step after the peak", "cool-down", 3,
      "Your rate stays at max_lr for a second step: your cool-down's fraction is (t - e1 - 1) / "
      "(e2 - e1 - 1), so it starts one step after the peak. The peak, t = e1, is the cool-down's "
@@ -556,6 +602,7 @@ _CYCLE_CASES = [
     Case("final_div_factor = 100, t = 150", (150, 1.0, 200, 0.25, 10.0, 100.0)),
     Case("1000 steps, t = 700", (700, 0.3, 1000)),
     Case("55 steps: the warm-up ends at 15.5, t = 15", (15, 0.1, 55)),
+    Case("55 steps: t = 16 is already in the cool-down", (16, 0.1, 55)),
     Case("55 steps, final_div_factor = 10, the last step t = 54",
          (54, 0.1, 55, 0.3, 25.0, 10.0)),
 ]
@@ -586,12 +633,22 @@ def _plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
 
 
 def _plan_variant(per_epoch="ceil", peak="linear", start="base", warmup="steps", total="steps",
-                  old_batch=False, minus_warmup=False, int_k=False, plus_warmup=False):
+                  old_batch=False, minus_warmup=False, int_k=False, plus_warmup=False,
+                  last_index=False, old_batch_warmup=False, exchanged=False):
     def wrong(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
+        plan = _plain(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs)
+        if last_index:
+            plan = plan[:3] + (plan[3] - 1,)
+        if old_batch_warmup:
+            plan = plan[:2] + (warmup_epochs * math.ceil(n_train / base_batch_size), plan[3])
+        return (plan[0], plan[1], plan[3], plan[2]) if exchanged else plan
+
+    def _plain(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
         batch = base_batch_size if old_batch else batch_size
         steps = {"ceil": math.ceil(n_train / batch), "floor": n_train // batch,
                  "float": n_train / batch, "plus one": n_train // batch + 1,
-                 "nearest": round(n_train / batch), "ceil of total": n_train / batch}[per_epoch]
+                 "nearest": round(n_train / batch), "ceil of total": n_train / batch,
+                 "floor of total": n_train / batch}[per_epoch]
         k = batch_size // base_batch_size if int_k else batch_size / base_batch_size
         peak_lr = {"linear": lambda: base_lr * k, "none": lambda: base_lr,
                    "sqrt": lambda: base_lr * math.sqrt(k), "inverse": lambda: base_lr / k,
@@ -604,6 +661,8 @@ def _plan_variant(per_epoch="ceil", peak="linear", start="base", warmup="steps",
         full = epochs * steps if total == "steps" else epochs
         if per_epoch == "ceil of total":  # the examples of all epochs, rounded up once
             warm, full = math.ceil(warm), math.ceil(full)
+        if per_epoch == "floor of total":  # ... or rounded down once
+            warm, full = math.floor(warm), math.floor(full)
         if minus_warmup:
             full -= warm
         if plus_warmup:
@@ -639,6 +698,11 @@ _PLAN_TABLE = [
      "updates: round per epoch, then multiply.",
      "the updates are rounded up once over all epochs, not per epoch",
      {"per_epoch": "ceil of total"}),
+    ("rounded down once over all epochs", "per epoch", 3,
+     "You rounded down the updates of all epochs together, epochs * n_train // batch_size. "
+     "Every epoch ends with its own smaller batch, so each epoch has ceil(n_train / batch_size) "
+     "updates: round up per epoch, then multiply.",
+     "the updates are rounded down once over all epochs", {"per_epoch": "floor of total"}),
     ("updates counted at the old batch size", "per epoch", 2,
      "You counted the updates per epoch with the base batch size. The new plan trains with "
      "batch_size, so an epoch has ceil(n_train / batch_size) updates.",
@@ -661,6 +725,21 @@ _PLAN_TABLE = [
      "warm-up). total_steps is the length of all of training, warm-up included; the cell below "
      "takes the warm-up off for the cosine.",
      "the warm-up is taken off the total", {"minus_warmup": True}),
+    ("total_steps one short", "last step", 2,
+     "Your total_steps is one less than the number of updates: epochs * updates per epoch - 1 "
+     "is the index of the LAST update (counting from 0), not how many there are. total_steps is "
+     "the count: epochs * ceil(n_train / batch_size).",
+     "total_steps is the last update's index, one less than the count", {"last_index": True}),
+    ("warm-up counted at the old batch size", "warm-up batch", 2,
+     "Your warm-up is counted in updates of the BASE batch size, the total in updates of the new "
+     "one. Both lengths are in the updates of this plan: warmup_epochs * ceil(n_train / "
+     "batch_size).",
+     "the warm-up is counted at the base batch size", {"old_batch_warmup": True}),
+    ("warm-up and total exchanged", "order", 1,
+     "Your warmup_steps and total_steps are exchanged: the warm-up comes out longer than the "
+     "whole training. Return (peak_lr, start_factor, warmup_steps, total_steps) in this order, "
+     "with epochs and warmup_epochs each in its place.",
+     "warmup_steps and total_steps are exchanged", {"exchanged": True}),
     ("warm-up added to the total", "lengths", 1,
      "Your total_steps adds the warm-up to the epochs of training: the warm-up is part of the "
      "training, not extra. total_steps = epochs * updates per epoch, warm-up included.",

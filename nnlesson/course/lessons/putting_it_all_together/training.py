@@ -31,8 +31,15 @@ import threading
 import warnings
 
 from nnlesson._validate import check_bool, check_int, check_number
+from nnlesson.clip import Clipping
 # the recipe as data lives in the course (the exercise check uses it too); re-exported here
 from nnlesson.course.recipe import PIECES, RECIPE, ablation_configs
+from nnlesson.data import train_val_split
+from nnlesson.datasets import load_digits
+from nnlesson.optim import SGD, Adam, AdamW
+from nnlesson.scaling import StandardScaler
+from nnlesson.schedules import CosineAnnealing
+from nnlesson.train import Penalty, fit, mlp
 from nnlesson.viz.explorer import log_ladder
 
 __all__ = ["PIECES", "PIECE_LABELS", "RECIPE", "LR", "LRS", "EPOCHS", "BATCH_SIZE", "WIDTH",
@@ -65,8 +72,6 @@ _SPLIT_SEED = 0
 
 @functools.lru_cache(maxsize=1)
 def _split():
-    from nnlesson.data import train_val_split
-    from nnlesson.datasets import load_digits
 
     digits = load_digits()
     parts = train_val_split(digits.X, digits.y, val_fraction=_VAL_FRACTION, rng=_SPLIT_SEED,
@@ -88,7 +93,6 @@ def digits_split():
 
 @functools.lru_cache(maxsize=1)
 def _scaled_split():
-    from nnlesson.scaling import StandardScaler
 
     X_train, X_val, y_train, y_val = _split()
     scaler = StandardScaler().fit(X_train)  # statistics of the training part only
@@ -142,10 +146,6 @@ def train_recipe(recipe=None, *, lr=LR, seed=0, epochs=EPOCHS, progress=False,
         :class:`nnlesson.train.History` (validation loss and accuracy per epoch), or
         ``(history, model)``. A run that diverges stops (no warning) with ``history.diverged``.
     """
-    from nnlesson.clip import Clipping
-    from nnlesson.optim import SGD, Adam, AdamW
-    from nnlesson.schedules import CosineAnnealing
-    from nnlesson.train import Penalty, fit, mlp
 
     settings = recipe_settings(recipe)
     lr = check_number("lr", lr, low=0, low_open=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_int, check_number
+from nnlesson.clip import Clipping
 from nnlesson.course.lessons.putting_it_all_together.ablation import Ablation, AblationRow
 from nnlesson.course.lessons.putting_it_all_together.training import (
     BATCH_SIZE,
@@ -31,6 +32,11 @@ from nnlesson.course.lessons.putting_it_all_together.training import (
     recipe_settings,
     scaled_split,
 )
+from nnlesson.layers import Linear
+from nnlesson.losses import softmax_cross_entropy
+from nnlesson.optim import Adam
+from nnlesson.schedules import CosineAnnealing
+from nnlesson.train import Penalty, fit, mlp
 
 __all__ = ["scale_invariance", "Rotation", "weight_rotation", "adamw_ablation"]
 
@@ -45,8 +51,6 @@ def scale_invariance(model, X, y, *, factor=10.0, layer=0):
         is left as it was (weights, gradients cleared, training mode; batch norm's running
         statistics move, as with any training-mode forward pass).
     """
-    from nnlesson.layers import Linear
-    from nnlesson.losses import softmax_cross_entropy
 
     factor = check_number("factor", factor, low=0, low_open=True)
     linears = [m for m in model.modules() if isinstance(m, Linear)]
@@ -92,10 +96,6 @@ def weight_rotation(l2, *, seed=0, lr=LR, epochs=EPOCHS):
     Returns:
         :class:`Rotation`.
     """
-    from nnlesson.clip import Clipping
-    from nnlesson.optim import Adam
-    from nnlesson.schedules import CosineAnnealing
-    from nnlesson.train import Penalty, fit, mlp
 
     l2 = check_number("l2", l2, low=0)
     seed = check_int("seed", seed, low=0)

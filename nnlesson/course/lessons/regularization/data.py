@@ -18,6 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_choice, check_int, check_number
+from nnlesson.data import train_val_split
+from nnlesson.datasets import load_digits
+from nnlesson.layers import DropConnect, Linear, ReLU, Sequential
+from nnlesson.optim import SGD
+from nnlesson.scaling import StandardScaler
+from nnlesson.train import Penalty, fit, mlp
 from nnlesson.viz.explorer import log_ladder
 
 __all__ = ["N_TRAIN", "LABEL_NOISE", "HIDDEN", "EPOCHS", "MOMENTUM", "LRS", "KINDS", "METHODS",
@@ -37,9 +43,6 @@ METHODS = ("dropout", "DropConnect")
 
 @functools.lru_cache(maxsize=1)
 def _data():
-    from nnlesson.data import train_val_split
-    from nnlesson.datasets import load_digits
-    from nnlesson.scaling import StandardScaler
 
     d = load_digits()
     X_pool, X_val, y_pool, y_val = train_val_split(d.X, d.y, 0.2, rng=0, stratify=True)
@@ -96,8 +99,6 @@ class RegRun:
 
 
 def _model(p, method, seed):
-    from nnlesson.layers import DropConnect, Linear, ReLU, Sequential
-    from nnlesson.train import mlp
 
     if method == "DropConnect" and p > 0:
         # same draws as mlp: the hidden layer's init, then the output layer's
@@ -152,8 +153,6 @@ def train_regularized(kind="l2", lam=0.0, *, dropout=0.0, method="dropout", lr=0
 
 @functools.lru_cache(maxsize=1024)
 def _train(kind, lam, p, method, lr, epochs, seed):
-    from nnlesson.optim import SGD
-    from nnlesson.train import Penalty, fit
 
     X, X_val, y, y_val, _ = _data()
     model = _model(p, method, seed)

@@ -22,6 +22,7 @@ from nnlesson.course.lessons.regularization._panels import (
     show_run,
 )
 from nnlesson.course.lessons.regularization.data import EPOCHS, LRS, METHODS, train_regularized
+from nnlesson.layers import Dropout
 from nnlesson.viz.explorer import Choice, Explorer, Slider, linear_ladder
 from nnlesson.viz.plotting import PALETTE, describe, figure, label_axes
 
@@ -120,7 +121,6 @@ def dropout_expectation(p, x=None, n_masks=2000, seed=0):
         ``x``), the evaluation-mode output (``x`` itself) and the fraction of units kept over
         all masks (about ``1 - p``).
     """
-    from nnlesson.layers import Dropout
 
     p = check_number("p", p, low=0, high=1, high_open=True)
     n_masks = check_int("n_masks", n_masks, low=1)

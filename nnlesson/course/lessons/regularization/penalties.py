@@ -23,7 +23,7 @@ from nnlesson.course.lessons.regularization._panels import (
     loss_curves,
     show_run,
 )
-from nnlesson.course.lessons.regularization.data import EPOCHS, KINDS, LRS, train_regularized
+from nnlesson.course.lessons.regularization.data import KINDS, LRS, train_regularized
 from nnlesson.course.runner import run
 from nnlesson.viz.explorer import Choice, Explorer, Slider, log_ladder
 from nnlesson.viz.plotting import PALETTE, label_axes

@@ -29,10 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_choice, check_int, check_number
+from nnlesson.datasets import load_digits
 from nnlesson.layers import Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
 from nnlesson.losses import softmax_cross_entropy
+from nnlesson.optim import SGD
+from nnlesson.scaling import StandardScaler
 # the networks and the measurement live in the library (the exercise check uses them too)
-from nnlesson.train import residual_network, weight_grad_norms
+from nnlesson.train import fit, residual_network, weight_grad_norms
 from nnlesson.viz.explorer import log_ladder
 
 __all__ = ["ACTIVATIONS", "WIDTH", "N_DIGITS", "DEPTHS", "LRS", "STEPS", "DIVERGED_LOSS",
@@ -58,8 +61,6 @@ DIVERGED_LOSS = 100.0
 
 @functools.lru_cache(maxsize=4)
 def _digits(n, seed):
-    from nnlesson.datasets import load_digits
-    from nnlesson.scaling import StandardScaler
 
     ds = load_digits()
     rows = np.random.default_rng(seed).permutation(ds.n_samples)[:n]
@@ -108,8 +109,6 @@ def train_briefly(model, X, y, lr, steps=STEPS):
         The per-update loss (``steps`` values, fewer if training diverged; a diverged run ends
         with its non-finite loss).
     """
-    from nnlesson.optim import SGD
-    from nnlesson.train import fit
 
     lr = check_number("lr", lr, low=0, low_open=True)
     steps = check_int("steps", steps, low=1)

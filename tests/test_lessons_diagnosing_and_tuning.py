@@ -142,7 +142,7 @@ def test_the_doctor_redraws_for_each_patient_and_computes_the_patients_runs():
     demo.set(patient=3)
     assert bytes(demo.image.value) != before
     fault = L.patients()[3]
-    shown, record, twin = demo.explorer.result
+    shown, record, twin = demo.explorer.result[3]
     assert shown == fault and record.label == fault
     np.testing.assert_array_equal(record.loss, P.patient(fault).loss)
     np.testing.assert_array_equal(twin.loss, P.patient(fault, with_fault=False).loss)

@@ -80,7 +80,9 @@ class DoctorExplorer(Explorer):
     )
     size = (900, 460)
     columns = 2
-    precompute = ("patient", "lr_factor")
+    # one setting of the rate trains all eight patients (and their three distinct twins), so
+    # the background's plan over the rates covers every setting the widget can show
+    precompute = ("lr_factor",)
     show_summary = False  # the verdict needs up to four lines: drawn by update
     alt = ("Three panels for one training run (colour) and its healthy twin (grey) over 12 "
            "epochs: the loss of every update on a log axis with the validation loss per epoch "
@@ -133,13 +135,15 @@ class DoctorExplorer(Explorer):
         return [self.twin_loss, self.loss, self.val, self.val_eval, self.twin_grad, self.grad,
                 self.zero1, self.zero2, self.moved, self.message]
 
-    def compute(self, patient, lr_factor):
-        """The patient's record and its healthy twin's (both cached runs)."""
-        fault = self.hidden[patient]
-        return (fault, _patient(fault, lr_factor, True), _patient(fault, lr_factor, False))
+    def compute(self, lr_factor):
+        """Every patient at this rate: ``{patient: (fault, record, healthy twin's record)}``
+        (cached runs)."""
+        return {number: (fault, _patient(fault, lr_factor, True),
+                         _patient(fault, lr_factor, False))
+                for number, fault in self.hidden.items()}
 
     def update(self, result, patient, lr_factor, diagnosis):
-        fault, r, twin = result
+        fault, r, twin = result[patient]
         ipe = r.iterations_per_epoch
 
         def per_update(values, low, high):

@@ -141,10 +141,12 @@ def _corrected(x, beta, t, form):
 def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_average="right",
                 v_of="g * g", m_correction="right", v_correction="right", counter=0,
                 eps_at="outside", root=True, numerator="m_hat", with_lr=True, old=(),
-                m_gradient=None, betas="right", fresh=False):
+                m_gradient=None, betas="right", fresh=False, m_of="g", m_counter=0,
+                v_counter=0):
     """Adam's step with switches that reproduce the typical mistakes (``old``: the moments
     the step uses before their update; ``m_gradient``: a gradient for m other than ``g``;
-    ``betas``: which beta each of the four places uses; ``fresh``: m and v restarted at 0).
+    ``betas``: which beta each of the four places uses; ``fresh``: m and v restarted at 0;
+    ``m_of``: what m averages; ``m_counter``, ``v_counter``: one correction's step shifted).
 
     Returns ``(w_new, m, v, m_hat, v_hat)``.
     """
@@ -158,14 +160,17 @@ def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_av
                           "beta1 in v's correction": (beta1, beta2, beta1, beta1),
                           "corrections exchanged": (beta1, beta2, beta2, beta1)}[betas]
     m_old, v_old = m, v
-    m = _average(m, g if m_gradient is None else m_gradient, b_m, m_average)
+    if m_gradient is None:
+        m_gradient = {"g": lambda: g, "g * g": lambda: g * g, "|g|": lambda: np.abs(g),
+                      "mean": lambda: np.mean(g)}[m_of]()
+    m = _average(m, m_gradient, b_m, m_average)
     squared = {"g * g": lambda: g * g, "g": lambda: g, "|g|": lambda: np.abs(g),
                "mean": lambda: np.mean(g * g), "m * m": lambda: m * m,
                "(g - m)^2": lambda: (g - m) ** 2, "(g - old m)^2": lambda: (g - m_old) ** 2}[v_of]()
     v = _average(v, squared, b_v, v_average)
     t = t + counter
-    m_hat = _corrected(m_old if "m" in old else m, c_m, t, m_correction)
-    v_hat = _corrected(v_old if "v" in old else v, c_v, t, v_correction)
+    m_hat = _corrected(m_old if "m" in old else m, c_m, t + m_counter, m_correction)
+    v_hat = _corrected(v_old if "v" in old else v, c_v, t + v_counter, v_correction)
     rate = {True: lr, False: 1.0, "lr / sqrt(t)": lr / np.sqrt(t)}[with_lr]
     top = {"m_hat": m_hat, "g": g}[numerator] * rate
     if root == "** 1/2":  # v_hat ** 1/2 is (v_hat ** 1) / 2
@@ -181,6 +186,8 @@ def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_av
         return w - top / np.sqrt(v_hat), m, v, m_hat, v_hat
     if eps_at == "added to w":
         return w - top / np.sqrt(v_hat) + eps, m, v, m_hat, v_hat
+    if eps_at == "subtracted from w":  # step = lr * m_hat / sqrt(v_hat) + eps; w - step
+        return w - (top / np.sqrt(v_hat) + eps), m, v, m_hat, v_hat
     if eps_at == "before the correction":  # the paper's "efficient" order
         return w - top / (np.sqrt(v_hat) + eps / np.sqrt(1 - beta2 ** t)), m, v, m_hat, v_hat
     return w - top / (np.sqrt(v_hat) + eps), m, v, m_hat, v_hat
@@ -238,6 +245,48 @@ _ADAM_TABLE = [
      "the same for v.",
      "the bias correction lacks its parentheses (m / 1 - beta1^t)",
      {"m_correction": "no parentheses", "v_correction": "no parentheses"}),
+    ("m's correction multiplied", "correction", 2,
+     "You multiply m by 1 - beta1^t; the correction divides by it: m_hat = m / (1 - beta1^t). "
+     "(v's correction is right.)",
+     "m's correction multiplies by 1 - beta1^t instead of dividing",
+     {"m_correction": "multiplied"}),
+    ("v's correction multiplied", "correction", 2,
+     "You multiply v by 1 - beta2^t; the correction divides by it: v_hat = v / (1 - beta2^t). "
+     "(m's correction is right.)",
+     "v's correction multiplies by 1 - beta2^t instead of dividing",
+     {"v_correction": "multiplied"}),
+    ("(1 - beta1)^t in m's correction", "correction", 2,
+     "Your m_hat divides by (1 - beta1)^t; the correction is 1 - beta1^t: only beta1 is raised "
+     "to the power t. (v's correction is right.)",
+     "m's correction is (1 - beta1)^t instead of 1 - beta1^t",
+     {"m_correction": "(1 - beta)^t"}),
+    ("(1 - beta2)^t in v's correction", "correction", 2,
+     "Your v_hat divides by (1 - beta2)^t; the correction is 1 - beta2^t: only beta2 is raised "
+     "to the power t. (1 - beta2)^t = 0.001^t vanishes at once and blows the step down. (m's "
+     "correction is right.)",
+     "v's correction is (1 - beta2)^t instead of 1 - beta2^t",
+     {"v_correction": "(1 - beta)^t"}),
+    ("m's correction at t + 1", "correction", 1,
+     "Your m_hat uses beta1^(t + 1): one step too many. The t passed in already counts from 1; "
+     "m_hat = m / (1 - beta1^t). (v's correction is right.)",
+     "m's correction uses t + 1", {"m_counter": 1}),
+    ("v's correction at t + 1", "correction", 1,
+     "Your v_hat uses beta2^(t + 1): one step too many. The t passed in already counts from 1; "
+     "v_hat = v / (1 - beta2^t). (m's correction is right.)",
+     "v's correction uses t + 1", {"v_counter": 1}),
+    ("m's correction at t - 1", "correction", 1,
+     "Your m_hat uses beta1^(t - 1), as if steps counted from 0: at t = 1 it divides by 1 - 1 = "
+     "0. m_hat = m / (1 - beta1^t). (v's correction is right.)",
+     "m's correction uses t - 1", {"m_counter": -1}),
+    ("v's correction at t - 1", "correction", 1,
+     "Your v_hat uses beta2^(t - 1), as if steps counted from 0: at t = 1 it divides by 1 - 1 = "
+     "0. v_hat = v / (1 - beta2^t). (m's correction is right.)",
+     "v's correction uses t - 1", {"v_counter": -1}),
+    ("eps subtracted from the weights", "eps", 3,
+     "Your step is lr * m_hat / sqrt(v_hat) + eps, so eps is subtracted from every weight and "
+     "a weight with a zero gradient gets 0 / 0 = NaN. eps belongs in the denominator, next to "
+     "the root: lr * m_hat / (sqrt(v_hat) + eps).",
+     "eps is added to the step instead of to sqrt(v_hat)", {"eps_at": "subtracted from w"}),
     ("eps inside the square root", "eps", 2,
      "You divide by sqrt(v_hat + eps); Adam (the paper and PyTorch) adds eps OUTSIDE the root: "
      "m_hat / (sqrt(v_hat) + eps). The two differ wherever v_hat is about as small as eps, "
@@ -274,6 +323,18 @@ _ADAM_TABLE = [
      "m = beta1 * m + (1 - beta1) * g.",
      "m weights the old value with 1 - beta1 and g with beta1 (exchanged)",
      {"m_average": "reversed"}),
+    ("m averages g squared", "m", 2,
+     "Your first moment averages g * g: m is the average of the gradients themselves (their "
+     "direction, with their sign): m = beta1 * m + (1 - beta1) * g. Only v squares them.",
+     "m averages g * g instead of g", {"m_of": "g * g"}),
+    ("m averages |g|", "m", 2,
+     "Your first moment averages |g|, so it has lost the gradients' sign: m = beta1 * m + "
+     "(1 - beta1) * g.",
+     "m averages |g| instead of g", {"m_of": "|g|"}),
+    ("m averaged over all weights", "m", 1,
+     "Your first moment adds the mean of g over all the weights: one number for the whole "
+     "array. Adam keeps one m per weight: m = beta1 * m + (1 - beta1) * g, element by element.",
+     "m adds the mean of g over all weights instead of each weight's own g", {"m_of": "mean"}),
     ("(1 - beta2) missing", "v", 2,
      "Your second moment is v = beta2 * v + g^2: without (1 - beta2) it is a sum, not an "
      "average of the squared gradients. Use v = beta2 * v + (1 - beta2) * g * g.",
@@ -520,8 +581,27 @@ def _distinct(singles, candidates, cases, reference, screen=2):
     return tuple(singles) + tuple(kept)
 
 
+# Mistakes rare enough that they are declared alone, not paired with another (pairs of every
+# two would be thousands, and slow to import).
+_ALONE = {
+    "bias correction multiplied", "(1 - beta)^t in the correction", "beta2 in m's average",
+    "beta1 in v's average", "beta2 in m's correction", "beta1 in v's correction",
+    "corrections exchanged", "moments restarted from zero", "m squared in v", "v as the variance",
+    "v as the variance around the old m", "one denominator for all weights (sum)",
+    "one denominator for all weights (mean)", "lr divided by sqrt(t)", "m averages g squared",
+    "m averages |g|", "m averaged over all weights", "** 1/2 instead of a square root",
+    "v's correction not under the root", "m's correction multiplied",
+    "v's correction multiplied", "(1 - beta1)^t in m's correction",
+    "(1 - beta2)^t in v's correction", "m's correction at t + 1", "v's correction at t + 1",
+    "m's correction at t - 1", "v's correction at t - 1", "eps subtracted from the weights",
+    "|g| instead of g squared in v", "v averaged over all weights",
+    "parentheses missing in m's correction", "parentheses missing in v's correction",
+}
+
+
 def _pairs(rows):
     """Pairs of mistakes from different parts of the rule (each switch set once)."""
+    rows = [row for row in rows if row[0] not in _ALONE]
     for a, b in itertools.combinations(rows, 2):
         if a[1] != b[1] and not set(a[5]) & set(b[5]):
             yield a, b
@@ -559,27 +639,42 @@ ADAM = Check(
 # --------------------------------------------------------------------------- wrong AdamW
 
 
+_RATES = ("no lr", "bias-corrected lr", "2 lr")
+_FORMS = ("wrong sign", "constant", "sign", "parentheses")
+
+
 def _wrong_adamw(decay="before", switches=None):
-    """A wrong AdamW: ``decay`` says how the weight decay is (mis)applied, ``switches`` the
-    mistakes in its Adam part."""
+    """A wrong AdamW: ``decay`` (one mode, or a tuple of modes: at most one rate, one form and
+    one place) says how the weight decay is (mis)applied, ``switches`` the mistakes in its
+    Adam part."""
     switches = dict(switches or {})
     store = switches.pop("store", ())
+    modes = set((decay,) if isinstance(decay, str) else decay)
+    rate_mode = next((x for x in modes if x in _RATES), None)
+    form = next((x for x in modes if x in _FORMS), None)
 
     def wrong(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
         lam = weight_decay
-        grad = g + lam * w if decay in ("l2", "twice") else g
-        shrunk = {"before": w * (1 - lr * lam), "twice": w * (1 - lr * lam),
-                  "no lr": w * (1 - lam), "bias-corrected lr": w * (1 - lr / (1 - beta1 ** t) * lam),
-                  "wrong sign": w * (1 + lr * lam), "constant": w - lr * lam,
-                  "2 lr": w * (1 - 2 * lr * lam), "sign": w - lr * lam * np.sign(w),
-                  "parentheses": w * (1 - lr) * lam}.get(decay, w)
-        extra = {"m_gradient": g + lam * w} if decay == "in m only" else {}
-        w_new, m_new, v_new, m_hat, v_hat = _adam_parts(shrunk, grad, m, v, t, lr, beta1, beta2,
+        rate = {None: lr, "no lr": 1.0, "bias-corrected lr": lr / (1 - beta1 ** t),
+                "2 lr": 2 * lr}[rate_mode]
+
+        def shrink(x):
+            return {None: lambda: x * (1 - rate * lam), "wrong sign": lambda: x * (1 + rate * lam),
+                    "constant": lambda: x - rate * lam,
+                    "sign": lambda: x - rate * lam * np.sign(x),
+                    "parentheses": lambda: x * (1 - rate) * lam}[form]()
+
+        coupled = modes & {"l2", "twice"}
+        grad = g + (2 if rate_mode == "2 lr" else 1) * lam * w if coupled else g
+        decayed_first = not modes & {"l2", "after", "in denominator", "none", "in m only"}
+        start = shrink(w) if decayed_first else w
+        extra = {"m_gradient": g + lam * w} if "in m only" in modes else {}
+        w_new, m_new, v_new, m_hat, v_hat = _adam_parts(start, grad, m, v, t, lr, beta1, beta2,
                                                         eps, **switches, **extra)
-        if decay == "after":
-            w_new = w_new * (1 - lr * lam)
-        elif decay == "in denominator":
-            w_new = w_new - lr * lam * w / (np.sqrt(v_hat) + eps)
+        if "after" in modes:
+            w_new = shrink(w_new)
+        elif "in denominator" in modes:
+            w_new = w_new - rate * lam * w / (np.sqrt(v_hat) + eps)
         return (w_new, m_hat if "m_hat" in store else m_new, v_hat if "v_hat" in store else v_new)
     return wrong
 
@@ -652,16 +747,29 @@ _DECAY_TABLE = [
 ]
 
 
+def _decay_pairs():
+    """Two decay mistakes at once: a wrong rate or form, and a wrong place or form."""
+    rows = {row[4]: row for row in _DECAY_TABLE}
+    combos = [(a, b) for a in _RATES for b in _FORMS + ("after",)]
+    combos += [(a, "after") for a in _FORMS] + [("2 lr", "l2")]
+    for a, b in combos:
+        ra, rb = rows[a], rows[b]
+        yield Mistake(f"{ra[0]} + {rb[0]}",
+                      f"Two mistakes in the decay at once. First, {ra[3]}. Second, {rb[3]}.",
+                      _wrong_adamw((a, b)), hint=min(ra[1], rb[1]))
+
+
 def _adamw_mistakes():
     decay = [Mistake(name, text, _wrong_adamw(mode), hint=hint)
              for name, hint, text, _, mode in _DECAY_TABLE]
     adam = [Mistake(row[0], row[3], _wrong_adamw("before", row[5]), hint=row[2])
             for row in _ADAM_TABLE]
     mixed = []
+    common = [row for row in _ADAM_TABLE if row[0] not in _ALONE]
     for name, hint, _, short, mode in _DECAY_TABLE:
         if mode == "none":
             continue  # "no decay" + an Adam mistake is exercise 1's mistake: named as such below
-        for row in _ADAM_TABLE:
+        for row in common:
             mixed.append(Mistake(f"{name} + {row[0]}",
                                  f"Two mistakes at once. First, {short}. Second, {row[4]}.",
                                  _wrong_adamw(mode, row[5]), hint=min(hint, row[2])))
@@ -669,7 +777,8 @@ def _adamw_mistakes():
                         f"Two mistakes at once. First, weight_decay is ignored. Second, "
                         f"{row[4]}.", _wrong_adamw("none", row[5]), hint=1)
                 for row in _ADAM_TABLE]
-    return _distinct(decay + adam, mixed + no_decay, _cases(weight_decay=_ADAMW_DECAY), _adamw)
+    return _distinct(decay + adam, list(_decay_pairs()) + mixed + no_decay,
+                     _cases(weight_decay=_ADAMW_DECAY), _adamw)
 
 
 ADAMW = Check(
@@ -743,6 +852,8 @@ def _wrong_drift(numerator="lam w", root=True, v_of=("g^2", "(lam w)^2"), eps_at
         if not divided:  # AdamW's decay: nothing divides it
             bottom = 1.0 + 0 * bottom
         change = sign * (lr if with_lr else 1.0) * top / bottom
+        if eps_at == "added":  # -lr * m_hat / sqrt(v_hat) + eps: eps outside the fraction
+            change = change + eps
         return w + change if returns == "new w" else change
     return wrong
 
@@ -787,6 +898,11 @@ _DRIFT_TABLE = [
      "Your drift leaves out eps. Adam divides by sqrt(v_hat) + eps; the case with eps = 0.5 "
      "shows the difference.",
      "eps is left out", {"eps_at": "none"}),
+    ("eps added to the drift", "eps", 3,
+     "You add eps to the drift itself, -lr * m_hat / sqrt(v_hat) + eps: the parentheses are "
+     "missing. eps belongs in the denominator, next to the root: -lr * m_hat / (sqrt(v_hat) + "
+     "eps).",
+     "eps is added to the drift instead of to sqrt(v_hat)", {"eps_at": "added"}),
     ("w missing from m_hat", "m", 1,
      "Your m_hat is weight_decay alone: the penalty's gradient is λ times the weight, λw, so the "
      "drift is proportional to w (and is 0 for a weight at 0).",
@@ -866,11 +982,27 @@ def _drift_outputs(fn, cases):
         return np.concatenate([np.ravel(fn(*c.args, **c.kwargs)) for c in cases])
 
 
+def _drift_with(**fixed):
+    """The right drift with some arguments fixed at the lesson's values (lr 0.02, λ 0.5)."""
+    def wrong(w, grad_rms, lr, weight_decay, eps=1e-8):
+        values = {"lr": lr, "weight_decay": weight_decay, **fixed}
+        return _drift(w, grad_rms, values["lr"], values["weight_decay"], eps)
+    return wrong
+
+
 def _drift_mistakes():
     """Each mistake of the table, then two from different parts of the formula together, kept
     only if the cases tell the pair from the right answer and from every mistake before it."""
     singles = [Mistake(row[0], row[3], _wrong_drift(**row[5]), hint=row[2])
                for row in _DRIFT_TABLE]
+    singles += [
+        Mistake("lr fixed at the lesson's 0.02",
+                "Your drift uses lr = 0.02, the lesson's value, whatever lr is passed: use the "
+                "argument lr.", _drift_with(lr=0.02), hint=1),
+        Mistake("λ fixed at the lesson's 0.5",
+                "Your drift uses weight_decay = 0.5, the lesson's value, whatever weight_decay is "
+                "passed: use the argument weight_decay.", _drift_with(weight_decay=0.5), hint=1),
+    ]
     cases = _drift_cases()
     seen = np.array([_drift_outputs(_drift, cases)]
                     + [_drift_outputs(m.wrong_fn, cases) for m in singles])

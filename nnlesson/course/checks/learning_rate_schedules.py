@@ -16,6 +16,7 @@ default is varied, and that calling the library is caught.
 """
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 
@@ -68,6 +69,23 @@ def _with_pairs(table, make, cases, reference):
                              f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.", wrong,
                              hint=min(a[2], b[2])))
     return tuple(singles + pairs)
+
+
+def _fixed(right, where, **values):
+    """Mistakes that use the exercise's example value of an argument whatever is passed (one
+    per argument in ``values``): ``right`` (a variant with no mistake switched on, so that it
+    does not call the library) with that argument fixed."""
+    mistakes = []
+    for name, value in values.items():
+        def wrong(*args, _name=name, _value=value, **kwargs):
+            bound = inspect.signature(right).bind(*args, **kwargs)
+            bound.arguments[_name] = _value
+            return right(*bound.args, **bound.kwargs)
+        mistakes.append(Mistake(
+            f"{name} fixed at the example's {value:g}",
+            f"Your function uses {name} = {value:g}, {where}, whatever {name} is passed: use the "
+            f"argument {name}.", wrong, hint=1))
+    return tuple(mistakes)
 
 
 # --------------------------------------------------------------------------- step decay
@@ -234,7 +252,7 @@ STEP_DECAY = Check(
         Mistake("gamma fixed at the example's 0.1",
                 "Your function multiplies by 0.1 at each drop whatever gamma is: the tutorial's "
                 "example. Use the argument gamma.", _step_variant("gamma 0.1"), hint=1),
-    ),
+    ) + _fixed(_step_variant("right"), "the tutorial's example", lr0=0.1),
     forbidden=FORBIDDEN,
     hints=HINTS,
     doc="``step_decay(t, lr0, step_size, gamma) = lr0 * gamma ** floor(t / step_size)``",
@@ -262,12 +280,13 @@ def _restart_variant(loop="right", shape="right", level="right", half=True):
             T_cur = t % T_0
         else:
             while {"restart late": lambda: T_cur > T_i,
-                   "restart early": lambda: T_cur >= T_i - 1}.get(loop, lambda: T_cur >= T_i)():
+                   "restart early": lambda: T_cur >= T_i - 1,
+                   "compare T_0": lambda: T_cur >= T_0}.get(loop, lambda: T_cur >= T_i)():
                 if loop == "grown first":  # the next cycle's length taken off T_cur
                     T_i *= T_mult
                     T_cur -= T_i
                     continue
-                T_cur -= T_i
+                T_cur -= T_0 if loop == "subtract T_0" else T_i
                 T_i = {"added": T_i + T_mult, "grows once": T_0 * T_mult}.get(loop, T_i * T_mult)
         if loop == "restart early":  # the last step of a cycle counted as the next one's first
             T_cur = max(T_cur, 0)
@@ -318,6 +337,15 @@ _RESTART_TABLE = [
     ("cycles grow by adding T_mult", "loop", 2,
      "Your cycles grow by T_mult steps each time; they grow by a FACTOR T_mult: T_0, T_0 * "
      "T_mult, T_0 * T_mult^2, ...", "the cycles grow by adding T_mult", {"loop": "added"}),
+    ("T_0 taken off instead of the cycle's length", "loop", 3,
+     "Each time round your loop you take T_0 off T_cur, whatever the length of the cycle that "
+     "ended: with T_mult > 1 the later cycles are cut short. Take off the finished cycle's "
+     "length T_i, then make T_i T_mult times longer.",
+     "T_0 is taken off T_cur instead of T_i", {"loop": "subtract T_0"}),
+    ("loop compares T_cur with T_0", "loop", 3,
+     "Your loop moves on while T_cur >= T_0, the FIRST cycle's length: a longer cycle is ended "
+     "early. The current cycle ends when T_cur reaches its own length: while T_cur >= T_i.",
+     "the loop compares T_cur with T_0 instead of T_i", {"loop": "compare T_0"}),
     ("cycles grow only once", "loop", 3,
      "Your second cycle has the right length, T_0 * T_mult, but so do all later ones: you set "
      "T_i = T_0 * T_mult where the length must grow again at every restart, T_i = T_i * T_mult "
@@ -401,7 +429,8 @@ WARM_RESTARTS = Check(
     function="cosine_warm_restarts",
     reference=_warm_restarts,
     cases=_RESTART_CASES,
-    mistakes=_with_pairs(_RESTART_TABLE, _restart_variant, _RESTART_CASES, _warm_restarts),
+    mistakes=_with_pairs(_RESTART_TABLE, _restart_variant, _RESTART_CASES, _warm_restarts)
+    + _fixed(_restart_variant(), "the example's value", lr0=0.1, T_0=10, T_mult=2),
     forbidden=FORBIDDEN,
     hints=HINTS,
     doc="``cosine_warm_restarts(t, lr0, T_0, T_mult=1, eta_min=0.0)`` (SGDR): "
@@ -418,7 +447,7 @@ def _one_cycle(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div
 
 
 def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="right",
-                   e2_shift=1, rounded=False, cool="right", e1_of_last=False):
+                   e2_shift=1, rounded=False, cool="right", e1_of_last=False, floor=""):
     """One-cycle with one thing changed, for the mistakes below."""
     def wrong(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
         d, f = (final_div_factor, div_factor) if swap else (div_factor, final_div_factor)
@@ -456,7 +485,10 @@ def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="righ
                 return go(max_lr, initial, (t - e1) / (e_mid - e1), 2)
             return go(initial, final, (t - e_mid) / (e2 - e_mid), 3)
         if (t < e1 + 1) if cool == "boundary" else (t <= e1):
-            return go(initial, max_lr, t / (e1 + 1 if cool == "warm-up over pct" else e1), 1)
+            length = e1 + 1 if cool == "warm-up over pct" else e1
+            return go(initial, max_lr, t // length if floor == "warm-up" else t / length, 1)
+        if floor == "cool-down":
+            return go(max_lr, final, (t - e1) // (e2 - e1), 2)
         p = {"right": (t - e1) / (e2 - e1), "over e2": (t - e1) / e2, "from 0": t / e2,
              "warm-up over pct": (t - e1) / (e2 - e1),
              "from e1 + 1": max(t - e1 - 1, 0) / (e2 - e1 - 1),
@@ -574,6 +606,15 @@ _CYCLE_TABLE = [
      "15.5. The phases change at e1 = pct_start * total_steps - 1: the warm-up is t <= e1.",
      "the warm-up is tested with t < pct_start * total_steps instead of t <= e1",
      {"cool": "boundary"}),
+    ("// in the warm-up's fraction", "warm-up floor", 3,
+     "Your warm-up's fraction is t // e1, a floor division: it is 0 until the peak, so the rate "
+     "stays at the start and jumps. The fraction is t / e1, a true division.",
+     "the warm-up's fraction uses // instead of /", {"floor": "warm-up"}),
+    ("// in the cool-down's fraction", "cool-down floor", 3,
+     "Your cool-down's fraction is (t - e1) // (e2 - e1), a floor division: it is 0 until the "
+     "last step, so the rate stays at max_lr. The fraction is (t - e1) / (e2 - e1), a true "
+     "division.",
+     "the cool-down's fraction uses // instead of /", {"floor": "cool-down"}),
     ("cool-down starts a step after the peak", "cool-down", 3,
      "Your rate stays at max_lr for a second step: your cool-down's fraction is (t - e1 - 1) / "
      "(e2 - e1 - 1), so it starts one step after the peak. The peak, t = e1, is the cool-down's "
@@ -613,7 +654,9 @@ ONE_CYCLE = Check(
     function="one_cycle",
     reference=_one_cycle,
     cases=_CYCLE_CASES,
-    mistakes=_with_pairs(_CYCLE_TABLE, _cycle_variant, _CYCLE_CASES, _one_cycle),
+    mistakes=_with_pairs(_CYCLE_TABLE, _cycle_variant, _CYCLE_CASES, _one_cycle)
+    + _fixed(_cycle_variant(), "the example's value", max_lr=0.1,
+                                     total_steps=100),
     forbidden=FORBIDDEN,
     hints=HINTS,
     doc="``one_cycle(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0, "

@@ -976,7 +976,7 @@ class _Runner:
         for case, exp in zip(self.cases, self.expected):
             try:
                 received.append(self.student_output(student, case, exp))
-            except _ReturnedNone as stop:  # a wrong rule can return None (a named mistake?)
+            except _ReturnedNone as stop:  # a wrong rule can return None: named mistakes first
                 returned_none = returned_none or stop
                 received.append(None)
             except _Stop as stop:
@@ -984,6 +984,8 @@ class _Runner:
                 return self.result(stop.status, stop.message, mistake=stop.mistake)
         if returned_none is not None and all(out is None for out in received):
             return self.result(FAIL, returned_none.message)
+        if any(exp is None for exp in self.expected):
+            returned_none = None  # None is one of the answers: compared like any other
 
         diffs = []
         for case, exp, got in zip(self.cases, self.expected, received):

@@ -63,6 +63,12 @@ def _rates(kind="right"):
             return b * (a / b) ** (k / (n - 1))
         if kind == "ln and 10":
             return 10.0 ** np.linspace(np.log(a), np.log(b), n)
+        if kind == "log10 and exp":
+            return np.exp(np.linspace(np.log10(a), np.log10(b), n))
+        if kind == "difference":
+            return a * (b - a) ** (k / (n - 1))
+        if kind == "from 1 over n - 1":
+            return a * (b / a) ** ((k + 1) / (n - 1))
         return a * (b / a) ** (k / (n - 1))
     return rates
 
@@ -109,6 +115,17 @@ RANGE_TEST_LRS = Check(
                 "You spaced the natural logarithms (np.log) evenly but raised 10 to them: "
                 "10 ** ln(x) is not x. Use the same base on both sides (np.log10 with 10 **, "
                 "or np.log with np.exp).", _rates("ln and 10"), hint=3),
+        Mistake("log10 with exp",
+                "You spaced the base-10 logarithms (np.log10) evenly but took np.exp of them: "
+                "e ** log10(x) is not x. Use the same base on both sides (np.log10 with 10 **, "
+                "or np.log with np.exp).", _rates("log10 and exp"), hint=3),
+        Mistake("end_lr - start_lr instead of end_lr / start_lr",
+                "Your growth uses the difference end_lr - start_lr; the rate grows by a factor "
+                "each step, so the base of the power is the ratio end_lr / start_lr.",
+                _rates("difference"), hint=2),
+        Mistake("rates shifted by one step",
+                "Your rates start one step above start_lr and end one step above end_lr: k runs "
+                "from 1. Count k from 0 to num_iter - 1.", _rates("from 1 over n - 1"), hint=2),
     ),
     forbidden=FORBIDDEN,
     hints=HINTS,
@@ -137,6 +154,14 @@ def _smooth(kind="right"):
             with np.errstate(all="ignore"):
                 power = {"k + 2": k + 2, "k": k}.get(kind, k + 1)
                 corrected = avg / (np.float64(1.0) - np.float64(beta) ** power)
+                if kind == "(1 - beta) ** (k + 1)":
+                    corrected = avg / (1 - np.float64(beta)) ** (k + 1)
+                elif kind == "(1 - beta) ** k":
+                    corrected = avg / (1 - np.float64(beta)) ** k
+                elif kind == "one correction":
+                    corrected = avg / (1 - np.float64(beta) ** len(losses))
+                elif kind == "no parentheses":
+                    corrected = avg / 1 - np.float64(beta) ** (k + 1)
             if kind in ("none", "from first"):
                 out[k] = avg
             elif kind == "fed back":
@@ -196,6 +221,22 @@ SMOOTH_LOSSES = Check(
                 "step averages an already corrected value and the correction is applied again "
                 "and again. Keep the plain average avg for the recursion; only the value you "
                 "return is avg / (1 - beta ** (k + 1)).", _smooth("fed back"), hint=3),
+        Mistake("(1 - beta) ** (k + 1)",
+                "You divide by (1 - beta) ** (k + 1): the power belongs to beta alone. The "
+                "correction is 1 - beta ** (k + 1), the weight the average has collected.",
+                _smooth("(1 - beta) ** (k + 1)"), hint=2),
+        Mistake("(1 - beta) ** k",
+                "You divide by (1 - beta) ** k: the power belongs to beta alone, and after k + 1 "
+                "losses (k counted from 0) the average has collected the weight "
+                "1 - beta ** (k + 1).", _smooth("(1 - beta) ** k"), hint=2),
+        Mistake("one correction for the whole curve",
+                "You divide every value by the same 1 - beta ** len(losses). The correction "
+                "depends on how many losses the average has seen so far: after k + 1 of them "
+                "divide by 1 - beta ** (k + 1).", _smooth("one correction"), hint=1),
+        Mistake("correction without parentheses",
+                "You wrote avg / 1 - beta ** (k + 1): Python divides first, then subtracts. Put "
+                "the divisor in parentheses: avg / (1 - beta ** (k + 1)).",
+                _smooth("no parentheses"), hint=3),
     ),
     forbidden=FORBIDDEN,
     hints=HINTS,
@@ -212,20 +253,29 @@ def _stop(kind="right"):
     """The range test's stop rule, right or wrong."""
     def stop(smoothed, diverge_factor=4.0):
         factor = {"hard-coded 4": 4.0, "any rise": 1.0}.get(kind, diverge_factor)
+        if kind == "global min":
+            values = [float(v) for v in smoothed]
+            lowest = min((v for v in values if math.isfinite(v)), default=math.inf)
+            for k, value in enumerate(values):
+                if not math.isfinite(value) or value > factor * lowest:
+                    return k
+            return None
         best, previous = math.inf, None
         for k, value in enumerate(smoothed):
             value = float(value)
             if kind != "nan missed" and not math.isfinite(value):
-                return k
+                return {"k + 1": k + 1, "value": value}.get(kind, k)
             best = min(best, value) if kind != "nan missed" or value == value else best
             reference = {"first": float(smoothed[0]), "previous": previous}.get(kind, best)
             previous = value
             if reference is None:
                 continue
-            above = value >= factor * reference if kind == ">=" else value > factor * reference
+            above = (value >= factor * reference if kind == ">=" else
+                     value > factor + reference if kind == "added" else
+                     value > factor * reference)
             if above:
                 return {"k + 1": k + 1, "value": value}.get(kind, k)
-        return -1 if kind == "-1" else None
+        return {"-1": -1, "len": len(smoothed)}.get(kind)
     return stop
 
 
@@ -262,6 +312,10 @@ RANGE_TEST_STOP = Check(
                 "You return the index after the one that diverged: return k, the index of the "
                 "first value above diverge_factor * best (it is kept as the last point of the "
                 "curve).", _stop("k + 1"), hint=3),
+        Mistake("diverge_factor added, not multiplied",
+                "You stop when the loss is diverge_factor ABOVE the best (best + diverge_factor). "
+                "It is a factor: stop when the loss is more than diverge_factor TIMES the best, "
+                "whatever the size of the loss.", _stop("added"), hint=2),
         Mistake(">= instead of >",
                 "You stop when the loss equals diverge_factor times the best; the rule is "
                 "strictly more: smoothed[k] > diverge_factor * best.", _stop(">="), hint=2),
@@ -280,6 +334,14 @@ RANGE_TEST_STOP = Check(
         Mistake("-1 when it never diverges",
                 "When the loss never diverges, return None (the test ran to the end), not -1: "
                 "-1 is a valid index in Python (the last point).", _stop("-1"), hint=3),
+        Mistake("len(smoothed) when it never diverges",
+                "When the loss never diverges, return None (the test ran to the end), not "
+                "len(smoothed): a number says the test stopped there.", _stop("len"), hint=3),
+        Mistake("the lowest value of the whole curve",
+                "You compare with the lowest value of the whole curve, including values that "
+                "come later. The test runs forward and cannot know the future: compare each "
+                "value with the lowest value so far, min(smoothed[0 .. k]).",
+                _stop("global min"), hint=1),
     ),
     forbidden=FORBIDDEN,
     hints=HINTS,

@@ -135,6 +135,8 @@ def _corrected(x, beta, t, form):
         return x / 1 - beta ** t
     if form == "squared":  # sqrt(v) / (1 - beta2^t): the correction put on the root, unrooted
         return x / (1 - beta ** t) ** 2
+    if form == "rooted":  # v / sqrt(1 - beta2^t): the root of the correction, then a root again
+        return x / np.sqrt(1 - beta ** t)
     return x / (1 - beta ** t)
 
 
@@ -432,6 +434,11 @@ _ADAM_TABLE = [
      "divides by the square root of the correction).",
      "sqrt(v) is divided by 1 - beta2^t instead of its square root",
      {"v_correction": "squared"}),
+    ("v divided by the root of its correction", "correction", 2,
+     "You divide v by sqrt(1 - beta2^t) and then take the square root of that: the correction "
+     "is rooted twice. v_hat = v / (1 - beta2^t), and the step divides by sqrt(v_hat) (PyTorch's "
+     "form, sqrt(v) / sqrt(1 - beta2^t), is the same thing).",
+     "v is divided by sqrt(1 - beta2^t) before the root", {"v_correction": "rooted"}),
     ("beta2 in m's average", "betas", 2,
      "Your first moment uses beta2: m = beta2 * m + (1 - beta2) * g. Each average has its own "
      "rate: m = beta1 * m + (1 - beta1) * g (beta1 = 0.9 forgets within about 10 steps), "
@@ -596,6 +603,7 @@ _ALONE = {
     "m's correction at t - 1", "v's correction at t - 1", "eps subtracted from the weights",
     "|g| instead of g squared in v", "v averaged over all weights",
     "parentheses missing in m's correction", "parentheses missing in v's correction",
+    "v divided by the root of its correction",
 }
 
 

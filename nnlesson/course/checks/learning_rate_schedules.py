@@ -269,7 +269,7 @@ def _warm_restarts(t, lr0, T_0, T_mult=1, eta_min=0.0):
 def _restart_variant(loop="right", shape="right", level="right", half=True):
     """SGDR with its cycle loop, its cosine or its levels changed, for the mistakes below."""
     def wrong(t, lr0, T_0, T_mult=1, eta_min=0.0):
-        T_cur, T_i = t, T_0
+        T_cur, T_i = t, T_0 * T_mult if loop == "first grown" else T_0
         if loop == "no restart":
             pass
         elif loop == "first restart only":
@@ -292,6 +292,8 @@ def _restart_variant(loop="right", shape="right", level="right", half=True):
             T_cur = max(T_cur, 0)
         period = {"T_0 in the cosine": T_0, "T_i - 1": T_i - 1}.get(shape, T_i)
         angle = (2 if shape == "full period" else 1) * math.pi * T_cur / period
+        if shape == "one step ahead":
+            angle = math.pi * (T_cur + 1) / period
         if shape == "integer division":  # pi * (T_cur // T_i): 0 inside every cycle
             angle = math.pi * (T_cur // period)
         if shape == "degrees":
@@ -346,6 +348,11 @@ _RESTART_TABLE = [
      "Your loop moves on while T_cur >= T_0, the FIRST cycle's length: a longer cycle is ended "
      "early. The current cycle ends when T_cur reaches its own length: while T_cur >= T_i.",
      "the loop compares T_cur with T_0 instead of T_i", {"loop": "compare T_0"}),
+    ("the first cycle already grown", "loop", 2,
+     "Your first cycle lasts T_0 * T_mult steps: the length grows one cycle too early. The first "
+     "cycle has length T_0; each later one is T_mult times the one before (10, 20, 40, ... for "
+     "T_0 = 10, T_mult = 2).",
+     "the first cycle lasts T_0 * T_mult instead of T_0", {"loop": "first grown"}),
     ("cycles grow only once", "loop", 3,
      "Your second cycle has the right length, T_0 * T_mult, but so do all later ones: you set "
      "T_i = T_0 * T_mult where the length must grow again at every restart, T_i = T_i * T_mult "
@@ -377,6 +384,11 @@ _RESTART_TABLE = [
      "Your cosine is cos(180 T_cur / T_i): math.cos and np.cos take radians, so half a turn is "
      "pi, not 180. Use math.pi * T_cur / T_i.", "the angle is in degrees",
      {"shape": "degrees"}),
+    ("the angle one step ahead", "shape", 3,
+     "Your angle is pi (T_cur + 1) / T_i: each cycle starts one step into its cosine, below lr0. "
+     "T_cur counts from 0 at the restart, and the angle is pi T_cur / T_i, so the first step of "
+     "a cycle is at lr0.",
+     "the angle uses T_cur + 1 instead of T_cur", {"shape": "one step ahead"}),
     ("(1 + cos) / 2 misplaced", "shape", 3,
      "Your rate is lr0 (1 + cos / 2): only the cosine is halved, so the rate runs from 1.5 "
      "lr0 down to 0.5 lr0. The parentheses go around the sum: (1 + cos(pi T_cur / T_i)) / 2 "
@@ -677,11 +689,13 @@ def _plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
 
 def _plan_variant(per_epoch="ceil", peak="linear", start="base", warmup="steps", total="steps",
                   old_batch=False, minus_warmup=False, int_k=False, plus_warmup=False,
-                  last_index=False, old_batch_warmup=False, exchanged=False):
+                  last_index=False, old_batch_warmup=False, exchanged=False, old_batch_total=False):
     def wrong(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
         plan = _plain(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs)
         if last_index:
-            plan = plan[:3] + (plan[3] - 1,)
+            plan = plan[:3] + (plan[3] + (1 if last_index == "+1" else -1),)
+        if old_batch_total:
+            plan = plan[:3] + (epochs * math.ceil(n_train / base_batch_size),)
         if old_batch_warmup:
             plan = plan[:2] + (warmup_epochs * math.ceil(n_train / base_batch_size), plan[3])
         return (plan[0], plan[1], plan[3], plan[2]) if exchanged else plan
@@ -773,6 +787,16 @@ _PLAN_TABLE = [
      "is the index of the LAST update (counting from 0), not how many there are. total_steps is "
      "the count: epochs * ceil(n_train / batch_size).",
      "total_steps is the last update's index, one less than the count", {"last_index": True}),
+    ("total_steps one too many", "last step", 2,
+     "Your total_steps is one more than the number of updates. An epoch has ceil(n_train / "
+     "batch_size) updates, and training has epochs times that, counted from 1: no extra one for "
+     "the last step.",
+     "total_steps is one more than the count", {"last_index": "+1"}),
+    ("total counted at the old batch size", "warm-up batch", 2,
+     "Your total_steps is counted in updates of the BASE batch size, the warm-up in updates of "
+     "the new one. Both lengths are in the updates of this plan: epochs * ceil(n_train / "
+     "batch_size).",
+     "the total is counted at the base batch size", {"old_batch_total": True}),
     ("warm-up counted at the old batch size", "warm-up batch", 2,
      "Your warm-up is counted in updates of the BASE batch size, the total in updates of the new "
      "one. Both lengths are in the updates of this plan: warmup_epochs * ceil(n_train / "
@@ -848,6 +872,8 @@ _PLAN_CASES = [
          (6000, 50, 4, 0.3, 50, 1)),
     Case("a batch one and a half times the base: 9000 images, 64 -> 96, 8 epochs, 2 of warm-up",
          (9000, 96, 8, 0.04, 64, 2)),
+    Case("a small rate: 600 images, 48 -> 80, 3 epochs, 1 of warm-up (peak 0.00035)",
+         (600, 80, 3, 0.00021, 48, 1)),
 ]
 
 

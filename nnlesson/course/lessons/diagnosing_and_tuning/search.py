@@ -62,7 +62,7 @@ def figure_search(comparison=None):
     """Where grid and random search looked, and the validation loss against the rate."""
     c = search_comparison() if comparison is None else comparison
     n = len(c["grid"])
-    fig, (ax_pts, ax_lr) = figure((880, 380), ncols=2)
+    fig, (ax_pts, ax_lr) = figure((880, 340), ncols=2)
     for k, (name, points) in enumerate((("grid", c["grid"]), ("random (first repeat)",
                                                               c["random"][:n]))):
         style = dict(series_style(k), linestyle="none", markevery=None, markersize=8)

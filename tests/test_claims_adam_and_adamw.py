@@ -134,6 +134,26 @@ def test_one_step_of_adam_l2_and_of_adamw():
         np.testing.assert_allclose(expected, wt.detach().numpy(), rtol=1e-12)
 
 
+def test_torch_adam_with_decoupled_weight_decay_is_adamw():
+    """The lesson: torch.optim.Adam(..., decoupled_weight_decay=True) takes AdamW's step."""
+    rng = np.random.default_rng(3)
+    w0, grads = rng.normal(size=5), rng.normal(size=(4, 5))
+    weights = []
+    for cls, extra in ((torch.optim.AdamW, {}), (torch.optim.Adam, {"decoupled_weight_decay": True})):
+        wt = torch.tensor(w0, requires_grad=True)
+        opt = cls([wt], lr=0.05, weight_decay=0.3, **extra)
+        for g in grads:
+            wt.grad = torch.tensor(g)
+            opt.step()
+        weights.append(wt.detach().numpy().copy())
+    w, m, v = w0, np.zeros(5), np.zeros(5)
+    for t, g in enumerate(grads, start=1):
+        w, m, v, _ = adam_update(w, g, m, v, t, lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8,
+                                 weight_decay=0.3, decoupled_weight_decay=True)
+    np.testing.assert_allclose(weights[0], weights[1], rtol=1e-14)
+    np.testing.assert_allclose(w, weights[0], rtol=1e-12)
+
+
 def test_l2_inside_adam_spares_weights_with_large_gradients_adamw_does_not():
     d = decay_experiment(lr=0.02, beta1=0.9, beta2=0.999, weight_decay=0.5, n_steps=200)
     small, medium, large = d.l2[-1]
@@ -208,6 +228,20 @@ def test_rmsprop_at_a_constant_rate_stalls_where_adam_gets_there(race):
     assert f"{race.entries['rosenbrock']['RMSProp'].final:.1e}" == "8.7e-03"
 
 
+def test_rmsprop_keeps_stepping_about_lr_while_adams_steps_vanish(race):
+    """The text: RMSProp's step "stays about lr long wherever the gradient is: over its last 100
+    steps it still moves 0.40 lr and 1.43 lr per step"; Adam's last steps are next to nothing."""
+    last = {}
+    for surface in ("beale", "rosenbrock"):
+        for method in ("RMSProp", "Adam"):
+            entry = race.entries[surface][method]
+            steps = np.linalg.norm(np.diff(entry.path.points[-101:], axis=0), axis=1)
+            last[surface, method] = steps.mean() / entry.lr
+    assert (round(last["beale", "RMSProp"], 2), round(last["rosenbrock", "RMSProp"], 2)) == (
+        0.40, 1.43)
+    assert last["beale", "Adam"] < 1e-6 and last["rosenbrock", "Adam"] < 1e-6  # "below 1e-6"
+
+
 def test_every_tuned_rate_is_inside_the_ladder(race):
     """A tuned rate at the top of the ladder would hide a better one above it."""
     for row in race.entries.values():
@@ -220,7 +254,7 @@ def test_every_tuned_rate_is_inside_the_ladder(race):
 
 @pytest.fixture(scope="module")
 def digits():
-    return digits_race(lrs=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0), epochs=5, batch_size=64)
+    return digits_race(epochs=5, batch_size=64)  # the notebook's call
 
 
 def test_digits_every_method_reaches_95_to_97_percent_at_its_best_rate(digits):
@@ -232,17 +266,26 @@ def test_digits_every_method_reaches_95_to_97_percent_at_its_best_rate(digits):
 
 
 def test_digits_the_adaptive_methods_are_forgiving_not_faster(digits):
+    assert digits.lrs == (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # "eight rates"
     works = {m: [lr for lr, a in zip(digits.lrs, acc) if a >= 0.85]
              for m, acc in digits.accuracy.items()}
     assert works["SGD"] == [0.1, 0.3, 1.0]
     assert works["momentum 0.9"] == works["Nesterov 0.9"] == [0.01, 0.03, 0.1, 0.3]
-    assert works["Adam"] == [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+    assert works["Adam"] == [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
     assert works["RMSProp"] == list(digits.lrs)
     # margins: no accuracy sits within a point of the 85 % line, so the counts are robust
     for acc in digits.accuracy.values():
         assert np.all(np.abs(acc - 0.85) > 0.01)
     # the best plain-SGD run is as good as the best Adam run
     assert digits.best("SGD")[0] >= digits.best("Adam")[0]
+
+
+def test_digits_every_best_rate_is_inside_the_ladder(digits):
+    """'each at its own tuned rate': no method's best rate is the ladder's last (SGD, best at 1,
+    fails at 3) or first."""
+    for method in digits.accuracy:
+        assert min(digits.lrs) < digits.best(method)[1] < max(digits.lrs), method
+    assert digits.accuracy["SGD"][-1] < 0.5
 
 
 # --------------------------------------------------------------------------- exercise 3

@@ -104,6 +104,33 @@ def test_reduce_on_plateau_drops_the_rate_once_in_20_epochs_at_the_default_knobs
     assert sorted(set(np.round(per_epoch, 12))) == [0.03, 0.1]
 
 
+def test_reduce_on_plateau_drops_after_six_epochs_without_a_new_best(problem):
+    """The text: "The rate drops once, when six epochs in a row have not improved on the best
+    validation loss" (patience 5: PyTorch's rule, more than 5 bad epochs)."""
+    run = _run(problem, "reduce on plateau", decay=0.3, period=5)
+    per_epoch = np.round(run.lrs[::problem.steps_per_epoch], 12)
+    first_low = int(np.argmax(per_epoch < 0.1))
+    val = L.val_losses(problem, run)
+    best = int(np.argmin(val[:first_low]))
+    assert first_low - 1 - best == 6  # epochs best+1 ... first_low-1 did not improve
+    assert np.all(val[best + 1:first_low] > val[best])
+    assert (best, first_low) == (7, 14)  # as the text names them
+
+
+def test_step_decay_and_cosine_end_lowest_at_lr0_0_1(problem):
+    """Question 2's answer: step decay and cosine annealing end lowest, then one-cycle and
+    warm-up + cosine."""
+    final = {name: _final(problem, name) for name in L.SCHEDULES}
+    order = sorted(final, key=final.get)
+    assert set(order[:2]) == {"step decay", "cosine annealing"}
+    assert set(order[2:4]) == {"one-cycle", "warm-up + cosine"}
+    assert max(final[n] for n in order[:2]) < 1e-5 < min(final[n] for n in order[2:4]) < 2e-5
+    # "both spend the last epochs at a rate many times smaller than lr0"
+    for name in order[:2]:
+        last_epoch = _run(problem, name).lrs[-problem.steps_per_epoch:]
+        assert max(last_epoch) < 0.1 / 10, name
+
+
 def test_warmup_only_delays_divergence_on_the_convex_problem(problem):
     cos = _run(problem, "cosine annealing", lr0=1.5)
     warm = _run(problem, "warm-up + cosine", lr0=1.5)
@@ -141,6 +168,15 @@ def test_the_best_tuned_schedules_end_within_about_half_a_point(digits):
 def test_warm_restarts_are_within_a_few_tenths_of_cosine_not_2_percent_better(digits):
     # a tutorial promises 2-3 % better; the text: "within a few tenths of a point"
     assert abs(digits.best("warm restarts", 10)[0] - digits.best("cosine annealing", 10)[0]) < 0.005
+
+
+def test_every_best_peak_rate_lies_inside_the_grid(digits):
+    """The best rate of each schedule and budget is neither the grid's smallest nor its largest
+    rate, so a better one is not hiding outside it."""
+    assert digits.lrs == (0.03, 0.1, 0.3, 1.0)
+    for s in digits.schedules:
+        for budget in digits.budgets:
+            assert min(digits.lrs) < digits.best(s, budget)[1] < max(digits.lrs), (s, budget)
 
 
 def test_annealing_rescues_a_peak_rate_too_large_for_a_constant_rate(digits):

@@ -109,7 +109,7 @@ class DigitsComparison:
 
 
 def compare_on_digits(schedules=("constant", "cosine annealing", "warm restarts", "one-cycle"),
-                      budgets=(5, 10), lrs=(0.1, 0.3, 1.0), seeds=(0, 1)):
+                      budgets=(5, 10), lrs=(0.03, 0.1, 0.3, 1.0), seeds=(0, 1)):
     """Train the digits network for every schedule, budget and peak rate (:func:`train_digits`).
 
     Returns a :class:`DigitsComparison`. Cost: ``len(schedules) * sum(budgets) * len(lrs) *
@@ -141,17 +141,22 @@ def figure_digits_comparison(comparison, lr=None, budget=None):
     lr = max(comparison.lrs) if lr is None else lr
     budget = max(comparison.budgets) if budget is None else budget
     fig, (ax_lr, ax_acc) = figure((880, 380), 2, 1)
+    lowest = 100.0
     for i, s in enumerate(comparison.schedules):
         lrs, acc = comparison.curves[(s, budget, lr)]
         style = dict(series_style(i), markevery=0.1, markersize=5)
         ipe = len(lrs) / max(1, len(acc)) if len(acc) else 1
         ax_lr.plot(np.arange(len(lrs)) / ipe, lrs, label=s, **style)
         ax_acc.plot(np.arange(1, len(acc) + 1), 100 * acc, label=s, **dict(style, markevery=1))
+        if len(acc) and np.isfinite(acc).any():
+            lowest = min(lowest, 100 * float(np.nanmin(acc)))
     label_axes(ax_lr, title=f"the rate (peak {lr:g}, {budget} epochs)", xlabel="epoch",
                ylabel="learning rate")
     label_axes(ax_acc, title="validation accuracy", xlabel="epoch",
                ylabel="validation accuracy (%)")
-    ax_acc.set_ylim(80, 100)
+    bottom = min(80, 5 * int((lowest - 1) // 5))  # every point shown, on a scale of fives
+    ax_acc.set_ylim(bottom, 100)
+    ax_acc.set_yticks(np.arange(bottom, 101, 5))
     ax_lr.set_xlim(0, budget)
     ax_acc.set_xlim(1, budget)
     fig.legend(handles=ax_lr.get_lines(), loc="outside upper center",
@@ -161,7 +166,7 @@ def figure_digits_comparison(comparison, lr=None, budget=None):
     return describe(fig, (
         f"Left: the learning rate against the epoch of {names}, each with peak rate {lr:g} "
         f"over {budget} epochs. Right: the validation accuracy after each epoch of the same "
-        "runs (first random seed), from 80 to 100 %."))
+        f"runs (first random seed), on an axis from {bottom} to 100 %."))
 
 
 @functools.lru_cache(maxsize=64)

@@ -111,6 +111,9 @@ class ScheduleExplorer(Explorer):
                            xlabel="epoch", ylabel="loss − minimum", legend=None)
         self.loss.lines["schedule"].set_markevery(1)
         self.loss.lines["constant"].set_markevery(1)
+        for ax in (axes["lr"], axes["loss"]):  # the same epochs, in whole numbers, on both
+            ax.set_xlim(0, p.epochs)
+            ax.set_xticks(np.arange(0, p.epochs + 1, 5))
         levels = np.logspace(-2, 1.5, 9)
         self.map = PathsOnContours(axes["path"], {"loss": _Contours(p)},
                                    {"constant": dict(_SERIES["constant"], marker=""),

@@ -137,7 +137,8 @@ def figure_schedule_gallery(lr0=0.1, epochs=30, steps_per_epoch=10):
     lr0 = check_number("lr0", lr0, low=0, low_open=True)
     epochs = check_int("epochs", epochs, low=5)
     steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, low=1)
-    fig, axes = figure((880, 600), 3, 3)
+    # short enough to share a slide with its heading and one sentence (1280x720)
+    fig, axes = figure((880, 470), 3, 3)
     T = epochs * steps_per_epoch
     t = np.arange(T) / steps_per_epoch
     for i, (ax, name) in enumerate(zip(axes.ravel(), SCHEDULES)):
@@ -156,6 +157,9 @@ def figure_schedule_gallery(lr0=0.1, epochs=30, steps_per_epoch=10):
         ax.plot(t, lrs, **style)  # the yellow of the palette (6) is skipped: pale on white
         ax.set_ylim(0, 1.08 * lr0)
         ax.set_xlim(0, epochs)
+        ax.set_yticks([0, lr0 / 2, lr0])
+        # the same axes everywhere: numbers on the outer panels only
+        ax.tick_params(labelbottom=i >= 6, labelleft=i % 3 == 0)
         label_axes(ax, title=name if name != "reduce on plateau" else "reduce on plateau*",
                    xlabel="epoch" if i >= 6 else "", ylabel="rate" if i % 3 == 0 else "")
     readable(fig)

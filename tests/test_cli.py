@@ -149,8 +149,9 @@ def exercise_with_an_answer(tmp_path):
 
 def assert_refusal(err, path, command):
     lines = err.splitlines()
-    assert lines[0] == (f"nnlesson {command}: refused: 1 notebook holds answers someone wrote, "
-                        + ("and regenerating would replace them with empty stubs:"
+    assert lines[0] == (f"nnlesson {command}: refused: 1 notebook holds work someone wrote, "
+                        + ("and regenerating would replace them (answers with empty stubs, "
+                           "other cells with the course's version):"
                            if command == "exercises" else "and executing rewrites the file:"))
     assert lines[1] == f"  {path}: double"
     assert lines[2].startswith("Nothing was written.") and "add --force" in lines[2]

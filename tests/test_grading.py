@@ -92,6 +92,12 @@ def graded(tmp_path_factory):
     student(folder / "frank", "01_double-Copy1", double="    return 2 * x", negate="    return -x")
     nbformat.write(new_notebook(cells=[new_code_cell("print('my notes')")]),
                    str(folder / "gina.ipynb"))  # not an exercise at all
+    # the function itself raises KeyboardInterrupt (a BaseException) inside the check
+    student(folder, "hal", double="    raise KeyboardInterrupt", negate="    return -x")
+    # valid JSON, but a cell's source is a number: one row, the class is still graded
+    broken = json.loads(json.dumps(RELEASE))
+    broken["cells"][2]["source"] = 12345
+    (folder / "ivan.ipynb").write_text(json.dumps(broken))
     rows = grade([folder], timeout=30, jobs=2, release=release)
     return folder, {row.student: row for row in rows}, rows
 
@@ -147,6 +153,34 @@ def test_a_copy_is_matched_by_its_lesson_number(graded):
     assert (frank.score, frank.status, frank.exercise) == ("2/2", "passed", "01_double")
 
 
+def test_a_keyboard_interrupt_of_the_students_is_reported(graded):
+    hal = graded[1]["hal"]  # (the grader's own interrupts end as "timeout" or "output")
+    assert (hal.score, hal.status) == ("1/2", "error")
+    assert hal.reason.startswith("the exercise's cell 4 raised KeyboardInterrupt; ")
+
+
+def test_a_notebook_of_the_wrong_shape_is_an_error_row(graded):
+    ivan = graded[1]["ivan"]
+    assert (ivan.score, ivan.status) == ("0/0", "error")
+    assert ivan.reason == "cannot read the notebook: ValueError: cell 3 has no text 'source'"
+
+
+def test_a_notebook_of_too_many_cells_is_an_error_row(tmp_path, monkeypatch):
+    """Read before any kernel starts: a notebook of a million little cells (well under the
+    size limit) would take the grader itself hours to match against the release."""
+    import nnlesson.tools.grading as grading
+
+    monkeypatch.setattr(grading, "_MAX_CELLS", 10)
+    nb = nbformat.from_dict(json.loads(json.dumps(RELEASE)))
+    nb.cells += [new_code_cell(f"x = {i}") for i in range(5)]
+    path = tmp_path / "01_double.ipynb"
+    nbformat.write(nb, str(path))
+    row = grading.grade_notebook(path, Releases(write_release(tmp_path / "release")))
+    assert (row.status, row.score, row.reason) == (
+        "error", "0/0", "cannot read the notebook: ValueError: 11 cells, more than the 10 a "
+                        "notebook may have")
+
+
 def test_a_notebook_that_answers_no_exercise_is_an_error_row(graded):
     gina = graded[1]["gina"]
     assert (gina.score, gina.status) == ("0/0", "error")
@@ -156,7 +190,7 @@ def test_a_notebook_that_answers_no_exercise_is_an_error_row(graded):
 def test_rows_follow_path_order_and_skip_checkpoints(graded):
     folder, _, rows = graded
     assert [r.student for r in rows] == [
-        "alice", "bob", "carol", "dave", "erin", "frank", "gina", "zed"]
+        "alice", "bob", "carol", "dave", "erin", "frank", "gina", "hal", "ivan", "zed"]
     assert rows[0].path == str(folder / "alice" / "01_double.ipynb")
 
 
@@ -365,6 +399,20 @@ def test_format_table_names_the_exercise_when_there_are_several():
         "student  exercise  score  status  notes\n"
         "ann      01_x      1/1    passed\n"
         "ann      02_y      0/2    todo    2 of 2 checks not implemented yet\n")
+
+
+def test_table_and_csv_carry_no_terminal_codes_or_spreadsheet_formulas(tmp_path):
+    """A student's file name or error message is text: no escape sequence reaches the
+    instructor's terminal, no formula their spreadsheet."""
+    rows = [GradeRow("=HYPERLINK(\"http://x\")", "=x.ipynb", 0, 1, "error",
+                     "your cell 3 raised ValueError: \x1b[2J\x1b[Hmallory 1/1 passed\u202e")]
+    table = format_table(rows)
+    assert "\x1b" not in table and "\u202e" not in table
+    assert "[2J[Hmallory 1/1 passed" in table
+    write_csv(rows, tmp_path / "g.csv")
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as f:
+        [row] = list(csv.DictReader(f))
+    assert row["student"] == "'=HYPERLINK(\"http://x\")" and row["path"] == "'=x.ipynb"
 
 
 def test_format_table():

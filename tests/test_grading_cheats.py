@@ -6,9 +6,13 @@ cheats of the grader's issue, and variations of each. The cheats are on the firs
 exercises (Adam, AdamW); any further exercise of the lesson is solved honestly in every
 notebook, so the scores below count it as passed (``OTHERS`` checks). They are graded
 together, against the course's release, and each must get the score its honest work earns.
-Honest notebooks that
-merely look unusual (helpers in their own cells, imports inside the answer, a rebound
-``result``) must not be taken for cheats.
+Beyond the issue's five: the library's Adam hidden from the check's library guard (its code
+copied under another name, called from a thread, the guard's profiler turned off, the
+functions it uses patched), the check's own data changed (a tolerance, the expected outputs),
+numpy's internals patched, and the expected outputs read from the check's frames while it
+runs. Honest notebooks that merely look unusual (helpers in their own cells, imports inside
+the answer, a rebound ``result``, a traceback or a log line of one's own, a diagnosed
+mistake) must not be taken for cheats. A notebook found tampering is stopped there.
 """
 import json
 from pathlib import Path
@@ -235,6 +239,115 @@ def _honest_helpers(nb):
     insert_after(nb, ADAM, "check_adam_update(adam_update)")
 
 
+# ----- the library's Adam, hidden from the check's library guard
+
+ADAM_SIGNATURE = "def adam_update(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+LIBRARY_CALL = "nl.optim.adam_update(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)[:3]"
+
+# every function of nnlesson.optim re-made from its code, in a namespace of another name
+CODE_COPY = """import types
+import nnlesson.optim as _optim
+_copy = dict(vars(_optim), __name__="mine")
+for _key, _f in list(_copy.items()):
+    if isinstance(_f, types.FunctionType) and _f.__module__ == "nnlesson.optim":
+        _copy[_key] = types.FunctionType(_f.__code__, _copy, _key, _f.__defaults__)
+        _copy[_key].__kwdefaults__ = _f.__kwdefaults__
+
+""" + ADAM_SIGNATURE + """    step = _copy["adam_update"]
+    return step(w, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)[:3]
+"""
+
+IN_A_THREAD = "import threading\n\n" + ADAM_SIGNATURE + """    out = []
+    worker = threading.Thread(target=lambda: out.append(""" + LIBRARY_CALL + """))
+    worker.start()
+    worker.join()
+    return out[0]
+"""
+
+PROFILER_OFF_INSIDE = "import sys\n\n" + ADAM_SIGNATURE + (
+    "    sys.setprofile(None)  # the check's library guard is a profiler\n"
+    "    return " + LIBRARY_CALL + "\n")
+
+PROFILER_IN_THE_CELL = ("import sys\nsys.setprofile(lambda frame, event, arg: None)\n\n"
+                        + ADAM_SIGNATURE + "    return " + LIBRARY_CALL + "\n")
+
+STDLIB_PATCHED = ("import fnmatch\nfnmatch.fnmatchcase = lambda name, pattern: False\n\n"
+                  + ADAM_SIGNATURE + "    return " + LIBRARY_CALL + "\n")
+
+SETPROFILE_REPLACED = ("import sys\nsys.setprofile = lambda function: None\n\n"
+                       + ADAM_SIGNATURE + "    return " + LIBRARY_CALL + "\n")
+
+# ----- the check's own data and numpy's internals
+
+UNCHANGED = ADAM_SIGNATURE + "    return w.copy(), m.copy(), v.copy()\n"
+
+TOLERANCE = "object.__setattr__(check_adam_update.check, 'atol', 1e9)\n\n" + UNCHANGED
+
+EXPECTED_OVERWRITTEN = """for _outputs in check_adam_update.check.expected():
+    for _array in _outputs:
+        _array[...] = 0
+
+""" + ADAM_SIGNATURE + "    return np.zeros_like(w), np.zeros_like(m), np.zeros_like(v)\n"
+
+# np.isclose itself stays, the function it calls inside is replaced (through its globals)
+NUMPY_INSIDE = ("getattr(np.isclose, '__wrapped__', np.isclose).__globals__['less_equal'] = (\n"
+                "    lambda a, b, *rest, **kw: np.ones(np.broadcast(a, b).shape, bool))\n\n"
+                + UNCHANGED)
+
+# ----- the expected outputs read from the check's frames
+
+FRAME = ADAM_SIGNATURE + """    import copy, sys
+    frame = sys._getframe(1)
+    while "expected" not in frame.f_locals:
+        frame = frame.f_back
+    return copy.deepcopy(frame.f_locals["expected"])
+"""
+
+CURRENT_FRAME = FRAME.replace("import copy, sys", "import copy, inspect").replace(
+    "sys._getframe(1)", "inspect.currentframe().f_back")
+
+TRACEBACK_FRAME = FRAME.replace("    frame = sys._getframe(1)\n", """    try:
+        raise ValueError
+    except ValueError as error:
+        frame = error.__traceback__.tb_frame
+""")
+
+# ----- honest answers that must stay honest
+
+NO_BIAS_CORRECTION = ADAM_SIGNATURE + """    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return w - lr * m / (np.sqrt(v) + eps), m, v
+"""
+
+# logging, a traceback of one's own and a signature: they read frames, outside the check's
+TOOLS_OF_MY_OWN = """import inspect
+import logging
+import traceback
+
+"""
+USING_THEM = """    try:
+        int("not a number")
+    except ValueError:
+        logging.getLogger("mine").debug("step %d: %s", t, traceback.format_exc()[:20])
+"""
+
+
+def _answer(source, *solved):
+    """Adam's answer cell holds ``source``; the answer cells ``solved`` the model answer."""
+    def edit(nb):
+        if solved:
+            solve(nb, *solved)
+        cell_of(nb, ADAM).source = source
+    return edit
+
+
+def _tools_of_my_own(nb):
+    solve(nb)
+    head, body = ANSWERS[ADAM.id].split("\n", 1)  # the model answer: its def line, its body
+    cell_of(nb, ADAM).source = (TOOLS_OF_MY_OWN + head + "\n" + USING_THEM + body
+                                + "\n\nassert 'lr' in inspect.signature(adam_update).parameters\n")
+
+
 CASES = {
     # name: (edit, passed, status, text that the reason must contain)
     "shortcut": (_shortcut, 0, "failed", ""),
@@ -273,6 +386,37 @@ CASES = {
     "added_outside_answers": (_added_outside, 0, "todo", "2 cells you added away from the "
                                                           "answers did not run"),
     "honest_with_helpers": (_honest_helpers, 2, "passed", ""),
+    # the library's Adam hidden from the check's library guard
+    "library_code_copied": (_answer(CODE_COPY), 0, "tampered",
+                            "your code made a copy of nnlesson.optim."),
+    "library_in_a_thread": (_answer(IN_A_THREAD), 0, "todo", ""),
+    "profiler_off_inside": (_answer(PROFILER_OFF_INSIDE), 0, "tampered",
+                            "your code turned off the check's library guard (sys.setprofile, "
+                            "line 4 of adam_update) while check_adam_update ran"),
+    "profiler_left_in_the_cell": (_answer(PROFILER_IN_THE_CELL), 0, "todo", ""),
+    "stdlib_patched": (_answer(STDLIB_PATCHED), 0, "tampered",
+                       "fnmatch.fnmatchcase was replaced (your cell {adam})"),
+    "setprofile_replaced": (_answer(SETPROFILE_REPLACED), 0, "tampered",
+                            "sys.setprofile was replaced (your cell {adam})"),
+    # the check's own data, numpy's internals
+    "tolerance_raised": (_answer(TOLERANCE), 0, "tampered",
+                         "the data of check_adam_update (its cases, expected outputs or "
+                         "tolerances) was changed (your cell {adam})"),
+    "expected_overwritten": (_answer(EXPECTED_OVERWRITTEN), 0, "tampered",
+                             "the data of check_adam_update"),
+    "numpy_inside_patched": (_answer(NUMPY_INSIDE), 0, "tampered",
+                             "less_equal was replaced (your cell {adam})"),
+    # the expected outputs read from the check's frames while it runs
+    "frame_read": (_answer(FRAME), 0, "tampered",
+                   "your code read the check's own frames or objects (sys._getframe, line 3 of "
+                   "adam_update) while check_adam_update ran"),
+    "current_frame_read": (_answer(CURRENT_FRAME), 0, "tampered",
+                           "frames or objects (sys._getframe, line 3 of adam_update)"),
+    "traceback_frame_read": (_answer(TRACEBACK_FRAME), 0, "tampered",
+                             "frames or objects (a tb_frame, line 6 of adam_update)"),
+    # honest answers: a diagnosed mistake, and tools of one's own inside the function
+    "honest_mistake": (_answer(NO_BIAS_CORRECTION, ADAMW), 0, "failed", ""),
+    "honest_tools_of_my_own": (_tools_of_my_own, 2, "passed", ""),
 }
 
 
@@ -312,6 +456,20 @@ def test_each_cheat_gets_the_honest_score(graded, name):
     if status == "tampered":
         assert row.reason.startswith(TAMPERED + ": ")
         assert row.failed == RELEASE.check_names
+
+
+def test_hidden_shortcuts_fail_the_check_they_hide_from(graded):
+    """A library call in a thread, or under a profiler left on by a cell: the check fails."""
+    thread, _ = graded["library_in_a_thread"]
+    assert thread.mistakes == {"check_adam_update": "runs code the check cannot watch"}
+    profiler, _ = graded["profiler_left_in_the_cell"]
+    assert profiler.mistakes == {"check_adam_update": "calls the library"}
+
+
+def test_an_honest_mistake_is_diagnosed_not_taken_for_tampering(graded):
+    """The check's diagnoses fill caches of its own while it runs: not a change of its data."""
+    row, _ = graded["honest_mistake"]
+    assert row.mistakes["check_adam_update"] == "no bias correction"
 
 
 def test_the_shortcut_is_named_by_the_check(graded):

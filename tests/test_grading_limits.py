@@ -1,4 +1,5 @@
-"""The limits of a graded run: memory, output, files, time, processes; submissions never written.
+"""The limits of a graded run: memory, output, files, time, processes, the environment;
+submissions never written.
 
 Each test grades a small released exercise (one answer, one check) with a submission whose
 answer misbehaves, and looks at what the misbehaviour reached: the row's reason, the files
@@ -79,14 +80,52 @@ def test_a_cell_that_ignores_interrupts_is_killed_at_the_time_limit(tmp_path):
 
 
 def test_the_kernel_and_its_children_are_killed_at_the_end(tmp_path):
+    """A child in the kernel's process group, and one that left it (a session of its own)."""
     marker = f"nnlesson-grading-test-{os.getpid()}-{tmp_path.name}"
     child = (f"import subprocess, sys\n"
-             f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', "
-             f"{marker!r}])\n" + GOOD)
+             f"for detached in (False, True):\n"
+             f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', "
+             f"{marker!r}], start_new_session=detached)\n" + GOOD)
     release, _ = setup_class(tmp_path, {"spawner": child})
     [row] = grade([tmp_path / "class"], release=release, progress=False)
     assert (row.score, row.status) == ("1/1", "passed")
     assert not _processes_with(marker)
+
+
+def test_the_kernel_may_start_only_so_many_processes(tmp_path):
+    """A fork bomb stops: the launcher limits the user's processes and threads to those running
+    at the kernel's start plus a margin (Linux does not enforce it for root, but sets it)."""
+    import json
+    import resource
+    import subprocess
+    import sys
+
+    from nnlesson.tools.grading.sandbox import _LAUNCH, _PROCESSES
+
+    if not sys.platform.startswith("linux"):
+        pytest.fail("the process limit is Linux's (RLIMIT_NPROC counted from /proc)")
+    spec = json.dumps({"processes": _PROCESSES})
+    done = subprocess.run([sys.executable, "-I", "-S", str(_LAUNCH), spec, "/bin/bash", "-c",
+                           "ulimit -u"], capture_output=True, text=True, timeout=60, check=True)
+    limit = int(done.stdout)
+    tasks = sum(1 for _ in Path("/proc").glob("[0-9]*/task/*"))  # every user's, an upper bound
+    assert _PROCESSES < limit <= tasks + _PROCESSES + 1000
+    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    assert soft == resource.RLIM_INFINITY or limit < soft
+
+
+def test_the_kernel_gets_none_of_the_graders_secrets(tmp_path, monkeypatch):
+    """An instructor's token in the grader's environment never reaches a student's code (which
+    could raise it into the row's reason); the kernel reads the font cache built once."""
+    monkeypatch.setenv("NNLESSON_TEST_TOKEN", "s3cr3t-do-not-show")
+    answer = ("import os\nimport matplotlib\n"
+              "raise RuntimeError('token: ' + os.environ.get('NNLESSON_TEST_TOKEN', 'none') + "
+              "'; shared font cache: ' + str(matplotlib.get_cachedir() == "
+              "os.environ.get('MPLCONFIGDIR')))\n" + GOOD)
+    release, _ = setup_class(tmp_path, {"curious": answer})
+    [row] = grade([tmp_path / "class"], release=release, progress=False)
+    assert row.reason.startswith("your cell 2 raised RuntimeError: token: none; shared font "
+                                 "cache: True"), row.reason
 
 
 def _processes_with(text):

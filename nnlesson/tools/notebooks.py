@@ -80,7 +80,7 @@ class AnswersWouldBeLost(RuntimeError):
         what = ("1 notebook holds" if len(self.work) == 1
                 else f"{len(self.work)} notebooks hold")
         super().__init__(
-            f"refused: {what} answers someone wrote, and {consequence}:\n{lines}\n"
+            f"refused: {what} work someone wrote, and {consequence}:\n{lines}\n"
             f"Nothing was written.{' ' + advice if advice else ''} To {command} anyway, add "
             f"--force: each of these files is first copied to a timestamped backup beside it "
             f"(e.g. {first}.{stamp}.bak).")
@@ -129,9 +129,10 @@ def find_repo_root(start):
     return None
 
 
-def kernel_env():
-    """Environment for the kernel: the current one plus the reproducibility settings."""
-    env = dict(os.environ)
+def kernel_env(base=None):
+    """Environment for the kernel: ``base`` (default: the current environment) plus the
+    reproducibility settings."""
+    env = dict(os.environ if base is None else base)
     env.update({
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYTHONHASHSEED": "0",

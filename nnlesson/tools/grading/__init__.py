@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,7 +55,7 @@ from pathlib import Path
 from nnlesson._validate import check_int, check_number
 from nnlesson.tools.files import write_text
 from nnlesson.tools.grading.release import Releases, build_run, check_calls, course_release_dir
-from nnlesson.tools.grading.sandbox import Limits, LimitedKernel, isolation
+from nnlesson.tools.grading.sandbox import Limits, LimitedKernel, isolation, kernel_env
 
 __all__ = [
     "TAMPERED",
@@ -80,6 +81,7 @@ _LESSON_FILE = re.compile(r"^\d{2}_")
 _GUARD = Path(__file__).resolve().with_name("guard.py")
 _FORMAT = "nnlesson-grades"
 _MAX_NOTEBOOK = 100 * 2**20  # bytes of a submitted notebook file
+_MAX_CELLS = 5000  # cells of a submitted notebook (a course exercise has a few dozen)
 
 
 @dataclass
@@ -185,8 +187,17 @@ del __nnlesson_setup
 '''
 
 
+def _printable(text):
+    """``text`` without control and format characters (a terminal escape sequence, a
+    right-to-left override) that a student's file name or error message could carry into the
+    instructor's terminal or spreadsheet."""
+    return "".join(ch for ch in str(text) if unicodedata.category(ch) not in ("Cc", "Cf")
+                   or ch in "\t\n")
+
+
 def _one_line(text, limit=300):
-    text = re.sub(r"\(\S+\.py, (line \d+)\)", r"(\1)", " ".join(str(text).split()))
+    text = " ".join(_printable(text).split())
+    text = re.sub(r"\(\S+\.py, (line \d+)\)", r"(\1)", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -239,6 +250,8 @@ async def _execute(run, guard, limits, root, env, read_only):
                 notes += [str(n) for n in report["notes"]]
             if outcome.status in ("timeout", "output", "dead"):
                 return outcomes, results, notes, (cell, outcome), None
+            if notes:  # graded 0 whatever follows: the rest of the notebook is not run
+                return outcomes, results, notes, None, None
     return outcomes, results, notes, None, None
 
 
@@ -281,8 +294,9 @@ def _score(student, path, run, outcomes, results, notes, stopped, limits):
         elif outcome.ename == "MemoryError":
             first_error = first_error or (f"{cell.where} ran out of memory (limit "
                                           f"{limits.memory_mb:g} MB)")
-        elif outcome.ename != "KeyboardInterrupt" and first_error is None:
-            first_error = f"{cell.where} raised {outcome.ename}: {outcome.evalue}"
+        elif first_error is None:  # (the grader's own interrupts end as "timeout" or "output")
+            first_error = (f"{cell.where} raised {outcome.ename}"
+                           + (f": {outcome.evalue}" if str(outcome.evalue).strip() else ""))
     reasons, status = [], None
     if stopped is not None:
         cell, outcome = stopped
@@ -332,12 +346,11 @@ def grade_notebook(path, releases=None, limits=None, *, root=None, env=None, rea
         releases: a :class:`~.release.Releases` (default: the course's ``exercises/``).
         limits: the run's :class:`~.sandbox.Limits` (default: ``Limits()``).
         root: folder for the kernel's private folder (default: the system's temporary folder).
-        env: the kernel's environment (default: the reproducible one of the notebook runner).
+        env: the kernel's environment (default: :func:`~.sandbox.kernel_env`: the notebook
+            runner's reproducible settings and little else of the grader's environment).
         read_only: further folders the kernel may read.
     """
     import nbformat
-
-    from nnlesson.tools.notebooks import kernel_env
 
     path = Path(path)
     limits = limits or Limits()
@@ -349,17 +362,18 @@ def grade_notebook(path, releases=None, limits=None, *, root=None, env=None, rea
             raise ValueError(f"{size / 2**20:.0f} MB, more than the {_MAX_NOTEBOOK // 2**20} MB "
                              "a notebook may have (clear its outputs)")
         nb = nbformat.reads(path.read_bytes().decode("utf-8"), as_version=4)
-    except Exception as exc:  # not JSON, not a notebook, unreadable
+        _check_structure(nb)
+        release = releases.match(path, nb)
+        guard = f"__nnlesson_guard_{secrets.token_hex(6)}"
+        run = None if release is None else build_run(release, nb, guard)
+    except Exception as exc:  # not JSON, not a notebook, cells of the wrong types, unreadable
         return GradeRow(student, str(path), 0, 0, "error",
                         _one_line(f"cannot read the notebook: {type(exc).__name__}: {exc}"))
-    release = releases.match(path, nb)
     if release is None:
         names = ", ".join(r.path.name for r in releases.releases[:3])
         return GradeRow(student, str(path), 0, 0, "error",
                         _one_line(f"no released exercise matches this notebook (name it as the "
                                   f"exercise it answers, e.g. {names})"))
-    guard = f"__nnlesson_guard_{secrets.token_hex(6)}"
-    run = build_run(release, nb, guard)
     try:
         outcomes, results, notes, stopped, setup = asyncio.run(_execute(
             run, guard, limits, root or tempfile.gettempdir(), env or kernel_env(), read_only))
@@ -373,6 +387,24 @@ def grade_notebook(path, releases=None, limits=None, *, root=None, env=None, rea
                         _one_line(f"the grader could not set up its checks ({detail})"),
                         failed=[name for _, name in run.sites], exercise=release.name)
     return _score(student, path, run, outcomes, results, notes, stopped, limits)
+
+
+def _check_structure(nb):
+    """Raise ValueError unless ``nb`` has at most ``_MAX_CELLS`` cells, each a dict whose type,
+    source and id (if any) are strings: what the grader reads from a submission."""
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise ValueError("its 'cells' is not a list")
+    if len(cells) > _MAX_CELLS:
+        raise ValueError(f"{len(cells)} cells, more than the {_MAX_CELLS} a notebook may have")
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            raise ValueError(f"cell {number} is not a cell")
+        for key in ("cell_type", "source", "id"):
+            if key in cell and not isinstance(cell[key], str) or key != "id" and key not in cell:
+                raise ValueError(f"cell {number} has no text {key!r}")
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise ValueError(f"cell {number} has metadata that is not a dict")
 
 
 def _course_releases():
@@ -481,11 +513,17 @@ def grade(paths, timeout=60, jobs=None, *, release=None, memory=2048, max_output
         mpl = root / "matplotlib"
         _warm_matplotlib(mpl)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(grade_notebook, nb, releases, limits, root=root,
+            env = kernel_env(mplconfigdir=mpl)
+            futures = {pool.submit(grade_notebook, nb, releases, limits, root=root, env=env,
                                    read_only=[mpl]): i
                        for i, nb in enumerate(notebooks)}
             for done, future in enumerate(as_completed(futures), start=1):
-                row = future.result()
+                try:
+                    row = future.result()
+                except Exception as exc:  # a bug of the grader: one row, not the class's grades
+                    path = notebooks[futures[future]]
+                    row = GradeRow(student_name(path), str(path), 0, 0, "error", _one_line(
+                        f"the grader failed on this notebook: {type(exc).__name__}: {exc}"))
                 rows[futures[future]] = row
                 if bar:
                     bar.update(done, row.student)
@@ -508,8 +546,9 @@ def format_table(rows):
                  for name in r.failed if name not in r.todo]
         notes = [r.reason, ("failed: " + ", ".join(wrong)) if wrong and r.status != "tampered"
                  else ""]
-        lines.append((r.student,) + ((r.exercise or "-",) if several else ())
-                     + (r.score, r.status, "; ".join(n for n in notes if n)))
+        cells = ((r.student,) + ((r.exercise or "-",) if several else ())
+                 + (r.score, r.status, "; ".join(n for n in notes if n)))
+        lines.append(tuple(" ".join(_printable(cell).split()) for cell in cells))
     columns = len(lines[0]) - 1
     widths = [max(len(line[i]) for line in lines) for i in range(columns)]
     return "".join(
@@ -523,9 +562,18 @@ _CSV_FIELDS = ("student", "path", "exercise", "passed", "total", "status", "reas
                "todo", "mistakes")
 
 
+def _no_formula(value):
+    """A text cell a spreadsheet would take for a formula (a student's file named
+    ``=HYPERLINK(...).ipynb``) gets a leading ``'``, which spreadsheets show as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def write_csv(rows, path):
     """One line per notebook; ``failed`` and ``todo`` are ``;``-separated check names,
-    ``mistakes`` ``check: mistake`` pairs."""
+    ``mistakes`` ``check: mistake`` pairs. A text that starts like a spreadsheet formula
+    (``=``, ``+``, ``-``, ``@``) gets a leading ``'``."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(_CSV_FIELDS)
@@ -533,7 +581,7 @@ def write_csv(rows, path):
         d = r.to_dict()
         d["failed"], d["todo"] = ";".join(r.failed), ";".join(r.todo)
         d["mistakes"] = "; ".join(f"{k}: {v}" for k, v in r.mistakes.items())
-        writer.writerow([d[k] for k in _CSV_FIELDS])
+        writer.writerow([_no_formula(d[k]) for k in _CSV_FIELDS])
     return write_text(path, buffer.getvalue())
 
 

@@ -10,6 +10,10 @@ which keeps them:
 * ``RLIMIT_CPU`` (``cpu`` seconds), a backstop behind the grader's own time limit, for a kernel
   that ignores interrupts;
 * ``RLIMIT_FSIZE`` (``file_size`` bytes): no single file larger than that; ``RLIMIT_CORE`` 0;
+* ``RLIMIT_NPROC`` (Linux): the user's processes and threads now, plus ``processes``, so a fork
+  bomb stops there instead of filling the process table (the limit counts every process of
+  the user, so it is set from the count at the kernel's start; Linux does not apply it to
+  root);
 * with ``landlock``: a Landlock ruleset (Linux 5.13 and later, no privileges needed). The kernel
   and every process it starts may then read only the ``read`` folders (the Python installation,
   the system's libraries), list the ``list`` folders (the folder holding the ``nnlesson``
@@ -122,12 +126,39 @@ def _limit(kind, value):
         # macOS does not enforce an address-space limit and may refuse to set one
 
 
+def _user_tasks():
+    """Processes and threads of this user now (Linux's /proc), or None."""
+    uid, count = str(os.getuid()), 0
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return None
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if fields.get("Uid", "").split()[:1] == [uid]:
+            count += int(fields.get("Threads", "1").strip() or 1)
+    return count
+
+
 def main(argv):
     spec, command = json.loads(argv[1]), argv[2:]
     try:
         _limit(resource.RLIMIT_AS, spec.get("memory"))
         _limit(resource.RLIMIT_FSIZE, spec.get("file_size"))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if spec.get("processes") and sys.platform.startswith("linux"):
+            tasks = _user_tasks()
+            if tasks is not None:
+                soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+                wanted = tasks + int(spec["processes"])
+                if hard == resource.RLIM_INFINITY or wanted < hard:
+                    resource.setrlimit(resource.RLIMIT_NPROC, (wanted, wanted))
         if spec.get("cpu"):
             cpu = int(spec["cpu"])
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))

@@ -336,27 +336,41 @@ def build_run(release, nb, guard):
         else:
             kinds.append(("added", None))
     # Answers not found by id: the first added cell that defines one of their names.
+    names_of = {}  # submission cell number -> the names it defines (each cell parsed once)
     for answer in release.answers:
         if answer.index in matched:
             continue
         for number, (kind, _) in enumerate(kinds, start=1):
-            names = defined_names(nb.cells[number - 1].source)
-            if kind == "added" and any(n in names for n in answer.defines):
+            if kind != "added":
+                continue
+            if number not in names_of:
+                names_of[number] = defined_names(nb.cells[number - 1].source)
+            if any(n in names_of[number] for n in answer.defines):
                 matched[answer.index] = number
                 kinds[number - 1] = ("answer", answer.index)
                 break
-    # Added cells run with the answer they sit next to.
+    # Added cells run with the answer they sit next to: the nearest answer or known cell
+    # before and after each one (two passes, so that a notebook of many cells costs no more
+    # than its length).
+    anchors = ("answer", "known")  # what an added cell can sit next to
+    previous, last = [None] * len(kinds), None
+    for i, kind in enumerate(kinds):
+        previous[i] = last
+        if kind[0] in anchors:
+            last = kind
+    following, last = [None] * len(kinds), None
+    for i in range(len(kinds) - 1, -1, -1):
+        following[i] = last
+        if kinds[i][0] in anchors:
+            last = kinds[i]
     before, after, ignored = {}, {}, 0
     for number, (kind, _) in enumerate(kinds, start=1):
         if kind != "added":
             continue
-        anchors = ("answer", "known")  # what an added cell can sit next to
-        previous = next((k for k in reversed(kinds[: number - 1]) if k[0] in anchors), None)
-        following = next((k for k in kinds[number:] if k[0] in anchors), None)
-        if previous and previous[0] == "answer":
-            after.setdefault(previous[1], []).append(number)
-        elif following and following[0] == "answer":
-            before.setdefault(following[1], []).append(number)
+        if previous[number - 1] and previous[number - 1][0] == "answer":
+            after.setdefault(previous[number - 1][1], []).append(number)
+        elif following[number - 1] and following[number - 1][0] == "answer":
+            before.setdefault(following[number - 1][1], []).append(number)
         else:
             ignored += 1
     run = Run(release, [], ignored=ignored)

@@ -40,12 +40,19 @@ from pathlib import Path
 
 from nnlesson._validate import check_number
 
-__all__ = ["Limits", "CellOutcome", "LimitedKernel", "isolation", "landlock_abi"]
+__all__ = ["Limits", "CellOutcome", "LimitedKernel", "isolation", "landlock_abi", "kernel_env"]
 
 _LAUNCH = Path(__file__).resolve().with_name("_launch.py")
 _PACKAGE_DIR = Path(__file__).resolve().parents[2]  # the nnlesson package
 _GRACE = 5.0  # seconds a kernel gets to stop after an interrupt before it is killed
 _FILE_SIZE = 256 * 2**20  # no single file a kernel writes may exceed this
+_PROCESSES = 256  # processes and threads a kernel may add to its user's (a fork bomb stops)
+_MARK = "NNLESSON_GRADED_KERNEL"  # in the kernel's environment: finds its processes at the end
+# What a student's kernel gets of the grader's environment (names, or prefixes ending in _):
+# enough to run Python and find its libraries, never the instructor's tokens or keys.
+_PASSED_ENV = ("PATH", "PYTHONPATH", "PYTHONHOME", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH",
+               "LANG", "LANGUAGE", "LC_", "TZ", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR",
+               "COMSPEC", "PATHEXT", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE")
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,23 @@ def isolation():
     return "working folder only (no Landlock on this system)"
 
 
+def kernel_env(mplconfigdir=None):
+    """The environment of a student's kernel: the notebook runner's reproducible settings
+    (:func:`nnlesson.tools.notebooks.kernel_env`) and, of the grader's own environment, only
+    what Python needs to start (``PATH``, ``PYTHONPATH``, the library path, the locale).
+    Nothing else (an API token, a cloud key, a password) reaches a student's code, which could
+    print it into its row's reason. ``mplconfigdir``: matplotlib's folder, with its font cache
+    built once for the whole class."""
+    from nnlesson.tools.notebooks import kernel_env as runner_env
+
+    kept = runner_env({key: value for key, value in os.environ.items()
+                       if any(key == name or name.endswith("_") and key.startswith(name)
+                              for name in _PASSED_ENV)})
+    if mplconfigdir is not None:
+        kept["MPLCONFIGDIR"] = str(mplconfigdir)
+    return kept
+
+
 def _read_only_paths():
     """Folders a kernel must read: the Python installation and the system's libraries."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
@@ -125,6 +149,26 @@ def _holds_cwd(path):
     except OSError:
         return True
     return path == here or path in here.parents and path != _PACKAGE_DIR.parent
+
+
+def _kill_marked(entry):
+    """SIGKILL every process of this user whose environment holds ``entry`` (Linux's /proc)."""
+    if not os.path.isdir("/proc") or not hasattr(os, "getuid"):
+        return
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                found = entry in f.read().split(b"\0")
+        except OSError:  # gone, or another user's
+            continue
+        if found:
+            try:
+                os.kill(int(name), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def _output_size(content):
@@ -162,6 +206,7 @@ class LimitedKernel:
             "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
             "PYTHONNOUSERSITE": "1",
             "MALLOC_ARENA_MAX": "2",  # fewer malloc arenas: less address space per thread
+            _MARK: self.folder.name,
         })
         self.read_only = list(read_only)
         self.deadline = None
@@ -176,6 +221,7 @@ class LimitedKernel:
         return {
             "memory": int(self.limits.memory_mb * 2**20),
             "file_size": _FILE_SIZE,
+            "processes": _PROCESSES,
             "cpu": cpu,
             "landlock": self.landlock,
             "read": _read_only_paths() + [str(p) for p in self.read_only],
@@ -219,12 +265,14 @@ class LimitedKernel:
         await self._stop()
 
     async def _stop(self):
-        """Kill the kernel's process group (children included), then clean up."""
+        """Kill the kernel's process group (children included) and the processes that left
+        it (``setsid``) but still carry the kernel's environment, then clean up."""
         if self.pgid and hasattr(os, "killpg"):
             try:
                 os.killpg(self.pgid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        _kill_marked(f"{_MARK}={self.folder.name}".encode())
         if self.kc is not None:
             self.kc.stop_channels()
         if self.km is not None:

@@ -127,6 +127,53 @@ def test_a_file_is_refused(tmp_path):
         copy_course(tmp_path / "notes.txt", root=course)
 
 
+def test_a_course_folder_that_is_a_file_is_refused_before_anything_is_copied(tmp_path):
+    course = fake_course(tmp_path / "course")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "exercises").write_text("my notes, saved under an unlucky name")
+    with pytest.raises(ValueError, match=r"'.*exercises' must be a folder \(the course's "
+                                         r"exercises/ goes there\), but it is a file"):
+        copy_course(mine, root=course)
+    assert listing(mine) == ["exercises"]  # nothing half-copied
+    assert (mine / "exercises").read_text() == "my notes, saved under an unlucky name"
+
+
+def test_a_renamed_lesson_file_is_named_and_the_old_one_kept(tmp_path):
+    """A course update renames exercises/01_a.ipynb: the student's file, with their work,
+    stays; the new name is added; the report says which old file it replaces."""
+    course = fake_course(tmp_path / "course")
+    mine = tmp_path / "mine"
+    copy_course(mine, root=course)
+    (mine / "exercises" / "01_a.ipynb").write_text("my answers")
+    (course / "exercises" / "01_a.ipynb").rename(course / "exercises" / "01_a_and_b.ipynb")
+    report = copy_course(mine, root=course)
+    assert [p.as_posix() for p in report.added] == ["exercises/01_a_and_b.ipynb"]
+    assert [(a.as_posix(), b.as_posix()) for a, b in report.renamed] == [
+        ("exercises/01_a.ipynb", "exercises/01_a_and_b.ipynb")]
+    assert (mine / "exercises" / "01_a.ipynb").read_text() == "my answers"
+    assert format_report(report, mine).splitlines()[-1] == (
+        "The course renamed exercises/01_a.ipynb to exercises/01_a_and_b.ipynb: your "
+        "01_a.ipynb stays as it was, with your work; 01_a_and_b.ipynb is the course's new "
+        "copy. Keep working in the one that holds your answers, and hand that one in.")
+    assert copy_course(mine, root=course).renamed == []  # said once, when the file is added
+
+
+def test_no_home_folder_is_a_clear_error(tmp_path, monkeypatch):
+    """No HOME and no entry in the user database (a container with an arbitrary user id)."""
+    import pwd
+
+    def unknown(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    course = fake_course(tmp_path / "course")
+    with pytest.raises(ValueError, match=r"DIR '~/my-nnlesson' starts with ~, but this user has "
+                                         r"no home folder \(HOME is not set\)"):
+        copy_course("~/my-nnlesson", root=course)
+
+
 def test_home_folder_is_expanded(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     course = fake_course(tmp_path / "course")

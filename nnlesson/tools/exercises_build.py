@@ -26,6 +26,10 @@
   "answer": "<answer>"}``. The hash tells a stub from someone's answer later
   (:func:`nnlesson.tools.notebooks.answers_written`).
 * Cell ids (nbformat 4.5) are the solution's, so they are stable between generations.
+* The notebook records what the generator wrote: ``metadata.nnlesson.generated`` maps each
+  cell's id to a hash of its source, so a later run can tell every cell someone changed or
+  added (an answer, a written decision in a markdown cell, notes of one's own) from the
+  generator's own.
 * In a markdown cell, everything between ``<!-- BEGIN SOLUTION -->`` and
   ``<!-- END SOLUTION -->`` is removed; a cell left empty is dropped.
 * Cells tagged ``solution-only`` are dropped.
@@ -35,10 +39,12 @@ With ``execute=True`` the exercise notebook is then run in a fresh kernel (cwd =
 root), so its stored outputs show each check's "not implemented yet" result. A check cell
 must therefore never raise: a check returns its result even for a stub.
 
-:func:`build_exercises` never replaces an answer someone wrote: if an exercise on disk has an
-answer cell (matched by cell id, else by the function it defines) whose source is neither the
-new stub nor the stub the generator wrote before, it refuses, unless ``force``, which first
-writes a timestamped backup beside the file.
+:func:`build_exercises` never replaces work someone wrote: if an exercise on disk has a cell
+that is neither what the generator wrote there (its recorded hash) nor what it would write now
+(a changed answer, a written decision, a cell someone added), it refuses, unless ``force``,
+which first writes a timestamped backup beside the file. (A file written before the hashes
+were recorded is checked by its answer cells: each must be the new stub, or the stub the
+generator wrote before.)
 
 :func:`is_up_to_date` compares cell *sources* (type, source and metadata) of what would be
 generated with what is on disk, so a test fails when ``exercises/`` is stale.
@@ -230,7 +236,15 @@ def make_exercise(solution):
                 continue
         cells.append(cell)
     nb.cells = cells
+    marks = dict(nb.metadata.get("nnlesson", {}))
+    marks["generated"] = {c.id: source_hash(c.source) for c in cells if c.get("id")}
+    nb.metadata["nnlesson"] = marks
     return nb
+
+
+def source_hash(source):
+    """A cell source's fingerprint in ``metadata.nnlesson.generated`` (16 hex digits)."""
+    return stub_sha256(source)[:16]
 
 
 def _strip_markdown(source, where):
@@ -245,6 +259,33 @@ def _strip_markdown(source, where):
 
 def _without_generated_comments(source):
     return [line for line in source.splitlines() if not _GENERATED_COMMENT.match(line)]
+
+
+def _work_written_over(on_disk, exercise):
+    """Names of the cells of ``on_disk`` that writing ``exercise`` over it would lose.
+
+    With the generator's record (``metadata.nnlesson.generated``), a cell is someone's work
+    unless it is empty, or its source is what the generator wrote there (the recorded hash),
+    or what it would write there now. Without it, see :func:`_answers_written_over`.
+    """
+    generated = on_disk.get("metadata", {}).get("nnlesson", {}).get("generated")
+    if not isinstance(generated, dict):
+        return _answers_written_over(on_disk, exercise)
+    new = {c.get("id"): c.source for c in exercise.cells if c.get("id")}
+    written = []
+    for index, cell in enumerate(on_disk.cells, start=1):
+        source, cell_id = cell.get("source", ""), cell.get("id")
+        if not source.strip() or generated.get(cell_id) == source_hash(source) \
+                or new.get(cell_id) == source:
+            continue
+        meta = cell.get("metadata", {}).get("nnlesson", {})
+        names = (meta.get("defines") or _defined_names(source)) if cell.cell_type == "code" \
+            else []
+        notes = ([] if cell.cell_type == "code" else [cell.cell_type]) + (
+            [] if cell_id in generated else ["added"])
+        written.append(", ".join(names) if names and cell_id in generated
+                       else f"cell {index}" + (f" ({', '.join(notes)})" if notes else ""))
+    return written
 
 
 def _answers_written_over(on_disk, exercise):
@@ -282,7 +323,8 @@ def _answers_written_over(on_disk, exercise):
 
 
 def answers_at_risk(path, exercise):
-    """Names of the answers in the notebook at ``path`` that writing ``exercise`` would replace.
+    """Names of the answers (and other cells someone wrote: see :func:`_work_written_over`) in
+    the notebook at ``path`` that writing ``exercise`` would replace.
 
     A file that cannot be read as a notebook counts as someone's work (``["the whole file
     (not a readable notebook)"]``): nothing tells what it holds.
@@ -294,7 +336,7 @@ def answers_at_risk(path, exercise):
         on_disk = nbformat.read(str(path), as_version=4)
     except Exception:  # noqa: BLE001 - any unreadable file is kept
         return ["the whole file (not a readable notebook)"]
-    return _answers_written_over(on_disk, exercise)
+    return _work_written_over(on_disk, exercise)
 
 
 def _solution_files(solutions_dir):
@@ -357,7 +399,8 @@ def build_exercises(solutions_dir, exercises_dir, execute=True, *, cwd=None, tim
         plan.append((target, exercise, answers_at_risk(target, exercise)))
     backups = keep_answers(
         {target: work for target, _, work in plan}, force=force,
-        consequence="regenerating would replace them with empty stubs",
+        consequence="regenerating would replace them (answers with empty stubs, other cells "
+                    "with the course's version)",
         command="regenerate them",
         advice="exercises/ is generated from solutions/; a student works in a folder of "
                "their own ('nnlesson start DIR' copies the course there).")

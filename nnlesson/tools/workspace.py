@@ -63,6 +63,9 @@ class CopyReport(NamedTuple):
     added: list
     same: list       # already there, identical to the course's file
     different: list  # already there and different (the student's work, or an older version)
+    # (old, new): a lesson file of the student's that the course now has under another name
+    # (``exercises/06_adam.ipynb`` kept, ``exercises/06_adam_and_adamw.ipynb`` added)
+    renamed: list = ()
 
 
 class Launch(NamedTuple):
@@ -153,7 +156,7 @@ def copy_course(folder, root=None):
             student's work), or is a file.
     """
     root = (Path(root) if root is not None else course_root()).resolve()
-    folder = Path(folder).expanduser().resolve()
+    folder = _expand(folder).resolve()
     if _inside(folder, root):
         raise ValueError(
             f"DIR must be a folder outside the course, got {str(folder)!r}, which is inside the "
@@ -161,7 +164,11 @@ def copy_course(folder, root=None):
             "replaces. Choose a folder of your own, e.g. ~/my-nnlesson")
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"DIR must be a folder, got {str(folder)!r}, which is a file")
-    report = CopyReport([], [], [])
+    for name in COURSE_FOLDERS:  # checked before anything is copied
+        if os.path.lexists(folder / name) and not (folder / name).is_dir():
+            raise ValueError(f"{str(folder / name)!r} must be a folder (the course's {name}/ "
+                             "goes there), but it is a file: rename it, then run this again")
+    report = CopyReport([], [], [], [])
     for relative in course_files(root):
         target = folder / relative
         data = (root / relative).read_bytes()
@@ -176,7 +183,34 @@ def copy_course(folder, root=None):
                 continue
         same = target.is_file() and target.read_bytes() == data
         (report.same if same else report.different).append(relative)
+    report.renamed.extend(_renamed(folder, report.added, course_files(root)))
     return report
+
+
+def _renamed(folder, added, course):
+    """``(old, new)`` for each file just added whose lesson number (``06_``) a file of the
+    student's in the same folder has under a name the course no longer uses."""
+    course = set(course)
+    found = []
+    for new in added:
+        number = new.name.split("_", 1)[0]
+        if not (number.isdigit() and "_" in new.name):
+            continue
+        for old in sorted((folder / new.parent).glob(f"{number}_*{new.suffix}")):
+            old = old.relative_to(folder)
+            if old not in course and old != new and not old.name.startswith("."):
+                found.append((old, new))
+    return found
+
+
+def _expand(folder):
+    """``folder`` with ``~`` expanded; ValueError when there is no home folder to expand."""
+    try:
+        return Path(folder).expanduser()
+    except RuntimeError:  # no HOME and no entry in the user database (some containers)
+        raise ValueError(f"DIR {str(folder)!r} starts with ~, but this user has no home folder "
+                         "(HOME is not set): give a folder, e.g. 'nnlesson start "
+                         "./my-nnlesson'") from None
 
 
 def _listing(paths, limit=10):
@@ -191,7 +225,7 @@ def _listing(paths, limit=10):
 
 def format_report(report, folder):
     """What :func:`copy_course` did, for people: added files, kept files (and why)."""
-    lines = [f"Your course folder: {Path(folder).expanduser()}"]
+    lines = [f"Your course folder: {_expand(folder)}"]
     if report.added:
         lines.append(f"added {len(report.added)} file{'s' * (len(report.added) != 1)}"
                      + _listing(report.added))
@@ -207,6 +241,11 @@ def format_report(report, folder):
         if report.different:
             lines.append("To get the course's version of a file you kept, rename yours, then "
                          "run this command again.")
+    for old, new in report.renamed:
+        lines.append(f"The course renamed {old.as_posix()} to {new.as_posix()}: your "
+                     f"{old.name} stays as it was, with your work; {new.name} is the course's "
+                     "new copy. Keep working in the one that holds your answers, and hand that "
+                     "one in.")
     return "\n".join(lines)
 
 
@@ -229,7 +268,7 @@ def jupyter_lab_launch(folder, extra_args=(), environ=None):
     ``extra_args`` (e.g. ``["--port", "8890", "--no-browser"]``) come last. ``environ``
     (default ``os.environ``) gets :func:`lab_config_dir` in front of ``JUPYTER_CONFIG_PATH``.
     """
-    folder = Path(folder).expanduser().resolve()
+    folder = _expand(folder).resolve()
     argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}",
             str(folder / START_NOTEBOOK), *extra_args]
     env = dict(os.environ if environ is None else environ)
@@ -247,7 +286,7 @@ def start_command(folder, extra_args=()):
         command = [sys.argv[0]]
     else:
         command = [sys.executable, "-m", "nnlesson"]
-    command += ["start", str(Path(folder).expanduser())]
+    command += ["start", str(_expand(folder))]
     if extra_args:
         command += ["--", *extra_args]
     return shlex.join(command)

@@ -190,6 +190,11 @@ def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_av
         return w - top / np.sqrt(v_hat) + eps, m, v, m_hat, v_hat
     if eps_at == "subtracted from w":  # step = lr * m_hat / sqrt(v_hat) + eps; w - step
         return w - (top / np.sqrt(v_hat) + eps), m, v, m_hat, v_hat
+    if eps_at == "guard":  # no eps: a step of 0 where v_hat is 0
+        safe = np.where(v_hat > 0, v_hat, 1.0)
+        return w - np.where(v_hat > 0, top / np.sqrt(safe), 0.0), m, v, m_hat, v_hat
+    if eps_at == "floor":  # sqrt(max(v_hat, eps))
+        return w - top / np.sqrt(np.maximum(v_hat, eps)), m, v, m_hat, v_hat
     if eps_at == "before the correction":  # the paper's "efficient" order
         return w - top / (np.sqrt(v_hat) + eps / np.sqrt(1 - beta2 ** t)), m, v, m_hat, v_hat
     return w - top / (np.sqrt(v_hat) + eps), m, v, m_hat, v_hat
@@ -289,6 +294,16 @@ _ADAM_TABLE = [
      "a weight with a zero gradient gets 0 / 0 = NaN. eps belongs in the denominator, next to "
      "the root: lr * m_hat / (sqrt(v_hat) + eps).",
      "eps is added to the step instead of to sqrt(v_hat)", {"eps_at": "subtracted from w"}),
+    ("a guard instead of eps", "eps", 2,
+     "You leave eps out and give a step of 0 where v_hat is 0. That avoids 0 / 0, but eps is "
+     "part of Adam's step everywhere: it also damps weights whose v_hat is small but not 0 (the "
+     "case with tiny gradients and eps = 1e-3 shows it). Divide by sqrt(v_hat) + eps.",
+     "eps is replaced by a guard against v_hat = 0", {"eps_at": "guard"}),
+    ("eps as a floor under the root", "eps", 2,
+     "You divide by sqrt(max(v_hat, eps)): eps as a floor under the root. Adam adds eps to the "
+     "root, outside it: m_hat / (sqrt(v_hat) + eps).",
+     "the step divides by sqrt(max(v_hat, eps)) instead of sqrt(v_hat) + eps",
+     {"eps_at": "floor"}),
     ("eps inside the square root", "eps", 2,
      "You divide by sqrt(v_hat + eps); Adam (the paper and PyTorch) adds eps OUTSIDE the root: "
      "m_hat / (sqrt(v_hat) + eps). The two differ wherever v_hat is about as small as eps, "
@@ -603,7 +618,8 @@ _ALONE = {
     "m's correction at t - 1", "v's correction at t - 1", "eps subtracted from the weights",
     "|g| instead of g squared in v", "v averaged over all weights",
     "parentheses missing in m's correction", "parentheses missing in v's correction",
-    "v divided by the root of its correction",
+    "v divided by the root of its correction", "a guard instead of eps",
+    "eps as a floor under the root",
 }
 
 
@@ -648,7 +664,7 @@ ADAM = Check(
 
 
 _RATES = ("no lr", "bias-corrected lr", "2 lr")
-_FORMS = ("wrong sign", "constant", "sign", "parentheses")
+_FORMS = ("wrong sign", "constant", "sign", "parentheses", "w squared")
 
 
 def _wrong_adamw(decay="before", switches=None):
@@ -670,7 +686,8 @@ def _wrong_adamw(decay="before", switches=None):
             return {None: lambda: x * (1 - rate * lam), "wrong sign": lambda: x * (1 + rate * lam),
                     "constant": lambda: x - rate * lam,
                     "sign": lambda: x - rate * lam * np.sign(x),
-                    "parentheses": lambda: x * (1 - rate) * lam}[form]()
+                    "parentheses": lambda: x * (1 - rate) * lam,
+                    "w squared": lambda: x - rate * lam * x * x}[form]()
 
         coupled = modes & {"l2", "twice"}
         grad = g + (2 if rate_mode == "2 lr" else 1) * lam * w if coupled else g
@@ -746,6 +763,11 @@ _DECAY_TABLE = [
      "the weights are multiplied by weight_decay itself. The factor is (1 - lr * weight_decay): "
      "w = w * (1 - lr * weight_decay).",
      "the decay is w * (1 - lr) * weight_decay (parenthesis misplaced)", "parentheses"),
+    ("decay by w squared", 2,
+     "You subtract lr * weight_decay * w^2: the size of the penalty, where its effect on each "
+     "weight is meant. Weight decay shrinks each weight in proportion to itself: w = w * (1 - lr "
+     "* weight_decay).",
+     "the decay subtracts lr * weight_decay * w^2 instead of lr * weight_decay * w", "w squared"),
     ("decay by the sign of w (L1)", 2,
      "You subtract lr * weight_decay * sign(w): that is the gradient of an L1 penalty, which "
      "moves every weight by the same amount. Weight decay shrinks each weight in proportion to "

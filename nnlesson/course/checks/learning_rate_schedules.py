@@ -487,6 +487,8 @@ def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="righ
                 return b + (a - b) * (1 + math.cos(math.pi * p) / 2)
             if anneal == "quarter":
                 return b + (a - b) * math.cos(math.pi * p / 2)
+            if anneal == "end as span" or (anneal, phase) == ("end as span in the warm-up", 1):
+                return a + b * (1 - math.cos(math.pi * p)) / 2  # b where b - a belongs
             return b + (a - b) / 2 * (math.cos(math.pi * p) + 1)
 
         if anneal in ("three", "three linear"):  # PyTorch's three_phase=True
@@ -575,6 +577,11 @@ _CYCLE_TABLE = [
      "anneal(a, b, p) = b + (a - b) (cos(pi p) + 1) / 2.",
      "only the cosine is halved: 1 + cos / 2 instead of (cos + 1) / 2",
      {"anneal": "1 + cos / 2"}),
+    ("the warm-up climbs by max_lr", "shape", 2,
+     "Your warm-up adds max_lr (1 - cos) / 2 to the starting rate, so it overshoots: at the peak "
+     "the rate is max_lr + max_lr / div_factor. Half a cosine from a to b moves by b - a: a + "
+     "(b - a) (1 - cos(pi p)) / 2.",
+     "the warm-up adds max_lr instead of max_lr - initial", {"anneal": "end as span in the warm-up"}),
     ("a quarter cosine", "shape", 2,
      "Your phases follow cos(pi p / 2), a quarter of a cosine wave: they start flat and end "
      "steep. Half a cosine, (cos(pi p) + 1) / 2, is flat at both ends: anneal(a, b, p) = b + "

@@ -8,7 +8,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from nnlesson.tools.cli import main
 from nnlesson.tools.exercises_build import make_exercise
-from nnlesson.tools.grading import merge, read_json, shard_of
+from nnlesson.tools.grading import format_table, merge, read_json, shard_of
 
 RELEASE = make_exercise(new_notebook(cells=[
     new_code_cell("import numpy as np\nfrom nnlesson.course.checks import Case, run_check\n\n"
@@ -34,39 +34,41 @@ def course(tmp_path_factory):
     return folder
 
 
-def grade_cli(course, capsys, *args):
-    code = main(["grade", str(course / "class"), "--release", str(course / "release"),
-                 "--quiet", *map(str, args)])
-    out, err = capsys.readouterr()
-    assert code == 0 and err == ""
-    return out
+@pytest.fixture(scope="module")
+def runs(course, tmp_path_factory):
+    """Each run the tests below join, graded once: the whole class, its two halves, and the
+    first third of another split. ``{name: (table, grades file)}``."""
+    folder = tmp_path_factory.mktemp("runs")
+    found = {}
+    for name, args in {"all": [], "p1": ["--shard", "1/2"], "p2": ["--shard", "2/2"],
+                       "q1": ["--shard", "1/3"]}.items():
+        path = folder / f"{name}.json"
+        code = main(["grade", str(course / "class"), "--release", str(course / "release"),
+                     "--quiet", "--json", str(path), *args])
+        assert code == 0
+        found[name] = path
+    return found
 
 
-def test_shards_partition_the_class_and_merge_gives_the_whole_class(course, capsys, tmp_path):
-    whole = grade_cli(course, capsys, "--json", tmp_path / "all.json")
-    parts = [grade_cli(course, capsys, "--shard", f"{k}/2", "--json", tmp_path / f"part{k}.json")
-             for k in (1, 2)]
+def test_shards_partition_the_class_and_merge_gives_the_whole_class(runs, capsys, tmp_path):
+    capsys.readouterr()
     # each part holds its own students; together, every student once
-    assert [len(p.splitlines()) - 1 for p in parts] == [2, 1]
-    assert main(["grade", "--merge", str(tmp_path / "part2.json"), str(tmp_path / "part1.json"),
+    assert [len(read_json(runs[k])) for k in ("p1", "p2")] == [2, 1]
+    assert main(["grade", "--merge", str(runs["p2"]), str(runs["p1"]),
                  "--csv", str(tmp_path / "merged.csv"),
                  "--json", str(tmp_path / "merged.json")]) == 0
-    assert capsys.readouterr().out == whole
+    assert capsys.readouterr().out == format_table(read_json(runs["all"]))
     merged = read_json(tmp_path / "merged.json")
-    assert merged == read_json(tmp_path / "all.json")
+    assert merged == read_json(runs["all"])
     assert [(r.student, r.score, r.status) for r in merged] == [
         ("ann", "1/1", "passed"), ("ben", "0/1", "failed"), ("cem", "1/1", "passed")]
-    info = json.loads((tmp_path / "part2.json").read_text())["info"]["shard"]
+    info = json.loads(runs["p2"].read_text())["info"]["shard"]
     assert (info["index"], info["count"], info["submissions"]) == (2, 2, 3)
     assert (tmp_path / "merged.csv").read_text().splitlines()[0].startswith("student,path,")
 
 
-def test_merge_refuses_parts_that_do_not_fit(course, capsys, tmp_path):
-    for k in (1, 2):
-        grade_cli(course, capsys, "--shard", f"{k}/2", "--json", tmp_path / f"p{k}.json")
-    grade_cli(course, capsys, "--shard", "1/3", "--json", tmp_path / "q1.json")
-    grade_cli(course, capsys, "--json", tmp_path / "all.json")
-    p1, p2, q1, whole = (str(tmp_path / n) for n in ("p1.json", "p2.json", "q1.json", "all.json"))
+def test_merge_refuses_parts_that_do_not_fit(runs, capsys, tmp_path):
+    p1, p2, q1, whole = (str(runs[n]) for n in ("p1", "p2", "q1", "all"))
     with pytest.raises(ValueError, match="the grades of shard 2 of 2 are missing"):
         merge([p1])
     with pytest.raises(ValueError, match="shard 1 of 2 is given twice"):
@@ -78,6 +80,7 @@ def test_merge_refuses_parts_that_do_not_fit(course, capsys, tmp_path):
     with pytest.raises(ValueError, match="graded twice"):
         merge([whole, whole])
     (tmp_path / "other.json").write_text("[]")
+    capsys.readouterr()
     assert main(["grade", "--merge", str(tmp_path / "other.json")]) == 2
     assert "is not a grades file written by 'nnlesson grade --json'" in capsys.readouterr().err
 
@@ -87,7 +90,7 @@ def test_separate_runs_merge_into_one_table(course, capsys, tmp_path):
     for name in ("cem", "ann"):
         assert main(["grade", str(course / "class" / name), "--release", str(course / "release"),
                      "--quiet", "--json", str(tmp_path / f"{name}.json")]) == 0
-    capsys.readouterr()
+    assert capsys.readouterr().err == ""  # --quiet: no progress bar, no isolation line
     rows = merge([tmp_path / "cem.json", tmp_path / "ann.json"])
     assert [(r.student, r.score) for r in rows] == [("ann", "1/1"), ("cem", "1/1")]
     assert rows.info["merged"] == {"runs": 2}

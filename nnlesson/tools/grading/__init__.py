@@ -35,6 +35,7 @@ and ``reason`` says why in one line. Command line::
 from __future__ import annotations
 
 import asyncio
+import atexit
 import csv
 import hashlib
 import io
@@ -46,6 +47,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -82,6 +84,7 @@ _GUARD = Path(__file__).resolve().with_name("guard.py")
 _FORMAT = "nnlesson-grades"
 _MAX_NOTEBOOK = 100 * 2**20  # bytes of a submitted notebook file
 _MAX_CELLS = 5000  # cells of a submitted notebook (a course exercise has a few dozen)
+_LOCK = threading.Lock()
 
 
 @dataclass
@@ -436,16 +439,27 @@ class _Progress:
         self.stream.flush()
 
 
-def _warm_matplotlib(folder):
-    """Build matplotlib's font cache once in ``folder`` (each kernel reads it, read-only)."""
-    folder.mkdir()
-    env = dict(os.environ, MPLCONFIGDIR=str(folder), MPLBACKEND="agg")
-    try:
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
-                       check=False)
-    except (OSError, subprocess.SubprocessError):
-        pass
+_MATPLOTLIB = {}  # the font cache of this process's grading runs: {"folder": Path}
+
+
+def _warm_matplotlib():
+    """matplotlib's folder with its font cache, built once per grading process (every kernel
+    reads it, read-only; building it takes a kernel a second or more). Removed at exit."""
+    with _LOCK:
+        folder = _MATPLOTLIB.get("folder")
+        if folder is not None and folder.is_dir():
+            return folder
+        folder = Path(tempfile.mkdtemp(prefix="nnlesson-grade-matplotlib-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        env = dict(os.environ, MPLCONFIGDIR=str(folder), MPLBACKEND="agg")
+        try:
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
+                           check=False)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        _MATPLOTLIB["folder"] = folder
+        return folder
 
 
 def default_jobs():
@@ -510,8 +524,7 @@ def grade(paths, timeout=60, jobs=None, *, release=None, memory=2048, max_output
     rows = [None] * len(notebooks)
     root = Path(tempfile.mkdtemp(prefix="nnlesson-grade-"))
     try:
-        mpl = root / "matplotlib"
-        _warm_matplotlib(mpl)
+        mpl = _warm_matplotlib()
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             env = kernel_env(mplconfigdir=mpl)
             futures = {pool.submit(grade_notebook, nb, releases, limits, root=root, env=env,

@@ -158,6 +158,7 @@ def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_av
     b_m, b_v, c_m, c_v = {"right": (beta1, beta2, beta1, beta2),
                           "beta2 in m": (beta2, beta2, beta1, beta2),
                           "beta1 in v": (beta1, beta1, beta1, beta2),
+                          "averages exchanged": (beta2, beta1, beta1, beta2),
                           "beta2 in m's correction": (beta1, beta2, beta2, beta2),
                           "beta1 in v's correction": (beta1, beta2, beta1, beta1),
                           "corrections exchanged": (beta1, beta2, beta2, beta1)}[betas]
@@ -165,11 +166,17 @@ def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_av
     if m_gradient is None:
         m_gradient = {"g": lambda: g, "g * g": lambda: g * g, "|g|": lambda: np.abs(g),
                       "mean": lambda: np.mean(g)}[m_of]()
-    m = _average(m, m_gradient, b_m, m_average)
+    if m_average == "1 - beta2":  # beta1 * m + (1 - beta2) * g
+        m = beta1 * m + (1 - beta2) * m_gradient
+    else:
+        m = _average(m, m_gradient, b_m, m_average)
     squared = {"g * g": lambda: g * g, "g": lambda: g, "|g|": lambda: np.abs(g),
                "mean": lambda: np.mean(g * g), "m * m": lambda: m * m,
                "(g - m)^2": lambda: (g - m) ** 2, "(g - old m)^2": lambda: (g - m_old) ** 2}[v_of]()
-    v = _average(v, squared, b_v, v_average)
+    if v_average == "1 - beta1":  # beta2 * v + (1 - beta1) * g^2
+        v = beta2 * v + (1 - beta1) * squared
+    else:
+        v = _average(v, squared, b_v, v_average)
     t = t + counter
     m_hat = _corrected(m_old if "m" in old else m, c_m, t + m_counter, m_correction)
     v_hat = _corrected(v_old if "v" in old else v, c_v, t + v_counter, v_correction)
@@ -463,6 +470,19 @@ _ADAM_TABLE = [
      "Your second moment uses beta1: v = beta1 * v + (1 - beta1) * g * g. Each average has its "
      "own rate: v = beta2 * v + (1 - beta2) * g * g, and m uses beta1.",
      "v's average uses beta1 instead of beta2", {"betas": "beta1 in v"}),
+    ("the averages with each other's beta", "betas", 2,
+     "Your m averages with beta2 and your v with beta1: the two rates are exchanged. m = beta1 * "
+     "m + (1 - beta1) * g (beta1 = 0.9, a short memory) and v = beta2 * v + (1 - beta2) * g * g "
+     "(beta2 = 0.999, a long one).",
+     "m averages with beta2 and v with beta1", {"betas": "averages exchanged"}),
+    ("(1 - beta2) in m's average", "betas", 2,
+     "Your first moment is beta1 * m + (1 - beta2) * g: the factor of g belongs to beta1, so "
+     "that the weights add up to 1: m = beta1 * m + (1 - beta1) * g.",
+     "m's average uses (1 - beta2) instead of (1 - beta1)", {"m_average": "1 - beta2"}),
+    ("(1 - beta1) in v's average", "betas", 2,
+     "Your second moment is beta2 * v + (1 - beta1) * g * g: the factor of g * g belongs to "
+     "beta2, so that the weights add up to 1: v = beta2 * v + (1 - beta2) * g * g.",
+     "v's average uses (1 - beta1) instead of (1 - beta2)", {"v_average": "1 - beta1"}),
     ("beta2 in m's correction", "betas", 2,
      "Your m_hat divides by 1 - beta2^t. Each moment is corrected with its own beta: m_hat = m "
      "/ (1 - beta1^t), v_hat = v / (1 - beta2^t).",
@@ -619,7 +639,8 @@ _ALONE = {
     "|g| instead of g squared in v", "v averaged over all weights",
     "parentheses missing in m's correction", "parentheses missing in v's correction",
     "v divided by the root of its correction", "a guard instead of eps",
-    "eps as a floor under the root",
+    "eps as a floor under the root", "the averages with each other's beta",
+    "(1 - beta2) in m's average", "(1 - beta1) in v's average",
 }
 
 
@@ -663,8 +684,8 @@ ADAM = Check(
 # --------------------------------------------------------------------------- wrong AdamW
 
 
-_RATES = ("no lr", "bias-corrected lr", "2 lr")
-_FORMS = ("wrong sign", "constant", "sign", "parentheses", "w squared")
+_RATES = ("no lr", "bias-corrected lr", "2 lr", "lr squared")
+_FORMS = ("wrong sign", "constant", "sign", "parentheses", "w squared", "divided")
 
 
 def _wrong_adamw(decay="before", switches=None):
@@ -680,18 +701,21 @@ def _wrong_adamw(decay="before", switches=None):
     def wrong(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
         lam = weight_decay
         rate = {None: lr, "no lr": 1.0, "bias-corrected lr": lr / (1 - beta1 ** t),
-                "2 lr": 2 * lr}[rate_mode]
+                "2 lr": 2 * lr, "lr squared": lr * lr}[rate_mode]
 
         def shrink(x):
             return {None: lambda: x * (1 - rate * lam), "wrong sign": lambda: x * (1 + rate * lam),
                     "constant": lambda: x - rate * lam,
                     "sign": lambda: x - rate * lam * np.sign(x),
                     "parentheses": lambda: x * (1 - rate) * lam,
-                    "w squared": lambda: x - rate * lam * x * x}[form]()
+                    "w squared": lambda: x - rate * lam * x * x,
+                    "divided": lambda: x / (1 + rate * lam)}[form]()
 
-        coupled = modes & {"l2", "twice"}
-        grad = g + (2 if rate_mode == "2 lr" else 1) * lam * w if coupled else g
-        decayed_first = not modes & {"l2", "after", "in denominator", "none", "in m only"}
+        coupled = modes & {"l2", "twice", "l2 times lr"}
+        factor = lr if "l2 times lr" in modes else (2 if rate_mode == "2 lr" else 1)
+        grad = g + factor * lam * w if coupled else g
+        decayed_first = not modes & {"l2", "l2 times lr", "after", "in denominator", "none",
+                                     "in m only"}
         start = shrink(w) if decayed_first else w
         extra = {"m_gradient": g + lam * w} if "in m only" in modes else {}
         w_new, m_new, v_new, m_hat, v_hat = _adam_parts(start, grad, m, v, t, lr, beta1, beta2,
@@ -763,6 +787,22 @@ _DECAY_TABLE = [
      "the weights are multiplied by weight_decay itself. The factor is (1 - lr * weight_decay): "
      "w = w * (1 - lr * weight_decay).",
      "the decay is w * (1 - lr) * weight_decay (parenthesis misplaced)", "parentheses"),
+    ("decay multiplied by lr twice", 2,
+     "Your weights shrink by lr * lr * weight_decay per step: lr is applied twice. AdamW "
+     "multiplies the decay by lr once: w = w * (1 - lr * weight_decay).",
+     "the decay is multiplied by lr twice", "lr squared"),
+    ("decay as a division", 3,
+     "You divide the weights by 1 + lr * weight_decay. That is close to AdamW's factor for small "
+     "decays, but not the same step: AdamW multiplies, w = w * (1 - lr * weight_decay).",
+     "the weights are divided by 1 + lr * weight_decay instead of multiplied by 1 - lr * "
+     "weight_decay", "divided"),
+    ("lr * weight_decay * w added to the gradient", 1,
+     "You added lr * weight_decay * w to the gradient: an L2 penalty (with lr in it too), not "
+     "AdamW. Whatever goes into the gradient is divided by sqrt(v_hat) inside Adam. AdamW "
+     "decays the weights outside Adam: w = w * (1 - lr * weight_decay), then the Adam step with "
+     "the plain gradient g.",
+     "lr * weight_decay * w is added to the gradient instead of shrinking the weights",
+     "l2 times lr"),
     ("decay by w squared", 2,
      "You subtract lr * weight_decay * w^2: the size of the penalty, where its effect on each "
      "weight is meant. Weight decay shrinks each weight in proportion to itself: w = w * (1 - lr "
@@ -867,8 +907,11 @@ def _wrong_drift(numerator="lam w", root=True, v_of=("g^2", "(lam w)^2"), eps_at
         decay = penalty * weight_decay * w
         if numerator == "penalty":  # the penalty (lam / 2) w^2 in place of its gradient
             decay = penalty * weight_decay * w * w / 2
+        if numerator == "lam w^2":  # lam w ** 2: a square where a product is meant
+            decay = penalty * weight_decay * w * w
         top = {"lam w": decay, "lam": weight_decay + 0 * w, "g + lam w": g + decay,
-               "lam |w|": np.abs(decay), "g": g + 0 * w, "penalty": decay}[numerator]
+               "lam |w|": np.abs(decay), "g": g + 0 * w, "penalty": decay,
+               "lam w^2": decay}[numerator]
         parts = {"g^2": g ** 2, "(lam w)^2": decay ** 2, "g": g, "lam w^2": weight_decay * w * w,
                  "|g|": np.abs(g), "|lam w|": np.abs(decay), "(g + lam w)^2": (g + decay) ** 2,
                  "lam^2 w": weight_decay ** 2 * w}
@@ -990,6 +1033,15 @@ _DRIFT_TABLE = [
      "d/dw (λ/2) w^2 = λw: m_hat settles at λw, and v_hat at grad_rms^2 + (λw)^2.",
      "m_hat holds the penalty (λ/2) w^2 instead of its gradient λw",
      {"numerator": "penalty"}),
+    ("λ w^2 in m_hat", "m", 2,
+     "Your m_hat is λ w^2: the weight is squared. The penalty's gradient is λw (the derivative "
+     "of (λ/2) w^2), so m_hat settles at λw and v_hat at grad_rms^2 + (λw)^2.",
+     "m_hat is λ w^2 instead of λw", {"numerator": "lam w^2"}),
+    ("sizes added under the root", "root", 2,
+     "Your v_hat adds the sizes, grad_rms + |λw|, under the root. v_hat averages the SQUARE of g "
+     "+ λw: grad_rms^2 + (λw)^2, and the step divides by its square root.",
+     "v_hat adds the sizes grad_rms + |λw| instead of their squares",
+     {"v_of": ("|g|", "|lam w|")}),
     ("the penalty's gradient doubled", "penalty", 2,
      "You took the penalty's gradient as 2λw, in m_hat and in v_hat. The lesson's L2 penalty is "
      "(λ/2)||w||^2, whose gradient is λw: Adam is given g + λw (as torch.optim.Adam's "

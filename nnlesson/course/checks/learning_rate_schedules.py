@@ -115,6 +115,8 @@ def _step_variant(how):
             k = t % step_size
         elif how == "step_size 30":
             k = t // 30
+        elif how == "milestones 30 60":
+            k = min(t // 30, 2)
         elif how == "one drop too few":
             k = max(t // step_size - 1, 0)
         elif how == "each drop late":
@@ -233,10 +235,15 @@ STEP_DECAY = Check(
                 "You add lr0 and gamma ** k: the rate is lr0 TIMES gamma ** k (lr0 for the first "
                 "block, where gamma ** 0 = 1).", _step_variant("added"), hint=2),
         Mistake("// applied to the rate",
-                "Your line reads lr0 * gamma ** t // step_size: Python computes gamma ** t first, "
-                "then floor-divides the whole rate by step_size (mostly to 0). The integer "
-                "division belongs in the exponent: gamma ** (t // step_size), with parentheses.",
-                _step_variant("precedence"), hint=3),
+                "Your rate is floor-divided, so it comes out 0: a // applies to the whole rate "
+                "(lr0 * gamma ** t // step_size computes gamma ** t first, then floor-divides the "
+                "product). The integer division belongs in the exponent only: gamma ** (t // "
+                "step_size), with parentheses.", _step_variant("precedence"), hint=3),
+        Mistake("the example's milestones written in",
+                "Your rate drops at t = 30 and t = 60, the tutorial's milestones, whatever "
+                "step_size is, and never a third time. Use the argument: the rate drops at every "
+                "multiple of step_size, gamma ** (t // step_size).",
+                _step_variant("milestones 30 60"), hint=1),
         Mistake("step_size fixed at the example's 30",
                 "Your function uses a step size of 30 whatever step_size is: the tutorial's "
                 "example. Use the argument step_size.", _step_variant("step_size 30"), hint=1),
@@ -299,6 +306,8 @@ def _restart_variant(loop="right", shape="right", level="right", half=True):
         if shape == "degrees":
             angle = 180 * T_cur / period
         bump = (1 - math.cos(angle)) if shape == "upwards" else (1 + math.cos(angle))
+        if shape == "sin":
+            bump = 1 + math.sin(angle)
         low = 0.0 if level == "eta_min ignored" else eta_min
         if shape == "// 2":
             return low + (lr0 - low) * (1 + math.cos(angle)) // 2
@@ -395,6 +404,11 @@ _RESTART_TABLE = [
      "runs from 1 to 0.",
      "only the cosine is halved: 1 + cos / 2 instead of (1 + cos) / 2",
      {"shape": "1 + cos / 2"}),
+    ("sin instead of cos", "shape", 2,
+     "Your rate uses the sine: (1 + sin) / 2 starts each cycle halfway down and rises first. The "
+     "cosine starts at 1 (cos 0 = 1), so the cycle starts at lr0 and falls: (1 + cos(pi T_cur / "
+     "T_i)) / 2.",
+     "the cycle uses sin instead of cos", {"shape": "sin"}),
     ("// 2 instead of / 2", "shape", 3,
      "Your rate is (lr0 - eta_min) * (1 + cos) // 2 + eta_min: // is a floor division, which "
      "rounds the whole product down to a whole number (0 for rates below 1). Halve with / 2.",
@@ -696,11 +710,14 @@ def _plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
 
 def _plan_variant(per_epoch="ceil", peak="linear", start="base", warmup="steps", total="steps",
                   old_batch=False, minus_warmup=False, int_k=False, plus_warmup=False,
-                  last_index=False, old_batch_warmup=False, exchanged=False, old_batch_total=False):
+                  last_index=False, old_batch_warmup=False, exchanged=False, old_batch_total=False,
+                  warmup_off=0):
     def wrong(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
         plan = _plain(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs)
         if last_index:
             plan = plan[:3] + (plan[3] + (1 if last_index == "+1" else -1),)
+        if warmup_off:
+            plan = plan[:2] + (plan[2] + warmup_off, plan[3])
         if old_batch_total:
             plan = plan[:3] + (epochs * math.ceil(n_train / base_batch_size),)
         if old_batch_warmup:
@@ -799,6 +816,14 @@ _PLAN_TABLE = [
      "batch_size) updates, and training has epochs times that, counted from 1: no extra one for "
      "the last step.",
      "total_steps is one more than the count", {"last_index": "+1"}),
+    ("warm-up one update too many", "warm-up count", 2,
+     "Your warmup_steps is one more than warmup_epochs times the updates per epoch. The warm-up "
+     "lasts exactly that many updates: warmup_epochs * ceil(n_train / batch_size).",
+     "warmup_steps is one too many", {"warmup_off": 1}),
+    ("warm-up one update short", "warm-up count", 2,
+     "Your warmup_steps is one less than warmup_epochs times the updates per epoch: a count, "
+     "not the index of the warm-up's last update. warmup_epochs * ceil(n_train / batch_size).",
+     "warmup_steps is one short", {"warmup_off": -1}),
     ("total counted at the old batch size", "warm-up batch", 2,
      "Your total_steps is counted in updates of the BASE batch size, the warm-up in updates of "
      "the new one. Both lengths are in the updates of this plan: epochs * ceil(n_train / "

@@ -55,8 +55,8 @@ def test_solutions_pass_and_stubs_are_not_implemented_yet(check, answer):
     assert check(stub).status == "todo"
 
 
-def test_the_forward_check_tries_two_properties():
-    assert "2 property checks" in C.check_residual_forward(residual_forward).message
+def test_the_forward_check_tries_three_properties():
+    assert "3 property checks" in C.check_residual_forward(residual_forward).message
 
 
 # --------------------------------------------------------------------------- the library refused
@@ -87,6 +87,18 @@ def test_right_numbers_without_the_shape_check_are_named():
 
     result = C.check_residual_forward(no_check)
     assert result.mistake == "shape mismatch not handled" and "raise ValueError" in result.message
+
+
+def test_a_shape_mismatch_refused_with_another_exception_is_told_which_one_to_raise():
+    def type_error(x, W1, b1, W2, b2):
+        F = np.maximum(x @ W1 + b1, 0) @ W2 + b2
+        if F.shape != x.shape:
+            raise TypeError("F(x) must have the shape of x")
+        return x + F
+
+    result = C.check_residual_forward(type_error)
+    assert result.mistake == "another exception than ValueError", str(result)
+    assert "was accepted" not in result.message
 
 
 def test_an_assert_on_the_shapes_is_accepted():

@@ -98,7 +98,29 @@ def test_a_gain_measured_on_new_samples_is_said_so():
         return float(1 / np.sqrt(np.mean(activation(new) ** 2)))
 
     result = check_gain_for(fresh_samples)
-    assert not result.passed and "measured on other samples" in result.message
+    assert not result.passed and "if you drew new random numbers, measure on the sample z you " \
+        "are given" in result.message
+    assert "within 3 % of the right gain" in result.message
+
+
+def test_a_gain_close_to_the_right_one_is_not_blamed_on_the_samples_for_sure():
+    """The unbiased std of f(z) is within 3 % too: the message may not claim other samples."""
+    def unbiased(activation, z):
+        return float(1 / np.sqrt(np.var(activation(z), ddof=1) + np.mean(activation(z)) ** 2))
+
+    result = check_gain_for(unbiased)
+    assert not result.passed and "your formula looks right" not in result.message
+    assert "look for a small difference in the formula" in result.message
+
+
+def test_float32_weights_are_told_the_dtype_not_the_generator():
+    def float32(shape, gain=1.0, rng=None):
+        a = gain * math.sqrt(6.0 / (shape[0] + shape[1]))
+        return rng.uniform(-a, a, size=shape).astype(np.float32)
+
+    result = check_xavier_uniform(float32)
+    assert not result.passed and "expected dtype float64, got dtype float32" in result.message
+    assert "The spread is right" not in result.message
 
 
 def test_the_gain_reference_agrees_with_pytorch_where_pytorch_derives_it():

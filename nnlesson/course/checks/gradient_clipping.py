@@ -127,6 +127,47 @@ def _mean_square_root(grads, max_norm):
     return [g * max_norm / n if n > max_norm else g.copy() for g in grads], n
 
 
+def _min_instead_of_max(grads, max_norm):
+    # max_norm / min(total, max_norm): 1 for long gradients, > 1 for short ones
+    n = _norm(grads)
+    factor = max_norm / min(n, max_norm) if n > 0 else 1.0
+    return [g * factor for g in grads], n
+
+
+def _mean_of_norms(grads, max_norm):
+    n = float(np.mean([np.sqrt(np.sum(g * g)) for g in grads]))
+    factor = min(1.0, max_norm / n) if n > 0 else 1.0
+    return [g * factor for g in grads], n
+
+
+def _one_flat_array(grads, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    return np.concatenate([g.ravel() for g in clipped]), total
+
+
+def _clip_with_norm(norm_of):
+    """Clipping with a wrong norm: ``(clipped, that norm)``."""
+    def wrong(grads, max_norm):
+        n = float(norm_of(grads))
+        factor = min(1.0, max_norm / n) if n > 0 else 1.0
+        return [g * factor for g in grads], n
+    return wrong
+
+
+def _squared_norm_returned(grads, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    return clipped, total ** 2
+
+
+def _total_missing(grads, max_norm):
+    return _clip(grads, max_norm)[0]
+
+
+def _scaled_to_one(grads, max_norm):
+    n = _norm(grads)
+    return [g / n if n > max_norm else g.copy() for g in grads], n
+
+
 def _clip_norm_cases():
     return [
         Case("two arrays, global norm above max_norm",
@@ -142,6 +183,8 @@ def _clip_norm_cases():
         Case("a zero gradient", ([np.zeros(3), np.zeros((2, 2))], 1.0)),
         Case("max_norm 0.5 and a norm just above it",
              ([np.array([0.3, 0.0]), np.array([0.0, -0.41])], 0.5)),
+        Case("a norm of 3 under max_norm 4 (above its square root): nothing to clip",
+             ([np.array([1.2, -2.4]), np.array([[1.2], [0.6]])], 4.0)),
     ]
 
 
@@ -192,6 +235,41 @@ CLIP_NORM = Check(
                 "Your clipping ignores max_norm: it always shortens the gradient to length 1. "
                 "Use the max_norm you are given, in the comparison and in the factor.",
                 _threshold_fixed, hint=2),
+        Mistake("min instead of max",
+                "Your long gradients are not shortened and your short ones are stretched to "
+                "max_norm: you divided by min(total_norm, max_norm), or clipped when "
+                "total_norm < max_norm. The formula divides by the LARGER of the two, "
+                "max(total_norm, max_norm): only a gradient longer than max_norm changes.",
+                _min_instead_of_max, hint=2),
+        Mistake("mean of the per-array norms",
+                "Your norm is the average of the arrays' norms. The global norm treats all the "
+                "entries of all the arrays as one long vector: sqrt(||g_1||^2 + ||g_2||^2 + ...), "
+                "neither a mean nor a sum of the norms.", _mean_of_norms, hint=2),
+        Mistake("one flat array",
+                "You returned all the entries as one long vector. Return a list with one array "
+                "per parameter, each with the shape of its gradient (flattening is fine for "
+                "measuring the norm, not for the result).", _one_flat_array, hint=1),
+        Mistake("square of the sum",
+                "Your norm squares the SUM of each array's entries, (sum g)^2; the L2 norm sums "
+                "the SQUARES of the entries: sqrt(sum of g^2 over every entry of every array).",
+                _clip_with_norm(lambda gs: np.sqrt(sum(np.sum(g) ** 2 for g in gs))), hint=2),
+        Mistake("mean square of each array",
+                "Your norm adds up each array's MEAN square (np.mean(g ** 2)): an array with more "
+                "entries then counts less. The global norm is the square root of the SUM of the "
+                "squares of all the entries: np.sum(g ** 2) for each array.",
+                _clip_with_norm(lambda gs: np.sqrt(sum(np.mean(g * g) for g in gs))), hint=2),
+        Mistake("squared norm returned",
+                "The clipped arrays are right, but the total_norm you return is squared: return "
+                "the norm itself, sqrt(sum of g^2), measured before clipping.",
+                _squared_norm_returned, hint=2),
+        Mistake("total_norm missing",
+                "You returned the clipped arrays only. Return two things, "
+                "(clipped, total_norm): the list of clipped arrays and the global norm measured "
+                "before clipping, which a training loop records.", _total_missing, hint=1),
+        Mistake("shortened to length 1",
+                "Your long gradients end with norm 1 instead of max_norm: you divided by the "
+                "norm but did not multiply by max_norm. The factor is max_norm / total_norm.",
+                _scaled_to_one, hint=2),
         Mistake("mean instead of sum of squares",
                 "Your norm is the square root of the MEAN square (an RMS). The L2 norm is the "
                 "square root of the SUM of the squares of all entries.", _mean_square_root,
@@ -257,6 +335,31 @@ def _cut_to_zero(grads, clip_value):
     return [np.where(np.abs(g) > clip_value, 0.0, g) for g in grads]
 
 
+def _every_entry_at_the_bound(grads, clip_value):
+    return [np.sign(g) * clip_value for g in grads]
+
+
+def _arrays_left_out(grads, clip_value):
+    return [np.clip(g, -clip_value, clip_value) for g in grads
+            if np.any(np.abs(g) > clip_value)]
+
+
+def _each_array_scaled(grads, clip_value):
+    out = []
+    for g in grads:
+        m = float(np.max(np.abs(g)))
+        out.append(g * clip_value / m if m > clip_value else g.copy())
+    return out
+
+
+def _lower_end_positive(grads, clip_value):
+    return [np.full_like(g, clip_value) for g in grads]
+
+
+def _negative_interval(grads, clip_value):
+    return [np.clip(g, -clip_value, 0.0) for g in grads]
+
+
 def _clip_value_cases():
     return [
         Case("entries above and below the interval",
@@ -289,6 +392,26 @@ CLIP_VALUE = Check(
                 "You scaled the whole gradient so its largest entry is clip_value: that keeps the "
                 "direction, but it is not value clipping. Value clipping cuts each entry on its "
                 "own and leaves the small ones unchanged.", _scaled_to_value, hint=1),
+        Mistake("every entry set to the bound",
+                "Every entry of yours became +clip_value or -clip_value (sign(g) * clip_value), "
+                "the small ones too. Value clipping leaves the entries inside "
+                "[-clip_value, clip_value] as they are and only cuts the ones outside.",
+                _every_entry_at_the_bound, hint=1),
+        Mistake("arrays left out",
+                "Your list is missing the arrays that needed no clipping. Return one array per "
+                "gradient, in the same order, clipped or not.", _arrays_left_out, hint=1),
+        Mistake("each array scaled to its largest entry",
+                "You scaled each array so that its largest entry is clip_value: that keeps each "
+                "array's direction, but it is not value clipping. Value clipping cuts each "
+                "entry on its own and leaves the small ones unchanged.", _each_array_scaled,
+                hint=1),
+        Mistake("lower end +clip_value",
+                "Every entry of yours became +clip_value: the lower end of your interval is "
+                "+clip_value (np.maximum(..., clip_value)). The lower end is -clip_value: "
+                "max(min(g, clip_value), -clip_value).", _lower_end_positive, hint=2),
+        Mistake("clipped to [-clip_value, 0]",
+                "Your positive entries became 0: the interval is [-clip_value, clip_value], not "
+                "[-clip_value, 0].", _negative_interval, hint=2),
         Mistake("clipped to [0, clip_value]",
                 "Your negative entries became 0: the interval is [-clip_value, clip_value], not "
                 "[0, clip_value].", _zero_to_value, hint=2),
@@ -305,7 +428,7 @@ CLIP_VALUE = Check(
         Mistake("interval ends exchanged",
                 "Every entry of yours became -clip_value: the two ends of the interval are "
                 "exchanged. The lower end is -clip_value, the upper end +clip_value (np.clip "
-                "takes the lower one first).", _ends_exchanged, hint=3),
+                "takes the lower one first).", _ends_exchanged, hint=2),
         Mistake("large entries dropped",
                 "Entries beyond the interval became 0. Value clipping caps them at the edge: a "
                 "3 becomes clip_value, a -7 becomes -clip_value; they still push the weights.",
@@ -403,6 +526,61 @@ def _step_old_velocity(params, grads, velocities, lr, beta, max_norm):
     return new_w, new_v, total
 
 
+def _step_lr_in_velocity(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    new_v = [beta * v + (1 - beta) * lr * g for g, v in zip(clipped, velocities)]
+    return [w - v for w, v in zip(params, new_v)], new_v, total
+
+
+def _step_velocity_downhill(params, grads, velocities, lr, beta, max_norm):
+    # v points downhill (v = beta v - (1 - beta) g) and the step adds it: the same weights
+    clipped, total = _clip(grads, max_norm)
+    new_v = [beta * v - (1 - beta) * g for g, v in zip(clipped, velocities)]
+    return [w + lr * v for w, v in zip(params, new_v)], new_v, total
+
+
+def _step_cs231n(params, grads, velocities, lr, beta, max_norm):
+    # cs231n's form: v = beta v - lr g; w = w + v
+    clipped, total = _clip(grads, max_norm)
+    new_v = [beta * v - lr * g for g, v in zip(clipped, velocities)]
+    return [w + v for w, v in zip(params, new_v)], new_v, total
+
+
+def _step_nesterov(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    new_v = [beta * v + (1 - beta) * g for g, v in zip(clipped, velocities)]
+    new_w = [w - lr * (beta * v + (1 - beta) * g) for w, v, g in zip(params, new_v, clipped)]
+    return new_w, new_v, total
+
+
+def _step_old_velocities_returned(params, grads, velocities, lr, beta, max_norm):
+    new_w, _, total = _step_reference_written_out(params, grads, velocities, lr, beta, max_norm)
+    return new_w, [v.copy() for v in velocities], total
+
+
+def _step_weights_not_moved(params, grads, velocities, lr, beta, max_norm):
+    _, new_v, total = _step_reference_written_out(params, grads, velocities, lr, beta, max_norm)
+    return [w.copy() for w in params], new_v, total
+
+
+def _step_reference_written_out(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta)
+    return new_w, new_v, total
+
+
+def _step_by_value(params, grads, velocities, lr, beta, max_norm):
+    clipped = [np.clip(g, -max_norm, max_norm) for g in grads]
+    new_w, new_v = _ema(params, clipped, velocities, lr, beta)
+    return new_w, new_v, _norm(grads)
+
+
+def _step_with_the_gradient(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    _, new_v = _ema(params, clipped, velocities, lr, beta)
+    return [w - lr * g for w, g in zip(params, clipped)], new_v, total
+
+
 def _step_cases():
     rng = np.random.default_rng(4)
     w = [rng.standard_normal(3), rng.standard_normal((2, 2))]
@@ -423,6 +601,9 @@ def _step_cases():
         Case("beta = 0: plain clipped gradient descent", (w, big, v_big, 0.01, 0.0, 2.0)),
         Case("beta = 0.7, max_norm 3, a small old velocity",
              (w, big, small, 0.2, 0.7, 3.0)),
+        Case("max_norm 0.25 and a gradient of norm 0.4, just above it",
+             (w, [np.array([0.0, 0.24, 0.0]), np.array([[0.0, -0.32], [0.0, 0.0]])], v_old,
+              0.1, 0.9, 0.25)),
     ]
 
 
@@ -470,6 +651,41 @@ CLIPPED_STEP = Check(
                 "You clipped the step lr * v instead of the gradient. The clip goes between "
                 "backward and the optimizer: clip the gradients, then let momentum use the "
                 "clipped gradients.", _step_clips_the_step, hint=1),
+        Mistake("lr inside the velocity",
+                "Your weights are right but your velocities are lr times too small: you put the "
+                "learning rate into the velocity, v = beta v + (1 - beta) lr g, and then "
+                "w = w - v. The lesson's EMA momentum keeps lr out of v: v = beta v + "
+                "(1 - beta) g_clipped, then w = w - lr v (the velocities you return are those "
+                "v).", _step_lr_in_velocity, hint=2),
+        Mistake("velocity points downhill",
+                "Your weights are right but your velocities have the opposite sign: you stored "
+                "v = beta v - (1 - beta) g and added it to the weights. The lesson's velocity "
+                "points along the gradient, v = beta v + (1 - beta) g_clipped, and the step "
+                "subtracts it: w = w - lr v.", _step_velocity_downhill, hint=2),
+        Mistake("cs231n's momentum form",
+                "You used the form v = beta v - lr g, w = w + v (cs231n's). The exercise asks for "
+                "the lesson's EMA momentum: v = beta v + (1 - beta) g_clipped, then "
+                "w = w - lr v: (1 - beta) weights the gradient, and lr stays out of v.",
+                _step_cs231n, hint=2),
+        Mistake("Nesterov's look-ahead",
+                "Your weights take a Nesterov-style step, w - lr (beta v + (1 - beta) g). The "
+                "exercise's momentum is the plain EMA form: after v = beta v + (1 - beta) "
+                "g_clipped, the step is w = w - lr v.", _step_nesterov, hint=2),
+        Mistake("velocities not updated",
+                "Your weights are right, but the velocities you return are the old ones. Return "
+                "the new velocities v = beta v + (1 - beta) g_clipped: the next step starts "
+                "from them.", _step_old_velocities_returned, hint=2),
+        Mistake("weights not updated",
+                "Your velocities are right, but the weights you return are the old ones. Return "
+                "the new weights w - lr v.", _step_weights_not_moved, hint=2),
+        Mistake("clipped by value",
+                "You cut each entry of the gradients to [-max_norm, max_norm]: that is "
+                "clipping by value. This step clips by global norm, one factor for all the "
+                "gradients, as in the first exercise.", _step_by_value, hint=1),
+        Mistake("step with the gradient, not the velocity",
+                "Your weights move by lr times the clipped gradient, as without momentum. With "
+                "momentum the step uses the new velocity: w = w - lr v.",
+                _step_with_the_gradient, hint=2),
         Mistake("step with the old velocity",
                 "Your weights move by lr times the velocity from BEFORE this update: update v "
                 "with the clipped gradient first, then w = w - lr * v with the new v.",
@@ -556,6 +772,31 @@ EFFECTIVE_LRS = Check(
                 "Your rates ignore max_norm: they are those of a run clipped at 1. Use the "
                 "max_norm you are given: lr * min(1, max_norm / norm).",
                 _rates(lambda n, c: np.minimum(1.0, 1.0 / n)), hint=2),
+        Mistake("one factor for the whole run",
+                "Every update of yours got the same rate, set by the largest norm of the run. "
+                "Clipping looks at each update's gradient on its own: each update has its own "
+                "factor min(1, max_norm / norm_t), and so its own rate.",
+                lambda grad_norms, lr, max_norm: np.full(
+                    np.shape(grad_norms), lr * min(1.0, max_norm / float(np.max(grad_norms)))),
+                hint=1),
+        Mistake("threshold 1 instead of max_norm",
+                "Your rates are lr * max_norm / max(norm, 1): the comparison uses 1 where it "
+                "should use max_norm, so a norm between 1 and max_norm gets a rate above lr. "
+                "The factor is min(1, max_norm / norm).",
+                _rates(lambda n, c: c / np.maximum(n, 1.0)), hint=2),
+        Mistake("rate 0 where nothing was clipped",
+                "Your rate is 0 for the updates that were not clipped. Those steps used the "
+                "full learning rate: their rate is lr (factor 1).",
+                _rates(lambda n, c: np.where(n > c, c / np.where(n > c, n, 1.0), 0.0)), hint=2),
+        Mistake("the reduction instead of the rate",
+                "You returned how much rate clipping took away, lr - rate. Return the rate the "
+                "step really used: lr * min(1, max_norm / norm).",
+                _rates(lambda n, c: 1.0 - np.minimum(1.0, c / np.maximum(
+                    n, np.finfo(np.float64).tiny))), hint=1),
+        Mistake("the clipped norm, not a rate",
+                "You returned the norm after clipping, min(norm, max_norm), times lr. The "
+                "rate is lr times the clipping FACTOR: lr * min(1, max_norm / norm).",
+                _rates(lambda n, c: np.minimum(n, c)), hint=2),
         Mistake("one average rate",
                 "You returned one number; return one rate per recorded update (an array as long "
                 "as grad_norms), so that you can look at its median, its smallest value and "

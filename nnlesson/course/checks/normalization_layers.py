@@ -73,8 +73,14 @@ class _ReferenceBatchNorm1d:
 def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
                      eval_uses_batch=False, update_in_train=True, update_in_eval=False,
                      keras_momentum=False, running_from_start=False, normalize_with_running=False,
-                     eval_affine=True):
-    """A BatchNorm1d with deliberate deviations (written out: the library is forbidden)."""
+                     eval_affine=True, eval_eps_inside=None, eval_eps=True, eval_sqrt=True,
+                     running_std=False, bessel_from_features=False, keras_variance_only=False,
+                     one_minus_missing=False, first_batch_sets=False, train_affine=True,
+                     running_of_output=False, affine_swapped=None, running_corrected_twice=False):
+    """A BatchNorm1d with deliberate deviations (written out: the library is forbidden).
+
+    ``affine_swapped``: ``"eval"`` or ``"both"`` (modes computing ``beta * x_hat + gamma``).
+    """
 
     class Wrong:
         def __init__(self, gamma, beta, momentum=0.1, eps=1e-5):
@@ -84,6 +90,7 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
             self.running_mean = np.zeros(len(self.gamma))
             self.running_var = np.ones(len(self.gamma))
             self.training = True
+            self._batches = 0
 
         def train(self):
             self.training = True
@@ -91,9 +98,14 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
         def eval(self):
             self.training = False
 
-        def _normalize(self, x, mu, var):
-            std = np.sqrt(var + self.eps) if eps_inside else np.sqrt(var) + self.eps
-            return self.gamma * (x - mu) / std + self.beta
+        def _affine(self, x_hat, mode):
+            if affine_swapped in (mode, "both"):
+                return self.beta * x_hat + self.gamma
+            return self.gamma * x_hat + self.beta
+
+        def _normalize(self, x, mu, var, inside=eps_inside, mode="train"):
+            std = np.sqrt(var + self.eps) if inside else np.sqrt(var) + self.eps
+            return self._affine((x - mu) / std, mode)
 
         def forward(self, x):
             x = np.asarray(x, dtype=float)
@@ -101,33 +113,186 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
             update = (self.training and update_in_train) or \
                 (not self.training and update_in_eval and n > 1)
             if update and normalize_with_running:  # the running statistics first, then used
-                self._update(x, n)
+                self._update(x, n, None)
             if self.training or eval_uses_batch:
                 if normalize_with_running:
                     out = self._normalize(x, self.running_mean, self.running_var)
                 else:
                     mu = x.mean(axis=axis, keepdims=True)
                     var = x.var(axis=axis, keepdims=True, ddof=norm_ddof)
-                    out = self._normalize(x, mu, var)
+                    if self.training and not train_affine:
+                        std = np.sqrt(var + self.eps) if eps_inside else np.sqrt(var) + self.eps
+                        out = (x - mu) / std
+                    else:
+                        out = self._normalize(x, mu, var)
             elif not eval_affine:
                 out = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
+            elif not eval_eps:  # no eps in evaluation mode
+                out = self._affine((x - self.running_mean) / np.sqrt(self.running_var), "eval")
+            elif not eval_sqrt:  # divided by the variance in evaluation mode
+                out = self._affine((x - self.running_mean) / (self.running_var + self.eps),
+                                   "eval")
             else:
-                out = self._normalize(x, self.running_mean, self.running_var)
+                inside = eps_inside if eval_eps_inside is None else eval_eps_inside
+                out = self._normalize(x, self.running_mean, self.running_var, inside, "eval")
             if update and not normalize_with_running:
-                self._update(x, n)
+                self._update(x, n, out)
             return out
 
-        def _update(self, x, n):
+        def _update(self, x, n, out):
+            if running_of_output:  # the statistics of the normalized output, not of x
+                x = out
             m = 1 - self.momentum if keras_momentum else self.momentum
             mean = x.mean(axis=0)
-            var = x.var(axis=0) * (n / (n - running_ddof) if n > running_ddof else 1.0)
-            if running_from_start:  # the running statistics replaced, not averaged
+            count = x.shape[1] if bessel_from_features else n
+            var = x.var(axis=0) * (count / (count - running_ddof) if count > running_ddof else 1.0)
+            if running_corrected_twice:  # the unbiased variance, corrected once more
+                var = x.var(axis=0, ddof=1) * n / (n - 1)
+            if running_std:
+                var = np.sqrt(var)
+            first = self._batches == 0
+            self._batches += 1
+            if running_from_start or (first_batch_sets and first):
                 self.running_mean, self.running_var = mean, var
+            elif one_minus_missing:
+                self.running_mean = self.running_mean + m * mean
+                self.running_var = self.running_var + m * var
             else:
+                m_var = 1 - m if keras_variance_only else m
                 self.running_mean = (1 - m) * self.running_mean + m * mean
-                self.running_var = (1 - m) * self.running_var + m * var
+                self.running_var = (1 - m_var) * self.running_var + m_var * var
 
     return Wrong
+
+
+#: The BatchNorm1d mistakes: key -> (flags of :func:`_wrong_batchnorm`, name, explanation, hint).
+_BN_SINGLES = {
+    "eval_batch": (dict(eval_uses_batch=True), "batch statistics in eval",
+                   "In evaluation mode your layer normalizes with the batch's own mean and "
+                   "variance. After eval() batch norm uses the running statistics, so that a "
+                   "sample's output does not depend on the rest of its batch (and a batch of 1 "
+                   "works).", 1),
+    "no_update": (dict(update_in_train=False), "running statistics not updated",
+                  "Your running mean and variance never change in training mode. Each training "
+                  "batch must move them: running = (1 - momentum) * running + momentum * batch "
+                  "statistic.", 2),
+    "eval_update": (dict(update_in_eval=True), "running statistics updated in eval",
+                    "Your running statistics also change in evaluation mode. They are updated "
+                    "only while training; eval() reads them and leaves them as they are.", 1),
+    "axis": (dict(axis=1), "statistics over the wrong axis",
+             "Your mean and variance were taken over each sample's features (axis=1), which is "
+             "layer norm. Batch norm normalizes each feature over the batch: one mean and one "
+             "variance per column, axis=0.", 2),
+    "norm_ddof": (dict(norm_ddof=1), "unbiased variance used to normalize",
+                  "You normalized with the unbiased variance (divided by N - 1). Batch norm "
+                  "normalizes with the biased batch variance, divided by N (np.var's default); "
+                  "only the running average stores the unbiased one.", 2),
+    "running_biased": (dict(running_ddof=0), "biased running variance",
+                       "Your running variance was updated with the biased batch variance "
+                       "(divided by N). PyTorch stores the unbiased one in the running average: "
+                       "var * N / (N - 1) (the normalization itself still uses var).", 2),
+    "eps_out": (dict(eps_inside=False), "eps outside the square root",
+                "You divided by sqrt(var) + eps. The convention (and PyTorch's) puts eps inside: "
+                "(x - mu) / sqrt(var + eps). It matters when a feature's variance is small or "
+                "zero.", 2),
+    "eps_out_train": (dict(eps_inside=False, eval_eps_inside=True), "eps outside the square root",
+                      "In training mode you divided by sqrt(var) + eps. The convention (and "
+                      "PyTorch's) puts eps inside, in both modes: (x - mu) / sqrt(var + eps), as "
+                      "your evaluation branch does.", 2),
+    "eval_no_eps": (dict(eval_eps=False), "eps missing in eval",
+                    "In evaluation mode you divided by sqrt(running_var) without eps. eps sits "
+                    "inside the square root in both modes: (x - running_mean) / "
+                    "sqrt(running_var + eps).", 2),
+    "eval_no_sqrt": (dict(eval_sqrt=False), "square root missing in eval",
+                     "In evaluation mode you divided by running_var + eps, a variance. "
+                     "Standardizing divides by a standard deviation: (x - running_mean) / "
+                     "sqrt(running_var + eps).", 2),
+    "running_std": (dict(running_std=True), "standard deviation in the running variance",
+                    "Your running variance averages standard deviations (you fed it the square "
+                    "root of the batch variance). It stores variances: running_var = "
+                    "(1 - momentum) * running_var + momentum * var * N / (N - 1).", 2),
+    "bessel_d": (dict(bessel_from_features=True), "N - 1 from the number of features",
+                 "Your unbiased variance uses the number of features D: var * D / (D - 1). The "
+                 "correction counts the values each variance was computed from, the N samples "
+                 "of the batch: var * N / (N - 1), with N = x.shape[0].", 2),
+    "running_twice": (dict(running_corrected_twice=True), "running variance corrected twice",
+                      "Your running variance is the unbiased variance times N / (N - 1) once "
+                      "more: the correction was applied twice. Feed it var * N / (N - 1) with "
+                      "the BIASED var (np.var's default), or np.var(x, axis=0, ddof=1) alone.",
+                      2),
+    "keras_var": (dict(keras_variance_only=True), "momentum convention reversed for the variance",
+                  "Your running mean is right, but your running variance weights the OLD value "
+                  "by momentum (running_var = momentum * running_var + (1 - momentum) * batch), "
+                  "the Keras convention. Both running statistics use the same rule: "
+                  "(1 - momentum) * running + momentum * batch.", 2),
+    "keras": (dict(keras_momentum=True), "momentum convention reversed",
+              "You weighted the *old* running value by momentum: running = momentum * running "
+              "+ (1 - momentum) * batch. That is the Keras convention. Here momentum is the "
+              "weight of the NEW batch, as in PyTorch: running = (1 - momentum) * running + "
+              "momentum * batch.", 2),
+    "one_minus": (dict(one_minus_missing=True), "(1 - momentum) missing",
+                  "Your running statistics only grow: running = running + momentum * batch. The "
+                  "old value must shrink by the same weight the new batch gets: running = "
+                  "(1 - momentum) * running + momentum * batch.", 2),
+    "replaced": (dict(running_from_start=True), "running statistics replaced",
+                 "Your running statistics are just the last batch's statistics: they must be a "
+                 "moving average of all the training batches, (1 - momentum) * running + "
+                 "momentum * batch.", 2),
+    "first_batch": (dict(first_batch_sets=True), "running statistics start from the first batch",
+                    "Your first training batch replaces the running statistics. They start at "
+                    "0 and 1 and every batch, the first one too, moves them by the same rule: "
+                    "(1 - momentum) * running + momentum * batch.", 2),
+    "of_output": (dict(running_of_output=True), "running statistics of the output",
+                  "Your running statistics average the mean and variance of the layer's OUTPUT "
+                  "(after normalizing). They must track the INPUT x, whose statistics eval() "
+                  "needs to normalize with: the batch's mu and var * N / (N - 1).", 2),
+    "eval_no_affine": (dict(eval_affine=False), "gamma and beta missing in eval",
+                       "In evaluation mode your output is the standardized x alone: gamma and "
+                       "beta are missing. The learned scale and shift apply in both modes: "
+                       "gamma * x_hat + beta.", 2),
+    "train_no_affine": (dict(train_affine=False), "gamma and beta missing in training",
+                        "In training mode your output is the standardized x alone: gamma and "
+                        "beta are missing. The learned scale and shift apply in both modes: "
+                        "gamma * x_hat + beta.", 2),
+    "swapped_eval": (dict(affine_swapped="eval"), "gamma and beta exchanged in eval",
+                     "In evaluation mode you computed beta * x_hat + gamma: gamma and beta are "
+                     "exchanged. gamma scales, beta shifts: gamma * x_hat + beta.", 2),
+    "swapped": (dict(affine_swapped="both"), "gamma and beta exchanged",
+                "You computed beta * x_hat + gamma: gamma and beta are exchanged. gamma scales, "
+                "beta shifts: gamma * x_hat + beta.", 2),
+    "running_in_train": (dict(normalize_with_running=True), "running statistics used in training",
+                         "In training mode your layer normalizes with the running statistics. "
+                         "Training uses the batch's own mean and (biased) variance; the running "
+                         "statistics are for eval().", 1),
+}
+
+#: Two mistakes at once, each from a different part of the layer (what normalizes in training,
+#: what goes into the running statistics, how they are averaged, what eval() does): the pairs
+#: students write most (the unbiased variance in the wrong place, eps outside, a reversed or
+#: incomplete average, an eval branch that still updates).
+_BN_PAIRS = [
+    ("norm_ddof", "running_biased"), ("norm_ddof", "running_twice"), ("norm_ddof", "keras"),
+    ("norm_ddof", "eval_update"), ("norm_ddof", "replaced"), ("norm_ddof", "one_minus"),
+    ("eps_out", "running_biased"), ("eps_out", "keras"), ("eps_out", "eval_update"),
+    ("eps_out", "replaced"), ("eps_out", "norm_ddof"),
+    ("running_biased", "keras"), ("running_biased", "eval_update"),
+    ("running_biased", "one_minus"), ("running_biased", "eval_batch"),
+    ("keras", "eval_update"), ("keras", "eval_batch"), ("one_minus", "eval_update"),
+    ("replaced", "eval_update"), ("no_update", "eval_batch"), ("eval_batch", "norm_ddof"),
+    ("eval_no_affine", "running_biased"), ("eval_no_affine", "keras"),
+]
+
+
+def _bn_single(key):
+    flags, name, explanation, hint = _BN_SINGLES[key]
+    return Mistake(name, explanation, _wrong_batchnorm(**flags), hint=hint)
+
+
+def _bn_pair(first, second):
+    flags_1, name_1, text_1, hint_1 = _BN_SINGLES[first]
+    flags_2, name_2, text_2, hint_2 = _BN_SINGLES[second]
+    return Mistake(f"{name_1} + {name_2}", f"Two mistakes. {text_1} And: {text_2}",
+                   _wrong_batchnorm(**flags_1, **flags_2), hint=min(hint_1, hint_2))
 
 
 def _batchnorm_cases():
@@ -163,56 +328,8 @@ BATCHNORM = Check(
     takes="class",
     state=("running_mean", "running_var"),
     cases=_batchnorm_cases,
-    mistakes=(
-        Mistake("batch statistics in eval",
-                "In evaluation mode your layer normalizes with the batch's own mean and variance. "
-                "After eval() batch norm uses the running statistics, so that a sample's output "
-                "does not depend on the rest of its batch (and a batch of 1 works).",
-                _wrong_batchnorm(eval_uses_batch=True), hint=1),
-        Mistake("running statistics not updated",
-                "Your running mean and variance never change in training mode. Each training "
-                "batch must move them: running = (1 - momentum) * running + momentum * batch "
-                "statistic.", _wrong_batchnorm(update_in_train=False), hint=2),
-        Mistake("running statistics updated in eval",
-                "Your running statistics also change in evaluation mode. They are updated only "
-                "while training; eval() reads them and leaves them as they are.",
-                _wrong_batchnorm(update_in_eval=True), hint=1),
-        Mistake("statistics over the wrong axis",
-                "Your mean and variance were taken over each sample's features (axis=1), which "
-                "is layer norm. Batch norm normalizes each feature over the batch: one mean and "
-                "one variance per column, axis=0.", _wrong_batchnorm(axis=1), hint=2),
-        Mistake("unbiased variance used to normalize",
-                "You normalized with the unbiased variance (divided by N - 1). Batch norm "
-                "normalizes with the biased batch variance, divided by N (np.var's default); "
-                "only the running average stores the unbiased one.",
-                _wrong_batchnorm(norm_ddof=1), hint=2),
-        Mistake("biased running variance",
-                "Your running variance was updated with the biased batch variance (divided by "
-                "N). PyTorch stores the unbiased one in the running average: var * N / (N - 1) "
-                "(the normalization itself still uses var).",
-                _wrong_batchnorm(running_ddof=0), hint=2),
-        Mistake("eps outside the square root",
-                "You divided by sqrt(var) + eps. The convention (and PyTorch's) puts eps inside: "
-                "(x - mu) / sqrt(var + eps). It matters when a feature's variance is small or "
-                "zero.", _wrong_batchnorm(eps_inside=False), hint=2),
-        Mistake("momentum convention reversed",
-                "You weighted the *old* running value by momentum: running = momentum * running "
-                "+ (1 - momentum) * batch. That is the Keras convention. Here momentum is the "
-                "weight of the NEW batch, as in PyTorch: running = (1 - momentum) * running + "
-                "momentum * batch.", _wrong_batchnorm(keras_momentum=True), hint=2),
-        Mistake("running statistics replaced",
-                "Your running statistics are just the last batch's statistics: they must be a "
-                "moving average of all the training batches, (1 - momentum) * running + "
-                "momentum * batch.", _wrong_batchnorm(running_from_start=True), hint=2),
-        Mistake("gamma and beta missing in eval",
-                "In evaluation mode your output is the standardized x alone: gamma and beta are "
-                "missing. The learned scale and shift apply in both modes: gamma * x_hat + beta.",
-                _wrong_batchnorm(eval_affine=False), hint=2),
-        Mistake("running statistics used in training",
-                "In training mode your layer normalizes with the running statistics. Training "
-                "uses the batch's own mean and (biased) variance; the running statistics are for "
-                "eval().", _wrong_batchnorm(normalize_with_running=True), hint=1),
-    ),
+    mistakes=(*[_bn_single(key) for key in _BN_SINGLES],
+               *[_bn_pair(a, b) for a, b in _BN_PAIRS]),
     forbidden=FORBIDDEN,
     hints=HINTS,
     doc="``BatchNorm1d(gamma, beta, momentum=0.1, eps=1e-5)`` with ``forward(x)``, ``train()``, "
@@ -268,6 +385,41 @@ def _backward_variant(kind):
             dvar = (d_hat * xc).sum(axis=0) * -0.5 * inv_std ** 3
             dmu = -(d_hat * inv_std).sum(axis=0) + dvar * (-2.0 * xc).mean(axis=0)
             return d_hat * inv_std + dvar * 2.0 * xc + dmu / n, dgamma, dbeta
+        if kind in ("dvar exponent", "dvar without -1/2"):  # the graph, step by step
+            n = x.shape[0]
+            xc = x - mu
+            var = x.var(axis=0)
+            if kind == "dvar exponent":
+                dvar = (d_hat * xc).sum(axis=0) * -0.5 * (var + eps) ** -0.5
+            else:
+                dvar = -(d_hat * xc).sum(axis=0) * (var + eps) ** -1.5
+            dmu = -(d_hat * inv_std).sum(axis=0)
+            return d_hat * inv_std + dvar * 2.0 * xc / n + dmu / n, dgamma, dbeta
+        if kind == "centred x in dgamma":
+            return full, (dout * (x - mu)).sum(axis=0), dbeta
+        if kind == "eps left out of dvar":
+            n = x.shape[0]
+            xc = x - mu
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dvar = (d_hat * xc).sum(axis=0) * -0.5 * x.var(axis=0) ** -1.5
+            dmu = -(d_hat * inv_std).sum(axis=0)
+            return d_hat * inv_std + dvar * 2.0 * xc / n + dmu / n, dgamma, dbeta
+        if kind == "mean path without 1/N":
+            n = x.shape[0]
+            xc = x - mu
+            dvar = (d_hat * xc).sum(axis=0) * -0.5 * inv_std ** 3
+            dmu = -(d_hat * inv_std).sum(axis=0)
+            return d_hat * inv_std + dvar * 2.0 * xc / n + dmu, dgamma, dbeta
+        if kind == "x instead of x_hat in dx":
+            return (inv_std * (d_hat - d_hat.mean(axis=0) - x * (d_hat * x).mean(axis=0)),
+                    dgamma, dbeta)
+        if kind == "gamma in dgamma":
+            return full, (d_hat * x_hat).sum(axis=0), dbeta
+        if kind == "eps left out":
+            inv = 1.0 / np.sqrt(x.var(axis=0))
+            xh = (x - mu) * inv
+            return (inv * (d_hat - d_hat.mean(axis=0) - xh * (d_hat * xh).mean(axis=0)),
+                    (dout * xh).sum(axis=0), dbeta)
         if kind == "std instead of inverse":
             std = np.sqrt(x.var(axis=0) + eps)
             return std * (d_hat - d_hat.mean(axis=0) - x_hat * (d_hat * x_hat).mean(axis=0)), \
@@ -348,6 +500,39 @@ BACKWARD = Check(
                 "the batch, so d sigma^2 / d x_i = 2 (x_i - mu) / N. (Going through the graph "
                 "step by step, the term dvar * 2 (x - mu) needs a / N.)",
                 _backward_variant("variance path without 1/N"), hint=1),
+        Mistake("dvar with the wrong power",
+                "Your path through the variance uses (var + eps)^(-1/2) where the derivative of "
+                "(var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2): dvar = sum(dx_hat * (x - mu)) * "
+                "(-1/2) (var + eps)^(-3/2).", _backward_variant("dvar exponent"), hint=1),
+        Mistake("-1/2 missing in dvar",
+                "Your dvar is twice too large: the derivative of (var + eps)^(-1/2) carries a "
+                "factor -1/2, dvar = sum(dx_hat * (x - mu)) * (-1/2) (var + eps)^(-3/2).",
+                _backward_variant("dvar without -1/2"), hint=1),
+        Mistake("gamma in dgamma",
+                "Your dgamma multiplies by gamma: out = gamma * x_hat + beta, so "
+                "d out / d gamma = x_hat and dgamma = sum over the batch of dout * x_hat (gamma "
+                "belongs in dx, not in dgamma).", _backward_variant("gamma in dgamma"), hint=2),
+        Mistake("x - mu in dgamma",
+                "Your dgamma multiplies dout by x - mu, the centred input. gamma scales the "
+                "NORMALIZED input: dgamma = sum over the batch of dout * x_hat, with "
+                "x_hat = (x - mu) / sqrt(var + eps).", _backward_variant("centred x in dgamma"),
+                hint=2),
+        Mistake("eps left out of dvar",
+                "Your path through the variance uses var^(-3/2) without eps: it divides by zero "
+                "for a constant feature. The forward pass used var + eps, so dvar carries "
+                "(var + eps)^(-3/2).", _backward_variant("eps left out of dvar"), hint=1),
+        Mistake("1/N missing in the mean path",
+                "Your path through the mean lacks its 1/N: mu is a MEAN over the batch, so "
+                "d mu / d x_i = 1 / N, and the term dmu reaches each x_i as dmu / N.",
+                _backward_variant("mean path without 1/N"), hint=1),
+        Mistake("x instead of x_hat in dx",
+                "The term that flows through the variance uses x where the formula has x_hat: "
+                "- x_hat * mean(dx_hat * x_hat), with x_hat = (x - mu) / sqrt(var + eps).",
+                _backward_variant("x instead of x_hat in dx"), hint=2),
+        Mistake("eps left out",
+                "You left eps out of the backward pass: 1 / sqrt(var) divides by zero for a "
+                "constant feature. The forward pass normalized with 1 / sqrt(var + eps), and the "
+                "backward pass must use the same.", _backward_variant("eps left out"), hint=3),
         Mistake("multiplied by the std",
                 "You multiplied by sqrt(var + eps) where the chain rule gives its inverse: "
                 "x_hat = (x - mu) / sqrt(var + eps), so dx carries 1 / sqrt(var + eps).",
@@ -390,6 +575,32 @@ def _channels_unmoved(x, gamma, beta, eps=1e-5):
     rows = x.reshape(-1, c)
     out = gamma * (rows - rows.mean(axis=0)) / np.sqrt(rows.var(axis=0) + eps) + beta
     return out.reshape(n, c, h, w)
+
+
+def _channels_not_moved_back(x, gamma, beta, eps=1e-5):
+    # channels moved last for the statistics, then reshaped back without moving them back
+    n, c, h, w = x.shape
+    rows = x.transpose(0, 2, 3, 1).reshape(-1, c)
+    out = gamma * (rows - rows.mean(axis=0)) / np.sqrt(rows.var(axis=0) + eps) + beta
+    return out.reshape(n, c, h, w)
+
+
+def _channels_mixed_axes(mean_axes, var_axes):
+    def forward(x, gamma, beta, eps=1e-5):
+        mu = x.mean(axis=mean_axes, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=var_axes, keepdims=True)
+        g, b = gamma.reshape(1, -1, 1, 1), beta.reshape(1, -1, 1, 1)
+        return g * (x - mu) / np.sqrt(var + eps) + b
+    return forward
+
+
+def _channels_affine(kind):
+    def forward(x, gamma, beta, eps=1e-5):
+        mu = x.mean(axis=(0, 2, 3), keepdims=True)
+        x_hat = (x - mu) / np.sqrt(x.var(axis=(0, 2, 3), keepdims=True) + eps)
+        g, b = gamma.reshape(1, -1, 1, 1), beta.reshape(1, -1, 1, 1)
+        return x_hat if kind == "none" else b * x_hat + g
+    return forward
 
 
 def _channels_cases():
@@ -442,6 +653,28 @@ CHANNELS = Check(
                 "it cuts the rows of the images into pieces of C. Move the channels last "
                 "(x.transpose(0, 2, 3, 1) or np.moveaxis(x, 1, -1)), then reshape, or take the "
                 "statistics over axes (0, 2, 3).", _channels_unmoved, hint=3),
+        Mistake("mean and variance over different axes",
+                "Your mean is taken per channel over (0, 2, 3), but your variance over other "
+                "axes. Both statistics of a channel come from the same N x H x W numbers: "
+                "axes (0, 2, 3) for the variance too.", _channels_mixed_axes((0, 2, 3), (2, 3)),
+                hint=2),
+        Mistake("mean and variance over different axes",
+                "Your mean is taken per channel over (0, 2, 3), but your variance over the batch "
+                "axis only. Both statistics of a channel come from the same N x H x W numbers: "
+                "axes (0, 2, 3) for the variance too.", _channels_mixed_axes((0, 2, 3), (0,)),
+                hint=2),
+        Mistake("gamma and beta missing",
+                "Your output is the standardized x alone: the scale and shift per channel are "
+                "missing. out = gamma_c * x_hat + beta_c, with gamma and beta lined up with the "
+                "channel axis.", _channels_affine("none"), hint=2),
+        Mistake("gamma and beta exchanged",
+                "You computed beta * x_hat + gamma: gamma and beta are exchanged. gamma scales, "
+                "beta shifts: gamma_c * x_hat + beta_c.", _channels_affine("swapped"), hint=2),
+        Mistake("channels not moved back",
+                "Your statistics are right, but the result is scrambled: you moved the channels "
+                "last, (N, H, W, C), and then reshaped straight to (N, C, H, W). Reshape to "
+                "(N, H, W, C) first, then move the channels back with .transpose(0, 3, 1, 2).",
+                _channels_not_moved_back, hint=3),
         Mistake("unbiased variance",
                 "You normalized with the unbiased variance (ddof=1). Batch norm divides by the "
                 "number of values, N x H x W: np.var's default.",
@@ -478,6 +711,10 @@ def _ln_variant(kind):
             var_axis = 0
         elif kind == "unbiased":
             ddof = 1
+        elif kind == "all but the batch":
+            axis = var_axis = tuple(range(1, x.ndim))
+        elif kind == "everything":
+            axis = var_axis = None
         mu = x.mean(axis=axis, keepdims=True)
         var = x.var(axis=var_axis, keepdims=True, ddof=ddof)
         if kind == "eps outside":
@@ -488,6 +725,18 @@ def _ln_variant(kind):
                                                                   + eps)
         if kind == "no affine":
             return (x - mu) / np.sqrt(var + eps)
+        if kind == "eps after dividing":
+            return gamma * ((x - mu) / np.sqrt(var) + eps) + beta
+        if kind == "eps left out":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return gamma * (x - mu) / np.sqrt(var) + beta
+        if kind == "unbiased and eps outside":
+            return gamma * (x - mu) / (np.sqrt(x.var(axis=-1, keepdims=True, ddof=1)) + eps) \
+                + beta
+        if kind == "swapped":
+            return beta * (x - mu) / np.sqrt(var + eps) + gamma
+        if kind == "beta scaled":
+            return gamma * ((x - mu) / np.sqrt(var + eps) + beta)
         return gamma * (x - mu) / np.sqrt(var + eps) + beta
 
     return forward
@@ -526,6 +775,34 @@ LAYERNORM = Check(
                 "You took the statistics over axis 1: right for a 2-D batch (N, D), wrong for a "
                 "sequence (N, T, D), where axis 1 is time. Layer norm standardizes over the "
                 "features, the LAST axis: axis=-1.", _ln_variant("axis 1"), hint=3),
+        Mistake("statistics over every axis but the batch",
+                "You took the statistics over every axis but the first: for a sequence "
+                "(N, T, D) that mixes all the time steps of a sample. Layer norm standardizes "
+                "each position over its features only, the LAST axis: axis=-1 (as "
+                "torch.nn.LayerNorm(D)).", _ln_variant("all but the batch"), hint=3),
+        Mistake("statistics over everything",
+                "You used one mean and one variance for the whole array. Layer norm gives each "
+                "sample (each row, each position of a sequence) its own, over its features: "
+                "axis=-1 with keepdims=True.", _ln_variant("everything"), hint=1),
+        Mistake("eps added after dividing",
+                "eps ended up outside the division: (x - mu) / sqrt(var) + eps adds eps to the "
+                "result (mind the parentheses). It belongs under the square root: "
+                "(x - mu) / np.sqrt(var + eps).", _ln_variant("eps after dividing"), hint=2),
+        Mistake("eps left out",
+                "You left eps out: a sample whose features are all equal has variance 0, and "
+                "(x - mu) / sqrt(var) is 0 / 0. Divide by sqrt(var + eps).",
+                _ln_variant("eps left out"), hint=2),
+        Mistake("unbiased variance + eps outside the square root",
+                "Two mistakes: the unbiased std (ddof=1) and eps outside the square root. Layer "
+                "norm divides by sqrt(var + eps) with var divided by D, np.var's default.",
+                _ln_variant("unbiased and eps outside"), hint=2),
+        Mistake("gamma and beta exchanged",
+                "You computed beta * x_hat + gamma: gamma and beta are exchanged. gamma scales, "
+                "beta shifts: gamma * x_hat + beta.", _ln_variant("swapped"), hint=2),
+        Mistake("beta scaled by gamma",
+                "You computed gamma * (x_hat + beta), which scales the shift too. The shift is "
+                "added after the scale: out = gamma * x_hat + beta.", _ln_variant("beta scaled"),
+                hint=2),
         Mistake("variance over the wrong axis",
                 "Your mean is over the features (last axis) but your variance is over the batch "
                 "(axis 0). Both statistics of layer norm are over the last axis, per sample.",

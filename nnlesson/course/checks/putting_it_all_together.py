@@ -26,9 +26,10 @@ import numpy as np
 
 from nnlesson.clip import Clipping, clip_grad_norm, global_norm
 from nnlesson.course.checks import _stale
-from nnlesson.course.checks._core import Case, Check, CheckResult, Mistake
+from nnlesson.course.checks._core import Case, Check, CheckResult, Mistake, Property
 from nnlesson.course.recipe import ablation_configs
 from nnlesson.losses import add_penalty_grad, softmax_cross_entropy
+from nnlesson.norm import BatchNorm
 from nnlesson.optim import SGD, Adam
 from nnlesson.schedules import CosineAnnealing
 from nnlesson.train import Penalty, fit, mlp
@@ -52,16 +53,19 @@ def _step_ref(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
 
 
 def _observed(fn):
-    """Run a step function and also return every parameter's value after it."""
+    """Run a step function and also return every parameter's value after it, and the running
+    statistics of its batch-norm layers (one forward pass per step moves them once)."""
 
     def recipe_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
         out = fn(model, optimizer, schedule, t, xb, yb, l2, clip_norm)
         if out is None:
             return None
         weights = [p.value.copy() for p in model.parameters()]
+        stats = [np.concatenate([m.running_mean, m.running_var]) for m in model.modules()
+                 if isinstance(m, BatchNorm)]
         if isinstance(out, (tuple, list)) and len(out) == 2:
-            return out[0], out[1], weights
-        return out, None, weights  # the comparison then says what is missing
+            return out[0], out[1], weights, stats
+        return out, None, weights, stats  # the comparison then says what is missing
 
     recipe_step.__name__ = getattr(fn, "__name__", "recipe_step")
     return recipe_step
@@ -73,29 +77,39 @@ def _weights(model):
 
 def _make_step(*, zero=True, clip_before_step=True, lr_at=0, set_lr=True, penalize="weights",
                penalty_in_loss=True, penalty_after_clip=False, half=True, norm_after=False,
-               per_parameter=False):
+               per_parameter=False, loss_half=True, forwards=1, clip_what="all"):
     """A step function with one (or no) deliberate mistake, built from the allowed helpers."""
 
     def step(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
         params = model.parameters()
-        if zero:
+        if zero is True:
             model.zero_grad()
+        for _ in range(forwards - 1):  # an extra forward pass, e.g. to compute the loss
+            model.forward(xb)
         data_loss, dout = softmax_cross_entropy(model.forward(xb), yb)
         model.backward(dout)
+        if zero == "after backward":
+            model.zero_grad()
         penalized = _weights(model) if penalize == "weights" else params
         lam = l2 if half else 2 * l2  # without the 1/2: lam * sum w^2 has gradient 2 lam w
         penalty = 0.0
         if l2 and not penalty_after_clip:
             penalty = add_penalty_grad(penalized, lam)
-        norm = global_norm([p.grad for p in params])
-        if clip_norm is not None and clip_before_step and per_parameter:
+            if not loss_half:
+                penalty *= 2
+        clipped = _weights(model) if clip_what == "weights" else params
+        norm = global_norm([p.grad for p in clipped])
+        if clip_norm is not None and clip_what == "values":
+            for p in params:  # clipping by value, each entry into [-c, c]
+                np.clip(p.grad, -clip_norm, clip_norm, out=p.grad)
+        elif clip_norm is not None and clip_before_step and per_parameter:
             for p in params:  # each parameter clipped by its own norm
                 if per_parameter == "library":
                     clip_grad_norm([p], clip_norm)
                 elif np.linalg.norm(p.grad) > clip_norm:
                     p.grad *= clip_norm / np.linalg.norm(p.grad)
         elif clip_norm is not None and clip_before_step:
-            clip_grad_norm(params, clip_norm)
+            clip_grad_norm(clipped, clip_norm)
         if l2 and penalty_after_clip:
             penalty = add_penalty_grad(penalized, lam)
         if norm_after:
@@ -223,8 +237,37 @@ RECIPE_STEP = Check(
                 "Return the global norm BEFORE clipping (what clip_grad_norm returns): it is "
                 "the number a training loop records to see gradients explode.",
                 _make_step(norm_after=True), hint=2),
+        Mistake("clipped the weight matrices only",
+                "You measured and clipped the gradients of the weight matrices only. The "
+                "global norm covers EVERY parameter's gradient (biases, batch norm's gamma and "
+                "beta too), and the clip scales all of them by the same factor: "
+                "clip_grad_norm(model.parameters(), clip_norm).",
+                _make_step(clip_what="weights"), hint=2),
+        Mistake("clipped by value",
+                "You clipped each gradient entry into [-clip_norm, clip_norm] (clipping by "
+                "value, lesson 08). The recipe clips by the global NORM: when it exceeds "
+                "clip_norm, every gradient is scaled by the same factor clip_norm / norm, "
+                "which keeps the direction.",
+                _make_step(clip_what="values"), hint=2),
+        Mistake("gradients cleared after backward",
+                "You cleared the gradients after the backward pass, so the step used only the "
+                "penalty's gradient (or nothing at all). Clear them at the START of the step, "
+                "before forward and backward.",
+                _make_step(zero="after backward"), hint=1),
+        Mistake("penalty in the loss without the 1/2",
+                "Your update is right, but the loss you return adds l2 * sum w^2: the "
+                "penalty whose gradient is l2 * w is l2 / 2 * sum w^2 (the number "
+                "add_penalty_grad returns).",
+                _make_step(loss_half=False), hint=2),
+        Mistake("two forward passes",
+                "Your step runs the model forward twice on the batch. The numbers come out "
+                "right, but every training-mode forward pass moves batch norm's running "
+                "statistics, so they moved twice: one forward pass, then the loss and "
+                "backward from its output.",
+                _make_step(forwards=2), hint=1),
     ),
-    output_names=("loss", "grad_norm", "weights after the step"),
+    output_names=("loss", "grad_norm", "weights after the step",
+                  "batch-norm statistics after the step"),
     forbidden=("nnlesson.train.fit", "nnlesson.train._train_step"),
     hints=HINTS,
     doc="``(loss, grad_norm)`` of one iteration: zero the gradients, forward, loss + L2 "
@@ -259,8 +302,12 @@ check_recipe_step.check = RECIPE_STEP
 
 
 def _configs(recipe, *, skip_off=True, baseline=True, copy="each", flip=False, only_one=False,
-             cumulative=False):
+             cumulative=False, order="recipe", remove=False):
     """Leave-one-out configurations with switches for the typical mistakes."""
+    if order == "sorted":
+        recipe = {piece: recipe[piece] for piece in sorted(recipe)}
+    if baseline == "last":
+        return _configs(recipe, baseline=False, remove=remove) + [("full recipe", dict(recipe))]
     configs = [("full recipe", dict(recipe))] if baseline else []
     shared, current = dict(recipe), dict(recipe)
     for piece, on in recipe.items():
@@ -274,10 +321,22 @@ def _configs(recipe, *, skip_off=True, baseline=True, copy="each", flip=False, o
         elif copy == "once":
             shared[piece] = False  # one dict for every configuration
             config = shared
+        elif remove:
+            config = {name: value for name, value in recipe.items() if name != piece}
         else:
             config = {**recipe, piece: (not on) if flip else False}
         configs.append((f"without {piece}", config))
     return configs
+
+
+def _new_dicts(student_fn):
+    """Every settings dict the student returns is a new dict: neither the recipe itself nor
+    shared between two configurations."""
+    recipe = _full()
+    out = student_fn(recipe)
+    settings = [pair[1] for pair in out]
+    return all(s is not recipe for s in settings) and \
+        len({id(s) for s in settings}) == len(settings)
 
 
 def _full():
@@ -328,6 +387,32 @@ ABLATION_CONFIGS = Check(
                 "measures a piece alone, not what the recipe loses without it. Keep every piece "
                 "but one.",
                 lambda recipe: _configs(recipe, only_one=True), hint=1),
+        Mistake("pieces in alphabetical order",
+                "Your configurations are right but sorted by the pieces' names: keep the "
+                "recipe's own order (iterate over recipe.items()), so that the table reads in "
+                "the order of the recipe.",
+                lambda recipe: _configs(recipe, order="sorted"), hint=2),
+        Mistake("full recipe last",
+                "Your configurations are right but the full recipe comes last: it must come "
+                "FIRST, the baseline every other row is compared with.",
+                lambda recipe: _configs(recipe, baseline="last"), hint=2),
+        Mistake("piece removed from the dict",
+                "You deleted the piece from the settings dict; keep every piece and set the "
+                "removed one to False, so that each configuration says what it does with all "
+                "of them.",
+                lambda recipe: _configs(recipe, remove=True), hint=3),
+        Mistake("a dict of configurations",
+                "You returned a dict {label: settings}; the contract asks for a LIST of "
+                "(label, settings) pairs, the full recipe first.",
+                lambda recipe: dict(_configs(recipe)), hint=None),
+    ),
+    properties=(
+        Property("settings dicts not new",
+                 "Every configuration is right, but at least one settings dict is not a new "
+                 "dict: the recipe itself (\"full recipe\", recipe), or one dict shared by two "
+                 "configurations. Changing one would then change the other (or the caller's "
+                 "recipe): build each with dict(recipe) or {**recipe, piece: False}.",
+                 _new_dicts),
     ),
     forbidden=("nnlesson.course.recipe.ablation_configs",),
     hints=HINTS,
@@ -375,10 +460,21 @@ def _tuned_ref(configs, lrs, accuracy, tune_seed, report_seeds):
 
 
 def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_best=False,
-           tune_on="tune", report_on="report", ties="first", spread="range", all_nan="None"):
+           tune_on="tune", report_on="report", ties="first", spread="range", all_nan="None",
+           rate="value", scale=1.0, centre="mean", missing=math.nan):
     """The fair ablation with switches for the typical mistakes."""
     rows = []
     for label, settings in configs:
+        if pick == "max key":  # max(lrs, key=...): a leading nan is never replaced
+            index = max(range(len(lrs)), key=lambda i: accuracy(settings, lrs[i], tune_seed))
+            if accuracy(settings, lrs[index], tune_seed) != \
+                    accuracy(settings, lrs[index], tune_seed):
+                rows.append((label, None, math.nan, math.nan, math.nan))
+                continue
+            reported = np.array([accuracy(settings, lrs[index], s) for s in report_seeds])
+            rows.append((label, float(lrs[index]), float(np.mean(reported)),
+                         float(np.min(reported)), float(np.max(reported))))
+            continue
         if tune_on == "tune":
             scores = [accuracy(settings, lr, tune_seed) for lr in lrs]
         else:  # the report seeds' mean: the numbers reported are also the ones tuned on
@@ -391,7 +487,7 @@ def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_b
         else:
             finite = [i for i, s in enumerate(scores) if s == s]
             if not finite and all_nan == "None":
-                rows.append((label, None, math.nan, math.nan, math.nan))
+                rows.append((label, None, missing, missing, missing))
                 continue
             if not finite:
                 index = 0  # every run diverged, yet a rate is reported
@@ -403,13 +499,15 @@ def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_b
         best = lrs[index]
         seeds = {"report": list(report_seeds), "tune": [tune_seed],
                  "both": [tune_seed, *report_seeds]}[report_on]
-        reported = np.array([accuracy(settings, best, s) for s in seeds], dtype=float)
-        mean = float(np.mean(reported))
+        reported = scale * np.array([accuracy(settings, best, s) for s in seeds], dtype=float)
+        mean = float(np.mean(reported) if centre == "mean" else np.median(reported))
         if spread == "std":
             low, high = mean - float(np.std(reported)), mean + float(np.std(reported))
         else:
             low, high = float(np.min(reported)), float(np.max(reported))
-        rows.append((label, float(best), mean, low, high))
+        if spread == "exchanged":
+            low, high = high, low
+        rows.append((label, index if rate == "index" else float(best), mean, low, high))
     return rows
 
 
@@ -448,6 +546,10 @@ def _tuned_cases():
     for lr in lrs:
         for seed in range(4):
             table[("every rate diverged", lr, seed)] = nan
+    first = [("the first rate diverged", {"adam": None, "schedule": True})]
+    put("the first rate diverged", 0.01, [nan, 0.20, 0.25, 0.30])
+    put("the first rate diverged", 0.1, [0.70, 0.80, 0.82, 0.84])
+    put("the first rate diverged", 1.0, [0.75, 0.60, 0.62, 0.64])
 
     def case(label, chosen, rates, tune, report):
         return Case(label, (chosen, rates, AccuracyTable(chosen, table), tune, report))
@@ -460,6 +562,7 @@ def _tuned_cases():
         case("equal accuracies on the tuning seed: the first rate", ties, lrs, 0, (1, 2)),
         case("one rate only", configs[:2], [1.0], 0, (1, 2, 3)),
         case("every rate diverged on the tuning seed", gone + configs[:1], lrs, 0, (1, 2)),
+        case("the first rate diverged on the tuning seed", first + configs[2:], lrs, 0, (1, 2, 3)),
     ]
 
 
@@ -511,6 +614,33 @@ TUNED_ABLATION = Check(
                 "Your low and high are the mean minus and plus a standard deviation; the "
                 "contract asks for the lowest and the highest accuracy over the report seeds.",
                 lambda *a: _tuned(*a, spread="std"), hint=2),
+        Mistake("the rate's index instead of the rate",
+                "Your best_lr is the position of the best rate in `lrs` (0, 1, 2 ...), not the "
+                "rate itself: return lrs[i].",
+                lambda *a: _tuned(*a, rate="index"), hint=1),
+        Mistake("low and high exchanged",
+                "Your low and high are exchanged: the row is (label, best_lr, mean, lowest, "
+                "highest), the minimum before the maximum.",
+                lambda *a: _tuned(*a, spread="exchanged"), hint=None),
+        Mistake("accuracies in percent",
+                "Your mean, low and high are 100 times the accuracies: `accuracy` returns a "
+                "fraction (0.95), and the row keeps it as it is.",
+                lambda *a: _tuned(*a, scale=100.0), hint=None),
+        Mistake("median instead of mean",
+                "Your middle number is the median of the report seeds' accuracies; the "
+                "contract asks for the mean (np.mean).",
+                lambda *a: _tuned(*a, centre="median"), hint=2),
+        Mistake("None instead of nan in a diverged row",
+                "When every rate diverged your row is (label, None, None, None, None): only "
+                "best_lr is None there; the mean, low and high are nan (float('nan')), numbers "
+                "that say 'no result', so the table can still be computed with.",
+                lambda *a: _tuned(*a, missing=None), hint=1),
+        Mistake("a leading nan kept by max",
+                "A rate whose tuning run diverged (nan) won because it came FIRST: max(lrs, "
+                "key=...) (or a loop that starts from the first rate's score) compares every "
+                "later score with nan, which is always False, so nan is never replaced. Start "
+                "from best_score = -inf and update on `score > best_score`.",
+                lambda *a: _tuned(*a, pick="max key"), hint=3),
     ),
     hints=HINTS,
     doc="``[(label, best_lr, mean, low, high), ...]``: each configuration's rate chosen by "

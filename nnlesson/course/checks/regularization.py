@@ -129,6 +129,23 @@ L2_PENALTY = Check(
                 "Your penalty counts the first weight matrix only: add up the squared weights "
                 "of every matrix in the list.",
                 lambda weights, lam: _l2(weights, lam, first_only=True), hint=1),
+        Mistake("the square of the sum",
+                "Your penalty squares the SUM of each matrix's weights, (sum w)^2, so positive "
+                "and negative weights cancel before squaring. L2 sums the squares: square "
+                "every weight first, then add them up, lam / 2 * sum w^2.",
+                lambda weights, lam: (lam / 2 * sum(float(np.sum(W)) ** 2 for W in weights),
+                                      [lam * W for W in weights]), hint=2),
+        Mistake("one penalty per matrix",
+                "Your penalty is a list with one number per matrix: the penalty is ONE number, "
+                "the sum over every matrix, lam / 2 * sum of all the squared weights (the "
+                "gradients are the ones that come one per matrix).",
+                lambda weights, lam: ([lam / 2 * float(np.sum(W ** 2)) for W in weights],
+                                      [lam * W for W in weights]), hint=1),
+        Mistake("averaged over the matrices",
+                "Your penalty is divided by the number of matrices: the penalty adds up the "
+                "squared weights of every matrix, it does not average over the matrices.",
+                lambda weights, lam: (_l2(weights, lam)[0] / len(weights),
+                                      _l2(weights, lam)[1]), hint=2),
     ),
     output_names=("penalty", "grads"),
     forbidden=_PENALTIES,
@@ -195,6 +212,28 @@ L1_PENALTY = Check(
                 "Your penalty averages the absolute weights of each matrix (np.mean); the "
                 "penalty SUMS them over every weight of every matrix.",
                 lambda weights, lam: _l1(weights, lam, mean=True), hint=2),
+        Mistake("np.linalg.norm(W, 1) of a matrix",
+                "Your penalty uses np.linalg.norm(W, 1): for a MATRIX, ord=1 is the largest "
+                "column sum of |w|, not the sum of every |w|. Sum the absolute values of all "
+                "the weights, np.sum(np.abs(W)).",
+                lambda weights, lam: (lam * sum(float(np.linalg.norm(W, 1)) for W in weights),
+                                      _l1(weights, lam)[1]), hint=2),
+        Mistake("gradient 1 for positive weights, 0 for negative ones",
+                "Your gradient is lam where w > 0 and 0 elsewhere, the slope of a ReLU. |w| "
+                "slopes DOWN on the negative side: its slope is -1 for a negative weight, so "
+                "the gradient is lam * sign(w).",
+                lambda weights, lam: (_l1(weights, lam)[0],
+                                      [lam * (W > 0).astype(float) for W in weights]), hint=1),
+        Mistake("the last matrix only",
+                "Your penalty counts only the last weight matrix: inside the loop it is "
+                "replaced at every matrix instead of added to. Add up the absolute weights of "
+                "every matrix.",
+                lambda weights, lam: (_l1(weights[-1:], lam)[0], _l1(weights, lam)[1]), hint=1),
+        Mistake("squared weights in the penalty",
+                "Your gradient is L1's, but your penalty sums the SQUARED weights (that is "
+                "L2's). L1 sums their absolute values: lam * sum |w|.",
+                lambda weights, lam: (lam * sum(float(np.sum(W ** 2)) for W in weights),
+                                      _l1(weights, lam)[1]), hint=2),
     ),
     output_names=("penalty", "grads"),
     forbidden=_PENALTIES,
@@ -235,6 +274,10 @@ def _step_cases():
     net = [r.normal(size=(4, 3)), r.normal(size=3), r.normal(size=(3, 2)), r.normal(size=2)]
     g = [r.normal(size=a.shape) for a in net]
     zero_g = [np.zeros_like(a) for a in net]
+    # mlp(..., batch_norm=True): a linear layer before batch norm has no bias
+    bn = [r.normal(size=(4, 3)), 1 + 0.1 * r.normal(size=3), r.normal(size=3),
+          r.normal(size=(3, 2)), r.normal(size=2)]
+    bn_g = [r.normal(size=a.shape) for a in bn]
     return [
         Case("a two-layer network [W1, b1, W2, b2], lr 0.1, lam 0.01", (net, g, 0.1, 0.01)),
         Case("zero gradients: only the decay acts, lr 0.5, lam 0.2", (net, zero_g, 0.5, 0.2)),
@@ -242,6 +285,8 @@ def _step_cases():
         Case("a large lam = 1", (net, g, 0.1, 1.0)),
         Case("a single weight matrix", ([np.array([[1.0, -2.0]])], [np.array([[0.5, 0.5]])],
                                        0.2, 0.5)),
+        Case("a network with batch norm [W1, gamma, beta, W2, b2]: gamma and beta are 1-D, "
+             "not penalized either", (bn, bn_g, 0.1, 0.3)),
     ]
 
 
@@ -287,6 +332,25 @@ SGD_STEP_L2 = Check(
                 "lr g.",
                 lambda params, grads, lr, lam: _step(params, grads, lr, lam, after=True),
                 hint=2),
+        Mistake("weights told apart by position",
+                "You decayed every other parameter (positions 0, 2, 4, ...), as if the list "
+                "always alternated weight, bias. It does not: with batch norm it holds "
+                "[W1, gamma, beta, W2, b2]. Tell a weight matrix by its shape, p.ndim >= 2.",
+                lambda params, grads, lr, lam: [
+                    p - lr * (g + lam * p) if i % 2 == 0 else p - lr * g
+                    for i, (p, g) in enumerate(zip(params, grads))], hint=3),
+        Mistake("only the weight matrices returned",
+                "Your list holds the new weight matrices only: return every parameter, in the "
+                "order of `params`, the biases after their plain step b - lr * g.",
+                lambda params, grads, lr, lam: [
+                    p - lr * (g + lam * p) for p, g in zip(params, grads) if np.ndim(p) >= 2],
+                hint=1),
+        Mistake("decay multiplied by lr twice",
+                "Your decay is lr * lr * lam * w: the learning rate multiplies the whole "
+                "gradient g + lam * w once, w - lr (g + lam w).",
+                lambda params, grads, lr, lam: [
+                    p - lr * g - lr * lr * lam * p if np.ndim(p) >= 2 else p - lr * g
+                    for p, g in zip(params, grads)], hint=2),
     ),
     forbidden=("nnlesson.optim.*sgd*", "nnlesson.optim.SGD.*", "nnlesson.optim.*gd*",
                *_PENALTIES),
@@ -320,7 +384,7 @@ class _ReferenceDropout:
 
 
 def _dropout_class(*, scale="1 - p", keep=">= p", eval_mask="clear", eval_scale=False,
-                   backward="mask", draw="every forward"):
+                   backward="mask", draw="every forward", store="bool", shape="every unit"):
     """A plain-numpy InvertedDropout with one mistake (the switches name it)."""
 
     class InvertedDropout:
@@ -339,18 +403,28 @@ def _dropout_class(*, scale="1 - p", keep=">= p", eval_mask="clear", eval_scale=
                     self.mask = None
                 return x * (1 - self.p) if eval_scale else x
             if self.mask is None or draw == "every forward":
+                drawn = np.shape(x) if shape == "every unit" else np.shape(x)[-1:]
                 if keep == "binomial":
-                    self.mask = self.rng.binomial(1, 1 - self.p, size=np.shape(x)).astype(bool)
+                    self.mask = self.rng.binomial(1, 1 - self.p, size=drawn).astype(bool)
                 else:
-                    u = self.rng.random(np.shape(x))
+                    u = self.rng.random(drawn)
                     self.mask = {">= p": u >= self.p, "< p": u < self.p,
                                  "< 1 - p": u < 1 - self.p}[keep]
+                if store == "numbers":  # 0.0 and 1.0
+                    self.mask = self.mask.astype(float)
+                elif store == "scaled":  # cs231n's habit: the mask carries the factor
+                    with np.errstate(all="ignore"):
+                        self.mask = self.mask * self._factor()
             with np.errstate(all="ignore"):
+                if store == "scaled":
+                    return x * self.mask
                 return x * self.mask * self._factor()
 
         def backward(self, dout):
             if self.mask is None:
-                return dout * (1 - self.p) if eval_scale else dout
+                return dout * (1 - self.p) if eval_scale is True else dout
+            if store == "scaled":
+                return dout * self.mask
             with np.errstate(all="ignore"):
                 if backward == "new mask":
                     return dout * (self.rng.random(np.shape(dout)) >= self.p) * self._factor()
@@ -453,6 +527,33 @@ INVERTED_DROPOUT = Check(
                 "draw it exactly as self.rng.random(x.shape) >= self.p, so that your layer and "
                 "the library's draw the same mask from the same generator.",
                 _dropout_class(keep="< 1 - p"), hint=3),
+        Mistake("mask stored with its scaling",
+                "Your layer computes the right numbers, but self.mask holds the scaled mask "
+                "m / (1 - p) (a habit from cs231n). The contract keeps the mask itself in "
+                "self.mask: True where a unit is kept, False where it is dropped; apply the "
+                "factor 1 / (1 - p) in forward and backward.",
+                _dropout_class(store="scaled"), hint=3),
+        Mistake("mask stored as numbers",
+                "Your layer computes the right numbers, but self.mask holds 0.0 and 1.0: keep "
+                "the boolean mask itself, True where a unit is kept (the comparison "
+                "self.rng.random(x.shape) >= self.p is already one).",
+                _dropout_class(store="numbers"), hint=3),
+        Mistake("p taken as the keep probability",
+                "Your layer keeps a unit with probability p and divides by p: you read p as "
+                "the probability to KEEP (the convention of the first dropout paper). Here, as "
+                "in PyTorch, p is the probability to DROP: keep where rng.random(x.shape) >= p "
+                "and divide by the keep probability 1 - p.",
+                _dropout_class(keep="< p", scale="1 / p"), hint=1),
+        Mistake("one mask for the whole batch",
+                "Your mask has one entry per feature, shared by every row of the batch, so "
+                "every example loses the same units. Draw one entry per element of x: "
+                "self.rng.random(x.shape).",
+                _dropout_class(shape="one per feature"), hint=3),
+        Mistake("scaled in evaluation",
+                "In evaluation mode you multiplied the output by (1 - p). That is the "
+                "test-time scaling of the original (non-inverted) dropout; inverted dropout "
+                "already scaled in training, so evaluation is the identity.",
+                _dropout_class(eval_scale="forward only"), hint=1),
         Mistake("mask drawn with binomial",
                 "Your mask is drawn with rng.binomial: a right mask, but from other random "
                 "numbers than the library's layer, so the check cannot compare them. Draw it "
@@ -480,12 +581,16 @@ def _es_ref(val_losses, patience):
     return int(stopper.best_epoch), len(val_losses) - 1
 
 
-def _rule(val_losses, patience, *, reach=0, better="<", reset="best", nan_best=False):
+def _rule(val_losses, patience, *, reach=0, better="<", reset="best", nan_best=False,
+          end=None):
     """Early stopping on a list with switches for the typical mistakes: ``reach`` shifts the
     patience, ``better`` is the comparison, ``reset`` what resets the counter."""
     best, best_epoch, bad, previous = math.inf, 0, 0, math.inf
     for epoch, loss in enumerate(val_losses):
-        improved = (loss <= best) if better == "<=" else (loss < best)
+        if better == "not >=":  # a nan best: every later loss is "not >= nan", a new best
+            improved = not loss >= best
+        else:
+            improved = (loss <= best) if better == "<=" else (loss < best)
         if nan_best and loss != loss:
             improved = True
         if improved:
@@ -501,7 +606,7 @@ def _rule(val_losses, patience, *, reach=0, better="<", reset="best", nan_best=F
         previous = loss
         if bad >= max(1, patience + reach):
             return best_epoch, epoch
-    return best_epoch, len(val_losses) - 1
+    return best_epoch, len(val_losses) - 1 if end is None else end
 
 
 def _es_cases():
@@ -582,6 +687,28 @@ EARLY_STOPPING = Check(
                 "everything, so a test like `not loss >= best`, or np.argmin over the losses, "
                 "lets it through; a loss is a new best only when `loss < best` is True.",
                 lambda losses, patience: _rule(losses, patience, nan_best=True), hint=3),
+        Mistake("nan taken as a new best",
+                "A diverged epoch's loss (nan) became your new best, and after it every epoch "
+                "did too: your test `not loss >= best` is True whenever either side is nan. A "
+                "loss is a new best only when `loss < best` is True (False for nan).",
+                lambda losses, patience: _rule(losses, patience, better="not >="), hint=3),
+        Mistake("best epoch over the whole curve",
+                "Your stop epoch is right, but your best epoch is the lowest loss of the WHOLE "
+                "list, epochs after the stop included (np.argmin or np.nanargmin over all the "
+                "losses). Training never saw those epochs: the best epoch is the best one up "
+                "to the stop.",
+                lambda losses, patience: (int(np.nanargmin(losses)), _rule(losses, patience)[1]),
+                hint=1),
+        Mistake("stop epoch past the end",
+                "Your stop epoch is best_epoch + patience even when the list ends before that: "
+                "when the rule never stops, training ends with the last epoch, "
+                "len(val_losses) - 1.",
+                lambda losses, patience: (_rule(losses, patience)[0],
+                                          _rule(losses, patience)[0] + patience), hint=2),
+        Mistake("never stopping gives len(val_losses)",
+                "When the rule never stops, your stop epoch is len(val_losses), one past the "
+                "last epoch: epochs count from 0, so the last one is len(val_losses) - 1.",
+                lambda losses, patience: _rule(losses, patience, end=len(losses)), hint=1),
     ),
     output_names=("best_epoch", "stop_epoch"),
     forbidden=("nnlesson.train.early_stopping_point", "nnlesson.train.EarlyStopping.*"),
@@ -706,6 +833,47 @@ def _training(model, train_epoch, validation_loss, max_epochs, patience, *, rest
     return best_epoch, epochs + count
 
 
+def _training_variant(model, train_epoch, validation_loss, max_epochs, patience, *,
+                      restore="always", order="train first", stop=True):
+    """More training loops with one mistake: ``restore="on stop"`` puts the best state back
+    only when the rule stops (not when max_epochs ends the loop); ``order="measure first"``
+    measures, decides and snapshots before training the epoch; ``stop=False`` never stops."""
+    params = model.parameters()
+    norms = _batch_norms(model)
+
+    def take():
+        return ([p.value.copy() for p in params],
+                [(m.running_mean.copy(), m.running_var.copy()) for m in norms])
+
+    def put(saved):
+        values, kept = saved
+        for p, v in zip(params, values):
+            p.value[...] = v
+        for m, (mean, var) in zip(norms, kept):
+            m.running_mean[...] = mean
+            m.running_var[...] = var
+
+    best, best_epoch, bad, saved, epochs, stopped = math.inf, 0, 0, None, 0, False
+    for epoch in range(max_epochs):
+        if order == "train first":
+            train_epoch()
+            epochs += 1
+        loss = validation_loss()
+        if loss < best:
+            best, best_epoch, bad, saved = loss, epoch, 0, take()
+        else:
+            bad += 1
+            if stop and bad >= patience:
+                stopped = True
+                break
+        if order != "train first":
+            train_epoch()
+            epochs += 1
+    if saved is not None and (restore == "always" or stopped):
+        put(saved)
+    return best_epoch, epochs if stop else max_epochs
+
+
 def _training_cases():
     nan = math.nan
     table = [
@@ -722,6 +890,8 @@ def _training_cases():
         ("a diverged epoch (nan) is no improvement, batch norm, patience 3", True, 26, 9, 3,
          [2.3, 1.0, 0.8, nan, 0.9, 0.85, 0.95, 0.7, 0.6, 0.5]),
         ("patience 1, batch norm", True, 27, 6, 1, [2.3, 1.0, 0.9, 0.95, 0.8, 0.7, 0.6]),
+        ("max_epochs = 4 reached while waiting: the best epoch is restored all the same, "
+         "batch norm, patience 3", True, 28, 4, 3, [2.3, 1.5, 0.9, 1.0, 1.1, 0.95]),
     ]
     cases = []
     for label, batch_norm, seed, max_epochs, patience, losses in table:
@@ -792,6 +962,21 @@ EARLY_STOPPING_TRAINING = Check(
                 "Your second output is one less than the number of epochs trained: it is a "
                 "count (how many times train_epoch ran), not the index of the last epoch.",
                 _wrong_training(count=-1), hint=1),
+        Mistake("restored only when the rule stops",
+                "You put the best weights back only when early stopping stopped the loop. "
+                "When max_epochs ends it first, the best epoch may still lie behind (the "
+                "rule was waiting): restore after the loop, however it ended.",
+                _observed(lambda *a: _training_variant(*a, restore="on stop")), hint=1),
+        Mistake("validation measured before training the epoch",
+                "You call validation_loss() before train_epoch(), so every loss you compare "
+                "belongs to the previous epoch's weights (and the first one to the untrained "
+                "model). Train the epoch first, then measure it.",
+                _observed(lambda *a: _training_variant(*a, order="measure first")), hint=2),
+        Mistake("never stops early",
+                "Your loop always trains max_epochs epochs: it keeps the best weights but "
+                "never stops. Count the epochs without a new best, and leave the loop when the "
+                "count reaches patience (the rule of exercise 5).",
+                _observed(lambda *a: _training_variant(*a, stop=False)), hint=2),
     ),
     output_names=("best_epoch", "epochs_trained", "weights at the end",
                   "batch-norm statistics at the end", "epochs train_epoch ran"),

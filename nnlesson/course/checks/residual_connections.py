@@ -91,27 +91,38 @@ def _non_square(reference, seed, with_dout, explanation):
     return Property("right for a hidden width other than D", explanation, holds)
 
 
-def _F(x, W1, b1, W2, b2, *, relu=True, T1=False, T2=False, bias1=True, bias2=True):
+def _F(x, W1, b1, W2, b2, *, relu=True, T1=False, T2=False, bias1=True, bias2=True,
+       sigmoid=False):
     z = x @ (W1.T if T1 else W1) + (b1 if bias1 else 0)
     h = np.maximum(z, 0) if relu else z
+    if sigmoid:
+        h = 1 / (1 + np.exp(-z))
     return h @ (W2.T if T2 else W2) + (b2 if bias2 else 0)
 
 
-def _shape_mismatch_raises(student_fn):
-    """A block whose output has 3 columns for an input of 1 column must raise ValueError (or
-    fail an ``assert``): numpy would broadcast ``x + F(x)`` from (4, 1) and (4, 3) to (4, 3)."""
+def _on_mismatch(student_fn):
+    """What the student's block does with a block whose output has 3 columns for an input of
+    1 column (numpy would broadcast ``x + F(x)`` from (4, 1) and (4, 3) to (4, 3)): the
+    exception it raises, or None if it returns."""
     r = np.random.default_rng(9)
     x, W1, b1 = r.normal(size=(4, 1)), r.normal(size=(1, 2)), r.normal(size=2)
     W2, b2 = r.normal(size=(2, 3)), r.normal(size=3)
     try:
         student_fn(x, W1, b1, W2, b2)
-    except (ValueError, AssertionError):  # an assert on the shapes is fine too
-        return True
     except NotImplementedError:
         raise
-    except Exception:
-        return False
-    return False
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _shape_mismatch_refused(student_fn):
+    return _on_mismatch(student_fn) is not None
+
+
+def _shape_mismatch_raises(student_fn):
+    """The refusal is a ValueError (or a failed ``assert``, fine too)."""
+    return isinstance(_on_mismatch(student_fn), (ValueError, AssertionError))
 
 
 RESIDUAL_FORWARD = Check(
@@ -156,6 +167,11 @@ RESIDUAL_FORWARD = Check(
         Mistake("b2 missing",
                 "The second layer has no bias: F(x) = relu(x @ W1 + b1) @ W2 + b2.",
                 lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, bias2=False), hint=2),
+        Mistake("sigmoid instead of ReLU",
+                "Your branch uses a sigmoid between the two linear layers (the lesson's "
+                "experiment does); this exercise's block has a ReLU there: "
+                "np.maximum(x @ W1 + b1, 0).",
+                lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, sigmoid=True), hint=2),
     ),
     properties=(
         _non_square(_forward_ref, 31, False,
@@ -169,6 +185,13 @@ RESIDUAL_FORWARD = Check(
             "without a word. A skip connection needs F(x) to have exactly the shape of x: "
             "compare the shapes and raise ValueError (a real network would use a projection, "
             "x @ Ws, instead).",
+            _shape_mismatch_refused),
+        Property(
+            "another exception than ValueError",
+            "Every case matched, and a block whose output F(x) has another shape than x was "
+            "refused, but not with a ValueError: the contract asks for ValueError, Python's "
+            "exception for an argument of the right type with a wrong value (here, a wrong "
+            "shape).",
             _shape_mismatch_raises),
     ),
     forbidden=_LAYERS,
@@ -178,18 +201,20 @@ RESIDUAL_FORWARD = Check(
 
 
 def _backward(dout, x, W1, b1, W2, b2, *, identity=1.0, mask="z1", W1_T=True, W2_T=True,
-              sum_b2=True, sum_b1=True, dW2_T=False):
+              sum_b2=True, sum_b1=True, dW2_T=False, bias_axis=0, masked="all", dW2_from="h"):
     """The block's backward pass with switches for the typical mistakes (plain numpy)."""
     z1 = x @ W1 + b1
     h = np.maximum(z1, 0)
-    dW2 = (dout.T @ h) if dW2_T else (h.T @ dout)
-    db2 = dout.sum(axis=0) if sum_b2 else dout.copy()
+    dW2 = (dout.T @ h) if dW2_T else ({"h": h, "z1": z1}[dW2_from].T @ dout)
+    db2 = dout.sum(axis=bias_axis) if sum_b2 else dout.copy()
     dh = dout @ (W2.T if W2_T else W2)
     gate = {"z1": z1 > 0, "none": np.ones_like(z1, dtype=bool), "no bias": x @ W1 > 0}[mask]
     dz1 = dh * gate
-    dW1 = x.T @ dz1
-    db1 = dz1.sum(axis=0) if sum_b1 else dz1.copy()
-    dx = identity * dout + dz1 @ (W1.T if W1_T else W1)
+    to_weights = dz1 if masked in ("all", "weights") else dh  # what dW1 and db1 are made of
+    to_x = dz1 if masked in ("all", "x") else dh
+    dW1 = x.T @ to_weights
+    db1 = to_weights.sum(axis=bias_axis) if sum_b1 else to_weights.copy()
+    dx = identity * dout + to_x @ (W1.T if W1_T else W1)
     return dx, dW1, db1, dW2, db2
 
 
@@ -236,6 +261,25 @@ RESIDUAL_BACKWARD = Check(
                 "db1 has one row per example: the first layer's bias is shared by the N rows, "
                 "so its gradient is the sum of the masked gradients over the batch.",
                 lambda *a: _backward(*a, sum_b1=False), hint=2),
+        Mistake("bias gradients summed over the wrong axis",
+                "db1 and db2 are summed over axis 1, the features: a bias has one entry per "
+                "feature and is shared by the N examples, so its gradient sums over the "
+                "batch, axis 0.",
+                lambda *a: _backward(*a, bias_axis=1), hint=2),
+        Mistake("ReLU mask missing from dx only",
+                "dW1 and db1 are right, but dx goes back through the first layer without the "
+                "ReLU's mask: use the same masked gradient dz1 for dx as for dW1, "
+                "dx = dout + dz1 @ W1.T.",
+                lambda *a: _backward(*a, masked="weights"), hint=2),
+        Mistake("ReLU mask missing from dW1 and db1",
+                "dx is right, but dW1 and db1 are made of the gradient BEFORE the ReLU's mask: "
+                "the first layer's weights only influenced the units whose pre-activation was "
+                "positive, so use the masked dz1 for them too.",
+                lambda *a: _backward(*a, masked="x"), hint=2),
+        Mistake("dW2 from the pre-activation",
+                "dW2 is z1.T @ dout: the second layer multiplies the ReLU's OUTPUT h = relu(z1), "
+                "so dW2 = h.T @ dout.",
+                lambda *a: _backward(*a, dW2_from="z1"), hint=2),
     ),
     properties=(
         _non_square(_backward_ref, 32, True,
@@ -282,11 +326,19 @@ def _norms_cases():
 
 
 def _norms(model, X, y, *, clear=True, what="grad", power=1, biases=False, order=1,
-           inner_only=False, spectral=False, every=False):
+           inner_only=False, spectral=False, every=False, size="norm"):
     """The norms with switches for the typical mistakes (the model's own forward and backward)."""
     if clear:
         model.zero_grad()
     model.backward(softmax_cross_entropy(model.forward(X), y)[1])
+    if clear == "after":
+        model.zero_grad()
+    if size == "mean |g|":
+        return np.array([np.mean(np.abs(p.grad)) for p in model.parameters()
+                         if p.value.ndim == 2])
+    if size == "relative":
+        return np.array([np.linalg.norm(p.grad) / np.linalg.norm(p.value)
+                         for p in model.parameters() if p.value.ndim == 2])
     params = model.parameters()
     out = []
     for i, p in enumerate(params):
@@ -346,6 +398,24 @@ GRAD_NORMS = Check(
                 "You left out the input layer and the output layer: report every weight "
                 "matrix of the model, from the input to the output.",
                 lambda model, X, y: _norms(model, X, y, inner_only=True), hint=3),
+        Mistake("a list, not an array",
+                "Your numbers are right, but in a Python list: return a numpy array, "
+                "np.array([...]), so that the result can be plotted and computed with.",
+                lambda model, X, y: [float(v) for v in _norms(model, X, y)], hint=None),
+        Mistake("gradients cleared after the backward pass",
+                "Every number is 0: you cleared the gradients (zero_grad) AFTER the backward "
+                "pass, which erases what you then measure. Clear them first, then forward, "
+                "backward, and read p.grad.",
+                lambda model, X, y: _norms(model, X, y, clear="after"), hint=1),
+        Mistake("mean absolute gradient",
+                "Your numbers are the mean |g| of each gradient; the norm is the square root "
+                "of the SUM of the squared entries, np.linalg.norm(p.grad), so a larger layer "
+                "with the same entries has a larger norm.",
+                lambda model, X, y: _norms(model, X, y, size="mean |g|"), hint=2),
+        Mistake("divided by the weights' norm",
+                "Your numbers are ||dL/dW|| / ||W||, the gradient relative to the weights; the "
+                "exercise asks for the gradient's norm itself.",
+                lambda model, X, y: _norms(model, X, y, size="relative"), hint=2),
     ),
     forbidden=("nnlesson.train.weight_grad_norms",),
     hints=HINTS,
@@ -423,6 +493,22 @@ BLOCK_SCALE = Check(
                 "You returned alpha^2: the branch's mean square scales with alpha^2, and the "
                 "weights with alpha itself. Take the square root at the end.",
                 lambda depth, growth: float((_per_block(depth, growth) - 1) / 2), hint=3),
+        Mistake("integer division 1 // depth",
+                "Your alpha is 0 for every depth above 1: 1 // depth is an integer division, "
+                "0, so growth ** (1 // depth) is 1. Write 1 / depth.",
+                lambda depth, growth: float(np.sqrt((growth ** (1 // depth) - 1) / 2)), hint=3),
+        Mistake("standard deviations added",
+                "You added the standard deviations of x and of the branch, (1 + sqrt(2) alpha)^2 "
+                "per block, as if the two were perfectly correlated. At initialization they are "
+                "uncorrelated (the branch's last weights have zero mean), so their mean SQUARES "
+                "add: 1 + 2 alpha^2 per block.",
+                lambda depth, growth: float((growth ** (1 / (2 * depth)) - 1) / np.sqrt(2)),
+                hint=1),
+        Mistake("a first-order approximation",
+                "Your alpha is sqrt(ln(growth) / (2 depth)): (1 + 2 alpha^2)^depth = growth "
+                "approximated with ln(1 + u) = u. Close for a small growth, but the contract "
+                "asks for the exact alpha: solve 1 + 2 alpha^2 = growth^(1/depth).",
+                lambda depth, growth: float(np.sqrt(np.log(growth) / (2 * depth))), hint=2),
     ),
     hints=HINTS,
     doc="``alpha = sqrt((growth^(1/depth) - 1) / 2)``: the factor for each block's last weight "

@@ -35,7 +35,7 @@ def _compare_draws(how):
         if diff is None:
             return None
         if (isinstance(received, np.ndarray) and isinstance(expected, np.ndarray)
-                and received.shape == expected.shape and received.dtype.kind == "f"
+                and received.shape == expected.shape and received.dtype == expected.dtype
                 and expected.size >= 1000 and np.all(np.isfinite(received))
                 and expected.std() > 0 and abs(received.std() / expected.std() - 1) < 0.03):
             return (f"{diff}. The spread is right (std {received.std():.4g}, expected "
@@ -74,6 +74,11 @@ def _xavier_normal_instead(shape, gain=1.0, rng=None):
     return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
 
+def _xavier_from_zero(shape, gain=1.0, rng=None):
+    fan_in, fan_out = shape
+    return rng.uniform(0.0, gain * math.sqrt(6.0 / (fan_in + fan_out)), size=shape)
+
+
 def _xavier_cases():
     return [
         Case("a 300 x 100 layer", ((300, 100),), {"rng": np.random.default_rng(1)}),
@@ -105,6 +110,41 @@ XAVIER = Check(
                 "variance-like number. A bound has the units of a weight: "
                 "a = gain * sqrt(6 / (fan_in + fan_out)).",
                 _uniform_with(lambda fi, fo, g: g * 6.0 / (fi + fo)), hint=2),
+        Mistake("square root of 6 only",
+                "Only the 6 is under your square root: sqrt(6) / (fan_in + fan_out). The whole "
+                "fraction belongs under it, a = gain * sqrt(6 / (fan_in + fan_out)); dividing "
+                "by the sum of the fans without the root makes the weights far too small.",
+                _uniform_with(lambda fi, fo, g: g * math.sqrt(6.0) / (fi + fo)), hint=2),
+        Mistake("3 instead of 6",
+                "Your bound is sqrt(3 / (fan_in + fan_out)), which gives the variance "
+                "1 / (fan_in + fan_out): half of Xavier's. Xavier's variance is "
+                "2 / (fan_in + fan_out) (the average of 1/fan_in and 1/fan_out), and the bound "
+                "of a uniform is sqrt(3) times the std: a = gain * sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: g * math.sqrt(3.0 / (fi + fo))), hint=2),
+        Mistake("3 times the std",
+                "Your bound is 3 times the standard deviation, 3 * gain * sqrt(2 / (fan_in + "
+                "fan_out)), which makes the weights sqrt(3) times too large. A uniform U(-a, a) "
+                "has variance a^2 / 3, so a = sqrt(3) * std = gain * sqrt(6 / (fan_in + "
+                "fan_out)).", _uniform_with(lambda fi, fo, g: 3.0 * g * math.sqrt(2.0 / (fi + fo))),
+                hint=1),
+        Mistake("the 6 missing",
+                "Your bound is gain / sqrt(fan_in + fan_out): the 6 under the square root is "
+                "missing (2 for Xavier's variance, times 3 for a uniform's). "
+                "a = gain * sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: g / math.sqrt(fi + fo)), hint=2),
+        Mistake("6 over the average fan",
+                "Your bound is sqrt(6 / ((fan_in + fan_out) / 2)), sqrt(2) times too large. "
+                "Xavier's variance is 1 / fan_avg = 2 / (fan_in + fan_out), so the bound is "
+                "sqrt(3 / fan_avg) = gain * sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: g * math.sqrt(12.0 / (fi + fo))), hint=2),
+        Mistake("the variance as the bound",
+                "Your bound is a variance, gain * 2 / (fan_in + fan_out), with no square root. "
+                "The bound has the units of a weight: a = gain * sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: g * 2.0 / (fi + fo)), hint=2),
+        Mistake("interval from 0",
+                "Your weights are all positive: you drew from U(0, a). Xavier uniform draws from "
+                "an interval centred on 0, U(-a, a), so that the weights have mean 0: "
+                "rng.uniform(-a, a, size=shape).", _xavier_from_zero, hint=3),
         Mistake("gain missing",
                 "Your result ignores `gain`: it is right for gain = 1 only. The gain multiplies "
                 "the bound (and so the standard deviation).",
@@ -172,6 +212,11 @@ def _he_std_as_mean(shape, rng=None):
     return rng.normal(math.sqrt(2.0 / shape[0]), size=shape)
 
 
+def _he_uniform_instead_of_normal(shape, rng=None):
+    a = math.sqrt(6.0 / shape[0])
+    return rng.uniform(-a, a, size=shape)
+
+
 def _he_cases():
     return [
         Case("a 400 x 100 layer", ((400, 100),), {"rng": np.random.default_rng(1)}),
@@ -201,6 +246,28 @@ HE = Check(
                 "Your std is sqrt(1 / fan_in) (LeCun's initialization). ReLU sets half of its "
                 "inputs to zero, so He doubles the variance: the 2 in 2 / fan_in is ReLU's gain "
                 "squared.", _normal_with(lambda fi, fo: math.sqrt(1.0 / fi)), hint=1),
+        Mistake("He uniform instead of He normal",
+                "You drew He *uniform*, U(-a, a) with a = sqrt(6 / fan_in): the right variance, "
+                "the wrong distribution. He *normal* draws from N(0, std^2) with "
+                "std = sqrt(2 / fan_in): rng.normal(0.0, std, size=shape).",
+                _he_uniform_instead_of_normal, hint=3),
+        Mistake("square root of 2 only",
+                "Only the 2 is under your square root: sqrt(2) / fan_in. The whole fraction "
+                "belongs under it: std = sqrt(2 / fan_in).",
+                _normal_with(lambda fi, fo: math.sqrt(2.0) / fi), hint=2),
+        Mistake("ReLU gain applied twice",
+                "Your std is sqrt(2) * sqrt(2 / fan_in) = 2 / sqrt(fan_in): ReLU's gain sqrt(2) "
+                "is counted twice. The 2 in 2 / fan_in already is the gain squared: "
+                "std = sqrt(2 / fan_in).", _normal_with(lambda fi, fo: 2.0 / math.sqrt(fi)),
+                hint=2),
+        Mistake("fans multiplied",
+                "You multiplied the fans, sqrt(2 / (fan_in * fan_out)). He's std uses the fan-in "
+                "alone: std = sqrt(2 / fan_in).",
+                _normal_with(lambda fi, fo: math.sqrt(2.0 / (fi * fo))), hint=2),
+        Mistake("the uniform bound as the std",
+                "Your std is sqrt(6 / fan_in), the BOUND of He *uniform*: sqrt(3) times too "
+                "large. For the normal distribution use the std itself, sqrt(2 / fan_in).",
+                _normal_with(lambda fi, fo: math.sqrt(6.0 / fi)), hint=2),
         Mistake("Xavier's formula",
                 "You used Xavier's std sqrt(2 / (fan_in + fan_out)). He's std uses the fan-in "
                 "only.", _normal_with(lambda fi, fo: math.sqrt(2.0 / (fi + fo))), hint=2),
@@ -257,6 +324,12 @@ def _twice(x):
     return 2.0 * x
 
 
+def _gain_wrong_z(measure):
+    def wrong(activation, z):
+        return float(measure(activation, np.asarray(z, dtype=np.float64)))
+    return wrong
+
+
 def _gain_cases():
     return [
         Case("tanh, 20000 samples", (np.tanh, _standardized(90, 20000))),
@@ -275,16 +348,25 @@ def _gain_wrong(measure):
 
 
 def _compare_gain(expected, received):
-    """Compare; a gain within 3 % of the right one was measured on other samples."""
+    """Compare; a gain within 3 % of the right one may have been measured on other samples."""
     diff = compare_outputs(expected, received)
     if diff is None or not isinstance(received, (float, int, np.floating)) or \
             isinstance(received, bool):
         return diff
     if math.isfinite(received) and abs(received / expected - 1) < 0.03:
-        return (f"{diff}. That is within 3 % of the right gain: your formula looks right, but "
-                "it was measured on other samples. Use the sample z you are given (not new "
-                "random numbers), so that the check can compare exactly")
+        return (f"{diff}. That is within 3 % of the right gain, close but not the same: if you "
+                "drew new random numbers, measure on the sample z you are given instead, so "
+                "that the check can compare exactly; otherwise look for a small difference in "
+                "the formula")
     return diff
+
+
+def _slope_gain(activation, z):
+    # the gain of the backward pass: 1 / sqrt(E[f'(z)^2]), the slope by central differences
+    z = np.asarray(z, dtype=np.float64)
+    h = 1e-5
+    slope = (activation(z + h) - activation(z - h)) / (2 * h)
+    return float(1.0 / np.sqrt(np.mean(slope * slope)))
 
 
 GAIN = Check(
@@ -308,6 +390,38 @@ GAIN = Check(
                 "the mean of the SQUARES of h, its mean included. The two differ when f(z) is not "
                 "centred, as for ReLU or sigmoid.", _gain_wrong(lambda h: 1.0 / np.std(h)),
                 hint=1),
+        Mistake("variance instead of the mean square",
+                "You used the standard deviation of f(z) with N - 1 (np.std(..., ddof=1)). The "
+                "next layer's pre-activation has variance n_in Var(W) E[h^2]: the mean of the "
+                "SQUARES of h over the sample, its mean included, divided by N.",
+                _gain_wrong(lambda h: 1.0 / np.std(h, ddof=1)), hint=1),
+        Mistake("variance without the square root",
+                "You returned 1 / Var(f(z)), with two mistakes: the variance (np.var) instead of "
+                "the mean of the squares E[f(z)^2], and no square root. The gain multiplies the "
+                "weights' standard deviation: gain = 1 / sqrt(E[f(z)^2]).",
+                _gain_wrong(lambda h: 1.0 / np.var(h)), hint=2),
+        Mistake("slope instead of the output",
+                "You measured the activation's slope f'(z), which is what a gradient meets going "
+                "BACK through the layer. The rule Var(z_next) = n_in Var(W) E[h^2] is about the "
+                "forward pass: what goes into the next layer is the output h = f(z), so measure "
+                "E[f(z)^2].", _slope_gain, hint=1),
+        Mistake("f applied to z squared",
+                "You computed f(z ** 2): the square went inside the activation. Apply the "
+                "activation first, then square its output: E[f(z)^2] = np.mean(f(z) ** 2).",
+                _gain_wrong_z(lambda f, z: 1.0 / np.sqrt(np.mean(f(z ** 2)))), hint=3),
+        Mistake("the median instead of the mean",
+                "You used the median of f(z)^2. The rule needs the expectation E[f(z)^2], the "
+                "MEAN over the sample (for ReLU, half the values are 0, and the median hides "
+                "the other half).", _gain_wrong(lambda h: 1.0 / np.sqrt(np.median(h * h))),
+                hint=2),
+        Mistake("the activation ignored",
+                "Your gain is tanh's for every activation: you called np.tanh instead of the "
+                "`activation` you are given. Measure h = activation(z).",
+                _gain_wrong_z(lambda f, z: 1.0 / np.sqrt(np.mean(np.tanh(z) ** 2))), hint=3),
+        Mistake("mean of f(z), not of its square",
+                "You averaged f(z) itself; the rule needs the mean of its SQUARE, E[f(z)^2] "
+                "(for tanh the mean of f(z) is about 0).",
+                _gain_wrong(lambda h: 1.0 / np.sqrt(np.mean(h))), hint=2),
         Mistake("square of the mean",
                 "You squared the mean of f(z), mean(f(z))^2, instead of taking the mean of the "
                 "squares, mean(f(z)^2).", _gain_wrong(lambda h: 1.0 / np.sqrt(np.mean(h) ** 2)),

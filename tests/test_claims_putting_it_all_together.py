@@ -109,6 +109,17 @@ def test_l2_halves_the_first_matrix_and_doubles_how_far_it_turns():
     assert (round(100 * without.accuracy, 1), round(100 * with_l2.accuracy, 1)) == (96.3, 96.9)
 
 
+def test_the_penalty_is_large_yet_changes_nothing(ablation):
+    """Lesson: "Not because the penalty is small: at the end it is 0.254, more than twice the
+    validation loss (0.116)"; the teacher's note says so too."""
+    with_l2 = P.weight_rotation(1e-3)
+    penalty = P.L2 / 2 * np.sum(with_l2.norms ** 2)
+    validation = ablation.baseline.val_loss[0]  # random seed 0, the run weight_rotation repeats
+    assert round(penalty, 3) == 0.254 and round(validation, 3) == 0.116
+    assert penalty > 2 * validation
+    assert ablation.verdict("without l2") == "no clear effect"
+
+
 def test_no_regularizer_is_distinguishable_on_this_network():
     ab = P.adamw_ablation(decays=(0.01, 0.1, 1.0))
     assert all(ab.verdict(r.label) == "no clear effect" for r in ab.rows[1:])

@@ -224,3 +224,43 @@ def test_the_exercise_answer_on_patience_for_the_dropout_network():
     assert seen[3] == (28, 24, 0.675, 83.1) and seen[10][:2] == (35, 24)
     assert seen[30][:2] == (55, 24) and seen[30][2:] == seen[3][2:]
     assert seen[50] == (130, 79, 0.647, 83.1)
+
+
+def test_l1_leaves_the_weights_it_reaches_zero_with_hopping_around_it():
+    """Lesson: "At lambda = 0.01 L1 has brought them down to zero, and there they hop: a median
+    |w| of 0.0024, a few times lr * lambda = 0.001 ... and not one weight exactly 0"."""
+    X_train = R.overfit_data()[0]
+    blank = np.all(X_train == 0, axis=0)
+    W_blank = R.train_regularized("l1", 0.01, lr=0.1).W1[blank]
+    median = np.median(np.abs(W_blank))
+    assert round(median, 4) == 0.0024 and 1.5 < median / (0.1 * 0.01) < 5
+    assert np.count_nonzero(W_blank == 0) == 0
+    # down from their random start (0.151 on average): the penalty did bring them to zero
+    assert np.abs(W_blank).mean() < 0.151 / 30
+
+
+def test_on_the_test_digits_every_regularizer_keeps_its_gain_but_not_its_rank():
+    X_test, y_test = R.test_data()
+    assert len(X_test) == 1237 and len(y_test) == 1237
+    # the test digits are none of the training or validation digits
+    X, X_val, *_ = R.overfit_data()
+    rows = {tuple(np.round(r, 6)) for r in np.vstack([X, X_val])}
+    assert not any(tuple(np.round(r, 6)) in rows for r in X_test[:200])
+    runs = {"none": R.train_regularized(lr=0.1),
+            "L2": R.train_regularized("l2", L2_BEST, lr=0.1),
+            "L1": R.train_regularized("l1", L1_BEST, lr=0.1),
+            "dropout": R.train_regularized(dropout=0.7, lr=0.1),
+            "DropConnect": R.train_regularized(dropout=0.7, method="DropConnect", lr=0.1)}
+    test = {k: run.test_loss for k, run in runs.items()}
+    val = {k: run.val_loss[-1] for k, run in runs.items()}
+    assert round(test["none"], 3) == 0.835
+    regularized = [k for k in runs if k != "none"]
+    assert all(test[k] < test["none"] - 0.15 for k in regularized)
+    assert round(min(test[k] for k in regularized), 3) == 0.597
+    assert round(max(test[k] for k in regularized), 3) == 0.662
+    # DropConnect: best of the four on the validation digits, worst on the test digits
+    assert min(regularized, key=val.get) == "DropConnect" and round(val["DropConnect"], 3) == 0.625
+    assert max(regularized, key=test.get) == "DropConnect"
+    # "the other three keep their order"
+    others = [k for k in regularized if k != "DropConnect"]
+    assert sorted(others, key=val.get) == sorted(others, key=test.get)

@@ -138,3 +138,21 @@ def test_he_is_ahead_with_relu_at_every_rate_up_to_0_3_and_close_to_xavier_with_
     assert mean("relu", "xavier_uniform", 1.0)[0] < 0.5
     for scheme in ("xavier_uniform", "he_uniform"):
         assert wi.best_rate(grid, "tanh", scheme)[1] == pytest.approx(0.95, abs=0.005)
+
+
+def test_ten_times_xaviers_weights_balance_the_sigmoid_slope_but_saturate_the_units():
+    """'ten times Xavier's would balance the slope (1.01 per layer), but then 66 % of the units
+    sit on a flat part of the sigmoid ... No standard scheme makes up for the slope.'"""
+    import functools
+
+    from nnlesson.init import xavier_normal
+
+    st = wi.signal_propagation(20, functools.partial(xavier_normal, gain=10.0), "sigmoid")
+    assert wi.backward_factor(st) == pytest.approx(1.01, abs=0.005)
+    assert st.saturated.mean() == pytest.approx(0.66, abs=0.005)
+    for scheme in ("xavier_normal", "he_normal"):
+        standard = wi.signal_propagation(20, scheme, "sigmoid")
+        assert wi.backward_factor(standard) < 0.35 and standard.saturated.mean() < 0.01
+    # "flat": an output within about 0.05 of 0 or 1 (a slope below a fifth of 1/4)
+    h = np.array([0.04, 0.06, 0.5, 0.94, 0.96])
+    assert list(h * (1 - h) < 0.25 / 5) == [True, False, False, False, True]

@@ -290,6 +290,46 @@ def test_training_explorer_shows_the_mean_of_the_random_seeds():
         ex.snapshot(lr=0.316)  # only the slider's values
 
 
+def test_the_shipped_training_table_is_what_fresh_runs_give():
+    """The training explorer draws every setting from a table shipped with the package (a
+    setting takes a second to train); every entry is recomputed here from fresh runs."""
+    table = wi.training._table()
+    assert set(table) == {(a, float(lr)) for a in wi.TRAINING_ACTIVATIONS
+                          for lr in wi.TRAINING_LRS}
+    regenerate = ("the table is stale: regenerate it with python -c 'from nnlesson.course."
+                  "lessons.weight_initialization import training; training.write_training_table()'")
+    for (activation, lr), entry in table.items():
+        fresh = wi.training_view(activation, lr)
+        assert list(entry) == list(fresh) == list(wi.TRAINING_SCHEMES), regenerate
+        for scheme, view in fresh.items():
+            curve, accuracies = entry[scheme]
+            # the curves are stored to 4 significant digits: half a unit of the 4th digit
+            np.testing.assert_allclose(curve, view.curve, rtol=5.01e-4, atol=0, equal_nan=True,
+                                       err_msg=f"{activation}, lr {lr}, {scheme}: {regenerate}")
+            np.testing.assert_array_equal(accuracies, view.accuracies,
+                                          err_msg=f"{activation}, lr {lr}, {scheme}: {regenerate}")
+    # what the explorer shows is the stored view, and it agrees with the lesson's grid
+    grid = wi.init_training_grid()
+    for activation in wi.TRAINING_ACTIVATIONS:
+        for lr in wi.TRAINING_LRS:
+            for scheme, view in wi.stored_training_view(activation, lr).items():
+                mean, diverged = wi.mean_accuracy(grid, activation, scheme, lr)
+                assert view.diverged == diverged
+                np.testing.assert_equal(view.mean_accuracy, mean)
+
+
+def test_a_training_view_is_the_mean_of_the_smoothed_runs_and_says_what_diverged():
+    view = wi.training_view("relu", 1.0)["he_uniform"]
+    runs = [wi.train_with_init("he_uniform", "relu", 1.0, seed=s) for s in wi.TRAINING_SEEDS]
+    assert view.diverged == sum(r.diverged for r in runs) == 2
+    kept = [r for r in runs if not r.diverged]
+    assert view.mean_accuracy == pytest.approx(np.mean([r.val_acc for r in kept]))
+    # update 10: the mean over the seeds still running of each one's last 5 losses
+    alive = [r.loss[5:10].mean() for r in runs if np.all(np.isfinite(r.loss[5:10]))]
+    assert view.curve[9] == pytest.approx(np.mean(alive))
+    assert wi.training_view("relu", 0.1)["zeros"].diverged == 0
+
+
 def test_every_run_of_the_grid_keeps_its_first_layers_units_as_the_scheme_predicts():
     for (activation, scheme, lr, seed), run in wi.init_training_grid().items():
         assert run.distinct_units == (1 if scheme == "zeros" else 32)

@@ -72,18 +72,21 @@ class ClippingExplorer(Explorer):
         self.map.draw_scene("wall")
         self.map.minimum.set_visible(False)  # the minimum is a whole valley, drawn below
         w = np.linspace(*s.bounds[0], 200)
-        ax_map.plot(w, s.valley(w), color=PALETTE[7], linewidth=1.2, linestyle=(0, (4, 2)),
-                    label="zero loss")
+        (valley,) = ax_map.plot(w, s.valley(w), color=PALETTE[7], linewidth=1.2,
+                                linestyle=(0, (4, 2)), label="zero loss (the valley)")
         ax_map.axvline(1.0, color="#777777", linewidth=1, linestyle=":")
-        ax_map.legend(handles=[*self.map.lines.values()], loc="lower right", framealpha=0.9)
         steps = np.arange(self.n_steps + 1)
         self.norm = Curves(ax_norm, steps[1:], _SERIES, log=True, ylim=(1e-2, 1e8),
                            title="‖g‖ before clipping", xlabel="update",
                            ylabel="gradient norm (log axis)", legend=None)
-        self.threshold = ax_norm.axhline(1.0, color="#777777", linewidth=1.2, linestyle=":")
+        self.threshold = ax_norm.axhline(1.0, color="#777777", linewidth=1.2, linestyle=":",
+                                         label="threshold")
         self.loss = Curves(ax_loss, steps, _SERIES, log=True, ylim=(1e-6, 1e8),
                            title="the loss", xlabel="update", ylabel="loss (log axis)",
                            legend=None)
+        # above the plots, across the figure: inside the paths panel it covered the valley
+        fig.legend(handles=[*self.map.lines.values(), valley, self.threshold],
+                   loc="outside upper center", ncols=5, frameon=False)
         return self.map.artists + self.norm.artists + self.loss.artists + [self.threshold]
 
     def compute(self, lr, threshold):

@@ -23,11 +23,11 @@ from nnlesson.datasets import load_digits
 from nnlesson.layers import DropConnect, Linear, ReLU, Sequential
 from nnlesson.optim import SGD
 from nnlesson.scaling import StandardScaler
-from nnlesson.train import Penalty, fit, mlp
+from nnlesson.train import Penalty, evaluate, fit, mlp
 from nnlesson.viz.explorer import log_ladder
 
 __all__ = ["N_TRAIN", "LABEL_NOISE", "HIDDEN", "EPOCHS", "MOMENTUM", "LRS", "KINDS", "METHODS",
-           "overfit_data", "RegRun", "train_regularized"]
+           "overfit_data", "test_data", "RegRun", "train_regularized"]
 
 #: Training digits, share of them relabelled at random, hidden width, epochs, momentum.
 N_TRAIN = 200
@@ -46,15 +46,16 @@ def _data():
 
     d = load_digits()
     X_pool, X_val, y_pool, y_val = train_val_split(d.X, d.y, 0.2, rng=0, stratify=True)
-    _, X_train, _, y_train = train_val_split(X_pool, y_pool, N_TRAIN / len(X_pool), rng=0,
-                                             stratify=True)
+    X_test, X_train, y_test, y_train = train_val_split(X_pool, y_pool, N_TRAIN / len(X_pool),
+                                                       rng=0, stratify=True)
     # a fifth of the training labels replaced by another class, chosen at random
     rng = np.random.default_rng(0)
     noisy = rng.random(len(y_train)) < LABEL_NOISE
     y_train = y_train.copy()
     y_train[noisy] = (y_train[noisy] + rng.integers(1, 10, int(noisy.sum()))) % 10
     scaler = StandardScaler().fit(X_train)  # training statistics only (lesson 02)
-    arrays = (scaler.transform(X_train), scaler.transform(X_val), y_train, y_val, noisy)
+    arrays = (scaler.transform(X_train), scaler.transform(X_val), y_train, y_val, noisy,
+              scaler.transform(X_test), y_test)
     for a in arrays:
         a.flags.writeable = False
     return arrays
@@ -72,7 +73,17 @@ def overfit_data():
         Fresh copies ``(X_train (200, 64), X_val (360, 64), y_train, y_val, noisy)``; ``noisy``
         (200,) is True where the training label was changed.
     """
-    return tuple(a.copy() for a in _data())
+    return tuple(a.copy() for a in _data()[:5])
+
+
+def test_data():
+    """Digits that play no part in any choice of the lesson: the 1237 digits of the 80 % that
+    were not drawn for training, labels untouched, standardized with the training statistics.
+
+    Returns:
+        Fresh copies ``(X_test (1237, 64), y_test)``.
+    """
+    return tuple(a.copy() for a in _data()[5:])
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +95,8 @@ class RegRun:
             both measured in evaluation mode after each epoch.
         train_acc, val_acc: accuracies, measured the same way.
         W1 (64, HIDDEN): the first layer's weights at the end.
+        test_loss, test_acc: data loss and accuracy of the final weights on
+            :func:`test_data` (evaluation mode).
     """
 
     train_loss: np.ndarray
@@ -91,6 +104,8 @@ class RegRun:
     train_acc: np.ndarray
     val_acc: np.ndarray
     W1: np.ndarray
+    test_loss: float = float("nan")
+    test_acc: float = float("nan")
 
     @property
     def best_epoch(self):
@@ -154,7 +169,7 @@ def train_regularized(kind="l2", lam=0.0, *, dropout=0.0, method="dropout", lr=0
 @functools.lru_cache(maxsize=1024)
 def _train(kind, lam, p, method, lr, epochs, seed):
 
-    X, X_val, y, y_val, _ = _data()
+    X, X_val, y, y_val, _, X_test, y_test = _data()
     model = _model(p, method, seed)
     opt = SGD(model.parameters(), lr=lr, momentum=MOMENTUM)
     with warnings.catch_warnings():
@@ -169,4 +184,5 @@ def _train(kind, lam, p, method, lr, epochs, seed):
     W1 = model.parameters()[0].value.copy()
     for a in (*arrays, W1):
         a.flags.writeable = False
-    return RegRun(*arrays, W1=W1)
+    test_loss, test_acc = evaluate(model, X_test, y_test)
+    return RegRun(*arrays, W1=W1, test_loss=float(test_loss), test_acc=float(test_acc))

@@ -12,14 +12,15 @@ from nnlesson.course.lessons.weight_initialization.signal import (
     signal_propagation,
 )
 from nnlesson.course.lessons.weight_initialization.training import (
+    TRAINING_ACTIVATIONS,
     TRAINING_LRS,
     TRAINING_SCHEMES,
     TRAINING_SEEDS,
-    train_with_init,
+    stored_training_view,
 )
 from nnlesson.viz.explorer import Choice, Explorer, Slider, linear_ladder
 from nnlesson.viz.panels import Curves
-from nnlesson.viz.plotting import PALETTE, label_axes, series_style, trailing_mean
+from nnlesson.viz.plotting import PALETTE, label_axes, series_style
 
 __all__ = ["SignalExplorer", "explore_signal_propagation", "snapshot_signal_propagation",
            "InitTrainingExplorer", "explore_init_training", "snapshot_init_training"]
@@ -133,37 +134,36 @@ _SHORT = {"zeros": "zeros", "small": "small N(0, 0.01²)", "xavier_uniform": "Xa
           "he_uniform": "He uniform"}
 
 
-def _acc_text(runs):
-    kept = [r.val_acc for r in runs if not r.diverged]
-    if not kept:
+def _acc_text(view):
+    if view.diverged == len(view.accuracies):
         return "diverged"
-    text = f"{np.mean(kept):.2f}"
-    failed = len(runs) - len(kept)
-    return text + (f" ({failed} of {len(runs)} diverged)" if failed else "")
+    text = f"{view.mean_accuracy:.2f}"
+    n = len(view.accuracies)
+    return text + (f" ({view.diverged} of {n} diverged)" if view.diverged else "")
 
 
 class InitTrainingExplorer(Explorer):
     """Training from four starts: the training loss of each scheme (mean over the random
     seeds, moving mean of 5 mini-batches) and the validation accuracy each reached.
 
-    The runs are those of :func:`train_with_init` (cached; the other learning rates are
-    computed in the background while a student looks).
+    What it draws is :func:`~.training.training_view` of the runs of
+    :func:`~.training.train_with_init`, read from the table shipped with the package (every
+    setting of the controls; a second of training each otherwise), so every move is instant.
     """
 
     controls = (
-        Choice("activation", "activation", ("relu", "tanh"), default="relu"),
+        Choice("activation", "activation", TRAINING_ACTIVATIONS, default="relu"),
         Slider("lr", "learning rate", TRAINING_LRS, default=0.1),
     )
     size = (880, 420)
-    precompute = ("lr", "activation")
     alt = ("Left: the training loss at every update of the same 6-layer network started from "
-           "zeros, tiny random weights, Xavier and He (mean over 3 random seeds), with the "
-           "guessing loss ln 10 dotted. Right: the validation accuracy each start reached "
-           "after 100 updates, as bars, with chance (0.1) dotted.")
+           "zeros, tiny random weights, Xavier and He (mean over 3 random seeds, smoothed over "
+           "5 updates), with the guessing loss ln 10 dotted. Right: the validation accuracy "
+           "each start reached after 100 updates, as bars, with chance (0.1) dotted.")
 
     def build(self, fig):
         ax_l, ax_a = fig.subplots(1, 2, width_ratios=(3, 2))
-        n = train_with_init(TRAINING_SCHEMES[0], "relu", TRAINING_LRS[0]).loss.size
+        n = stored_training_view("relu", TRAINING_LRS[0])[TRAINING_SCHEMES[0]].curve.size
         series = {s: {"label": _SHORT[s]} for s in TRAINING_SCHEMES}
         self.loss = Curves(ax_l, np.arange(1, n + 1), series, ylim=(0.0, 4.0),
                            title="which starts learn?", xlabel="update",
@@ -184,26 +184,20 @@ class InitTrainingExplorer(Explorer):
         ax_a.axhline(0.1, color="#777777", linestyle=":", linewidth=1.2)
         ax_a.set_ylim(0, 1.15)
         label_axes(ax_a, title="validation accuracy", xlabel="initialization",
-                   ylabel="accuracy (mean of 3 seeds)")
+                   ylabel=f"mean of {len(TRAINING_SEEDS)} random seeds")
         return [*self.loss.artists, *self.bars, *self.bar_text]
 
     def compute(self, activation, lr):
-        """``{scheme: [TrainingRun per random seed]}`` at this activation and rate."""
-        return {s: [train_with_init(s, activation, lr, seed=seed) for seed in TRAINING_SEEDS]
-                for s in TRAINING_SCHEMES}
+        """``{scheme: TrainingView}`` at this activation and rate (from the shipped table)."""
+        return stored_training_view(activation, lr)
 
     def update(self, result):
         parts = []
         for bar, text, scheme in zip(self.bars, self.bar_text, TRAINING_SCHEMES):
-            runs = result[scheme]
-            with np.errstate(invalid="ignore"):
-                curves = np.array([trailing_mean(r.loss) for r in runs])
-                mean = np.nanmean(curves, axis=0) if np.any(np.isfinite(curves)) else \
-                    np.full(curves.shape[1], np.nan)
-            self.loss.set(scheme, mean)
-            label = _acc_text(runs)
-            kept = [r.val_acc for r in runs if not r.diverged]
-            height = float(np.mean(kept)) if kept else 0.0
+            view = result[scheme]
+            self.loss.set(scheme, view.curve)
+            label = _acc_text(view)
+            height = 0.0 if math.isnan(view.mean_accuracy) else view.mean_accuracy
             bar.set_height(height)
             text.set_y(height + 0.02)
             text.set_text(label.split(" ")[0])

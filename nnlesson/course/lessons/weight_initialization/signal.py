@@ -46,6 +46,9 @@ class SignalStats:
             ``L = (1/N) sum_n r_n . h_depth,n`` with fixed random ``r ~ N(0, 1)``
             (a stand-in for whatever loss sits on top).
         zero_fraction (depth,): fraction of entries of ``h_l`` that are exactly 0.
+        saturated (depth,): fraction of the units of layer ``l`` where the activation is
+            flat: its slope ``f'(z)`` is below a fifth of its largest slope (sigmoid: an
+            output within about 0.05 of 0 or 1; tanh: ``|h| > 0.89``; ReLU: ``h = 0``).
         hist (depth, len(LOG_BINS) - 1): per layer, the fraction of the nonzero entries whose
             ``log10 |h_l|`` falls in each bin of :data:`LOG_BINS`; values beyond the range
             count in the first or last bin.
@@ -61,6 +64,7 @@ class SignalStats:
     grad_norm: np.ndarray
     zero_fraction: np.ndarray
     hist: np.ndarray
+    saturated: np.ndarray
 
     @property
     def ratio(self):
@@ -83,6 +87,19 @@ def _log_histograms(acts):
     counts = np.bincount(idx[nonzero], minlength=depth * n_bins).reshape(depth, n_bins)
     totals = np.maximum(nonzero.sum(axis=1, keepdims=True), 1)
     return counts / totals, zero_fraction
+
+
+#: The largest slope of each activation: 1 for ReLU and tanh, 1/4 for sigmoid.
+_MAX_SLOPE = {"relu": 1.0, "tanh": 1.0, "sigmoid": 0.25}
+
+
+def _slope(h, activation):
+    """``f'(z)`` from the output ``h = f(z)`` of ReLU, tanh or sigmoid."""
+    if activation == "relu":
+        return (h > 0).astype(np.float64)
+    if activation == "tanh":
+        return 1.0 - h * h
+    return h * (1.0 - h)
 
 
 def signal_propagation(depth=20, scheme="he_normal", activation="relu", *, width=64,
@@ -122,10 +139,12 @@ def signal_propagation(depth=20, scheme="he_normal", activation="relu", *, width
         grad_norm = np.array([np.linalg.norm(lin.W.grad) for lin, _ in blocks])
         act_std = acts.reshape(depth, -1).std(axis=1)
         act_rms = np.sqrt(np.mean(acts.reshape(depth, -1) ** 2, axis=1))
+        flat = _slope(acts.reshape(depth, -1), activation) < _MAX_SLOPE[activation] / 5
     hist, zero_fraction = _log_histograms(acts)
     return SignalStats(depth=depth, width=width, scheme=scheme, activation=activation,
                        input_std=float(x.std()), act_std=act_std, act_rms=act_rms,
-                       grad_norm=grad_norm, zero_fraction=zero_fraction, hist=hist)
+                       grad_norm=grad_norm, zero_fraction=zero_fraction, hist=hist,
+                       saturated=flat.mean(axis=1))
 
 
 def std_ratio(scheme, activation, *, depth=20, width=256, n_samples=64, seeds=range(5)):
@@ -155,9 +174,6 @@ def backward_factor(stats):
     if stats.depth < 2:
         raise ValueError(f"stats must come from a network of depth >= 2, got {stats.depth}")
     return float((stats.grad_norm[0] / stats.grad_norm[-1]) ** (1.0 / (stats.depth - 1)))
-
-
-_MAX_SLOPE = {"relu": 1.0, "tanh": 1.0, "sigmoid": 0.25}
 
 
 def slope_bound(scheme, activation, width=64):
@@ -195,9 +211,12 @@ def figure_init_comparison(depth=20, schemes=("small", "xavier_normal", "he_norm
         ax.axhline(1.0, color="#000000", linestyle=":", linewidth=1)
         ax.set_yscale("log")
         ax.set_ylim(1e-16, 1e16)
-        label_axes(ax, title=f"{activation}: which scheme keeps the scale?",
-                   xlabel="layer", ylabel="std of the activations")
-    axes[0].legend(loc="lower left", framealpha=0.9, ncols=2)
+        label_axes(ax, title=f"{activation} layers", xlabel="layer",
+                   ylabel="std of the activations")
+    # above the panels: inside one, the legend covered a vanishing curve
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(labels)),
+               frameon=False)
     readable(fig)
     alt = (f"The standard deviation of the activations at each of {depth} layers of {width} "
            f"units, on a log axis, one panel per activation. From layer 1 to layer {depth}: "

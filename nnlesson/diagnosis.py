@@ -32,7 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_array, check_choice, check_int
-from nnlesson.train import Callback
+from nnlesson.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
+from nnlesson.norm import BatchNorm
+from nnlesson.train import Callback, DivergenceWarning, History, evaluate, fit
 
 __all__ = [
     "FAULTS",
@@ -84,8 +86,6 @@ SIGNATURES = ("lr_too_high", "lr_too_low", "overfitting", "underfitting", "plate
 
 
 def _activation_layers(model):
-    from nnlesson.layers import ReLU, Sigmoid, Tanh
-
     return [i for i, m in enumerate(model.layers) if isinstance(m, (ReLU, Tanh, Sigmoid))]
 
 
@@ -127,8 +127,6 @@ class TrainingMonitor(Callback):
         self._layer_grads = []
 
     def on_train_begin(self, model):
-        from nnlesson.layers import Sequential
-
         if not isinstance(model, Sequential):
             raise TypeError(f"model must be an nnlesson Sequential (e.g. from mlp) for a "
                             f"TrainingMonitor, got {type(model).__name__}")
@@ -136,8 +134,6 @@ class TrainingMonitor(Callback):
         self._running = self._running_vars(model)
 
     def on_batch_end(self, model, xb, yb, history):
-        from nnlesson.layers import Linear
-
         labels = np.unique(yb)
         self.batch_classes.append(len(labels))
         self.batch_sizes.append(len(yb))
@@ -156,8 +152,6 @@ class TrainingMonitor(Callback):
         self._running = running
         stats["val_loss_eval"] = math.nan
         if self.X_val is not None:
-            from nnlesson.train import evaluate
-
             with np.errstate(all="ignore"):
                 try:
                     stats["val_loss_eval"] = evaluate(model, self.X_val, self.y_val)[0]
@@ -167,8 +161,6 @@ class TrainingMonitor(Callback):
 
     @staticmethod
     def _running_vars(model):
-        from nnlesson.norm import BatchNorm
-
         return [m.running_var.copy() for m in model.modules() if isinstance(m, BatchNorm)]
 
     def _activations(self, model):
@@ -273,9 +265,6 @@ class RunRecord:
     def from_training(cls, history, monitor, model, label=""):
         """The record of a run: ``history`` (fit's, or a loop's that fills a History the same
         way) and ``monitor``, the :class:`TrainingMonitor` the loop called, for ``model``."""
-        from nnlesson.norm import BatchNorm
-        from nnlesson.train import History
-
         if not isinstance(history, History):
             raise TypeError(f"history must be an nnlesson History, got {type(history).__name__}")
         if not isinstance(monitor, TrainingMonitor) or monitor.start is None:
@@ -355,8 +344,6 @@ def record_training(model, X, y, X_val, y_val, *, optimizer, epochs, batch_size,
     Raises:
         ValueError, TypeError: a bad argument (named in the message).
     """
-    from nnlesson.train import DivergenceWarning, fit
-
     monitor = TrainingMonitor(X[:PROBE_ROWS], X_val, y_val)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # the record says so
@@ -397,8 +384,6 @@ def overfit_small_batch(model, X, y, *, optimizer, steps=200):
     Returns:
         float64 array (steps,): the loss before each update (shorter if training diverged).
     """
-    from nnlesson.train import fit
-
     X = check_array("X", X, ndim=2, min_rows=1)
     steps = check_int("steps", steps, low=1)
     history = fit(model, X, y, optimizer=optimizer, epochs=steps, batch_size=X.shape[0],

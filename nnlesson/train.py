@@ -47,6 +47,8 @@ from nnlesson.clip import Clipping, _global_norm
 from nnlesson.core import DEFAULT_DTYPE, Module
 from nnlesson.data import iterations_per_epoch, minibatches
 from nnlesson.norm import BatchNorm
+from nnlesson.init import INITIALIZERS
+from nnlesson.layers import Dropout, Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
 from nnlesson.losses import (
     accuracy,
     add_penalty_grad,
@@ -934,9 +936,6 @@ def mlp(sizes, activation="relu", batch_norm=False, dropout=0.0, init=None, rng=
         rng: None, a seed or a Generator, shared by the initializers and the dropout masks.
         dtype: floating dtype of every parameter.
     """
-    from nnlesson.init import INITIALIZERS
-    from nnlesson.layers import Dropout, Linear, ReLU, Sequential, Sigmoid, Tanh
-
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
         raise TypeError(f"sizes must be a list of layer widths such as [2, 16, 3], got {sizes!r}")
     if len(sizes) < 2:
@@ -991,8 +990,6 @@ def residual_network(depth, *, skip, activation="sigmoid", width=16, n_in=64, n_
     Raises:
         ValueError, TypeError: an argument out of range.
     """
-    from nnlesson.layers import Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
-
     depth = check_int("depth", depth, low=0)
     skip = check_bool("skip", skip)
     blocks = {"sigmoid": (Sigmoid, "xavier_uniform"), "tanh": (Tanh, "xavier_uniform"),
@@ -1032,8 +1029,6 @@ def weight_grad_norms(model, X, y):
     Raises:
         TypeError: ``model`` is not a Module.
     """
-    from nnlesson.layers import Linear
-
     if not isinstance(model, Module):
         raise TypeError(f"model must be an nnlesson Module, got {type(model).__name__}")
     model.zero_grad()

@@ -30,11 +30,19 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from nnlesson._validate import check_bool, check_choice, check_int, check_number, check_rng
+from nnlesson.clip import global_norm
+from nnlesson.data import iterations_per_epoch, minibatches, train_val_split
+from nnlesson.datasets import load_digits, load_digits_split
 from nnlesson.diagnosis import FAULTS, PROBE_ROWS, RunRecord, TrainingMonitor, record_training
+from nnlesson.layers import Linear
+from nnlesson.losses import accuracy, softmax_cross_entropy
+from nnlesson.optim import SGD
+from nnlesson.train import History, mlp
 
 __all__ = ["LOOP_BUGS", "BUG_OF", "BASE_LR", "PRESCRIBED_LR", "DEAD_BIAS", "handwritten_loop",
            "patient", "patient_setup"]
@@ -85,11 +93,6 @@ def handwritten_loop(model, X, y, X_val, y_val, *, optimizer, epochs, batch_size
     Returns:
         :class:`nnlesson.train.History`.
     """
-    from nnlesson.clip import global_norm
-    from nnlesson.data import iterations_per_epoch, minibatches
-    from nnlesson.losses import accuracy, softmax_cross_entropy
-    from nnlesson.train import History
-
     epochs = check_int("epochs", epochs, low=1)
     batch_size = check_int("batch_size", batch_size, low=1)
     rng = check_rng(rng)
@@ -215,19 +218,11 @@ def patient(fault, *, lr_factor=1.0, momentum=0.9, seed=0, epochs=12, with_fault
 
 
 def _relabel(record, label):
-    from dataclasses import replace
-
     return replace(record, label=label)
 
 
 @functools.lru_cache(maxsize=512)
 def _run(network, lr, momentum, seed, epochs, data, bug):
-    from nnlesson.data import train_val_split
-    from nnlesson.datasets import load_digits, load_digits_split
-    from nnlesson.layers import Linear
-    from nnlesson.optim import SGD
-    from nnlesson.train import mlp
-
     X, X_val, y, y_val = load_digits_split()
     shuffle = True
     if data == "sorted":

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlesson._validate import check_int, check_number
+from nnlesson.data import train_val_split
+from nnlesson.datasets import load_wine
+from nnlesson.optim import SGD, Adagrad, RMSprop
+from nnlesson.scaling import StandardScaler
+from nnlesson.train import fit, mlp
 
 __all__ = ["WineComparison", "wine_comparison"]
 
@@ -59,12 +64,6 @@ def wine_comparison(lrs=(1e-4, 1e-3, 1e-2, 1e-1, 1.0), epochs=100, seed=0):
     Returns:
         :class:`WineComparison`.
     """
-    from nnlesson.data import train_val_split
-    from nnlesson.datasets import load_wine
-    from nnlesson.optim import SGD, Adagrad, RMSprop
-    from nnlesson.scaling import StandardScaler
-    from nnlesson.train import fit, mlp
-
     lrs = tuple(check_number("lrs", lr, low=0, low_open=True) for lr in lrs)
     epochs = check_int("epochs", epochs, low=1)
     data = load_wine()

@@ -87,8 +87,41 @@ def nbgrader_cli(course, *args):
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"],
                           cwd=course, env=env, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr, done.stderr  # e.g. a config nbgrader could not load
+    # a traceback is a failure (e.g. a config nbgrader could not load), except the one an
+    # ipykernel may log while it shuts down: its control thread flushes stderr into a zmq socket
+    # that is already closed (ZMQError "Socket operation on non-socket"), after the notebook ran
+    unexpected = [block for block in done.stderr.split("Traceback (most recent call last):")[1:]
+                  if not _kernel_shutdown_race(block)]
+    assert not unexpected, done.stderr
     return done
+
+
+def _kernel_shutdown_race(traceback):
+    """True for ipykernel's harmless traceback at shutdown (see nbgrader_cli)."""
+    lines = [line.strip() for line in traceback.strip().splitlines()]
+    error = next((line for line in lines if not line.startswith(("File ", "^", "[")) and
+                  ("Error" in line or "Exception" in line) and ":" in line
+                  and not line.startswith(("return", "await", "self.", "f.result"))), "")
+    return (error.startswith("zmq.error.ZMQError: Socket operation on non-socket")
+            and any("ipykernel/kernelbase.py" in line for line in lines))
+
+
+def test_only_the_kernels_shutdown_race_is_forgiven():
+    race = """
+  File ".../zmq/eventloop/zmqstream.py", line 585, in _log_error
+    f.result()
+  File ".../ipykernel/kernelbase.py", line 408, in process_control
+    sys.stderr.flush()
+  File "zmq/backend/cython/_zmq.py", line 190, in zmq.backend.cython._zmq._check_rc
+zmq.error.ZMQError: Socket operation on non-socket
+[IPKernelApp] WARNING | Kernel is running over TCP without encryption."""
+    assert _kernel_shutdown_race(race)
+    config_error = """
+  File ".../traitlets/config/loader.py", line 626, in load_config
+    exec(compile(f.read(), conf_filename, "exec"), namespace, namespace)
+NameError: name 'c' is not defined"""
+    assert not _kernel_shutdown_race(config_error)
+    assert not _kernel_shutdown_race(race.replace("ipykernel/kernelbase.py", "nbgrader/x.py"))
 
 
 def submit(course, student, solve):

@@ -143,7 +143,8 @@ def test_a_list_where_an_array_is_expected_is_said_so():
         return [lr * min(1.0, max_norm / n) if n > 0 else lr for n in grad_norms]
 
     result = check_effective_lrs(as_list)
-    assert not result.passed and "expected a numpy array" in result.message
+    assert not result.passed and result.mistake == "a list, not an array"
+    assert "numpy array" in result.message
 
 
 def test_a_mistake_message_points_to_its_hint_level():
@@ -154,3 +155,89 @@ def test_a_mistake_message_points_to_its_hint_level():
     result = check_clip_by_global_norm(squared)
     assert result.mistake == "squared norm"
     assert result.message.endswith("Hint 2 above gives the formula.")
+
+
+# --------------------------------------------------------------------------- named families
+# Wrong answers written as students write them (not the declared wrong functions): each must get
+# the name of what it did.
+
+
+def _max_of_one(grads, max_norm):  # max(1, ...) where min(1, ...) belongs
+    total = np.sqrt(sum((g ** 2).sum() for g in grads))
+    return [g * max(1.0, max_norm / total) for g in grads], total
+
+
+def _last_norm_only(grads, max_norm):  # the loop overwrites the norm
+    for g in grads:
+        total = np.linalg.norm(g)
+    scale = min(1.0, max_norm / total) if total > 0 else 1.0
+    return [scale * g for g in grads], total
+
+
+def _first_norm_only(grads, max_norm):
+    total = float(np.sqrt(np.sum(np.square(grads[0]))))
+    return [g * (max_norm / total if total > max_norm else 1.0) for g in grads], total
+
+
+def _first_clipped_only(grads, clip_value):
+    return [np.clip(grads[0], -clip_value, clip_value), *[g.copy() for g in grads[1:]]]
+
+
+def _step_clipped_at_max_norm(params, grads, velocities, lr, beta, max_norm):
+    vs = [beta * v + (1 - beta) * g for v, g in zip(velocities, grads)]
+    moves = [lr * v for v in vs]
+    size = math.sqrt(sum(float(np.sum(m * m)) for m in moves))
+    moves = [m * min(1.0, max_norm / size) for m in moves]
+    return [w - m for w, m in zip(params, moves)], vs, _global(grads)
+
+
+def _step_torch_momentum_unclipped(params, grads, velocities, lr, beta, max_norm):
+    vs = [beta * v + g for v, g in zip(velocities, grads)]
+    return [w - lr * v for w, v in zip(params, vs)], vs, _global(grads)
+
+
+def _step_torch_momentum_norm_after(params, grads, velocities, lr, beta, max_norm):
+    clipped, _ = clip_by_global_norm(grads, max_norm)
+    vs = [beta * v + g for v, g in zip(velocities, clipped)]
+    return [w - lr * v for w, v in zip(params, vs)], vs, _global(clipped)
+
+
+def _step_torch_momentum_old_velocity(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = clip_by_global_norm(grads, max_norm)
+    new_params = [w - lr * v for w, v in zip(params, velocities)]
+    return new_params, [beta * v + g for v, g in zip(velocities, clipped)], total
+
+
+def _rates_over_norm(grad_norms, lr, max_norm):
+    return np.array([lr / n if n > max_norm else lr for n in grad_norms])
+
+
+def _rates_squared(grad_norms, lr, max_norm):
+    n = np.asarray(grad_norms, dtype=float)
+    return lr * np.array([min(1.0, max_norm / x) ** 2 if x > 0 else 1.0 for x in n])
+
+
+def _rates_of_the_lesson(grad_norms, lr, max_norm):
+    return np.array([0.2 if n <= 1.0 else 0.2 / n for n in grad_norms])
+
+
+@pytest.mark.parametrize("check, answer, name", [
+    (check_clip_by_global_norm, _max_of_one, "min instead of max"),
+    (check_clip_by_global_norm, _last_norm_only, "the last array's norm only"),
+    (check_clip_by_global_norm, _first_norm_only, "the first array's norm only"),
+    (check_clip_by_value, _first_clipped_only, "only the first array clipped"),
+    (check_clipped_momentum_step, _step_clipped_at_max_norm, "the weight change clipped"),
+    (check_clipped_momentum_step, _step_torch_momentum_unclipped,
+     "no clipping + (1 - beta) missing"),
+    (check_clipped_momentum_step, _step_torch_momentum_norm_after,
+     "norm after clipping returned + (1 - beta) missing"),
+    (check_clipped_momentum_step, _step_torch_momentum_old_velocity,
+     "(1 - beta) missing + step with the old velocity"),
+    (check_effective_lrs, _rates_over_norm, "max_norm missing from the factor"),
+    (check_effective_lrs, _rates_squared, "factor squared"),
+    (check_effective_lrs, _rates_of_the_lesson, "the lesson's lr 0.2 and max_norm 1 hard-coded"),
+], ids=lambda x: getattr(x, "__name__", None) if callable(x) else None)
+def test_a_wrong_answer_is_named(check, answer, name):
+    with np.errstate(all="ignore"):
+        result = check(answer)
+    assert not result.passed and result.mistake == name, (result.mistake, result.message)

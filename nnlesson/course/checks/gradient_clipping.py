@@ -168,6 +168,25 @@ def _scaled_to_one(grads, max_norm):
     return [g / n if n > max_norm else g.copy() for g in grads], n
 
 
+def _max_of_one(grads, max_norm):
+    # max(1, max_norm / total) where min(1, ...) belongs: a zero gradient gives 0 * inf = NaN
+    n = _norm(grads)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = max(1.0, max_norm / np.float64(n))
+        return [g * factor for g in grads], n
+
+
+def _one_array_norm(which):
+    """The norm of one array only (a loop that overwrote the total, or ``grads[0]``), used to
+    clip every array and returned."""
+    def wrong(grads, max_norm):
+        g_one = grads[which]
+        n = float(np.sqrt(np.sum(g_one * g_one)))
+        factor = min(1.0, max_norm / n) if n > 0 else 1.0
+        return [g * factor for g in grads], n
+    return wrong
+
+
 def _clip_norm_cases():
     return [
         Case("two arrays, global norm above max_norm",
@@ -274,6 +293,20 @@ CLIP_NORM = Check(
                 "Your norm is the square root of the MEAN square (an RMS). The L2 norm is the "
                 "square root of the SUM of the squares of all entries.", _mean_square_root,
                 hint=2),
+        Mistake("min instead of max",
+                "Your factor is max(1, max_norm / total_norm): long gradients are not shortened "
+                "(the factor is 1), short ones are stretched to max_norm, and a zero gradient "
+                "gives 0 * inf = NaN. The factor is min(1, max_norm / total_norm), never above "
+                "1: only a gradient longer than max_norm changes.", _max_of_one, hint=2),
+        Mistake("the last array's norm only",
+                "Your norm is the norm of the LAST array only: a loop that assigns "
+                "`total = ...` at every array keeps only the last value. Add up the squares of "
+                "every array (total += np.sum(g ** 2)) and take the square root once, after the "
+                "loop.", _one_array_norm(-1), hint=3),
+        Mistake("the first array's norm only",
+                "Your norm is the norm of the FIRST array only (grads[0]). The global norm "
+                "covers every array of the list: sqrt(||g_1||^2 + ||g_2||^2 + ...).",
+                _one_array_norm(0), hint=2),
     ),
     output_names=("clipped", "total_norm"),
     forbidden=FORBIDDEN_CLIP,
@@ -360,6 +393,15 @@ def _negative_interval(grads, clip_value):
     return [np.clip(g, -clip_value, 0.0) for g in grads]
 
 
+def _one_array_clipped(which):
+    """Only one array of the list clipped (a test with one array passed), the others as given."""
+    def wrong(grads, clip_value):
+        out = [g.copy() for g in grads]
+        out[which] = np.clip(grads[which], -clip_value, clip_value)
+        return out
+    return wrong
+
+
 def _clip_value_cases():
     return [
         Case("entries above and below the interval",
@@ -433,6 +475,14 @@ CLIP_VALUE = Check(
                 "Entries beyond the interval became 0. Value clipping caps them at the edge: a "
                 "3 becomes clip_value, a -7 becomes -clip_value; they still push the weights.",
                 _cut_to_zero, hint=2),
+        Mistake("only the first array clipped",
+                "Your first array is clipped, the others are returned as they came: every array "
+                "of the list needs the same cut, in a loop over `grads` (or a list "
+                "comprehension).", _one_array_clipped(0), hint=3),
+        Mistake("only the last array clipped",
+                "Your last array is clipped, the others are returned as they came (a loop that "
+                "kept only its last result?): every array of the list needs the same cut, and "
+                "the list you return holds them all.", _one_array_clipped(-1), hint=3),
     ),
     forbidden=FORBIDDEN_CLIP,
     hints=HINTS,
@@ -518,6 +568,39 @@ def _step_clips_the_step(params, grads, velocities, lr, beta, max_norm):
     new_v = [beta * v + (1 - beta) * g for g, v in zip(grads, velocities)]
     steps, _ = _clip([lr * v for v in new_v], lr * max_norm)
     return [w - s for w, s in zip(params, steps)], new_v, _norm(grads)
+
+
+def _step_clips_the_step_at_max_norm(params, grads, velocities, lr, beta, max_norm):
+    # momentum on the raw gradient, then the weight change lr * v clipped to max_norm itself
+    new_v = [beta * v + (1 - beta) * g for g, v in zip(grads, velocities)]
+    steps, _ = _clip([lr * v for v in new_v], max_norm)
+    return [w - s for w, s in zip(params, steps)], new_v, _norm(grads)
+
+
+def _step_two(clipping, momentum):
+    """Two mistakes at once: ``clipping`` in ("ok", "none", "norm after", "by value",
+    "velocity"), ``momentum`` in ("ok", "no 1 - beta", "old v", "exchanged")."""
+    def wrong(params, grads, velocities, lr, beta, max_norm):
+        total = _norm(grads)
+        if clipping == "none":
+            clipped = grads
+        elif clipping == "by value":
+            clipped = [np.clip(g, -max_norm, max_norm) for g in grads]
+        elif clipping == "velocity":
+            clipped = grads  # the velocity is clipped below
+        else:
+            clipped, _ = _clip(grads, max_norm)
+        new_w, new_v = _ema(params, clipped, velocities, lr, beta,
+                            one_minus_beta="no 1 - beta" not in momentum,
+                            old_v="old v" in momentum, exchanged=momentum == "exchanged")
+        if clipping == "velocity":
+            new_v, _ = _clip(new_v, max_norm)
+            new_w = [w - lr * v for w, v in zip(params, velocities if "old v" in momentum
+                                                 else new_v)]
+        if clipping == "norm after":
+            total = _norm(clipped)
+        return new_w, new_v, total
+    return wrong
 
 
 def _step_old_velocity(params, grads, velocities, lr, beta, max_norm):
@@ -607,6 +690,41 @@ def _step_cases():
     ]
 
 
+#: Two mistakes at once, one in the clipping and one in the momentum rule (or two in the
+#: momentum rule): the momentum form of PyTorch's SGD, v = beta v + g, is the common partner.
+_STEP_TWO_TEXTS = {
+    "no 1 - beta": ("(1 - beta) missing", "your velocity is v = beta v + g: the lesson's EMA "
+                    "momentum is v = beta v + (1 - beta) g_clipped"),
+    "old v": ("step with the old velocity", "your weights move by lr times the velocity from "
+              "BEFORE this update: update v first, then w = w - lr v with the new v"),
+    "exchanged": ("beta and 1 - beta exchanged", "your velocity is v = (1 - beta) v + beta g: "
+                  "beta weights the OLD velocity, v = beta v + (1 - beta) g_clipped"),
+    "none": ("no clipping", "your step ignores max_norm: clip the gradients by their global "
+             "norm before the momentum update"),
+    "norm after": ("norm after clipping returned", "grad_norm is measured after clipping: "
+                   "return the norm BEFORE clipping, the one a training loop records"),
+    "by value": ("clipped by value", "you cut each entry to [-max_norm, max_norm]: this step "
+                 "clips by global norm, one factor for all the gradients"),
+    "velocity": ("momentum before the clip", "you clipped the velocity: clip the raw gradients "
+                 "first, then feed them to the momentum update"),
+}
+_STEP_PAIRS = tuple(
+    Mistake(f"{_STEP_TWO_TEXTS[clipping][0]} + {_STEP_TWO_TEXTS[momentum][0]}",
+            f"Two mistakes at once. First, {_STEP_TWO_TEXTS[clipping][1]}. Second, "
+            f"{_STEP_TWO_TEXTS[momentum][1]}.", _step_two(clipping, momentum), hint=2)
+    for clipping, momentum in (
+        ("none", "no 1 - beta"), ("norm after", "no 1 - beta"), ("by value", "no 1 - beta"),
+        ("velocity", "no 1 - beta"), ("none", "old v"), ("norm after", "old v"),
+        ("norm after", "exchanged"), ("none", "exchanged")))
+#: Two mistakes in the momentum rule itself.
+_STEP_PAIRS += (
+    Mistake("(1 - beta) missing + step with the old velocity",
+            "Two mistakes at once. First, your velocity is v = beta v + g: the lesson's EMA "
+            "momentum is v = beta v + (1 - beta) g_clipped. Second, your weights move by lr "
+            "times the velocity from BEFORE this update: update v first, then w = w - lr v "
+            "with the new v.", _step_two("ok", "no 1 - beta + old v"), hint=2),
+)
+
 CLIPPED_STEP = Check(
     name="check_clipped_momentum_step",
     function="clipped_momentum_step",
@@ -690,6 +808,11 @@ CLIPPED_STEP = Check(
                 "Your weights move by lr times the velocity from BEFORE this update: update v "
                 "with the clipped gradient first, then w = w - lr * v with the new v.",
                 _step_old_velocity, hint=2),
+        Mistake("the weight change clipped",
+                "You clipped the step lr * v to max_norm instead of the gradient. The clip goes "
+                "between backward and the optimizer: clip the gradients, then let momentum use "
+                "the clipped gradients.", _step_clips_the_step_at_max_norm, hint=1),
+        *_STEP_PAIRS,
     ),
     output_names=("new_params", "new_velocities", "grad_norm"),
     forbidden=FORBIDDEN_STEP,
@@ -804,6 +927,33 @@ EFFECTIVE_LRS = Check(
                 lambda grad_norms, lr, max_norm: float(np.mean(_effective_lrs(grad_norms, lr,
                                                                                max_norm))),
                 hint=1),
+        Mistake("a list, not an array",
+                "Your rates are right, but you returned a list. The exercise asks for a numpy "
+                "array (np.array(rates), or compute with arrays from the start), so that the "
+                "cells below can take its median and compare it element by element.",
+                lambda grad_norms, lr, max_norm: [float(r) for r in _effective_lrs(
+                    grad_norms, lr, max_norm)], hint=3),
+        Mistake("max_norm missing from the factor",
+                "Above the threshold your rate is lr / norm: the factor clipping multiplies by "
+                "is max_norm / norm (it brings the norm down to max_norm, not to 1). The rate "
+                "is lr * min(1, max_norm / norm).",
+                _rates(lambda n, c: np.where(n > c, 1.0 / np.where(n > c, n, 1.0), 1.0)),
+                hint=2),
+        Mistake("factor squared",
+                "Your rates use the factor squared, (max_norm / norm)^2. Clipping multiplies the "
+                "gradient by max_norm / norm once, so the step, and the rate, shrink by that "
+                "factor: lr * min(1, max_norm / norm).",
+                _rates(lambda n, c: np.minimum(1.0, c / n) ** 2), hint=2),
+        Mistake("the lesson's lr 0.2 hard-coded",
+                "Your rates use the lesson's learning rate 0.2 whatever `lr` is: use the "
+                "arguments you are given, lr * min(1, max_norm / norm).",
+                lambda grad_norms, lr, max_norm: _effective_lrs(grad_norms, 0.2, max_norm),
+                hint=2),
+        Mistake("the lesson's lr 0.2 and max_norm 1 hard-coded",
+                "Your rates are the lesson's run's, lr 0.2 and max_norm 1, whatever the "
+                "arguments are: use the `lr` and `max_norm` you are given, "
+                "lr * min(1, max_norm / norm).",
+                lambda grad_norms, lr, max_norm: _effective_lrs(grad_norms, 0.2, 1.0), hint=2),
     ),
     hints=HINTS,
     rtol=RTOL,

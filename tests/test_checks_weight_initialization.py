@@ -141,3 +141,63 @@ def test_the_gain_keeps_the_variance_of_a_wide_layer():
     gain = GAIN.reference(np.tanh, z.ravel())
     W = rng.normal(0.0, gain / math.sqrt(300), (300, 300))
     assert np.var(np.tanh(z) @ W) == pytest.approx(1.0, abs=0.02)
+
+
+# --------------------------------------------------------------------------- named families
+# Wrong answers written as students write them (not the declared wrong functions): each must get
+# the name of what it did.
+
+
+def _xavier_torch_layout(shape, gain=1.0, rng=None):  # PyTorch's (out, in), then .T
+    n_in, n_out = shape
+    bound = gain * (6 / (n_in + n_out)) ** 0.5
+    return rng.uniform(-bound, bound, (n_out, n_in)).T
+
+
+def _xavier_fan_in_no_gain(shape, gain=1.0, rng=None):
+    bound = np.sqrt(6 / shape[0])
+    return rng.uniform(-bound, bound, size=shape)
+
+
+def _he_torch_layout(shape, rng=None):
+    return rng.normal(0.0, np.sqrt(2 / shape[0]), size=shape[::-1]).T
+
+
+def _he_variance_over_fan_out(shape, rng=None):  # the fan read PyTorch's way, variance as scale
+    return rng.normal(0.0, 2 / shape[1], size=shape)
+
+
+def _he_lecun_variance(shape, rng=None):
+    return rng.normal(0.0, 1 / shape[0], size=shape)
+
+
+def _gain_from_tanh_slope(activation, z):
+    y = activation(z)
+    return float(1 / np.mean(1 - y ** 2))
+
+
+def _gain_fixed(activation, z):
+    return 5 / 3
+
+
+def _gain_as_array(activation, z):
+    h = activation(z)
+    return 1 / np.sqrt((h ** 2).mean(keepdims=True)).reshape(1)
+
+
+@pytest.mark.parametrize("check, answer, name", [
+    (check_xavier_uniform, _xavier_torch_layout, "drawn transposed"),
+    (check_xavier_uniform, _xavier_fan_in_no_gain, "fan_in only + gain missing"),
+    (check_he_normal, _he_torch_layout, "drawn transposed"),
+    (check_he_normal, _he_variance_over_fan_out,
+     "fan_out instead of fan_in + variance used as the standard deviation"),
+    (check_he_normal, _he_lecun_variance,
+     "ReLU gain missing + variance used as the standard deviation"),
+    (check_gain_for, _gain_from_tanh_slope, "slope instead of the output"),
+    (check_gain_for, _gain_fixed, "PyTorch's 5/3 for every activation"),
+    (check_gain_for, _gain_as_array, "an array, not a float"),
+], ids=lambda x: getattr(x, "__name__", None) if callable(x) else None)
+def test_a_wrong_answer_is_named(check, answer, name):
+    with np.errstate(all="ignore"):
+        result = check(answer)
+    assert not result.passed and result.mistake == name, (result.mistake, result.message)

@@ -69,6 +69,13 @@ def _xavier_transposed(shape, gain=1.0, rng=None):
     return rng.uniform(-a, a, size=(fan_out, fan_in))
 
 
+def _xavier_drawn_transposed(shape, gain=1.0, rng=None):
+    # drawn in PyTorch's (out, in) layout, then turned with .T: the right shape, other numbers
+    fan_in, fan_out = shape
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=(fan_out, fan_in)).T
+
+
 def _xavier_normal_instead(shape, gain=1.0, rng=None):
     fan_in, fan_out = shape
     return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
@@ -170,6 +177,22 @@ XAVIER = Check(
                 "Your array has shape (n_out, n_in), PyTorch's layout. In nnlesson a layer "
                 "computes x @ W, so W has shape (n_in, n_out) = `shape`: draw with size=shape.",
                 _xavier_transposed, hint=3),
+        Mistake("drawn transposed",
+                "Your spread is right, but you drew a (n_out, n_in) array and turned it with .T "
+                "(PyTorch's layout): the same numbers land in other places. In nnlesson W has "
+                "shape (n_in, n_out) = `shape`: draw it directly with "
+                "rng.uniform(-a, a, size=shape).", _xavier_drawn_transposed, hint=3),
+        Mistake("std used as the uniform bound + gain missing",
+                "Two mistakes. You used the standard deviation sqrt(2 / (fan_in + fan_out)) as "
+                "the bound (a uniform U(-a, a) has variance a^2 / 3, so the bound is sqrt(3) "
+                "times the std), and your result ignores `gain`, which multiplies the bound: "
+                "a = gain * sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: math.sqrt(2.0 / (fi + fo))), hint=2),
+        Mistake("fan_in only + gain missing",
+                "Two mistakes. You used fan_in only, sqrt(6 / fan_in): Xavier/Glorot uses the "
+                "sum of the two fans. And your result ignores `gain`, which multiplies the "
+                "bound: a = gain * sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: math.sqrt(6.0 / fi)), hint=2),
         Mistake("normal instead of uniform",
                 "You drew from a normal distribution N(0, std^2). Xavier *uniform* draws from "
                 "U(-a, a): use rng.uniform(-a, a, size=shape).", _xavier_normal_instead, hint=3),
@@ -201,6 +224,11 @@ def _normal_with(std_of):
 def _he_transposed(shape, rng=None):
     fan_in, fan_out = shape
     return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
+
+
+def _he_drawn_transposed(shape, rng=None):
+    fan_in, fan_out = shape
+    return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_out, fan_in)).T
 
 
 def _he_uniform_instead(shape, rng=None):
@@ -275,6 +303,31 @@ HE = Check(
                 "Your array has shape (n_out, n_in), PyTorch's layout. In nnlesson a layer "
                 "computes x @ W, so W has shape (n_in, n_out) = `shape`: draw with size=shape.",
                 _he_transposed, hint=3),
+        Mistake("drawn transposed",
+                "Your spread is right, but you drew a (n_out, n_in) array and turned it with .T "
+                "(PyTorch's layout): the same numbers land in other places. In nnlesson W has "
+                "shape (n_in, n_out) = `shape`: draw it directly with "
+                "rng.normal(0.0, std, size=shape).", _he_drawn_transposed, hint=3),
+        Mistake("fan_out instead of fan_in + variance used as the standard deviation",
+                "Two mistakes. You divided by fan_out = shape[1]: He uses the fan-in, shape[0] "
+                "(nnlesson weights are (n_in, n_out)). And you passed the variance 2 / fan where "
+                "numpy expects the standard deviation: std = sqrt(2 / fan_in).",
+                _normal_with(lambda fi, fo: 2.0 / fo), hint=2),
+        Mistake("Xavier's formula + variance used as the standard deviation",
+                "Two mistakes. You used Xavier's fans, 2 / (fan_in + fan_out): He uses the "
+                "fan-in only. And you passed that variance where numpy expects the standard "
+                "deviation: std = sqrt(2 / fan_in).",
+                _normal_with(lambda fi, fo: 2.0 / (fi + fo)), hint=2),
+        Mistake("ReLU gain missing + variance used as the standard deviation",
+                "Two mistakes. Your 1 / fan_in is LeCun's variance: ReLU zeroes half of its "
+                "inputs, so He doubles it, 2 / fan_in. And you passed a variance where numpy "
+                "expects the standard deviation: std = sqrt(2 / fan_in).",
+                _normal_with(lambda fi, fo: 1.0 / fi), hint=2),
+        Mistake("fan_out instead of fan_in + ReLU gain missing",
+                "Two mistakes. You divided by fan_out = shape[1]: He uses the fan-in, shape[0]. "
+                "And sqrt(1 / fan) is LeCun's std: ReLU zeroes half of its inputs, so He "
+                "doubles the variance: std = sqrt(2 / fan_in).",
+                _normal_with(lambda fi, fo: math.sqrt(1.0 / fo)), hint=2),
         Mistake("uniform instead of normal",
                 "You drew from a uniform distribution. He *normal* draws from N(0, std^2): "
                 "rng.normal(0.0, std, size=shape).", _he_uniform_instead, hint=3),
@@ -369,6 +422,24 @@ def _slope_gain(activation, z):
     return float(1.0 / np.sqrt(np.mean(slope * slope)))
 
 
+def _tanh_slope_gain(squared):
+    # tanh's derivative written from its output, 1 - f(z)^2, used as if it were f(z)
+    def wrong(activation, z):
+        h = activation(np.asarray(z, dtype=np.float64))
+        slope = 1.0 - h * h
+        with np.errstate(divide="ignore"):
+            return float(1.0 / (np.sqrt(np.mean(slope * slope)) if squared else np.mean(slope)))
+    return wrong
+
+
+def _mean_slope_gain(activation, z):
+    # 1 / E[f'(z)], the slope by central differences
+    z = np.asarray(z, dtype=np.float64)
+    h = 1e-5
+    with np.errstate(divide="ignore"):
+        return float(1.0 / np.mean((activation(z + h) - activation(z - h)) / (2 * h)))
+
+
 GAIN = Check(
     name="check_gain_for",
     function="gain_for",
@@ -435,6 +506,36 @@ GAIN = Check(
                 "You used the mean absolute value of f(z). The variance of the next layer "
                 "depends on E[f(z)^2], the mean of the squares.",
                 _gain_wrong(lambda h: 1.0 / np.mean(np.abs(h))), hint=1),
+        Mistake("slope instead of the output",
+                "You measured 1 - f(z)^2, tanh's slope, which is what a gradient meets going "
+                "BACK through the layer (and is tanh's alone). The rule Var(z_next) = "
+                "n_in Var(W) E[h^2] is about the forward pass: measure the output itself, "
+                "E[f(z)^2], for whatever `activation` you are given.", _tanh_slope_gain(False),
+                hint=1),
+        Mistake("slope instead of the output",
+                "You measured (1 - f(z)^2)^2, the square of tanh's slope, which is what a "
+                "gradient meets going BACK through the layer (and is tanh's alone). The rule "
+                "Var(z_next) = n_in Var(W) E[h^2] is about the forward pass: measure the output "
+                "itself, E[f(z)^2].", _tanh_slope_gain(True), hint=1),
+        Mistake("slope instead of the output",
+                "You measured the activation's mean slope E[f'(z)], what a gradient meets going "
+                "BACK through the layer. The rule Var(z_next) = n_in Var(W) E[h^2] is about the "
+                "forward pass: measure the output h = f(z), E[f(z)^2].", _mean_slope_gain,
+                hint=1),
+        Mistake("PyTorch's 5/3 for every activation",
+                "You returned PyTorch's tanh gain, 5/3, whatever the activation: the exercise "
+                "asks you to MEASURE the gain on the sample, h = activation(z), "
+                "gain = 1 / sqrt(mean(h^2)); for tanh it comes out close to 5/3, not equal.",
+                lambda activation, z: 5.0 / 3.0, hint=2),
+        Mistake("sqrt(2) for every activation",
+                "You returned ReLU's gain, sqrt(2), whatever the activation: measure it on the "
+                "sample instead, h = activation(z), gain = 1 / sqrt(mean(h^2)).",
+                lambda activation, z: math.sqrt(2.0), hint=2),
+        Mistake("an array, not a float",
+                "Your gain is right, but it is an array of one number: the exercise asks for a "
+                "float. np.mean(..., keepdims=True) or a slice keeps an array; take the plain "
+                "mean, or convert with float(...).",
+                lambda activation, z: np.array([_gain_for(activation, z)]), hint=3),
     ),
     hints=HINTS,
     compare=_compare_gain,

@@ -205,3 +205,77 @@ def test_warmup_mistakes_as_students_write_them(student, mistake):
 def test_warmup_float_answer_is_a_type_message():
     result = check_rmsprop_warmup_steps(lambda beta, tolerance=0.01: float(warmup(beta, tolerance)))
     assert not result.passed and "whole number" in result.message
+
+
+def warmup_bound(bound_of, rounding):
+    """A student's derived answer with their own bound on beta^t and rounding."""
+    import math
+
+    def student(beta, tolerance=0.01):
+        if beta == 0:
+            return 1
+        return rounding(math.log(bound_of(tolerance)) / math.log(beta))
+    return student
+
+
+@pytest.mark.parametrize("student, mistake", [
+    # 1 - (1 + tol)^-2 ~ 2 tol, and no max(1, ...): step 0 at a 50 % tolerance
+    (warmup_bound(lambda tol: 2 * tol, lambda x: int(np.ceil(x))),
+     "the bound approximated by 2 tolerance"),
+    (lambda beta, tolerance=0.01: 1 if beta == 0 else max(1, int(np.ceil(
+        np.log(beta) / np.log(1 - (1 + tolerance) ** -2)))), "the logarithms upside down"),
+    # a wrong bound and a wrong rounding at once
+    (warmup_bound(lambda tol: 1 - 1 / (1 + tol), lambda x: max(1, int(x))),
+     "square root forgotten + rounded down"),
+    (warmup_bound(lambda tol: tol, lambda x: max(1, round(x))),
+     "the average instead of the step + rounded to the nearest step"),
+])
+def test_warmup_new_families(student, mistake):
+    result = check_rmsprop_warmup_steps(student)
+    assert not result.passed and result.mistake == mistake, str(result)
+
+
+# --------------------------------------------------------------------------- other conventions and
+# two mistakes at once in the update rules
+
+
+def keras_rmsprop(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
+    rho = 0.9  # Keras's default, written in
+    square_avg = rho * square_avg + (1 - rho) * np.square(g)
+    return w - lr * g / (np.sqrt(square_avg) + eps), square_avg
+
+
+def keras_eps_adagrad(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
+    state_sum = state_sum + g * g
+    return w - lr / (1 + (step - 1) * lr_decay) * g / (np.sqrt(state_sum) + 1e-7), state_sum
+
+
+def tf1_adagrad_decay_from_step(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
+    total = state_sum + g ** 2
+    return w - lr / (1 + step * lr_decay) * g / np.sqrt(total + eps), total
+
+
+def swapped_and_eps_inside(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
+    avg = (1 - beta) * square_avg + beta * g ** 2
+    return w - lr * g / np.sqrt(avg + eps), avg
+
+
+def sum_and_old_state(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
+    step = lr * g / (np.sqrt(square_avg) + eps)
+    return w - step, square_avg + g * g
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_rmsprop_update, keras_rmsprop, "beta fixed at 0.9"),
+    (check_adagrad_update, keras_eps_adagrad, "eps fixed at 1e-7"),
+    (check_adagrad_update, tf1_adagrad_decay_from_step,
+     "eps inside the square root + lr_decay off by one"),
+    (check_rmsprop_update, swapped_and_eps_inside,
+     "beta and 1 - beta swapped + eps inside the square root"),
+    (check_rmsprop_update, sum_and_old_state,
+     "AdaGrad's sum instead of an average + step taken with the old average"),
+])
+def test_update_rule_new_families(check, student, mistake):
+    result = check(student)
+    assert not result.passed and result.mistake == mistake, str(result)
+    assert "Hint" in result.message

@@ -205,3 +205,103 @@ def test_gamma_broadcast_against_the_wrong_axis_gets_the_shape_advice():
 
     result = check_batchnorm_channels(last_axis)
     assert not result.passed and "broadcast" in result.message
+
+
+# --------------------------------------------------------------------------- named families
+# Wrong answers written as students write them (not the declared wrong functions): each must get
+# the name of what it did.
+
+
+class _UpdatesAtTheTop(BatchNorm1d):
+    """Statistics and the running update first, whatever the mode; then the branch."""
+
+    def forward(self, x):
+        n = x.shape[0]
+        if n > 1:
+            m = self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * x.mean(0)
+            self.running_var = (1 - m) * self.running_var + m * x.var(0, ddof=1)
+        if self.training:
+            mu, var = x.mean(0), x.var(0)
+        else:
+            mu, var = self.running_mean, self.running_var
+        return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
+
+
+class _NoScaleNoShift(BatchNorm1d):
+    def forward(self, x):
+        out = super().forward(x)
+        return (out - self.beta) / self.gamma
+
+
+class _CorrectionUpsideDown(BatchNorm1d):
+    def forward(self, x):
+        if not self.training:
+            return super().forward(x)
+        n, m = len(x), self.momentum
+        mu, var = np.mean(x, axis=0), np.var(x, axis=0)
+        self.running_mean = m * mu + (1 - m) * self.running_mean
+        self.running_var = m * var * (n - 1) / n + (1 - m) * self.running_var
+        return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
+
+
+def _backward_per_sample(dout, x, gamma, eps=1e-5):
+    dx, _, _ = batchnorm_backward(dout, x, gamma, eps)
+    x_hat = (x - x.mean(0)) / np.sqrt(x.var(0) + eps)
+    return dx, dout * x_hat, dout.copy()
+
+
+def _backward_eps_outside(dout, x, gamma, eps=1e-5):
+    n = len(x)
+    std = x.std(axis=0) + eps
+    x_hat = (x - x.mean(axis=0)) / std
+    dbeta, dgamma = dout.sum(0), (dout * x_hat).sum(0)
+    return gamma / std / n * (n * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
+def _backward_gamma_everywhere(dout, x, gamma, eps=1e-5):
+    dx, dgamma, dbeta = batchnorm_backward(dout, x, gamma, eps)
+    return dx, gamma * dgamma, gamma * dbeta
+
+
+def _channels_over_n_and_c(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=(0, 1), keepdims=True)
+    var = x.var(axis=(0, 1), keepdims=True)
+    g, b = gamma[None, :, None, None], beta[None, :, None, None]
+    return g * (x - mu) / np.sqrt(var + eps) + b
+
+
+def _channels_instance_unbiased(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=(2, 3), keepdims=True)
+    sd = x.std(axis=(2, 3), keepdims=True, ddof=1)
+    out = (x - mu) / np.sqrt(sd ** 2 + eps)
+    return out * gamma.reshape(1, -1, 1, 1) + beta.reshape(1, -1, 1, 1)
+
+
+def _layernorm_rms(x, gamma, beta, eps=1e-5):
+    rms = np.sqrt((x ** 2).mean(-1, keepdims=True) + eps)
+    return x / rms * gamma + beta
+
+
+def _layernorm_raw_second_moment(x, gamma, beta, eps=1e-5):
+    mu = x.mean(-1, keepdims=True)
+    return gamma * (x - mu) / np.sqrt((x ** 2).mean(-1, keepdims=True) + eps) + beta
+
+
+@pytest.mark.parametrize("check, answer, name", [
+    (check_batchnorm1d, _UpdatesAtTheTop, "running statistics updated in eval"),
+    (check_batchnorm1d, _NoScaleNoShift, "gamma and beta missing"),
+    (check_batchnorm1d, _CorrectionUpsideDown, "Bessel's correction inverted"),
+    (check_batchnorm_backward, _backward_per_sample, "dgamma and dbeta not summed over the batch"),
+    (check_batchnorm_backward, _backward_eps_outside, "eps outside the square root"),
+    (check_batchnorm_backward, _backward_gamma_everywhere, "gamma in dgamma and dbeta"),
+    (check_batchnorm_channels, _channels_over_n_and_c, "statistics per pixel over the channels"),
+    (check_batchnorm_channels, _channels_instance_unbiased,
+     "statistics per image and channel + unbiased variance"),
+    (check_layernorm_forward, _layernorm_rms, "mean not subtracted (RMS norm)"),
+    (check_layernorm_forward, _layernorm_raw_second_moment, "variance not centred"),
+], ids=lambda x: getattr(x, "__name__", None) if callable(x) else None)
+def test_a_wrong_answer_is_named(check, answer, name):
+    with np.errstate(all="ignore"):
+        result = check(answer)
+    assert not result.passed and result.mistake == name, (result.mistake, result.message)

@@ -76,10 +76,13 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
                      eval_affine=True, eval_eps_inside=None, eval_eps=True, eval_sqrt=True,
                      running_std=False, bessel_from_features=False, keras_variance_only=False,
                      one_minus_missing=False, first_batch_sets=False, train_affine=True,
-                     running_of_output=False, affine_swapped=None, running_corrected_twice=False):
+                     running_of_output=False, affine_swapped=None, running_corrected_twice=False,
+                     eval_update_first=None, bessel_inverted=False):
     """A BatchNorm1d with deliberate deviations (written out: the library is forbidden).
 
     ``affine_swapped``: ``"eval"`` or ``"both"`` (modes computing ``beta * x_hat + gamma``).
+    ``eval_update_first``: ``"guarded"`` (batches of more than one) or ``"always"``: in evaluation
+    mode the running statistics are updated first, then used to normalize.
     """
 
     class Wrong:
@@ -114,6 +117,10 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
                 (not self.training and update_in_eval and n > 1)
             if update and normalize_with_running:  # the running statistics first, then used
                 self._update(x, n, None)
+            if not self.training and eval_update_first and \
+                    (n > 1 or eval_update_first == "always"):
+                with np.errstate(divide="ignore", invalid="ignore"):  # a batch of 1: 0 * inf
+                    self._update(x, n, None)
             if self.training or eval_uses_batch:
                 if normalize_with_running:
                     out = self._normalize(x, self.running_mean, self.running_var)
@@ -146,6 +153,8 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
             mean = x.mean(axis=0)
             count = x.shape[1] if bessel_from_features else n
             var = x.var(axis=0) * (count / (count - running_ddof) if count > running_ddof else 1.0)
+            if bessel_inverted:  # (N - 1) / N where N / (N - 1) belongs
+                var = x.var(axis=0) * (n - 1) / n
             if running_corrected_twice:  # the unbiased variance, corrected once more
                 var = x.var(axis=0, ddof=1) * n / (n - 1)
             if running_std:
@@ -260,6 +269,22 @@ _BN_SINGLES = {
     "swapped": (dict(affine_swapped="both"), "gamma and beta exchanged",
                 "You computed beta * x_hat + gamma: gamma and beta are exchanged. gamma scales, "
                 "beta shifts: gamma * x_hat + beta.", 2),
+    "eval_update_first": (dict(eval_update_first="guarded"), "running statistics updated in eval",
+                          "In evaluation mode your layer first moves the running statistics "
+                          "towards the batch, then normalizes with them. They are updated only "
+                          "while training; eval() reads them and leaves them as they are.", 1),
+    "eval_update_first_1": (dict(eval_update_first="always"), "running statistics updated in eval",
+                            "In evaluation mode your layer first moves the running statistics "
+                            "towards the batch, then normalizes with them (and a batch of one "
+                            "gives N / (N - 1) = 1 / 0). They are updated only while training; "
+                            "eval() reads them and leaves them as they are.", 1),
+    "no_affine": (dict(train_affine=False, eval_affine=False), "gamma and beta missing",
+                  "Your output is the standardized x alone, in both modes: the learned scale "
+                  "and shift are missing. out = gamma * x_hat + beta.", 2),
+    "bessel_inverted": (dict(bessel_inverted=True), "Bessel's correction inverted",
+                        "Your running variance is fed var * (N - 1) / N, smaller than the biased "
+                        "variance: the correction is upside down. The unbiased variance divides "
+                        "by N - 1, so it is var * N / (N - 1), larger.", 2),
     "running_in_train": (dict(normalize_with_running=True), "running statistics used in training",
                          "In training mode your layer normalizes with the running statistics. "
                          "Training uses the batch's own mean and (biased) variance; the running "
@@ -420,6 +445,19 @@ def _backward_variant(kind):
             xh = (x - mu) * inv
             return (inv * (d_hat - d_hat.mean(axis=0) - xh * (d_hat * xh).mean(axis=0)),
                     (dout * xh).sum(axis=0), dbeta)
+        if kind == "not summed":
+            return full, dout * x_hat, dout
+        if kind == "dx over the features":
+            return (inv_std * (d_hat - d_hat.mean(axis=1, keepdims=True)
+                               - x_hat * (d_hat * x_hat).mean(axis=1, keepdims=True)),
+                    dgamma, dbeta)
+        if kind == "eps outside":
+            inv = 1.0 / (np.sqrt(x.var(axis=0)) + eps)
+            xh = (x - mu) * inv
+            return (inv * (d_hat - d_hat.mean(axis=0) - xh * (d_hat * xh).mean(axis=0)),
+                    (dout * xh).sum(axis=0), dbeta)
+        if kind == "gamma in dgamma and dbeta":
+            return full, (d_hat * x_hat).sum(axis=0), d_hat.sum(axis=0)
         if kind == "std instead of inverse":
             std = np.sqrt(x.var(axis=0) + eps)
             return std * (d_hat - d_hat.mean(axis=0) - x_hat * (d_hat * x_hat).mean(axis=0)), \
@@ -533,6 +571,24 @@ BACKWARD = Check(
                 "You left eps out of the backward pass: 1 / sqrt(var) divides by zero for a "
                 "constant feature. The forward pass normalized with 1 / sqrt(var + eps), and the "
                 "backward pass must use the same.", _backward_variant("eps left out"), hint=3),
+        Mistake("dgamma and dbeta not summed over the batch",
+                "Your dgamma and dbeta have one row per sample, shape (N, D): gamma and beta are "
+                "shared by every sample of the batch, so their gradients add up over it: "
+                "dgamma = sum over axis 0 of dout * x_hat, dbeta = sum over axis 0 of dout.",
+                _backward_variant("not summed"), hint=2),
+        Mistake("means over the features in dx",
+                "Your dx takes its two means over each sample's features (axis 1). Batch norm's "
+                "statistics are per feature over the batch, so the paths through mu and "
+                "sigma^2 average over the batch: mean(..., axis=0).",
+                _backward_variant("dx over the features"), hint=2),
+        Mistake("eps outside the square root",
+                "You used 1 / (sqrt(var) + eps). The forward pass divides by sqrt(var + eps), "
+                "eps inside, and the backward pass must use the same: "
+                "inv_std = 1 / np.sqrt(var + eps).", _backward_variant("eps outside"), hint=3),
+        Mistake("gamma in dgamma and dbeta",
+                "Your dgamma and dbeta are multiplied by gamma: out = gamma * x_hat + beta, so "
+                "dbeta = sum(dout) and dgamma = sum(dout * x_hat), over the batch (gamma belongs "
+                "in dx only).", _backward_variant("gamma in dgamma and dbeta"), hint=2),
         Mistake("multiplied by the std",
                 "You multiplied by sqrt(var + eps) where the chain rule gives its inverse: "
                 "x_hat = (x - mu) / sqrt(var + eps), so dx carries 1 / sqrt(var + eps).",
@@ -567,6 +623,29 @@ def _channels_variant(axes, *, ddof=0, eps_inside=True):
         g, b = gamma.reshape(1, -1, 1, 1), beta.reshape(1, -1, 1, 1)
         return g * (x - mu) / std + b
     return forward
+
+
+#: The axes of the usual wrong statistics, for the pairs with a second mistake below.
+_CHANNEL_AXES = {(0,): "statistics per pixel", (2, 3): "statistics per image and channel",
+                 (1, 2, 3): "statistics per image"}
+
+
+def _channels_pairs():
+    pairs = []
+    for axes, name in _CHANNEL_AXES.items():
+        pairs.append(Mistake(
+            f"{name} + unbiased variance",
+            f"Two mistakes. Your statistics are over the axes {axes}: batch norm shares one mean "
+            "and variance per channel over every image and position, axes (0, 2, 3). And you "
+            "used the unbiased variance (ddof=1): batch norm divides by the number of values, "
+            "np.var's default.", _channels_variant(axes, ddof=1), hint=1))
+        pairs.append(Mistake(
+            f"{name} + eps outside the square root",
+            f"Two mistakes. Your statistics are over the axes {axes}: batch norm shares one mean "
+            "and variance per channel over every image and position, axes (0, 2, 3). And you "
+            "divided by sqrt(var) + eps: eps belongs inside, sqrt(var + eps).",
+            _channels_variant(axes, eps_inside=False), hint=1))
+    return pairs
 
 
 def _channels_unmoved(x, gamma, beta, eps=1e-5):
@@ -682,6 +761,12 @@ CHANNELS = Check(
         Mistake("eps outside the square root",
                 "You divided by sqrt(var) + eps; eps belongs inside: sqrt(var + eps).",
                 _channels_variant((0, 2, 3), eps_inside=False), hint=2),
+        Mistake("statistics per pixel over the channels",
+                "You took the mean and variance over the batch and the channels (axes 0 and 1): "
+                "one mean per pixel position, mixing the channels. Batch norm keeps the channels "
+                "apart and shares a mean over the batch and the positions: axes (0, 2, 3).",
+                _channels_variant((0, 1)), hint=1),
+        *_channels_pairs(),
     ),
     forbidden=FORBIDDEN,
     hints=HINTS,
@@ -735,6 +820,11 @@ def _ln_variant(kind):
                 + beta
         if kind == "swapped":
             return beta * (x - mu) / np.sqrt(var + eps) + gamma
+        if kind == "not centred":  # RMS norm: no mean subtracted, the mean square divides
+            return gamma * x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) + beta
+        if kind == "variance not centred":
+            return gamma * (x - mu) / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) \
+                + beta
         if kind == "beta scaled":
             return gamma * ((x - mu) / np.sqrt(var + eps) + beta)
         return gamma * (x - mu) / np.sqrt(var + eps) + beta
@@ -822,6 +912,15 @@ LAYERNORM = Check(
                 "Your output is the standardized x alone: the learned scale and shift are "
                 "missing. out = gamma * x_hat + beta, per feature.", _ln_variant("no affine"),
                 hint=2),
+        Mistake("mean not subtracted (RMS norm)",
+                "You divided x by the root of its mean square without subtracting the mean: "
+                "that is RMS norm, a relative of layer norm. Layer norm centres first: "
+                "x_hat = (x - mu) / sqrt(var + eps), with var the mean of (x - mu)^2.",
+                _ln_variant("not centred"), hint=2),
+        Mistake("variance not centred",
+                "Your mean is subtracted, but your variance is the mean of x^2, not of "
+                "(x - mu)^2: it includes the mean squared. var = mean((x - mu)^2) over the last "
+                "axis (np.var does it).", _ln_variant("variance not centred"), hint=2),
     ),
     forbidden=FORBIDDEN,
     hints=HINTS,

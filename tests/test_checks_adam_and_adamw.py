@@ -409,3 +409,45 @@ def test_forgetting_the_decay_in_v_hat_points_to_hint_1():
     assert result.mistake == "λw left out of v_hat"
     assert "grad_rms^2 + (λw)^2" in result.message
     assert result.message.endswith("Hint 1 above gives the idea.")
+
+
+# --------------------------------------------------------------------------- another library's
+# conventions, and the L2 drift decayed twice
+
+
+def keras_eps_adam(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    epsilon = 1e-7  # Keras's default
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * np.square(g)
+    return w - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + epsilon), m, v
+
+
+def tensorflow_adam(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    # TensorFlow's order: the correction folded into the rate, its epsilon_hat = 1e-7
+    m_t = beta1 * m + (1 - beta1) * g
+    v_t = beta2 * v + (1 - beta2) * g * g
+    lr_t = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return w - lr_t * m_t / (np.sqrt(v_t) + 1e-7), m_t, v_t
+
+
+def keras_eps_adamw(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    return keras_eps_adam(w - lr * weight_decay * w, g, m, v, t, lr, beta1, beta2, eps)
+
+
+def drift_decayed_twice(w, grad_rms, lr, weight_decay, eps=1e-8):
+    penalty = weight_decay * np.asarray(w, dtype=float)
+    l2 = -lr * penalty / (np.sqrt(np.square(grad_rms) + penalty**2) + eps)
+    return l2 - lr * penalty  # and AdamW's decay on top
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_adam_update, keras_eps_adam, "eps fixed at Keras's 1e-7"),
+    (check_adam_update, tensorflow_adam,
+     "eps added before the bias correction + eps fixed at Keras's 1e-7"),
+    (check_adamw_update, keras_eps_adamw, "eps fixed at Keras's 1e-7"),
+    (check_adam_l2_drift, drift_decayed_twice, "AdamW's decay added as well"),
+])
+def test_other_conventions_are_named(check, student, mistake):
+    result = check(student)
+    assert result.status == "fail" and result.mistake == mistake, str(result)
+    assert "Hint" in result.message

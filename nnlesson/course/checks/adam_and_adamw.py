@@ -144,16 +144,19 @@ def _adam_parts(w, g, m, v, t, lr, beta1, beta2, eps, *, m_average="right", v_av
                 v_of="g * g", m_correction="right", v_correction="right", counter=0,
                 eps_at="outside", root=True, numerator="m_hat", with_lr=True, old=(),
                 m_gradient=None, betas="right", fresh=False, m_of="g", m_counter=0,
-                v_counter=0):
+                v_counter=0, eps_value=None):
     """Adam's step with switches that reproduce the typical mistakes (``old``: the moments
     the step uses before their update; ``m_gradient``: a gradient for m other than ``g``;
     ``betas``: which beta each of the four places uses; ``fresh``: m and v restarted at 0;
-    ``m_of``: what m averages; ``m_counter``, ``v_counter``: one correction's step shifted).
+    ``m_of``: what m averages; ``m_counter``, ``v_counter``: one correction's step shifted;
+    ``eps_value``: an eps written in, whatever ``eps`` is passed).
 
     Returns ``(w_new, m, v, m_hat, v_hat)``.
     """
     if fresh:
         m, v = np.zeros_like(m), np.zeros_like(v)
+    if eps_value is not None:
+        eps = eps_value
     # the betas of m's average, v's average, m's correction and v's correction
     b_m, b_v, c_m, c_v = {"right": (beta1, beta2, beta1, beta2),
                           "beta2 in m": (beta2, beta2, beta1, beta2),
@@ -336,6 +339,11 @@ _ADAM_TABLE = [
      "correction, m_hat / (sqrt(v_hat) + eps). The two differ where v is about as small as eps.",
      "eps is added to sqrt(v) before the bias correction instead of to sqrt(v_hat)",
      {"eps_at": "before the correction"}),
+    ("eps fixed at Keras's 1e-7", "eps", 1,
+     "Your step uses eps = 1e-7, the default of Keras (and TensorFlow), whatever eps is passed. "
+     "This exercise follows PyTorch, whose default is 1e-8, and a case passes eps = 1e-3: use "
+     "the argument eps.",
+     "eps is fixed at Keras's 1e-7 instead of the argument eps", {"eps_value": 1e-7}),
     ("(1 - beta1) missing", "m", 2,
      "Your first moment is m = beta1 * m + g: without (1 - beta1) it is a sum, not an "
      "average of the gradients. Use m = beta1 * m + (1 - beta1) * g.",
@@ -640,8 +648,23 @@ _ALONE = {
     "parentheses missing in m's correction", "parentheses missing in v's correction",
     "v divided by the root of its correction", "a guard instead of eps",
     "eps as a floor under the root", "the averages with each other's beta",
-    "(1 - beta2) in m's average", "(1 - beta1) in v's average",
+    "(1 - beta2) in m's average", "(1 - beta1) in v's average", "eps fixed at Keras's 1e-7",
 }
+
+# Keras's and TensorFlow's Adam: the paper's "efficient" order with their eps = 1e-7. A
+# student who follows their source makes both changes at once.
+_KERAS_ADAM = ("eps added before the bias correction", "eps fixed at Keras's 1e-7")
+
+
+def _keras_pair(make_wrong):
+    rows = {row[0]: row for row in _ADAM_TABLE}
+    a, b = (rows[name] for name in _KERAS_ADAM)
+    return Mistake(f"{a[0]} + {b[0]}",
+                   "Your step is Keras's (and TensorFlow's) Adam: eps = 1e-7 added to sqrt(v) "
+                   "before the bias correction, lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / "
+                   "(sqrt(v) + eps). This exercise follows PyTorch: eps is the argument (1e-8 "
+                   "by default), added after the correction, m_hat / (sqrt(v_hat) + eps).",
+                   make_wrong(_switches(a, b)), hint=2)
 
 
 def _pairs(rows):
@@ -662,6 +685,7 @@ def _two_mistakes(a, b, make_wrong):
 def _adam_mistakes():
     singles = [Mistake(row[0], row[3], _wrong_adam(row[5]), hint=row[2]) for row in _ADAM_TABLE]
     pairs = [_two_mistakes(a, b, _wrong_adam) for a, b in _pairs(_ADAM_TABLE)]
+    pairs.append(_keras_pair(_wrong_adam))
     return _distinct(singles, pairs, _cases(), _adam)
 
 
@@ -847,7 +871,8 @@ def _adamw_mistakes():
                         f"Two mistakes at once. First, weight_decay is ignored. Second, "
                         f"{row[4]}.", _wrong_adamw("none", row[5]), hint=1)
                 for row in _ADAM_TABLE]
-    return _distinct(decay + adam, list(_decay_pairs()) + mixed + no_decay,
+    keras = [_keras_pair(lambda switches: _wrong_adamw("before", switches))]
+    return _distinct(decay + adam, list(_decay_pairs()) + mixed + no_decay + keras,
                      _cases(weight_decay=_ADAMW_DECAY), _adamw)
 
 
@@ -1084,6 +1109,14 @@ def _drift_mistakes():
         Mistake("λ fixed at the lesson's 0.5",
                 "Your drift uses weight_decay = 0.5, the lesson's value, whatever weight_decay is "
                 "passed: use the argument weight_decay.", _drift_with(weight_decay=0.5), hint=1),
+        Mistake("AdamW's decay added as well",
+                "Your drift is Adam + L2's plus AdamW's -lr * λw: the weight is decayed twice. "
+                "Under Adam + L2 there is no separate decay; the penalty acts only through the "
+                "gradient Adam is given, so the change is -lr * m_hat / (sqrt(v_hat) + eps) "
+                "alone.",
+                lambda w, grad_rms, lr, weight_decay, eps=1e-8: _drift(
+                    w, grad_rms, lr, weight_decay, eps) - lr * weight_decay * np.asarray(w),
+                hint=1),
     ]
     cases = _drift_cases()
     seen = np.array([_drift_outputs(_drift, cases)]

@@ -224,3 +224,58 @@ def test_raising_none_and_wrong_types_get_one_paragraph(check):
 
     result = check(0.1)
     assert not result.passed and "Pass the function itself" in result.message
+
+
+# --------------------------------------------------------------------------- more families
+
+
+def drops_times_gamma(t, lr0, step_size, gamma):
+    drops = t // step_size
+    if drops == 0:
+        return lr0
+    return lr0 * drops * gamma  # "gamma times the drops"
+
+
+def restarts_with_bare_cosine(t, lr0, T_0, T_mult=1, eta_min=0.0):
+    T_i = T_0
+    while t >= T_i:
+        t -= T_i
+        T_i *= T_mult
+    return eta_min + (lr0 - eta_min) * math.cos(math.pi * t / T_i)
+
+
+def restarts_falling_linearly(t, lr0, T_0, T_mult=1, eta_min=0.0):
+    cycle_len, pos = T_0, t
+    while pos >= cycle_len:
+        pos, cycle_len = pos - cycle_len, cycle_len * T_mult
+    return lr0 - (lr0 - eta_min) * pos / cycle_len
+
+
+def one_cycle_div_factor_twice(t, max_lr, total_steps, pct_start=0.3, div_factor=25.0,
+                               final_div_factor=1e4):
+    low = max_lr / div_factor
+    last = low / div_factor  # the wrong factor
+    peak_at, end_at = pct_start * total_steps - 1, total_steps - 1
+    if t <= peak_at:
+        a, b, p = low, max_lr, t / peak_at
+    else:
+        a, b, p = max_lr, last, (t - peak_at) / (end_at - peak_at)
+    return b + (a - b) * (1 + math.cos(math.pi * p)) / 2
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_step_decay, drops_times_gamma,
+     "a product where a power is meant, from the first drop on"),
+    (check_cosine_warm_restarts, restarts_with_bare_cosine,
+     "the cosine alone, without (1 + ...) / 2"),
+    (check_cosine_warm_restarts, restarts_falling_linearly, "linear instead of cosine"),
+    (check_cosine_warm_restarts,
+     lambda t, lr0, T_0, T_mult=1, eta_min=0.0: restarts_falling_linearly(t % T_0, lr0, T_0, 1,
+                                                                          eta_min),
+     "T_mult ignored + linear instead of cosine"),
+    (check_one_cycle, one_cycle_div_factor_twice, "final rate divided by div_factor"),
+])
+def test_more_families_are_named(check, student, mistake):
+    result = check(student)
+    assert result.status == "fail" and result.mistake == mistake, str(result)
+    assert "Hint" in result.message

@@ -127,6 +127,8 @@ def _step_variant(how):
             k = t // step_size
         if how == "product":
             return lr0 * gamma * k
+        if how == "product after the first drop":
+            return lr0 * gamma * k if k else lr0
         if how == "subtracted":
             return lr0 - gamma * k
         if how == "lr0 missing":
@@ -194,6 +196,12 @@ STEP_DECAY = Check(
                 "You multiply by gamma times the number of drops (lr0 * gamma * k). Each drop "
                 "multiplies the rate by gamma again: after k drops it is lr0 * gamma ** k.",
                 _step_variant("product"), hint=2),
+        Mistake("a product where a power is meant, from the first drop on",
+                "Your rate is lr0 until the first drop, then lr0 * gamma * k, gamma times the "
+                "number of drops k: at the second drop it goes UP (0.02 instead of 0.001 in the "
+                "example). Each drop multiplies the rate by gamma again: after k drops it is "
+                "lr0 * gamma ** k, which is also lr0 for k = 0, with no special case.",
+                _step_variant("product after the first drop"), hint=2),
         Mistake("subtracted instead of multiplied",
                 "You subtract gamma for each drop. Step decay multiplies the rate by gamma at "
                 "each drop, so it shrinks by a factor, never below 0.",
@@ -315,6 +323,10 @@ def _restart_variant(loop="right", shape="right", level="right", half=True):
             return low + (lr0 - low) * (1 + math.cos(angle) / 2)
         if shape == "no +1":
             return low + (lr0 - low) * math.cos(angle) / 2
+        if shape == "cos alone":
+            return low + (lr0 - low) * math.cos(angle)
+        if shape == "linear":
+            return low + (lr0 - low) * (1 - T_cur / period)
         if level == "eta_min on top":
             return eta_min + lr0 * bump / (2 if half else 1)
         return low + (lr0 - low) * bump / (2 if half else 1)
@@ -418,6 +430,16 @@ _RESTART_TABLE = [
      "the height and goes below eta_min. (1 + cos) / 2 runs from 1 at the start of a cycle "
      "down to 0.",
      "the cosine lacks its + 1", {"shape": "no +1"}),
+    ("the cosine alone, without (1 + ...) / 2", "shape", 2,
+     "Your rate is eta_min + (lr0 - eta_min) cos(pi T_cur / T_i): the cosine runs from 1 down "
+     "to -1, so halfway through a cycle the rate is already eta_min and then it goes below. "
+     "Shift and halve it: (1 + cos(pi T_cur / T_i)) / 2 runs from 1 to 0 over the cycle.",
+     "the cosine is used alone, without (1 + cos) / 2", {"shape": "cos alone"}),
+    ("linear instead of cosine", "shape", 2,
+     "Your rate falls along a straight line within each cycle. SGDR anneals along half a "
+     "cosine, flat at the start and the end of a cycle and steepest in the middle: "
+     "eta_min + (lr0 - eta_min) (1 + cos(pi T_cur / T_i)) / 2.",
+     "each cycle falls along a straight line instead of half a cosine", {"shape": "linear"}),
     ("integer division in the angle", "shape", 3,
      "Your rate stays at lr0: the angle is 0 throughout each cycle. T_cur // T_i is an integer "
      "division, 0 for every T_cur < T_i; the angle is pi * T_cur / T_i with a true division, "
@@ -481,7 +503,7 @@ def _cycle_variant(shift=1.0, anneal="cos", swap=False, end="right", start="righ
         final = max_lr / d / f if start == "zero, final right" else initial / f
         initial = 0.0 if start == "zero, final right" else initial
         final = {"right": final, "at start": initial, "from max": max_lr / f,
-                 "zero": 0.0}[end]
+                 "zero": 0.0, "div twice": initial / d}[end]
         e1 = (int(pct_start * total_steps) if rounded else pct_start * total_steps) - shift
         if e1_of_last:
             e1 = pct_start * (total_steps - 1)
@@ -558,6 +580,11 @@ _CYCLE_TABLE = [
      "Your last rate is max_lr / final_div_factor; it is the STARTING rate divided by "
      "final_div_factor: (max_lr / div_factor) / final_div_factor.",
      "the final rate is max_lr / final_div_factor", {"end": "from max"}),
+    ("final rate divided by div_factor", "final rate", 2,
+     "Your last rate is the starting rate divided by div_factor again, (max_lr / div_factor) / "
+     "div_factor. The final rate uses the OTHER factor: (max_lr / div_factor) / "
+     "final_div_factor (4e-7 for max_lr = 0.1 with the defaults).",
+     "the final rate is divided by div_factor instead of final_div_factor", {"end": "div twice"}),
     ("linear instead of cosine", "shape", 2,
      "Your rate changes along straight lines. This one-cycle anneals along half a cosine in "
      "both phases.", "both phases are straight lines", {"anneal": "linear"}),

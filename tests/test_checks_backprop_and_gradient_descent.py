@@ -309,3 +309,128 @@ def test_gradient_check_errors_of_right_gradients_are_compared_as_noise():
             loss_of, params, grads, h).items()}
 
     assert C.check_gradient_check(scaled_noise).passed
+
+
+# --------------------------------------------------------------------------- more families, as students write them
+
+
+def _forward_relu(x, W, b):
+    out = x.dot(W) + b
+    out[out < 0] = 0
+    return out
+
+
+def _backward_fresh_and_mean(dout, x, W, dW, db):
+    return dout.dot(W.T), x.T.dot(dout), np.mean(dout, axis=0)
+
+
+def _backward_fresh_dx_with_W(dout, x, W, dW, db):
+    return np.matmul(dout, W), np.matmul(x.T, dout), dout.sum(0)
+
+
+def _ce_lse_batch_max(logits, labels):
+    shifted = logits - np.max(logits)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    n = logits.shape[0]
+    d = np.exp(log_probs)
+    d[range(n), labels] -= 1
+    return -np.sum(log_probs[range(n), labels]) / n, d / n
+
+
+def _ce_column_max(logits, labels):
+    shifted = logits - np.max(logits, axis=0)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    n = logits.shape[0]
+    onehot = np.eye(logits.shape[1])[labels]
+    return float(-np.sum(onehot * log_probs) / n), (np.exp(log_probs) - onehot) / n
+
+
+def _numerical_back_to_x(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    it = np.nditer(x, flags=["multi_index"])
+    while not it.finished:
+        i = it.multi_index
+        x[i] += h
+        up = f(x)
+        x[i] -= h  # back where it was: the second value is f(x)
+        down = f(x)
+        grad[i] = (up - down) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def _numerical_flat(f, x, h=1e-5):
+    out = []
+    for i in np.ndindex(*x.shape):
+        keep = x[i]
+        x[i] = keep + h
+        a = f(x)
+        x[i] = keep - h
+        b = f(x)
+        x[i] = keep
+        out.append((a - b) / (2 * h))
+    return np.array(out)
+
+
+def _network(x, labels, params, dscores_over_n=True, backward_mask="z1"):
+    z1 = x @ params["W1"] + params["b1"]
+    h = np.maximum(0, z1)
+    s = h @ params["W2"] + params["b2"]
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    n = len(labels)
+    loss = -np.log(p[np.arange(n), labels]).mean()
+    ds = p.copy()
+    ds[np.arange(n), labels] -= 1
+    if dscores_over_n:
+        ds /= n
+    dh = ds @ params["W2"].T
+    dz1 = {"z1": dh * (z1 > 0), "positive gradient": np.where(dh > 0, dh, 0.0),
+           "h(1-h)": dh * h * (1 - h)}[backward_mask]
+    return loss, {"W1": x.T @ dz1, "b1": dz1.sum(axis=0), "W2": h.T @ ds, "b2": ds.sum(axis=0)}
+
+
+def _gradient_check_returns_gradients(loss_of, params, grads, h=1e-6):
+    result = {}
+    for name in params:
+        arr = params[name]
+        g = np.zeros_like(arr)
+        for i in np.ndindex(arr.shape):
+            old = arr[i]
+            arr[i] = old + h
+            plus = loss_of(params)
+            arr[i] = old - h
+            minus = loss_of(params)
+            arr[i] = old
+            g[i] = (plus - minus) / (2 * h)
+        result[name] = g
+    return result
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (C.check_linear_forward, _forward_relu, "ReLU applied"),
+    (C.check_linear_backward, _backward_fresh_and_mean,
+     "gradients overwritten and bias gradient averaged"),
+    (C.check_linear_backward, _backward_fresh_dx_with_W,
+     "gradients overwritten and dx uses W instead of W.T"),
+    (C.check_softmax_cross_entropy, _ce_lse_batch_max, "log-sum-exp shifted by the batch's maximum"),
+    (C.check_softmax_cross_entropy, _ce_column_max, "each row shifted by the columns' maxima"),
+    (C.check_numerical_gradient, _numerical_back_to_x, "second value at x instead of x - h"),
+    (C.check_numerical_gradient, _numerical_flat, "gradient flattened"),
+    (C.check_two_layer_network, lambda x, y, p: _network(x, y, p, dscores_over_n=False),
+     "scores' gradient not divided by N"),
+    (C.check_two_layer_network, lambda x, y, p: _network(x, y, p, backward_mask="positive gradient"),
+     "ReLU applied to the gradient"),
+    (C.check_two_layer_network, lambda x, y, p: _network(x, y, p, backward_mask="h(1-h)"),
+     "sigmoid's derivative written with the ReLU's output"),
+    (C.check_gradient_check, _gradient_check_returns_gradients,
+     "the numerical gradients returned instead of errors"),
+])
+def test_more_mistake_families_are_named(check, student, mistake):
+    result = check(student)
+    assert not result.passed and result.mistake == mistake, str(result)
+    assert "Hint" in result.message
+
+
+def test_the_network_written_independently_passes():
+    assert C.check_two_layer_network(_network).passed

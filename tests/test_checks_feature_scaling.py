@@ -157,3 +157,68 @@ def test_calling_a_library_scaler_is_refused(check, shortcut, named):
 def test_check_results_are_stable_text():
     wrong = C.STANDARDIZATION.mistakes[0].wrong_fn
     assert str(C.check_standardization(wrong)) == str(C.check_standardization(wrong))
+
+
+# --------------------------------------------------------------------------- more families, as students write them
+
+
+def _min_max_only_shifted(X_train, X, feature_range=(0.0, 1.0)):
+    a, b = feature_range
+    return a + (X - np.min(X_train, axis=0)) * (b - a)
+
+
+def _min_max_on_X_unguarded(X_train, X, feature_range=(0.0, 1.0)):
+    a, b = feature_range
+    lo, hi = np.min(X, 0), np.max(X, 0)
+    return a + (b - a) * (X - lo) / (hi - lo)
+
+
+def _standardization_only_centred(X_train, X):
+    return X - np.mean(X_train, axis=0)
+
+
+def _standardization_pandas_std_on_X(X_train, X):
+    mu = X.mean(0)
+    sigma = np.sqrt(((X - mu) ** 2).sum(0) / (X.shape[0] - 1))  # NaN for one row
+    sigma[sigma == 0] = 1.0
+    return (X - mu) / sigma
+
+
+def _standardization_pandas_std_unguarded(X_train, X):
+    return (X - X_train.mean(0)) / X_train.std(0, ddof=1)
+
+
+def _standardization_on_X_unguarded(X_train, X):
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def _mean_normalization_only_centred(X_train, X):
+    return X - X_train.mean(axis=0)
+
+
+def _largest_curvature_returned(Z):
+    return max(np.linalg.eigvalsh(2 * Z.T @ Z / len(Z)))
+
+
+def _one_sample_limit(Z):
+    return 1.0 / max(float(z @ z) for z in Z)
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (C.check_min_max_scaling, _min_max_only_shifted, "not divided by the range"),
+    (C.check_min_max_scaling, _min_max_on_X_unguarded,
+     "fitted on the data being scaled, and no guard for a constant feature"),
+    (C.check_standardization, _standardization_only_centred,
+     "not divided by the standard deviation"),
+    (C.check_standardization, _standardization_pandas_std_on_X,
+     "ddof=1 and fitted on the data being scaled"),
+    (C.check_standardization, _standardization_pandas_std_unguarded,
+     "ddof=1 and no guard for a constant feature"),
+    (C.check_standardization, _standardization_on_X_unguarded,
+     "fitted on the data being scaled, and no guard for a constant feature"),
+    (C.check_mean_normalization, _mean_normalization_only_centred, "not divided by the range"),
+    (C.check_largest_stable_lr, _largest_curvature_returned, "the curvature instead of the rate"),
+    (C.check_largest_stable_lr, _one_sample_limit, "the most curved single sample"),
+])
+def test_more_mistake_families_are_named(check, student, mistake):
+    failed_with(check(student), mistake)

@@ -371,3 +371,112 @@ def _student(grad, w0, use="eig", central_over_h=False, half=False, beta_form="r
     if lr_form == "ema":
         lr = 4 / (np.sqrt(L) + np.sqrt(m)) ** 2 / (1 - beta)
     return lr, beta
+
+
+# --------------------------------------------------------------------------- more families, as students write them
+
+
+def _ema_two_steps(w, g, v, lr, beta):
+    v_new = beta * v + (1 - beta) * g
+    w_new = w - lr * g       # a gradient step ...
+    w_new = w_new - lr * v_new  # ... and the momentum step
+    return w_new, v_new
+
+
+def _ema_torch_velocity_old_step(w, g, v, lr, beta):
+    step = lr * v
+    return w - step, g + beta * v
+
+
+def _sgd_average_later(w, g, buf, lr, momentum, dampening=0.0):
+    if buf is None:
+        new = g.copy()
+    else:
+        new = momentum * buf + (1.0 - momentum) * g
+    return w - lr * new, new
+
+
+def _sgd_gradient_step(w, g, buf, lr, momentum, dampening=0.0):
+    new = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
+    return w - lr * g, new
+
+
+def _sgd_gradient_plus_velocity(w, g, buf, lr, momentum, dampening=0.0):
+    new = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
+    return w - lr * g - lr * new, new
+
+
+def _sgd_factors_swapped(w, g, buf, lr, momentum, dampening=0.0):
+    if buf is None:
+        return w - lr * g, g.copy()
+    new = buf * (1 - dampening) + g * momentum
+    return w - lr * new, new
+
+
+def _sgd_zero_start_with_dampening(w, g, buf, lr, momentum, dampening=0.0):
+    previous = np.zeros_like(w) if buf is None else buf
+    new = momentum * previous + dampening * g
+    return w - lr * new, new
+
+
+def _nesterov_average_later(w, g, buf, lr, momentum):
+    new = g.copy() if buf is None else momentum * buf + (1 - momentum) * g
+    return w - lr * (g + momentum * new), new
+
+
+def _nesterov_momentum_on_g(w, g, buf, lr, momentum):
+    new = g.copy() if buf is None else momentum * buf + g
+    return w - lr * (new + momentum * g), new
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_momentum_update, _ema_two_steps, "gradient step added to the velocity step"),
+    (check_momentum_update, _ema_torch_velocity_old_step,
+     "(1 - beta) missing and the step with the old velocity"),
+    (check_sgd_momentum_update, _sgd_average_later, "EMA form from the second step on"),
+    (check_sgd_momentum_update, _sgd_gradient_step, "step with the gradient instead of the velocity"),
+    (check_sgd_momentum_update, _sgd_gradient_plus_velocity,
+     "gradient added to the velocity in the step"),
+    (check_sgd_momentum_update, _sgd_factors_swapped, "momentum and 1 - dampening swapped"),
+    (check_sgd_momentum_update, _sgd_zero_start_with_dampening,
+     "dampening on the first step and instead of 1 - dampening"),
+    (check_nesterov_update, _nesterov_average_later, "EMA velocity from the second step on"),
+    (check_nesterov_update, _nesterov_momentum_on_g,
+     "momentum on the gradient instead of the look-ahead"),
+])
+def test_more_update_mistake_families_are_named(check, student, mistake):
+    result = check(student)
+    assert not result.passed and result.mistake == mistake, str(result)
+
+
+def _heavy_ball_other_forms(grad, w0, lr_form):
+    n = len(w0)
+    H = np.column_stack([grad(w0 + np.eye(n)[j]) - grad(w0) for j in range(n)])  # exact here
+    curv = np.linalg.eigvalsh((H + H.T) / 2)
+    L, m = curv[-1], curv[0]
+    beta = ((np.sqrt(L / m) - 1) / (np.sqrt(L / m) + 1)) ** 2
+    lr = {"no square": 4 / (np.sqrt(L) + np.sqrt(m)),
+          "times (1 - beta)": 4 * (1 - beta) / (np.sqrt(L) + np.sqrt(m)) ** 2}[lr_form]
+    return lr, beta
+
+
+def _heavy_ball_of_the_ravine(grad, w0):
+    k = 25.0
+    return 4 / (5 + 1) ** 2, ((np.sqrt(k) - 1) / (np.sqrt(k) + 1)) ** 2
+
+
+def _heavy_ball_of_the_mystery_valley(grad, w0):
+    L, m = 32.0, 0.5
+    return 4 / (L ** 0.5 + m ** 0.5) ** 2, ((8 - 1) / (8 + 1)) ** 2
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda grad, w0: _heavy_ball_other_forms(grad, w0, "no square"), "square missing in lr"),
+    (lambda grad, w0: _heavy_ball_other_forms(grad, w0, "times (1 - beta)"),
+     "lr multiplied by (1 - beta)"),
+    (_heavy_ball_of_the_ravine, "the lesson's ravine written in"),
+    (_heavy_ball_of_the_mystery_valley, "the mystery valley's settings written in"),
+])
+def test_more_heavy_ball_mistake_families_are_named(student, mistake):
+    result = check_heavy_ball_settings(student)
+    assert not result.passed and result.mistake == mistake, str(result)

@@ -163,6 +163,11 @@ LINEAR_FORWARD = Check(
                 "You added the bias to W before the product, so each input is multiplied by it "
                 "too. The bias is added once, after the weighted sum: x W + b.",
                 lambda x, W, b: x @ (W + b), hint=2),
+        Mistake("ReLU applied",
+                "Your outputs are right where they are positive and 0 elsewhere: you applied a "
+                "ReLU, max(z, 0). The linear layer is the weighted sum plus the bias alone; "
+                "the activation is a layer of its own, applied after it.",
+                lambda x, W, b: np.maximum(x @ W + b, 0.0), hint=2),
     ],
     properties=[_other_shapes(
         "right for a W that is not square",
@@ -268,6 +273,27 @@ LINEAR_BACKWARD = Check(
                 "db is one number repeated: you summed dout over the whole array. Sum over the "
                 "batch axis only, one entry per output unit.",
                 _lb(db=lambda dout: np.full(dout.shape[1], dout.sum())), hint=2),
+    ] + [
+        # overwriting is common enough to meet every other slip of the bias or the batch size
+        Mistake(f"gradients overwritten and {name}",
+                "Two things differ. You returned this batch's gradients only: backward ADDS to "
+                f"what dW and db already hold. And {what}",
+                _lb(accumulate=(False, False), **pieces), hint=2)
+        for name, what, pieces in (
+            ("bias gradient averaged",
+             "db is the MEAN of dout over the batch: the 1/N of the loss is already inside "
+             "dout, so the bias gradient is its sum over the batch.",
+             {"db": lambda dout: dout.mean(axis=0)}),
+            ("divided by the batch size",
+             "dW and db are divided by N: the 1/N of the mean loss is already inside dout.",
+             {"dW": lambda dout, x: x.T @ dout / len(x),
+              "db": lambda dout: dout.sum(axis=0) / len(dout)}),
+            ("dW transposed",
+             "dW is transposed: it must have the shape of W, x transposed times dout.",
+             {"dW": lambda dout, x: dout.T @ x}),
+            ("dx uses W instead of W.T",
+             "dx must go back through W transposed: dout @ W.T.",
+             {"dx": lambda dout, x, W: dout @ W}))
     ],
     properties=[_other_shapes(
         "right for a W that is not square",
@@ -341,6 +367,20 @@ def _global_max_softmax(z):
         return e / e.sum(axis=1, keepdims=True)
 
 
+def _lse_shifted(axis=None):
+    """The log-sum-exp loss with each row shifted by the wrong maximum: the whole batch's
+    (``axis=None``) or each column's (``axis=0``)."""
+    def wrong(logits, labels):
+        n = len(labels)
+        with np.errstate(all="ignore"):
+            z = logits - logits.max(axis=axis, keepdims=axis is not None)
+            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            grad = np.exp(log_p)
+        grad[np.arange(n), labels] -= 1.0
+        return float(-log_p[np.arange(n), labels].mean()), grad / n
+    return wrong
+
+
 def _softmax_ce_cases():
     r = _rng(3)
     return [
@@ -382,6 +422,16 @@ SOFTMAX_CROSS_ENTROPY = Check(
                 "far below that maximum then underflows to all zeros (0 / 0 = NaN). Subtract "
                 "each row's own maximum (one number per row).",
                 lambda z, y: _ce(z, y, p=_global_max_softmax), hint=3),
+        Mistake("log-sum-exp shifted by the batch's maximum",
+                "You used the log-sum-exp form, but shifted every row by the largest logit of "
+                "the whole batch: a row far below it (here 1, 2, 3 next to 1000) has every "
+                "exp underflow to 0, and log(0) = -inf. Shift each row by its own maximum "
+                "(axis=1, keepdims=True).", _lse_shifted(None), hint=3),
+        Mistake("each row shifted by the columns' maxima",
+                "You subtracted each COLUMN's maximum (axis=0): that shifts the classes of a "
+                "row by different amounts, which changes its softmax. Subtract each ROW's "
+                "maximum (axis=1, keepdims=True): one number per example.",
+                _lse_shifted(0), hint=3),
         Mistake("gradient not divided by N",
                 "The loss is right but dlogits is N times too big: the loss is a MEAN over the "
                 "batch, so each example's gradient carries 1/N.",
@@ -485,6 +535,15 @@ def _rows_at_once(f, x, h=1e-5):
     return grad
 
 
+def _back_to_x(f, x, h=1e-5):
+    """``x[i] += h`` then ``x[i] -= h``: the second value is f(x), not f(x - h)."""
+    return _differences("forward")(f, x, h) / 2
+
+
+def _flattened(f, x, h=1e-5):
+    return _central(f, np.array(x, dtype=np.float64), h).ravel()
+
+
 def _all_at_once(f, x, h=1e-5):
     x = np.array(x, dtype=np.float64)
     return np.full_like(x, (f(x + h) - f(x - h)) / (2 * h))
@@ -548,6 +607,16 @@ NUMERICAL_GRADIENT = Check(
         Mistake("difference the wrong way round",
                 "Your gradient has the wrong sign: the slope is f(x + h) minus f(x - h), "
                 "divided by 2h.", _differences(scale=-1.0), hint=2),
+        Mistake("second value at x instead of x - h",
+                "Your gradient is about half the right one: your second evaluation was at x "
+                "itself, not at x - h (after `x[i] += h`, a `x[i] -= h` only brings the entry "
+                "back). Move it h BELOW the old value for the second evaluation, then put the "
+                "old value back.", _back_to_x, hint=2),
+        Mistake("gradient flattened",
+                "Your numbers are right, but your gradient is a flat vector: it must have the "
+                "shape of x (a 2 x 3 matrix here). Create it with np.zeros_like(x) and fill it "
+                "at the same index you nudge, or reshape it to x.shape at the end.",
+                _flattened, hint=1),
     ],
     forbidden=_GRADCHECK,
     hints=HINTS,
@@ -587,7 +656,8 @@ def _net(x, labels, params, *, mask="relu", w2_input="h", w1_input="x", dh_trans
         loss, ds = loss * n, ds * n
     dh = ds @ (W2.T if dh_transpose else W2)
     dz1 = {"relu": dh * (z1 > 0), "none": dh, "h": dh * h, "leaky": dh * np.where(z1 > 0, 1, 0.01),
-           "sigmoid": dh / (1 + np.exp(-z1)) * (1 - 1 / (1 + np.exp(-z1)))}[mask]
+           "sigmoid": dh / (1 + np.exp(-z1)) * (1 - 1 / (1 + np.exp(-z1))),
+           "gradient": np.maximum(dh, 0.0), "h(1-h)": dh * h * (1 - h)}[mask]
     into_w2 = {"h": h, "z1": z1}[w2_input]
     into_w1 = {"x": x, "h": h}[w1_input]
     grads = {"W1": into_w1.T @ dz1, "b1": dz1.sum(axis=0) if sum_bias else dz1,
@@ -649,6 +719,11 @@ TWO_LAYER_NETWORK = Check(
                 "W1 and b1 are wrong: you multiplied by σ(z1)(1 - σ(z1)), the slope of a "
                 "sigmoid. This network's hidden layer is a ReLU: slope 1 where z1 > 0, else 0.",
                 lambda x, y, p: _net(x, y, p, mask="sigmoid"), hint=2),
+        Mistake("sigmoid's derivative written with the ReLU's output",
+                "W1 and b1 are wrong: you multiplied the gradient by h (1 - h), the sigmoid's "
+                "slope written with its output, as in the lesson's 2-2-1 network. This hidden "
+                "layer is a ReLU: its slope is 1 where z1 > 0 and 0 elsewhere.",
+                lambda x, y, p: _net(x, y, p, mask="h(1-h)"), hint=2),
         Mistake("leaky ReLU's slope",
                 "W1 and b1 are a little off: where z1 < 0 you let 1% of the gradient through "
                 "(a leaky ReLU's slope). This network's ReLU is max(z, 0): its slope is exactly "
@@ -679,6 +754,15 @@ TWO_LAYER_NETWORK = Check(
                 "Every gradient is N times too small: the 1/N of the mean loss is already "
                 "inside the gradient of the scores; no layer divides again.",
                 lambda x, y, p: _net(x, y, p, divide=len(x)), hint=2),
+        Mistake("scores' gradient not divided by N",
+                "The loss is right but every gradient is N times too big: the gradient of the "
+                "MEAN cross-entropy with respect to the scores is (p - onehot(y)) / N.",
+                lambda x, y, p: _net(x, y, p, divide=1.0 / len(x)), hint=2),
+        Mistake("ReLU applied to the gradient",
+                "W1 and b1 are wrong: you passed the gradient through max(dh, 0), which keeps "
+                "the positive GRADIENTS. The ReLU's backward keeps the gradient where the "
+                "ReLU's INPUT z1 was positive, whatever the gradient's sign: dh * (z1 > 0).",
+                lambda x, y, p: _net(x, y, p, mask="gradient"), hint=3),
         Mistake("summed loss",
                 "Loss and gradients are N times too big: the loss is the MEAN cross-entropy "
                 "over the batch.", lambda x, y, p: _net(x, y, p, loss_sum=True), hint=2),
@@ -758,15 +842,18 @@ def _gradient_check_cases():
 def _relative_errors(expected, received):
     """Errors that are rounding noise (below 1e-6 in both) count as equal."""
     if isinstance(expected, dict) and isinstance(received, dict) and set(expected) == set(received):
-        rounded = {k: (0.0 if expected[k] < 1e-6 and _small(received[k]) else expected[k])
+        rounded = {k: (0.0 if _small(expected[k]) and _small(received[k]) else expected[k])
                    for k in expected}
-        got = {k: (0.0 if expected[k] < 1e-6 and _small(received[k]) else received[k])
+        got = {k: (0.0 if _small(expected[k]) and _small(received[k]) else received[k])
                for k in received}
         return compare_outputs(rounded, got, rtol=1e-4, atol=1e-9)
     return compare_outputs(expected, received, rtol=1e-4, atol=1e-9)
 
 
 def _small(value):
+    """True for a number below 1e-6 in size (an array of several numbers is not one)."""
+    if np.ndim(value) > 0:
+        return False
     try:
         return abs(float(value)) < 1e-6
     except (TypeError, ValueError):
@@ -814,6 +901,13 @@ GRADIENT_CHECK = Check(
                 "Divide by the largest |a| + |n|, both together.",
                 _checker(lambda a, n: np.max(np.abs(a - n)) / max(np.max(np.abs(a)), 1e-12)),
                 hint=2),
+        Mistake("the numerical gradients returned instead of errors",
+                "You returned each parameter's numerical gradient, an array: the function "
+                "returns ONE number per parameter, the relative error between the claimed "
+                "gradient grads[name] and the measured one.",
+                lambda loss_of, params, grads, h=1e-6: {
+                    name: _central(lambda _: loss_of(params), value, h)
+                    for name, value in params.items()}, hint=2),
         Mistake("no floor on the denominator",
                 "An error is NaN where a gradient is exactly 0 on both sides: 0 / 0. Floor the "
                 "denominator at 1e-12.",

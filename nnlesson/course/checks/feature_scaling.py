@@ -153,7 +153,7 @@ def _min_max(source="train", axis=0, keepdims=False, guard=True, subtract_min=Tr
         src = _stats_source(source, X_train, X)
         lo = src.min(axis=axis, keepdims=keepdims)
         hi = src.max(axis=axis, keepdims=keepdims)
-        denom = (hi if divide_by == "max" else hi - lo) + epsilon
+        denom = {"max": hi, "range": hi - lo, "none": np.ones_like(hi - lo)}[divide_by] + epsilon
         if guard:
             denom = _nonzero(denom)
         shifted = X - lo if subtract_min else X
@@ -224,6 +224,18 @@ MIN_MAX_SCALING = Check(
             "You divided by the maximum instead of the range max - min. The smallest training "
             "value must map to low and the largest to high.",
             _min_max(divide_by="max"), hint=2),
+        Mistake(
+            "not divided by the range",
+            "You shifted each column by its minimum but never divided by its range, "
+            "max - min: a feature in the hundreds keeps values in the hundreds. Divide by the "
+            "training column's range, then stretch to the width high - low.",
+            _min_max(divide_by="none"), hint=2),
+        Mistake(
+            "fitted on the data being scaled, and no guard for a constant feature",
+            "Two things differ. Your minimum and maximum come from X, the data you are "
+            "scaling: learn them on X_train only. And a constant column (range 0) gives NaN "
+            "or inf: divide by 1 where the range is 0.",
+            _min_max(source="X", guard=False), hint=1),
     ],
     forbidden=_SCALERS,
     hints=HINTS,
@@ -247,7 +259,7 @@ def _standard(source="train", std_source=None, axis=0, keepdims=False, ddof=0, g
         spread_src = src if std_source is None else _stats_source(std_source, X_train, X)
         mean = src.mean(axis=axis, keepdims=keepdims)
         std = spread_src.std(axis=axis, ddof=ddof, keepdims=keepdims)
-        denom = (std ** 2 if divide_by == "var" else std) + epsilon
+        denom = {"var": std ** 2, "std": std, "none": np.ones_like(std)}[divide_by] + epsilon
         if guard:
             denom = _nonzero(denom)
         with np.errstate(all="ignore"):
@@ -310,6 +322,37 @@ STANDARDIZATION = Check(
             "deviation of 0. Where std is 0, divide by 1 instead, as scikit-learn does.",
             _standard(guard=False), hint=2),
         _epsilon_mistake(lambda: _standard(guard=False, epsilon=1e-8), "standard deviation"),
+        Mistake(
+            "not divided by the standard deviation",
+            "You subtracted the mean but never divided by the standard deviation: the columns "
+            "are centred, but a feature in the hundreds still spreads a hundred times wider "
+            "than one around 1. Standardization is (X - mean) / std.",
+            _standard(divide_by="none"), hint=2),
+    ] + [
+        # the sample standard deviation is common enough to meet the other common slips
+        Mistake(
+            f"ddof=1 and {name}",
+            "Two things differ. You divided by the sample standard deviation (n - 1, pandas' "
+            "and torch's default); feature scaling uses the population one, dividing by n "
+            f"(numpy's default). And {what}", wrong, hint=2)
+        for name, what, wrong in (
+            ("fitted on the data being scaled",
+             "your statistics come from X, the data you are scaling: learn them on X_train.",
+             _standard(ddof=1, source="X")),
+            ("no guard for a constant feature",
+             "a constant column (std 0) gives NaN or inf: divide by 1 where std is 0.",
+             _standard(ddof=1, guard=False)),
+            ("a small number added to the divisor",
+             "you added a small number to the standard deviation: divide by 1 exactly where "
+             "it is 0, by the standard deviation itself elsewhere.",
+             _standard(ddof=1, guard=False, epsilon=1e-8)))
+    ] + [
+        Mistake(
+            "fitted on the data being scaled, and no guard for a constant feature",
+            "Two things differ. Your mean and standard deviation come from X, the data you are "
+            "scaling: learn them on X_train only. And a constant column (std 0) gives NaN or "
+            "inf: divide by 1 where the standard deviation is 0.",
+            _standard(source="X", guard=False), hint=1),
     ],
     forbidden=_SCALERS,
     hints=HINTS,
@@ -337,7 +380,7 @@ def _mean_norm(source="train", axis=0, keepdims=False, guard=True, center="mean"
         lo = r_src.min(axis=r_axis, keepdims=keepdims)
         hi = r_src.max(axis=r_axis, keepdims=keepdims)
         denom = {"range": hi - lo, "std": src.std(axis=axis, keepdims=keepdims),
-                 "max": hi}[divide_by] + epsilon
+                 "max": hi, "none": np.ones_like(hi - lo)}[divide_by] + epsilon
         if guard:
             denom = _nonzero(denom)
         shift = {"mean": mean, "min": src.min(axis=axis, keepdims=keepdims),
@@ -400,6 +443,17 @@ MEAN_NORMALIZATION = Check(
             "A constant feature (max == min) gave NaN or inf: you divided by a range of 0. "
             "Where the range is 0, divide by 1 instead.", _mean_norm(guard=False), hint=2),
         _epsilon_mistake(lambda: _mean_norm(guard=False, epsilon=1e-8), "range"),
+        Mistake(
+            "not divided by the range",
+            "You subtracted the mean but never divided by the range, max - min: the columns "
+            "are centred, but keep their own scales. Mean normalization is "
+            "(X - mean) / (max - min).", _mean_norm(divide_by="none"), hint=2),
+        Mistake(
+            "fitted on the data being scaled, and no guard for a constant feature",
+            "Two things differ. Your mean, minimum and maximum come from X, the data you are "
+            "scaling: learn them on X_train only. And a constant column (range 0) gives NaN or "
+            "inf: divide by 1 where the range is 0.",
+            _mean_norm(source="X", guard=False), hint=1),
     ],
     forbidden=_SCALERS,
     hints=HINTS,
@@ -511,6 +565,17 @@ LARGEST_STABLE_LR = Check(
                 "a bias column make it larger.",
                 _lr_from(lambda Z: np.linalg.eigvalsh(
                     2.0 * (Z - Z.mean(axis=0)).T @ (Z - Z.mean(axis=0)) / len(Z))[-1]), hint=2),
+        Mistake("the curvature instead of the rate",
+                "You returned λ_max, the largest curvature, itself. The question is the "
+                "learning rate it allows: a step multiplies the error along that direction by "
+                "1 - lr λ_max, which stays within (-1, 1) up to lr = 2 / λ_max.",
+                lambda Z: float(np.linalg.eigvalsh(_hessian(Z))[-1]), hint=1),
+        Mistake("the most curved single sample",
+                "You took the curvature of the most curved single sample, 2 ||z_i||²: that is "
+                "the limit for steps on one sample at a time (batch size 1). This loss is the "
+                "MEAN over all samples, whose Hessian is (2/n) ZᵀZ: its largest eigenvalue "
+                "sets the limit.",
+                _lr_from(lambda Z: np.max(2.0 * np.sum(Z ** 2, axis=1))), hint=2),
     ],
     hints=HINTS,
     doc="2 / lambda_max(H), H = (2 / n) Z^T Z",

@@ -161,6 +161,20 @@ EMA = Check(
             "step subtracts it.",
             lambda w, g, v, lr, beta: (w - lr * (-beta * v + (1 - beta) * g),
                                        beta * v - (1 - beta) * g), hint=2),
+        Mistake(
+            "gradient step added to the velocity step",
+            "Your velocity is right, but the weights move twice: w - lr * g - lr * v, a plain "
+            "gradient step plus the momentum step. The velocity already contains the new "
+            "gradient (its share 1 - beta); the weights move by lr times the velocity alone.",
+            lambda w, g, v, lr, beta: (w - lr * g - lr * (beta * v + (1 - beta) * g),
+                                       beta * v + (1 - beta) * g), hint=2),
+        Mistake(
+            "(1 - beta) missing and the step with the old velocity",
+            "Two things differ. Your velocity is v = beta * v + g, PyTorch's form: the EMA "
+            "gives the new gradient the weight 1 - beta. And your weights move with the "
+            "velocity from BEFORE this step: update the velocity first, then step with the new "
+            "one.",
+            lambda w, g, v, lr, beta: (w - lr * v, beta * v + g), hint=2),
     ),
     output_names=("w", "v"),
     forbidden=FORBIDDEN,
@@ -237,6 +251,31 @@ def _dampening_on_velocity(w, g, buf, lr, momentum, dampening=0.0):
     return w - lr * b, b
 
 
+def _ema_from_second_step(w, g, buf, lr, momentum, dampening=0.0):
+    b = np.array(g, dtype=float) if buf is None else momentum * buf + (1 - momentum) * g
+    return w - lr * b, b
+
+
+def _classical_gradient_step(w, g, buf, lr, momentum, dampening=0.0):
+    b = _torch_buf(g, buf, momentum, dampening)
+    return w - lr * g, b
+
+
+def _classical_gradient_added(w, g, buf, lr, momentum, dampening=0.0):
+    b = _torch_buf(g, buf, momentum, dampening)
+    return w - lr * (g + b), b
+
+
+def _momentum_dampening_swapped(w, g, buf, lr, momentum, dampening=0.0):
+    b = np.array(g, dtype=float) if buf is None else (1 - dampening) * buf + momentum * g
+    return w - lr * b, b
+
+
+def _dampened_first_and_inverted(w, g, buf, lr, momentum, dampening=0.0):
+    b = dampening * g if buf is None else momentum * buf + dampening * g
+    return w - lr * b, b
+
+
 def _classical_old_buffer(w, g, buf, lr, momentum, dampening=0.0):
     b = _torch_buf(g, buf, momentum, dampening)
     return w - lr * (g if buf is None else buf), b
@@ -299,6 +338,37 @@ CLASSICAL = Check(
             "(momentum * buf + g) * (1 - dampening). Dampening shrinks only the NEW gradient's "
             "share: momentum * buf + (1 - dampening) * g.",
             _dampening_on_velocity, hint=2),
+        Mistake(
+            "EMA form from the second step on",
+            "Your first step is right (buf = g), but later you average: buf = momentum * buf + "
+            "(1 - momentum) * g, the EMA form. PyTorch adds the whole gradient, times "
+            "1 - dampening: momentum * buf + (1 - dampening) * g.",
+            _ema_from_second_step, hint=2),
+        Mistake(
+            "step with the gradient instead of the velocity",
+            "Your velocity is right, but the weights move by lr * g, plain gradient descent: "
+            "the velocity you just computed is never used. Step against the new velocity, "
+            "w - lr * buf.",
+            _classical_gradient_step, hint=2),
+        Mistake(
+            "gradient added to the velocity in the step",
+            "Your step is w - lr * (g + buf): the velocity already contains the new gradient, "
+            "so it is counted twice (that sum, with momentum on buf, is Nesterov's step). "
+            "Classical momentum moves by the velocity alone: w - lr * buf.",
+            _classical_gradient_added, hint=2),
+        Mistake(
+            "momentum and 1 - dampening swapped",
+            "Your velocity is (1 - dampening) * buf + momentum * g: the two factors are "
+            "swapped. momentum multiplies the OLD velocity, and (1 - dampening) the new "
+            "gradient: momentum * buf + (1 - dampening) * g.",
+            _momentum_dampening_swapped, hint=2),
+        Mistake(
+            "dampening on the first step and instead of 1 - dampening",
+            "Two things differ. Your velocity adds dampening * g, but dampening is the share "
+            "LEFT OUT: the gradient's weight is 1 - dampening. And your first velocity is "
+            "dampened (or started from zeros): PyTorch's first velocity is the first gradient "
+            "itself, buf = g.",
+            _dampened_first_and_inverted, hint=2),
     ),
     output_names=("w", "buf"),
     forbidden=FORBIDDEN,
@@ -362,6 +432,16 @@ def _nesterov_ema(w, g, buf, lr, momentum):
     return w - lr * (g + momentum * b), b
 
 
+def _nesterov_ema_from_second_step(w, g, buf, lr, momentum):
+    b = np.array(g, dtype=float) if buf is None else momentum * buf + (1 - momentum) * g
+    return w - lr * (g + momentum * b), b
+
+
+def _momentum_on_the_gradient(w, g, buf, lr, momentum):
+    b = _buf(g, buf, momentum)
+    return w - lr * (momentum * g + b), b
+
+
 def _lookahead_velocity_twice(w, g, buf, lr, momentum):
     b = _buf(g, buf, momentum)
     return w - lr * (b + momentum * b), b
@@ -409,6 +489,18 @@ NESTEROV = Check(
             "weighted by momentum, w - lr * (g + momentum * buf).",
             lambda w, g, buf, lr, momentum: (w - lr * (g + _buf(g, buf, momentum)),
                                              _buf(g, buf, momentum)), hint=2),
+        Mistake(
+            "EMA velocity from the second step on",
+            "Your first step is right (buf = g), but later you average: buf = momentum * buf + "
+            "(1 - momentum) * g, the EMA form. PyTorch's Nesterov adds the whole gradient: "
+            "buf = momentum * buf + g.",
+            _nesterov_ema_from_second_step, hint=2),
+        Mistake(
+            "momentum on the gradient instead of the look-ahead",
+            "Your step is w - lr * (momentum * g + buf): momentum multiplies the wrong term. "
+            "The step is the current gradient as it is, plus momentum times the new velocity: "
+            "w - lr * (g + momentum * buf).",
+            _momentum_on_the_gradient, hint=2),
     ),
     output_names=("w", "buf"),
     forbidden=FORBIDDEN,
@@ -599,6 +691,22 @@ def _lr_without_roots(L, m):
     return 4.0 / (L + m), _settings(L, m)[1]
 
 
+def _lr_square_missing(L, m):
+    return 4.0 / (math.sqrt(L) + math.sqrt(m)), _settings(L, m)[1]
+
+
+def _lr_times_one_minus_beta(L, m):
+    lr, beta = _settings(L, m)
+    return lr * (1 - beta), beta
+
+
+def _written_in(L, m):
+    """Settings computed for fixed curvatures, whatever the valley (a hard-coded answer)."""
+    def wrong(grad, w0):
+        return _settings(L, m)
+    return wrong
+
+
 def _lr_from_kappa(L, m):
     root = math.sqrt(L / m)
     return 4.0 / (root + 1) ** 2, _settings(L, m)[1]
@@ -689,6 +797,30 @@ HEAVY_BALL = Check(
             "flattest curvatures are the largest and smallest EIGENVALUES of the Hessian "
             "(np.linalg.eigvalsh).",
             _wrong_settings(columns=True), hint=1),
+        Mistake(
+            "square missing in lr",
+            "Your beta is right but your lr is 4 / (sqrt(L) + sqrt(m)): the whole sum of "
+            "square roots is squared, lr = 4 / (sqrt(L) + sqrt(m)) ** 2 (a rate has the units "
+            "of 1 / curvature).",
+            _wrong_settings(_lr_square_missing), hint=2),
+        Mistake(
+            "lr multiplied by (1 - beta)",
+            "Your lr is 4 / (sqrt(L) + sqrt(m))^2 times (1 - beta): you converted it as if the "
+            "formula gave the EMA form's rate. The formula is already PyTorch's form's rate "
+            "(buf = beta buf + g, w = w - lr buf); use it as it is.",
+            _wrong_settings(_lr_times_one_minus_beta), hint=2),
+        Mistake(
+            "the lesson's ravine written in",
+            "You returned the best settings of the lesson's ravine (curvatures 25 and 1) "
+            "whatever valley you are given. Measure this valley's Hessian from `grad` around "
+            "`w0`, then take its largest and smallest eigenvalues.",
+            _written_in(25.0, 1.0), hint=1),
+        Mistake(
+            "the mystery valley's settings written in",
+            "Your settings are right for the exercise's mystery valley only: you wrote its "
+            "numbers in. The check gives other valleys (two, three and four weights): measure "
+            "each one's Hessian from `grad` around `w0`.",
+            _written_in(32.0, 0.5), hint=1),
     ),
     output_names=("lr", "beta"),
     hints=HINTS,

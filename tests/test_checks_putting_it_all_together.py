@@ -172,9 +172,9 @@ def zero_grad_at_the_end(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
 @pytest.mark.parametrize("wrong, name", [
     (_step(zero=False), "gradients not zeroed"),
     (zero_grad_at_the_end, "gradients not zeroed"),
-    (_step(clip_first=False), "clipped after the step"),
+    (_step(clip_first=False), "clip missing before the step"),
     (_step(lr_shift=1), "schedule off by one"),
-    (_step(set_lr=False), "learning rate not set"),
+    (_step(set_lr=False), "learning rate not set before the step"),
     (_step(all_params=True), "penalty on every parameter"),
     (_step(penalty_in_loss=False), "penalty missing from the loss"),
     (_step(penalty_after_clip=True), "penalty added after clipping"),
@@ -395,3 +395,92 @@ def test_the_accuracy_table_finds_the_label_from_the_settings():
     table = C.AccuracyTable(configs, {("a", 0.1, 0): 0.9, ("b", 0.1, 0): 0.5})
     assert table({"x": False}, 0.1, 0) == 0.5 and table(dict(x=True), 0.1, 0) == 0.9
     assert table.calls == 2
+
+
+# --------------------------------------------------------------------------- families added from held-out answers
+
+
+def rate_set_after_the_step(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+    """PyTorch's habit: scheduler.step() after optimizer.step(), one rate late."""
+    model.zero_grad()
+    loss, dlogits = softmax_cross_entropy(model.forward(xb), yb)
+    model.backward(dlogits)
+    loss += add_penalty_grad([p for p in model.parameters() if p.value.ndim >= 2], l2)
+    params = model.parameters()
+    norm = global_norm([p.grad for p in params]) if clip_norm is None \
+        else clip_grad_norm(params, clip_norm)
+    optimizer.step()
+    optimizer.lr = schedule(t)
+    return loss, norm
+
+
+def never_clips(model, optimizer, schedule, t, xb, yb, l2, clip_norm):
+    model.zero_grad()
+    loss, dlogits = softmax_cross_entropy(model.forward(xb), yb)
+    model.backward(dlogits)
+    loss += add_penalty_grad([p for p in model.parameters() if p.value.ndim >= 2], l2)
+    norm = global_norm([p.grad for p in model.parameters()])
+    optimizer.lr = schedule(t)
+    optimizer.step()
+    return loss, norm
+
+
+@pytest.mark.parametrize("wrong, name", [
+    (rate_set_after_the_step, "learning rate not set before the step"),
+    (never_clips, "clip missing before the step"),
+])
+def test_held_out_step_families_are_named(wrong, name):
+    result = check_recipe_step(wrong)
+    assert not result.passed and result.mistake == name, result
+
+
+@pytest.mark.parametrize("label, full", [("no {}", "full recipe"), ("{} off", "full recipe"),
+                                         ("without {}", "baseline")])
+def test_labels_in_another_form_are_named(label, full):
+    def relabelled(recipe):
+        return [(full, dict(recipe))] + [(label.format(k), {**recipe, k: False})
+                                         for k, on in recipe.items() if on]
+
+    result = check_ablation_configs(relabelled)
+    assert not result.passed and result.mistake == "labels not in the contract's form", result
+    assert "without adam" in result.message
+
+
+def argmax_after_an_all_nan_test(configs, lrs, accuracy, tune_seed, report_seeds):
+    rows = []
+    for label, settings in configs:
+        scores = [accuracy(settings, lr, tune_seed) for lr in lrs]
+        if all(s != s for s in scores):
+            rows.append((label, None, math.nan, math.nan, math.nan))
+            continue
+        best = lrs[int(np.argmax(scores))]  # np.argmax returns the position of a nan
+        got = np.array([accuracy(settings, best, s) for s in report_seeds])
+        rows.append((label, best, got.mean(), got.min(), got.max()))
+    return rows
+
+
+def low_before_mean(configs, lrs, accuracy, tune_seed, report_seeds):
+    return [(label, lr, low, mean, high) for label, lr, mean, low, high in
+            tuned_ablation(configs, lrs, accuracy, tune_seed, report_seeds)]
+
+
+def nan_ignoring_report(configs, lrs, accuracy, tune_seed, report_seeds):
+    rows = []
+    for label, lr, *_ in tuned_ablation(configs, lrs, accuracy, tune_seed, report_seeds):
+        if lr is None:
+            rows.append((label, None, math.nan, math.nan, math.nan))
+            continue
+        settings = dict(configs)[label]
+        got = [accuracy(settings, lr, s) for s in report_seeds]
+        rows.append((label, lr, np.nanmean(got), np.nanmin(got), np.nanmax(got)))
+    return rows
+
+
+@pytest.mark.parametrize("wrong, name", [
+    (argmax_after_an_all_nan_test, "nan taken as the best rate"),
+    (low_before_mean, "mean, low, high in the wrong order"),
+    (nan_ignoring_report, "diverged report runs left out"),
+])
+def test_held_out_tuning_families_are_named(wrong, name):
+    result = check_tuned_ablation(wrong)
+    assert not result.passed and result.mistake == name, result

@@ -186,10 +186,11 @@ RECIPE_STEP = Check(
                 "backward ADDS into .grad, so they accumulated. Clear them at the START of the "
                 "step (model.zero_grad()), before forward and backward.",
                 _make_step(zero=False), hint=1),
-        Mistake("clipped after the step",
-                "You clipped the gradients after optimizer.step(): the update had already used "
-                "the unclipped gradients, so the clip protected nothing. Clip after backward "
-                "and BEFORE the step.",
+        Mistake("clip missing before the step",
+                "Your update used the unclipped gradients: no clip acted between backward and "
+                "optimizer.step() (either there is none, or it comes after the step, when the "
+                "update has already used the unclipped gradients, so it protects nothing). Clip "
+                "after backward and the penalty's gradient, and BEFORE the step.",
                 _make_step(clip_before_step=False), hint=1),
         Mistake("each parameter clipped on its own",
                 "You clipped every parameter by its own norm. The recipe clips by the GLOBAL "
@@ -205,10 +206,11 @@ RECIPE_STEP = Check(
                 "Your learning rate is schedule(t + 1): update t must use schedule(t). The "
                 "schedule counts updates from 0, so the very first update uses schedule(0).",
                 _make_step(lr_at=1), hint=2),
-        Mistake("learning rate not set",
-                "The optimizer kept the learning rate it was built with: set optimizer.lr to "
-                "the schedule's rate before optimizer.step(), otherwise the schedule does "
-                "nothing.",
+        Mistake("learning rate not set before the step",
+                "Your step used the learning rate the optimizer was built with, not "
+                "schedule(t): set optimizer.lr = schedule(t) BEFORE optimizer.step(). Without "
+                "it the schedule does nothing, and set after the step it only reaches the next "
+                "update, one rate late.",
                 _make_step(set_lr=False), hint=1),
         Mistake("penalty on every parameter",
                 "You penalized every parameter, including the biases and batch norm's gamma "
@@ -302,13 +304,14 @@ check_recipe_step.check = RECIPE_STEP
 
 
 def _configs(recipe, *, skip_off=True, baseline=True, copy="each", flip=False, only_one=False,
-             cumulative=False, order="recipe", remove=False):
+             cumulative=False, order="recipe", remove=False, label="without {}",
+             full="full recipe"):
     """Leave-one-out configurations with switches for the typical mistakes."""
     if order == "sorted":
         recipe = {piece: recipe[piece] for piece in sorted(recipe)}
     if baseline == "last":
         return _configs(recipe, baseline=False, remove=remove) + [("full recipe", dict(recipe))]
-    configs = [("full recipe", dict(recipe))] if baseline else []
+    configs = [(full, dict(recipe))] if baseline else []
     shared, current = dict(recipe), dict(recipe)
     for piece, on in recipe.items():
         if skip_off and not on:
@@ -325,8 +328,18 @@ def _configs(recipe, *, skip_off=True, baseline=True, copy="each", flip=False, o
             config = {name: value for name, value in recipe.items() if name != piece}
         else:
             config = {**recipe, piece: (not on) if flip else False}
-        configs.append((f"without {piece}", config))
+        configs.append((label.format(piece), config))
     return configs
+
+
+_LABEL_EXPLANATION = (
+    "Your configurations are right, but the labels are not the contract's: the first is "
+    "exactly \"full recipe\", the others exactly f\"without {piece}\" (\"without adam\"). The "
+    "lesson's tables and run_ablation find the rows by these labels.")
+_LABEL_STYLES = (("no {}", "full recipe"), ("without_{}", "full recipe"), ("-{}", "full recipe"),
+                 ("{} off", "full recipe"), ("w/o {}", "full recipe"), ("Without {}", "full recipe"),
+                 ("without {}", "full"), ("without {}", "baseline"), ("without {}", "Full recipe"),
+                 ("no_{}", "full recipe"), ("without {}", "full_recipe"))
 
 
 def _new_dicts(student_fn):
@@ -401,6 +414,9 @@ ABLATION_CONFIGS = Check(
                 "removed one to False, so that each configuration says what it does with all "
                 "of them.",
                 lambda recipe: _configs(recipe, remove=True), hint=3),
+        *(Mistake("labels not in the contract's form", _LABEL_EXPLANATION,
+                  lambda recipe, label=label, full=full: _configs(recipe, label=label, full=full),
+                  hint=None) for label, full in _LABEL_STYLES),
         Mistake("a dict of configurations",
                 "You returned a dict {label: settings}; the contract asks for a LIST of "
                 "(label, settings) pairs, the full recipe first.",
@@ -461,7 +477,7 @@ def _tuned_ref(configs, lrs, accuracy, tune_seed, report_seeds):
 
 def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_best=False,
            tune_on="tune", report_on="report", ties="first", spread="range", all_nan="None",
-           rate="value", scale=1.0, centre="mean", missing=math.nan):
+           rate="value", scale=1.0, centre="mean", missing=math.nan, skip_nan=False):
     """The fair ablation with switches for the typical mistakes."""
     rows = []
     for label, settings in configs:
@@ -482,7 +498,10 @@ def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_b
                       for lr in lrs]
         if pick == "first":
             index = 0
-        elif nan_best:
+        elif nan_best == "guarded" and all(s != s for s in scores):
+            rows.append((label, None, missing, missing, missing))
+            continue
+        elif nan_best and not (nan_best == "guarded" and all(s != s for s in scores)):
             index = int(np.argmax(scores))  # np.argmax stops at the first NaN
         else:
             finite = [i for i, s in enumerate(scores) if s == s]
@@ -500,6 +519,8 @@ def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_b
         seeds = {"report": list(report_seeds), "tune": [tune_seed],
                  "both": [tune_seed, *report_seeds]}[report_on]
         reported = scale * np.array([accuracy(settings, best, s) for s in seeds], dtype=float)
+        if skip_nan:  # np.nanmean and friends: a diverged report run silently left out
+            reported = reported[~np.isnan(reported)]
         mean = float(np.mean(reported) if centre == "mean" else np.median(reported))
         if spread == "std":
             low, high = mean - float(np.std(reported)), mean + float(np.std(reported))
@@ -507,6 +528,8 @@ def _tuned(configs, lrs, accuracy, tune_seed, report_seeds, *, pick="max", nan_b
             low, high = float(np.min(reported)), float(np.max(reported))
         if spread == "exchanged":
             low, high = high, low
+        if spread == "low mean high":
+            mean, low = low, mean
         rows.append((label, index if rate == "index" else float(best), mean, low, high))
     return rows
 
@@ -550,6 +573,11 @@ def _tuned_cases():
     put("the first rate diverged", 0.01, [nan, 0.20, 0.25, 0.30])
     put("the first rate diverged", 0.1, [0.70, 0.80, 0.82, 0.84])
     put("the first rate diverged", 1.0, [0.75, 0.60, 0.62, 0.64])
+    # the chosen rate diverged on one report seed: the row says so with nan
+    lost = [("a report run diverged", {"adam": None, "schedule": None})]
+    put("a report run diverged", 0.01, [0.50, 0.60, 0.61, 0.62])
+    put("a report run diverged", 0.1, [0.90, 0.91, nan, 0.93])
+    put("a report run diverged", 1.0, [0.30, 0.31, 0.32, 0.33])
 
     def case(label, chosen, rates, tune, report):
         return Case(label, (chosen, rates, AccuracyTable(chosen, table), tune, report))
@@ -562,7 +590,8 @@ def _tuned_cases():
         case("equal accuracies on the tuning seed: the first rate", ties, lrs, 0, (1, 2)),
         case("one rate only", configs[:2], [1.0], 0, (1, 2, 3)),
         case("every rate diverged on the tuning seed", gone + configs[:1], lrs, 0, (1, 2)),
-        case("the first rate diverged on the tuning seed", first + configs[2:], lrs, 0, (1, 2, 3)),
+        case("the first rate diverged on the tuning seed, and a chosen rate on a report seed",
+             first + configs[2:] + lost, lrs, 0, (1, 2, 3)),
     ]
 
 
@@ -577,6 +606,11 @@ TUNED_ABLATION = Check(
                 "stops at the first nan, and a test like `not score <= best` lets nan through. "
                 "A diverged run must never win: compare with `score > best` (False for nan).",
                 lambda *a: _tuned(*a, nan_best=True), hint=3),
+        Mistake("nan taken as the best rate",
+                "A rate whose tuning run diverged (accuracy nan) became your best: np.argmax "
+                "stops at the first nan, and a test like `not score <= best` lets nan through. "
+                "A diverged run must never win: compare with `score > best` (False for nan).",
+                lambda *a: _tuned(*a, nan_best="guarded"), hint=3),
         Mistake("tuned on the reported seeds",
                 "You chose each rate by its accuracy on the report seeds, then reported those "
                 "same runs: the choice has seen the numbers it reports, so they flatter the "
@@ -622,6 +656,17 @@ TUNED_ABLATION = Check(
                 "Your low and high are exchanged: the row is (label, best_lr, mean, lowest, "
                 "highest), the minimum before the maximum.",
                 lambda *a: _tuned(*a, spread="exchanged"), hint=None),
+        Mistake("mean, low, high in the wrong order",
+                "Your row holds the right numbers in the order (label, best_lr, low, mean, "
+                "high); the contract's order is (label, best_lr, mean, low, high): the mean "
+                "first, then the lowest and the highest accuracy.",
+                lambda *a: _tuned(*a, spread="low mean high"), hint=None),
+        Mistake("diverged report runs left out",
+                "A run at the chosen rate diverged on one report seed (accuracy nan), and your "
+                "mean, low and high leave it out (np.nanmean, np.nanmin, np.nanmax, or a filter): "
+                "that hides the divergence and flatters the configuration. Use np.mean, np.min "
+                "and np.max, which give nan when a run diverged.",
+                lambda *a: _tuned(*a, skip_nan=True), hint=3),
         Mistake("accuracies in percent",
                 "Your mean, low and high are 100 times the accuracies: `accuracy` returns a "
                 "fraction (0.95), and the row keeps it as it is.",

@@ -185,3 +185,46 @@ def test_the_reference_scale_gives_the_asked_growth_through_a_stack():
         alpha = C._scale_ref(depth, target)
         growth = _mean_square_growth(depth, alpha, range(200))
         assert growth.mean() == pytest.approx(target, rel=0.1), (depth, target)
+
+
+# --------------------------------------------------------------------------- families added from held-out answers
+
+
+def _checked(x, F):
+    if F.shape != x.shape:
+        raise ValueError("F(x) and x differ in shape")
+    return x + F
+
+
+@pytest.mark.parametrize("answer, name", [
+    (lambda x, W1, b1, W2, b2: x + np.dot(np.max(np.dot(x, W1) + b1, axis=0), W2) + b2,
+     "np.max instead of np.maximum"),
+    (lambda x, W1, b1, W2, b2: _checked(x, (np.clip(x, 0, None) @ W1 + b1) @ W2 + b2),
+     "ReLU on the input instead of the hidden layer"),
+    (lambda x, W1, b1, W2, b2: _checked(
+        x, np.clip(np.clip(x, 0, None) @ W1 + b1, 0, None) @ W2 + b2),
+     "ReLU before each layer (pre-activation block)"),
+])
+def test_held_out_forward_families_are_named(answer, name):
+    result = C.check_residual_forward(answer)
+    assert not result.passed and result.mistake == name, result
+
+
+def test_a_backward_without_the_skip_and_without_the_mask_names_both():
+    def neither(dout, x, W1, b1, W2, b2):
+        h = np.maximum(x @ W1 + b1, 0)
+        dh = dout @ W2.T
+        return dh @ W1.T, x.T @ dh, dh.sum(axis=0), h.T @ dout, dout.sum(axis=0)
+
+    result = C.check_residual_backward(neither)
+    assert result.mistake == ("identity path forgotten in backward + "
+                              "ReLU mask missing in backward"), result
+
+
+@pytest.mark.parametrize("answer, name", [
+    (lambda depth, growth: depth ** -0.5, "1 / sqrt(depth), a rule of thumb"),
+    (lambda depth, growth: 1.0 / depth, "1 / depth, a rule of thumb"),
+])
+def test_rules_of_thumb_for_the_scale_are_named(answer, name):
+    result = C.check_block_scale(answer)
+    assert not result.passed and result.mistake == name, result

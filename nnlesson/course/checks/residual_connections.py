@@ -167,6 +167,23 @@ RESIDUAL_FORWARD = Check(
         Mistake("b2 missing",
                 "The second layer has no bias: F(x) = relu(x @ W1 + b1) @ W2 + b2.",
                 lambda x, W1, b1, W2, b2: x + _F(x, W1, b1, W2, b2, bias2=False), hint=2),
+        Mistake("np.max instead of np.maximum",
+                "Your ReLU is np.max(z, 0): that is the largest entry of each COLUMN of z, one "
+                "number per hidden unit for the whole batch, and numpy then broadcast it to "
+                "every example. The ReLU compares each entry with 0: np.maximum(z, 0).",
+                lambda x, W1, b1, W2, b2: x + np.max(x @ W1 + b1, 0) @ W2 + b2, hint=3),
+        Mistake("ReLU on the input instead of the hidden layer",
+                "You applied the ReLU to x before the first layer, (relu(x) @ W1 + b1) @ W2 + "
+                "b2; it belongs between the two layers, on the hidden pre-activation: "
+                "relu(x @ W1 + b1) @ W2 + b2.",
+                lambda x, W1, b1, W2, b2: x + _F(np.maximum(x, 0), W1, b1, W2, b2, relu=False),
+                hint=2),
+        Mistake("ReLU before each layer (pre-activation block)",
+                "Your branch is relu(relu(x) @ W1 + b1) @ W2 + b2, the pre-activation block of "
+                "He et al. 2016 (ReLU before each layer, there with batch norm too). This "
+                "exercise's branch has one ReLU, between the two layers: relu(x @ W1 + b1) @ W2 "
+                "+ b2.",
+                lambda x, W1, b1, W2, b2: x + _F(np.maximum(x, 0), W1, b1, W2, b2), hint=2),
         Mistake("sigmoid instead of ReLU",
                 "Your branch uses a sigmoid between the two linear layers (the lesson's "
                 "experiment does); this exercise's block has a ReLU there: "
@@ -280,6 +297,12 @@ RESIDUAL_BACKWARD = Check(
                 "dW2 is z1.T @ dout: the second layer multiplies the ReLU's OUTPUT h = relu(z1), "
                 "so dW2 = h.T @ dout.",
                 lambda *a: _backward(*a, dW2_from="z1"), hint=2),
+        Mistake("identity path forgotten in backward + ReLU mask missing in backward",
+                "Two things: dx misses the skip connection (x reaches the output through the "
+                "identity too, so dx = dout + the gradient through F), and the gradient went "
+                "through the ReLU unchanged (it must be gated by the mask z1 > 0, where "
+                "z1 = x @ W1 + b1).",
+                lambda *a: _backward(*a, identity=0.0, mask="none"), hint=2),
     ),
     properties=(
         _non_square(_backward_ref, 32, True,
@@ -504,6 +527,17 @@ BLOCK_SCALE = Check(
                 "add: 1 + 2 alpha^2 per block.",
                 lambda depth, growth: float((growth ** (1 / (2 * depth)) - 1) / np.sqrt(2)),
                 hint=1),
+        Mistake("1 / sqrt(depth), a rule of thumb",
+                "Your alpha is 1 / sqrt(depth), a rule of thumb that ignores `growth`: it keeps "
+                "the sum of the branches' variances bounded only to first order, and the "
+                "blocks' factors multiply. Derive the alpha for which (1 + 2 alpha^2)^depth "
+                "equals growth.",
+                lambda depth, growth: float(1 / np.sqrt(depth)), hint=1),
+        Mistake("1 / depth, a rule of thumb",
+                "Your alpha is 1 / depth, a rule of thumb that ignores `growth`. Derive the "
+                "alpha for which the stack multiplies the mean square by exactly growth: "
+                "(1 + 2 alpha^2)^depth = growth.",
+                lambda depth, growth: float(1 / depth), hint=1),
         Mistake("a first-order approximation",
                 "Your alpha is sqrt(ln(growth) / (2 depth)): (1 + 2 alpha^2)^depth = growth "
                 "approximated with ln(1 + u) = u. Close for a small growth, but the contract "

@@ -279,3 +279,47 @@ def test_update_rule_new_families(check, student, mistake):
     result = check(student)
     assert not result.passed and result.mistake == mistake, str(result)
     assert "Hint" in result.message
+
+
+def rmsprop_returning_the_step(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
+    square_avg = beta * square_avg + (1 - beta) * g * g
+    update = lr * g / (np.sqrt(square_avg) + eps)
+    return update, square_avg
+
+
+def adagrad_keeping_the_root(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
+    root = np.sqrt(state_sum + g * g)
+    return w - lr / (1 + (step - 1) * lr_decay) * g / (root + eps), root
+
+
+def adagrad_power_decay(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
+    state_sum = state_sum + g * g
+    rate = lr * (1 + lr_decay) ** (1 - step)
+    return w - rate * g / (np.sqrt(state_sum) + eps), state_sum
+
+
+def warmup_from_a_full_average(beta, tolerance=0.01):
+    """A simulation that starts the average at g^2 instead of 0."""
+    s, t = 1.0, 0
+    while True:
+        t += 1
+        s = beta * s + (1 - beta)
+        if 1 / np.sqrt(s) <= 1 + tolerance:
+            return t
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_rmsprop_update, rmsprop_returning_the_step,
+     "the step returned instead of the new weights"),
+    (check_adagrad_update, adagrad_keeping_the_root, "the root returned as the state"),
+    (check_adagrad_update, adagrad_power_decay, "lr_decay as a power"),
+    (check_rmsprop_warmup_steps, warmup_from_a_full_average, "step 1 whatever beta"),
+    (check_rmsprop_warmup_steps, lambda beta, tolerance=0.01: warmup(beta, tolerance) + 1,
+     "one step late"),
+    # int() without max(1, ...): step 0 where the first step already fits
+    (check_rmsprop_warmup_steps, warmup_bound(lambda tol: 1 - (1 + tol) ** -2, int),
+     "rounded down"),
+])
+def test_more_families_are_named(check, student, mistake):
+    result = check(student)
+    assert not result.passed and result.mistake == mistake, str(result)

@@ -89,6 +89,17 @@ def _pairs(table, make, cases, reference, singles):
     return tuple(pairs)
 
 
+def _returned_instead(right, what):
+    """``right`` (a rule returning ``(w, state)``) returning the step it takes instead of the new
+    weights (``what`` "step"), or the square root of its new state ("root")."""
+    def wrong(w, *args, **kwargs):
+        new_w, state = right(w, *args, **kwargs)
+        if what == "step":
+            return w - new_w, state
+        return new_w, np.sqrt(state)
+    return wrong
+
+
 def _fixed(right, **values):
     """Mistakes that use another library's default for an argument whatever is passed
     (``values``: argument -> (value, whose default it is))."""
@@ -297,6 +308,25 @@ _ADAGRAD_PAIRABLE = [
 
 _ADAGRAD_MISTAKES = (
     _ADAGRAD_SINGLES
+    + (
+        Mistake(
+            "the step returned instead of the new weights",
+            "Your first output is the step, lr * g / (sqrt(state_sum) + eps), not the weights "
+            "after it. Return the new weights, w minus the step.",
+            _returned_instead(_adagrad_wrong(), "step"), hint=3),
+        Mistake(
+            "the root returned as the state",
+            "Your weights are right, but the state_sum you return is the square root of the "
+            "sum. state_sum is the sum of squared gradients itself: the next step adds g * g to "
+            "it and takes the root again. Keep the root in its own variable.",
+            _returned_instead(_adagrad_wrong(), "root"), hint=1),
+        Mistake(
+            "lr_decay as a power",
+            "Your learning rate is lr / (1 + lr_decay)^(step - 1), a decay that grows "
+            "exponentially. PyTorch's lr_decay divides by a number that grows linearly with the "
+            "steps: lr / (1 + (step - 1) * lr_decay).",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr / (1 + d) ** (t - 1)), hint=2),
+    )
     + _fixed(_adagrad_wrong(), eps=(1e-7, "Keras's default"))
     + _pairs(_ADAGRAD_PAIRABLE, _adagrad_wrong, _adagrad_cases(), _adagrad, _ADAGRAD_SINGLES)
 )
@@ -470,6 +500,19 @@ _RMSPROP_PAIRABLE = [
 
 _RMSPROP_MISTAKES = (
     _RMSPROP_SINGLES
+    + (
+        Mistake(
+            "the step returned instead of the new weights",
+            "Your first output is the step, lr * g / (sqrt(square_avg) + eps), not the weights "
+            "after it. Return the new weights, w minus the step.",
+            _returned_instead(_rmsprop_wrong(), "step"), hint=3),
+        Mistake(
+            "the root returned as the state",
+            "Your weights are right, but the square_avg you return is the square root of the "
+            "average. square_avg is the average of squared gradients itself: the next step "
+            "mixes g * g into it and takes the root again. Keep the root in its own variable.",
+            _returned_instead(_rmsprop_wrong(), "root"), hint=1),
+    )
     + _fixed(_rmsprop_wrong(), beta=(0.9, "Keras's rho and the value of Tieleman & Hinton's "
                                           "lecture"),
              eps=(1e-7, "Keras's default"))
@@ -509,7 +552,8 @@ def _warmup_cases():
         Case("beta = 0.9, within 10 %", (0.9,), {"tolerance": 0.1}),
         Case("beta = 0.5, within 0.1 %", (0.5,), {"tolerance": 0.001}),
         Case("beta = 0: no memory, the first step is already lr", (0.0,)),
-        Case("beta = 0.95, within 50 %", (0.95,), {"tolerance": 0.5}),
+        Case("beta = 0.1, within 50 %: the first step is already close enough", (0.1,),
+             {"tolerance": 0.5}),
         Case("beta = 0.98, within 5 %", (0.98,), {"tolerance": 0.05}),
     ]
 
@@ -547,10 +591,23 @@ _WARMUP_SINGLES = (
         "math.ceil; int() and // round down).",
         _warmup_with(_RIGHT, rounding=math.floor), hint=3),
     Mistake(
+        "rounded down",
+        "Your step is one too early: t = ln(...) / ln(beta) is a real number, and the "
+        "first whole step that satisfies the bound is the next one up (round up, "
+        "math.ceil; int() and // round down). Where t is below 1 you even answer 0: step 1 "
+        "is the first step there is.",
+        _warmup_with(_RIGHT, rounding=math.floor, clip=False), hint=3),
+    Mistake(
         "rounded to the nearest step",
         "You rounded t = ln(...) / ln(beta) to the nearest whole number; when it rounds "
         "down, that step is still above the tolerance. Round up (math.ceil).",
         _warmup_with(_RIGHT, rounding=round), hint=3),
+    Mistake(
+        "rounded to the nearest step",
+        "You rounded t = ln(...) / ln(beta) to the nearest whole number; when it rounds "
+        "down, that step is still above the tolerance (and below 0.5 you answer step 0). Round "
+        "up (math.ceil).",
+        _warmup_with(_RIGHT, rounding=round, clip=False), hint=3),
     Mistake(
         "counted from 0",
         "Your answer is one step early everywhere: steps count from 1 (the first update is "
@@ -629,6 +686,18 @@ _WARMUP_SINGLES = (
         lambda beta, tolerance=0.01: 1 if beta == 0 else max(1, math.ceil(
             math.log(beta) / math.log(_RIGHT(tolerance)))), hint=2),
     Mistake(
+        "one step late",
+        "Your answer is one step late everywhere: the first whole step t with t >= ln(bound) "
+        "/ ln(beta) is that number rounded up, math.ceil, with nothing added.",
+        _warmup_with(_RIGHT, shift=1), hint=3),
+    Mistake(
+        "step 1 whatever beta",
+        "Your answer is step 1 for every beta and tolerance. That would be right if the "
+        "average started at g^2, but it starts at 0: s_1 = (1 - beta) g^2, so the first step is "
+        "lr / sqrt(1 - beta), 10 lr at beta = 0.99. Work out s_t, then the step, then the "
+        "first t where it is within the tolerance.",
+        lambda beta, tolerance=0.01: 1, hint=1),
+    Mistake(
         "tolerance ignored",
         "Your answer does not change with the tolerance: it is always the answer for 1 %. "
         "Use the tolerance argument in the bound.",
@@ -657,16 +726,23 @@ _WARMUP_PAIRABLE = [
     ("rounded down", "rounding", 3,
      "t is rounded down, where the first whole step within the bound is the next one up "
      "(math.ceil)", {"rounding": math.floor}),
+    ("rounded down", "rounding", 3,
+     "t is rounded down, where the first whole step within the bound is the next one up "
+     "(math.ceil)", {"rounding": math.floor, "clip": False}),
     ("rounded to the nearest step", "rounding", 3,
      "t is rounded to the nearest whole number, where it must be rounded up (math.ceil)",
      {"rounding": round}),
+    ("rounded to the nearest step", "rounding", 3,
+     "t is rounded to the nearest whole number, where it must be rounded up (math.ceil)",
+     {"rounding": round, "clip": False}),
     ("counted from 0", "rounding", 1,
      "the count is one step early (steps count from 1)", {"shift": -1, "at_least_one": False}),
 ]
 
 
-def _warmup_pair(condition=_RIGHT, rounding=math.ceil, shift=0, at_least_one=True):
-    return _warmup_with(condition, rounding=rounding, shift=shift, at_least_one=at_least_one)
+def _warmup_pair(condition=_RIGHT, rounding=math.ceil, shift=0, at_least_one=True, clip=None):
+    return _warmup_with(condition, rounding=rounding, shift=shift, at_least_one=at_least_one,
+                        clip=clip)
 
 
 _WARMUP_MISTAKES = _WARMUP_SINGLES + _pairs(_WARMUP_PAIRABLE, _warmup_pair, _warmup_cases(),

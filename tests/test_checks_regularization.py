@@ -319,3 +319,44 @@ def test_the_scripted_training_moves_weights_and_statistics_every_epoch():
     epochs()
     epochs()
     assert loss() == 1.0  # past the script: the last loss
+
+
+# --------------------------------------------------------------------------- families added from held-out answers
+
+
+class OriginalDropout:
+    """Srivastava et al.'s dropout: no factor in training, (1 - p) at test time."""
+
+    def __init__(self, p, rng):
+        self.p, self.rng, self.mask = p, rng, None
+
+    def forward(self, x, train=True):
+        if not train:
+            self.mask = None
+            return x * (1 - self.p)
+        self.mask = self.rng.random(x.shape) >= self.p
+        return np.where(self.mask, x, 0.0)
+
+    def backward(self, dout):
+        return dout if self.mask is None else np.where(self.mask, dout, 0.0)
+
+
+class DropoutThatIgnoresTrain:
+    def __init__(self, p, rng):
+        self.p, self.rng, self.mask = p, rng, None
+
+    def forward(self, x, train=True):
+        self.mask = self.rng.random(x.shape) >= self.p
+        return x * self.mask / (1 - self.p)
+
+    def backward(self, dout):
+        return dout * self.mask / (1 - self.p)
+
+
+@pytest.mark.parametrize("answer, name", [
+    (OriginalDropout, "the original dropout, not inverted"),
+    (DropoutThatIgnoresTrain, "dropping in evaluation too"),
+])
+def test_held_out_dropout_families_are_named(answer, name):
+    result = check_inverted_dropout(answer)
+    assert not result.passed and result.mistake == name, result

@@ -384,7 +384,8 @@ class _ReferenceDropout:
 
 
 def _dropout_class(*, scale="1 - p", keep=">= p", eval_mask="clear", eval_scale=False,
-                   backward="mask", draw="every forward", store="bool", shape="every unit"):
+                   backward="mask", draw="every forward", store="bool", shape="every unit",
+                   train_flag=True):
     """A plain-numpy InvertedDropout with one mistake (the switches name it)."""
 
     class InvertedDropout:
@@ -398,7 +399,7 @@ def _dropout_class(*, scale="1 - p", keep=">= p", eval_mask="clear", eval_scale=
                     "1 / p": (1 / self.p) if self.p else math.inf}[scale]
 
         def forward(self, x, train=True):
-            if not train:
+            if not train and train_flag:
                 if eval_mask == "clear":
                     self.mask = None
                 return x * (1 - self.p) if eval_scale else x
@@ -554,6 +555,25 @@ INVERTED_DROPOUT = Check(
                 "test-time scaling of the original (non-inverted) dropout; inverted dropout "
                 "already scaled in training, so evaluation is the identity.",
                 _dropout_class(eval_scale="forward only"), hint=1),
+        Mistake("the original dropout, not inverted",
+                "Your layer is the original dropout of Srivastava et al. 2014: x * mask in "
+                "training, and (1 - p) times x in evaluation. Inverted dropout moves that "
+                "factor into training: divide the kept units by 1 - p there (in forward and "
+                "backward), and evaluation becomes the identity, so the trained network needs "
+                "no change at test time.",
+                _dropout_class(scale="none", eval_scale=True), hint=1),
+        Mistake("the original dropout, not inverted",
+                "Your layer is the original dropout of Srivastava et al. 2014: x * mask in "
+                "training, and (1 - p) times x in evaluation. Inverted dropout moves that "
+                "factor into training: divide the kept units by 1 - p there (in forward and "
+                "backward), and evaluation becomes the identity, so the trained network needs "
+                "no change at test time.",
+                _dropout_class(scale="none", eval_scale="forward only"), hint=1),
+        Mistake("dropping in evaluation too",
+                "Your layer drops units even when train=False. In evaluation the layer is the "
+                "identity: return x unchanged and set self.mask = None (nothing was dropped, "
+                "so backward passes dout through).",
+                _dropout_class(train_flag=False), hint=1),
         Mistake("mask drawn with binomial",
                 "Your mask is drawn with rng.binomial: a right mask, but from other random "
                 "numbers than the library's layer, so the check cannot compare them. Draw it "

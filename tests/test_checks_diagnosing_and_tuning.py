@@ -192,3 +192,56 @@ def test_diagnoses_that_are_not_fault_names_or_not_a_dict_or_call_the_library():
     runs = C.mystery_runs()
     result = C.check_diagnoses(lambda: {k: nl.diagnosis.diagnose(r).fault for k, r in runs.items()})
     assert result.mistake == "calls the library" and "diagnose" in result.message
+
+
+# --------------------------------------------------------------------------- families added from held-out answers
+
+
+def test_a_correction_with_beta_to_the_k_that_keeps_the_first_loss_is_named():
+    def first_kept(losses, beta=0.98):
+        out, avg = [], 0.0
+        for k, loss in enumerate(losses):
+            avg = beta * avg + (1 - beta) * loss
+            out.append(loss if k == 0 else avg / (1 - beta ** k))
+        return np.array(out)
+
+    result = C.check_smooth_losses(first_kept)
+    assert result.mistake == "correction with beta ** k", result
+
+
+def test_a_stop_rule_that_tests_only_for_nan_is_named():
+    def isnan_only(smoothed, diverge_factor=4.0):
+        lowest = float("inf")
+        for k, value in enumerate(smoothed):
+            if np.isnan(value):
+                return k
+            lowest = min(lowest, value)
+            if value > diverge_factor * lowest:
+                return k
+        return None
+
+    result = C.check_range_test_stop(isnan_only)
+    assert result.mistake == "inf not caught", result
+    assert "isfinite" in result.message
+
+
+def test_max_lr_answers_that_are_not_a_rate_are_named(made_up_curve):
+    lrs, curve = made_up_curve
+    lowest = int(np.argmin(curve))
+    result = C.check_max_lr(lowest, lrs, curve)  # np.argmin's position, not lrs[position]
+    assert result.mistake == "an index, not a rate" and f"lrs[{lowest}]" in result.message
+    result = C.check_max_lr(float(curve.min()), lrs, curve)  # the y-axis read
+    assert result.mistake == "a loss, not a rate", result
+    result = C.check_max_lr(math.log10(lrs[lowest] / 10), lrs, curve)
+    assert result.mistake == "log10 of the rate" and "10 **" in result.message
+
+
+def test_diagnoses_with_a_patient_missing_or_a_name_misspelled_are_named():
+    result = C.check_diagnoses({k: v for k, v in RIGHT.items() if k != "C"})
+    assert result.mistake == "patient missing" and "(C)" in result.message
+    result = C.check_diagnoses(dict(RIGHT, A=RIGHT["A"].upper()))
+    assert result.mistake == "not a fault name"
+    assert f"spelled exactly: {RIGHT['A']!r}" in result.details[0]
+    wrong_name = next(f for f in nl.diagnosis.FAULTS if f != RIGHT["B"])
+    result = C.check_diagnoses(dict(RIGHT, A="Bad luck", B=wrong_name))
+    assert result.mistake == "not a fault name + wrong diagnosis"

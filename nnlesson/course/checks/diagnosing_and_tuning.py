@@ -152,7 +152,7 @@ def _smooth(kind="right"):
             else:
                 avg = beta * avg + (1 - beta) * loss
             with np.errstate(all="ignore"):
-                power = {"k + 2": k + 2, "k": k}.get(kind, k + 1)
+                power = {"k + 2": k + 2, "k": k, "k, first kept": k}.get(kind, k + 1)
                 corrected = avg / (np.float64(1.0) - np.float64(beta) ** power)
                 if kind == "(1 - beta) ** (k + 1)":
                     corrected = avg / (1 - np.float64(beta)) ** (k + 1)
@@ -164,6 +164,8 @@ def _smooth(kind="right"):
                     corrected = avg / 1 - np.float64(beta) ** (k + 1)
             if kind in ("none", "from first"):
                 out[k] = avg
+            elif kind == "k, first kept" and k == 0:
+                out[k] = loss  # the division by 1 - beta ** 0 = 0 avoided by hand
             elif kind == "fed back":
                 out[k] = avg = corrected
             else:
@@ -207,6 +209,12 @@ SMOOTH_LOSSES = Check(
                 "Your correction divides by 1 - beta ** k with k counted from 0: at the first "
                 "loss that is 1 - 1 = 0, a division by zero. After k + 1 losses the average "
                 "holds a weight 1 - beta ** (k + 1).", _smooth("k"), hint=3),
+        Mistake("correction with beta ** k",
+                "Your correction divides by 1 - beta ** k with k counted from 0, and you kept "
+                "the first loss as it is to avoid dividing by 1 - 1 = 0: every later value is "
+                "divided by too small a number. After k + 1 losses the average holds the weight "
+                "1 - beta ** (k + 1), which also makes the first value the first loss.",
+                _smooth("k, first kept"), hint=3),
         Mistake("average started at the first loss",
                 "You started the average at the first loss instead of at 0 (that is pandas' "
                 "ewm(adjust=False)): its early values lean on the first loss far more than on "
@@ -263,7 +271,9 @@ def _stop(kind="right"):
         best, previous = math.inf, None
         for k, value in enumerate(smoothed):
             value = float(value)
-            if kind != "nan missed" and not math.isfinite(value):
+            if kind == "nan only" and value != value:
+                return k
+            if kind not in ("nan missed", "nan only") and not math.isfinite(value):
                 return {"k + 1": k + 1, "value": value}.get(kind, k)
             best = min(best, value) if kind != "nan missed" or value == value else best
             reference = {"first": float(smoothed[0]), "previous": previous}.get(kind, best)
@@ -292,6 +302,7 @@ RANGE_TEST_STOP = Check(
         Case("the first loss is the highest", ([9.0, 1.0, 2.0, 4.5],)),
         Case("exactly 4 x the best is not diverged yet", ([2.0, 1.0, 4.0, 4.5],)),
         Case("a NaN: the run blew up", ([2.0, 1.0, 1.5, math.nan, 2.0],)),
+        Case("the first loss already overflowed to inf", ([math.inf, 2.0, 1.0, 1.5],)),
         Case("a smoothed curve as a numpy array, diverge_factor 3",
              (T.smooth_losses(_RANGE, 0.8),), {"diverge_factor": 3.0}),
     ],
@@ -328,6 +339,11 @@ RANGE_TEST_STOP = Check(
                 "index. Comparisons with NaN are always False, so `value > factor * best` "
                 "never catches it: test math.isfinite(value) (or np.isfinite) first.",
                 _stop("nan missed"), hint=3),
+        Mistake("inf not caught",
+                "You stop at a NaN but not at an infinite loss: an overflowed loss (inf) also "
+                "means the run blew up, and compared with a best that is itself inf it never "
+                "looks 'more than diverge_factor times the best'. Test math.isfinite(value) "
+                "(False for NaN and for inf), not only math.isnan.", _stop("nan only"), hint=3),
         Mistake("returned the loss, not its index",
                 "You returned the smoothed loss where the test stops; return its index k "
                 "(an int).", _stop("value"), hint=3),
@@ -416,11 +432,34 @@ def check_max_lr(max_lr, lrs, smoothed):
         value = float(max_lr)
     except (TypeError, ValueError):
         return CheckResult(name, False, f"max_lr must be a number, got {max_lr!r}", cases=1)
+    rates, losses = np.asarray(lrs, dtype=float), np.asarray(smoothed, dtype=float)
+    if value < 0 and math.isfinite(value) and rates.min() / 10 <= 10.0 ** value <= rates.max():
+        return CheckResult(name, False, f"max_lr must be a positive number, got {value!r}: it "
+                                        f"looks like the base-10 logarithm of a rate (the plot's "
+                                        f"axis is logarithmic). max_lr is the rate itself, "
+                                        f"10 ** {value:.3g} = {10.0 ** value:.3g}.",
+                           mistake="log10 of the rate", cases=1)
     if not (value > 0 and math.isfinite(value)):
         return CheckResult(name, False, f"max_lr must be a positive number, got {value!r}",
                            cases=1)
     lr_min, _, steepest = T.suggest_lrs(lrs, smoothed)
     details = [f"lowest smoothed loss at {lr_min:.3g}; steepest fall at {steepest:.3g}"]
+    lowest = int(np.nanargmin(losses))
+    if value == round(value) and value < len(rates) and (value > rates.max() or
+                                                         int(value) == lowest):
+        return CheckResult(name, False, f"{value:g} is a position in the curve, not a rate: "
+                                        f"np.argmin gives the index of the lowest smoothed loss "
+                                        f"({lowest}), and the rate there is lrs[{lowest}] = "
+                                        f"{rates[lowest]:.3g}. max_lr is a rate, a factor of 3 "
+                                        f"to 10 below that one.", details,
+                           mistake="an index, not a rate", cases=1)
+    if np.isclose(value, losses, rtol=1e-9, atol=0.0).any() and \
+            not np.isclose(value, rates, rtol=1e-9, atol=0.0).any():
+        return CheckResult(name, False, f"{value:.3g} is a smoothed LOSS of the curve (its "
+                                        f"y-axis), not a learning rate: max_lr is read on the "
+                                        f"x-axis, a factor of 3 to 10 below the rate where the "
+                                        f"smoothed loss is lowest.", details,
+                           mistake="a loss, not a rate", cases=1)
     if value >= lr_min / 2:
         return CheckResult(name, False, f"{value:.3g} is at the bottom of the curve (lowest at "
                                         f"{lr_min:.3g}) or past it: there the loss is about to "
@@ -479,20 +518,37 @@ def check_diagnoses(answers):
         return CheckResult(name, False, f"expected a dict such as {{'A': 'healthy', ...}}, got "
                                         f"{type(answers).__name__}", cases=n)
     runs = mystery_runs()
-    wrong, details = [], []
+    wrong, details, kinds = [], [], []
     for patient, (fault, _) in MYSTERY_PATIENTS.items():
         answer = answers.get(patient)
+        if patient not in answers:
+            wrong.append(patient)
+            kinds.append("patient missing")
+            details.append(f"patient {patient}: no diagnosis (the dict has no key "
+                           f"{patient!r})")
+            continue
         if answer not in D.FAULTS:
             wrong.append(patient)
+            kinds.append("not a fault name")
+            close = [f for f in D.FAULTS if isinstance(answer, str)
+                     and f == answer.strip().lower().replace(" ", "_").replace("-", "_")]
+            spelled = f" (spelled exactly: {close[0]!r})" if close else ""
             details.append(f"patient {patient}: {answer!r} is not one of "
-                           f"{', '.join(D.FAULTS)}")
+                           f"{', '.join(D.FAULTS)}{spelled}")
             continue
         if answer != fault:
             wrong.append(patient)
+            kinds.append("wrong diagnosis")
             details.append(f"patient {patient}: {D.explain(runs[patient], answer)[1]}")
     if not wrong:
         return CheckResult(name, True, f"all {n} diagnoses are right", cases=n)
-    return CheckResult(name, False, f"{len(wrong)} of {n} diagnoses are not right "
-                                    f"({', '.join(wrong)}); the evidence against each is below.",
-                       details, mistake="wrong diagnosis", cases=n)
+    kinds = list(dict.fromkeys(kinds))  # each kind once, in the patients' order
+    if kinds == ["wrong diagnosis"]:
+        message = (f"{len(wrong)} of {n} diagnoses are not right ({', '.join(wrong)}); the "
+                   f"evidence against each is below.")
+    else:
+        message = (f"{len(wrong)} of {n} answers are not right ({', '.join(wrong)}): every "
+                   f"patient, A to D, needs one name from nl.diagnosis.FAULTS, spelled exactly; "
+                   f"each is explained below.")
+    return CheckResult(name, False, message, details, mistake=" + ".join(kinds), cases=n)
 

@@ -222,3 +222,26 @@ def _one_sample_limit(Z):
 ])
 def test_more_mistake_families_are_named(check, student, mistake):
     failed_with(check(student), mistake)
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (C.check_standardization, lambda X_train, X: (X - X_train.mean(0)) / np.sqrt(X_train.var(0) + 1e-5),
+     "a small number added to the variance"),
+    (C.check_standardization, lambda X_train, X: (X - X_train.mean(0)) / (X_train.std(0) + 1e-7),
+     "a small number added to the divisor"),
+    (C.check_mean_normalization, lambda X_train, X: (X - X_train.mean(0)) / (np.ptp(X_train, 0) + 1e-5),
+     "a small number added to the divisor"),
+    (C.check_min_max_scaling,
+     lambda X_train, X, feature_range=(0.0, 1.0): feature_range[0] + (feature_range[1] - feature_range[0])
+     * (X - X_train.min(0)) / (np.ptp(X_train, 0) + 1e-6), "a small number added to the divisor"),
+    (C.check_mean_normalization,
+     lambda X_train, X: (X - (X_train.max(0) + X_train.min(0)) / 2)
+     / np.where(np.ptp(X_train, 0) == 0, 1, np.ptp(X_train, 0)),
+     "subtracted the midpoint of the range instead of the mean"),
+    (C.check_largest_stable_lr, lambda Z: 2 / np.linalg.eigvalsh(2 * np.cov(Z.T, bias=False)
+                                                                + 2 * np.outer(Z.mean(0), Z.mean(0))
+                                                                * len(Z) / (len(Z) - 1))[-1],
+     "divided by n - 1"),
+])
+def test_epsilons_and_other_conventions_are_named(check, student, mistake):
+    failed_with(check(student), mistake)

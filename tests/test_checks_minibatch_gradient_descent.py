@@ -362,3 +362,12 @@ def test_an_endless_generator_is_consumed_one_batch_past_an_epoch():
     result = check_minibatches(endless)  # returns at once: at most one batch past an epoch
     assert not result.passed and result.mistake == "sample repeated or missing"
     assert "used more than once" in result.details[0]
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda Z: 1 / (np.sum(Z, axis=1) ** 2).max(), "square of the sum instead of the sum of squares"),
+    (lambda Z: max(2 * float(z @ z) for z in Z), "the curvature instead of the rate"),
+])
+def test_more_safe_lr_mistakes_are_named(student, mistake):
+    result = check_largest_safe_lr(student)
+    assert not result.passed and result.mistake == mistake, str(result)

@@ -480,3 +480,24 @@ def _heavy_ball_of_the_mystery_valley(grad, w0):
 def test_more_heavy_ball_mistake_families_are_named(student, mistake):
     result = check_heavy_ball_settings(student)
     assert not result.passed and result.mistake == mistake, str(result)
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_momentum_update, lambda w, g, v, lr, beta: (w - lr * (beta * v + (1 - beta) * g), v.copy()),
+     "old velocity returned"),
+    (check_momentum_update, lambda w, g, v, lr, beta: (w + lr * (g + beta * v), g + beta * v),
+     "(1 - beta) missing and a sign error"),
+    (check_sgd_momentum_update,
+     lambda w, g, buf, lr, momentum, dampening=0.0: (
+         w - lr * (g if buf is None else momentum * buf + (1 - dampening) * g),
+         g.copy() if buf is None else buf.copy()),
+     "old velocity returned"),
+    (check_nesterov_update,
+     lambda w, g, buf, lr, momentum: (
+         w - lr * (g + momentum * (g if buf is None else momentum * buf + g)),
+         g.copy() if buf is None else buf.copy()),
+     "old velocity returned"),
+])
+def test_a_velocity_that_is_not_carried_forward_is_named(check, student, mistake):
+    result = check(student)
+    assert not result.passed and result.mistake == mistake, str(result)

@@ -137,6 +137,17 @@ def _epsilon_mistake(make_wrong, what):
         make_wrong(), hint=2)
 
 
+#: The small numbers students add to a divisor (1e-8 is declared on its own above): Keras's
+#: 1e-7, batch norm's 1e-5, and the others seen in tutorials. Each gives other numbers on the
+#: constant column, so each is a mistake of its own, with one explanation.
+_OTHER_EPSILONS = (1e-5, 1e-6, 1e-7, 1e-10, 1e-12)
+
+
+def _epsilon_mistakes(make_wrong, what):
+    """``make_wrong(eps)``: the scaler with ``eps`` added to its divisor and no guard."""
+    return [_epsilon_mistake(lambda eps=eps: make_wrong(eps), what) for eps in _OTHER_EPSILONS]
+
+
 # --------------------------------------------------------------------------- min-max
 
 
@@ -190,6 +201,7 @@ MIN_MAX_SCALING = Check(
             "Where the range is 0, divide by 1 instead, as scikit-learn does.",
             _min_max(guard=False), hint=2),
         _epsilon_mistake(lambda: _min_max(guard=False, epsilon=1e-8), "range"),
+        *_epsilon_mistakes(lambda eps: _min_max(guard=False, epsilon=eps), "range"),
         Mistake(
             "feature_range ignored",
             "The values always land in [0, 1], whatever feature_range says. Stretch them to "
@@ -259,7 +271,11 @@ def _standard(source="train", std_source=None, axis=0, keepdims=False, ddof=0, g
         spread_src = src if std_source is None else _stats_source(std_source, X_train, X)
         mean = src.mean(axis=axis, keepdims=keepdims)
         std = spread_src.std(axis=axis, ddof=ddof, keepdims=keepdims)
-        denom = {"var": std ** 2, "std": std, "none": np.ones_like(std)}[divide_by] + epsilon
+        if divide_by == "root of var + eps":
+            denom = np.sqrt(spread_src.var(axis=axis, ddof=ddof, keepdims=keepdims) + epsilon)
+        else:
+            denom = {"var": std ** 2, "std": std,
+                     "none": np.ones_like(std)}[divide_by] + epsilon
         if guard:
             denom = _nonzero(denom)
         with np.errstate(all="ignore"):
@@ -322,6 +338,15 @@ STANDARDIZATION = Check(
             "deviation of 0. Where std is 0, divide by 1 instead, as scikit-learn does.",
             _standard(guard=False), hint=2),
         _epsilon_mistake(lambda: _standard(guard=False, epsilon=1e-8), "standard deviation"),
+        *_epsilon_mistakes(lambda eps: _standard(guard=False, epsilon=eps), "standard deviation"),
+        *[Mistake(
+            "a small number added to the variance",
+            "You divided by sqrt(variance + eps), as batch normalization does. That changes "
+            "every column a little, and a constant column is divided by sqrt(eps), so a new "
+            "value slightly off the constant becomes large. Divide by the standard deviation "
+            "itself, and by 1 exactly where it is 0.",
+            _standard(guard=False, divide_by="root of var + eps", epsilon=eps), hint=2)
+          for eps in (1e-5, 1e-8, 1e-7, 1e-3)],
         Mistake(
             "not divided by the standard deviation",
             "You subtracted the mean but never divided by the standard deviation: the columns "
@@ -384,7 +409,8 @@ def _mean_norm(source="train", axis=0, keepdims=False, guard=True, center="mean"
         if guard:
             denom = _nonzero(denom)
         shift = {"mean": mean, "min": src.min(axis=axis, keepdims=keepdims),
-                 "median": np.median(src, axis=axis, keepdims=keepdims), "none": 0.0}[center]
+                 "median": np.median(src, axis=axis, keepdims=keepdims), "none": 0.0,
+                 "mid": (lo + hi) / 2}[center]
         with np.errstate(all="ignore"):
             return (X - shift) / denom if parentheses else X - shift / denom
     return scale
@@ -443,6 +469,12 @@ MEAN_NORMALIZATION = Check(
             "A constant feature (max == min) gave NaN or inf: you divided by a range of 0. "
             "Where the range is 0, divide by 1 instead.", _mean_norm(guard=False), hint=2),
         _epsilon_mistake(lambda: _mean_norm(guard=False, epsilon=1e-8), "range"),
+        *_epsilon_mistakes(lambda eps: _mean_norm(guard=False, epsilon=eps), "range"),
+        Mistake(
+            "subtracted the midpoint of the range instead of the mean",
+            "You subtracted (max + min) / 2, the middle of the training range: that centres "
+            "the range on 0, not the data. Mean normalization subtracts the mean, so that each "
+            "training column averages exactly 0.", _mean_norm(center="mid"), hint=2),
         Mistake(
             "not divided by the range",
             "You subtracted the mean but never divided by the range, max - min: the columns "
@@ -520,6 +552,10 @@ LARGEST_STABLE_LR = Check(
                 "You used the eigenvalues of ZᵀZ itself: the Hessian of the MEAN squared error "
                 "is (2/n) ZᵀZ, with the 2 of the square and the 1/n of the mean.",
                 _lr_from(lambda Z: np.linalg.eigvalsh(Z.T @ Z)[-1]), hint=2),
+        Mistake("divided by n - 1",
+                "You divided ZᵀZ by n - 1, as a sample covariance does. The loss is the MEAN "
+                "over the n samples, so its Hessian is (2/n) ZᵀZ.",
+                _lr_from(lambda Z: np.linalg.eigvalsh(2.0 * Z.T @ Z / (len(Z) - 1))[-1]), hint=2),
         Mistake("divided by the number of columns",
                 "You divided ZᵀZ by the number of columns (features); the loss averages over "
                 "the samples, the rows: (2/n) ZᵀZ with n = len(Z).",

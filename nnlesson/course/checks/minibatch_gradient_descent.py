@@ -594,6 +594,18 @@ SAFE_LR = Check(
             "bias weight moves at every step too, so its 1 belongs in ||z_i||^2 (and the "
             "function must work for any Z, with or without such a column).",
             lambda Z: float(2.0 / np.max(2.0 * _sum_sq(np.asarray(Z)[:, :-1]))), hint=2),
+        Mistake(
+            "square of the sum instead of the sum of squares",
+            "You squared the sum of a row's entries, (z_i1 + ... + z_ip)^2; ||z_i||^2 is the "
+            "sum of the SQUARES, z_i1^2 + ... + z_ip^2 (entries of opposite signs must not "
+            "cancel).",
+            lambda Z: float(2.0 / np.max(2.0 * np.sum(np.asarray(Z), axis=1) ** 2)), hint=3),
+        Mistake(
+            "the curvature instead of the rate",
+            "You returned the largest curvature, max_i 2 ||z_i||^2, itself. The question is the "
+            "learning rate it allows: a step multiplies the distance to that sample's bottom "
+            "by 1 - lr c_i, which overshoots once lr > 2 / c_i.",
+            lambda Z: float(np.max(2.0 * _sum_sq(Z))), hint=2),
     ),
     hints=HINTS,
     rtol=1e-9,

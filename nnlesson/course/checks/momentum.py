@@ -175,6 +175,19 @@ EMA = Check(
             "velocity from BEFORE this step: update the velocity first, then step with the new "
             "one.",
             lambda w, g, v, lr, beta: (w - lr * v, beta * v + g), hint=2),
+        Mistake(
+            "(1 - beta) missing and a sign error",
+            "Two things differ. Your velocity is v = beta * v + g, PyTorch's form: the EMA "
+            "gives the new gradient the weight 1 - beta. And your weights move uphill, "
+            "w + lr * v: the step subtracts the velocity.",
+            lambda w, g, v, lr, beta: (w + lr * (beta * v + g), beta * v + g), hint=2),
+        Mistake(
+            "old velocity returned",
+            "Your weights are right, but you return the velocity you were given, not the new "
+            "one: the next step then starts from a velocity that never remembers this "
+            "gradient. Return the updated velocity with the new weights.",
+            lambda w, g, v, lr, beta: (w - lr * (beta * v + (1 - beta) * g),
+                                       np.array(v, dtype=float)), hint=1),
     ),
     output_names=("w", "v"),
     forbidden=FORBIDDEN,
@@ -276,6 +289,11 @@ def _dampened_first_and_inverted(w, g, buf, lr, momentum, dampening=0.0):
     return w - lr * b, b
 
 
+def _old_buffer_returned(w, g, buf, lr, momentum, dampening=0.0):
+    b = _torch_buf(g, buf, momentum, dampening)
+    return w - lr * b, (b if buf is None else np.array(buf, dtype=float))
+
+
 def _classical_old_buffer(w, g, buf, lr, momentum, dampening=0.0):
     b = _torch_buf(g, buf, momentum, dampening)
     return w - lr * (g if buf is None else buf), b
@@ -350,6 +368,12 @@ CLASSICAL = Check(
             "the velocity you just computed is never used. Step against the new velocity, "
             "w - lr * buf.",
             _classical_gradient_step, hint=2),
+        Mistake(
+            "old velocity returned",
+            "Your weights are right, but from the second step on you return the buf you were "
+            "given, not the new one: the next step then starts from a velocity that never "
+            "remembers this gradient. Return the updated buf with the new weights.",
+            _old_buffer_returned, hint=1),
         Mistake(
             "gradient added to the velocity in the step",
             "Your step is w - lr * (g + buf): the velocity already contains the new gradient, "
@@ -442,6 +466,11 @@ def _momentum_on_the_gradient(w, g, buf, lr, momentum):
     return w - lr * (momentum * g + b), b
 
 
+def _nesterov_old_buffer_returned(w, g, buf, lr, momentum):
+    b = _buf(g, buf, momentum)
+    return w - lr * (g + momentum * b), (b if buf is None else np.array(buf, dtype=float))
+
+
 def _lookahead_velocity_twice(w, g, buf, lr, momentum):
     b = _buf(g, buf, momentum)
     return w - lr * (b + momentum * b), b
@@ -501,6 +530,12 @@ NESTEROV = Check(
             "The step is the current gradient as it is, plus momentum times the new velocity: "
             "w - lr * (g + momentum * buf).",
             _momentum_on_the_gradient, hint=2),
+        Mistake(
+            "old velocity returned",
+            "Your weights are right, but from the second step on you return the buf you were "
+            "given, not the new one: the next step then starts from a velocity that never "
+            "remembers this gradient. Return the updated buf with the new weights.",
+            _nesterov_old_buffer_returned, hint=1),
     ),
     output_names=("w", "buf"),
     forbidden=FORBIDDEN,

@@ -221,7 +221,36 @@ def _rates_of_the_lesson(grad_norms, lr, max_norm):
     return np.array([0.2 if n <= 1.0 else 0.2 / n for n in grad_norms])
 
 
+def _factor_over_sum_of_squares(grads, max_norm):
+    sum_sq = sum(np.sum(g ** 2) for g in grads)
+    total = np.sqrt(sum_sq)
+    if total <= max_norm:
+        return [g.copy() for g in grads], total
+    return [g * max_norm / sum_sq for g in grads], total
+
+
+def _value_entry_by_entry(grads, clip_value):
+    out = []
+    for g in grads:
+        out.append(np.array([min(max(e, -clip_value), clip_value) for e in g.flatten()]))
+    return out
+
+
+def _step_velocity_carries_lr(params, grads, velocities, lr, beta, max_norm):
+    clipped, total = clip_by_global_norm(grads, max_norm)
+    new_v, new_w = [], []
+    for w, g, v in zip(params, clipped, velocities):
+        v = beta * v + lr * g
+        new_v.append(v)
+        new_w.append(w - v)
+    return new_w, new_v, total
+
+
 @pytest.mark.parametrize("check, answer, name", [
+    (check_clip_by_global_norm, _factor_over_sum_of_squares, "squared norm in the factor"),
+    (check_clip_by_value, _value_entry_by_entry, "shapes flattened"),
+    (check_clipped_momentum_step, _step_velocity_carries_lr,
+     "lr inside the velocity + (1 - beta) missing"),
     (check_clip_by_global_norm, _max_of_one, "min instead of max"),
     (check_clip_by_global_norm, _last_norm_only, "the last array's norm only"),
     (check_clip_by_global_norm, _first_norm_only, "the first array's norm only"),

@@ -176,6 +176,17 @@ def _max_of_one(grads, max_norm):
         return [g * factor for g in grads], n
 
 
+def _squared_norm_in_the_factor(grads, max_norm):
+    # the right norm compared and returned, but the factor divides by its square
+    n = _norm(grads)
+    return [g * (max_norm / n ** 2 if n > max_norm else 1.0) for g in grads], n
+
+
+def _each_array_flattened(grads, max_norm):
+    clipped, total = _clip(grads, max_norm)
+    return [g.ravel() for g in clipped], total
+
+
 def _one_array_norm(which):
     """The norm of one array only (a loop that overwrote the total, or ``grads[0]``), used to
     clip every array and returned."""
@@ -298,6 +309,16 @@ CLIP_NORM = Check(
                 "(the factor is 1), short ones are stretched to max_norm, and a zero gradient "
                 "gives 0 * inf = NaN. The factor is min(1, max_norm / total_norm), never above "
                 "1: only a gradient longer than max_norm changes.", _max_of_one, hint=2),
+        Mistake("squared norm in the factor",
+                "Your norm is right, but the factor divides by its square, "
+                "max_norm / total_norm^2: long gradients end far shorter than max_norm. The "
+                "factor is max_norm / total_norm (the sum of squares needs its square root "
+                "there too).", _squared_norm_in_the_factor, hint=2),
+        Mistake("each array flattened",
+                "Your values are right, but each array came back flat (1-D). Return each "
+                "clipped array with the shape of its gradient: multiply the array itself by the "
+                "factor (flattening is fine for measuring the norm, not for the result).",
+                _each_array_flattened, hint=1),
         Mistake("the last array's norm only",
                 "Your norm is the norm of the LAST array only: a loop that assigns "
                 "`total = ...` at every array keeps only the last value. Add up the squares of "
@@ -402,6 +423,10 @@ def _one_array_clipped(which):
     return wrong
 
 
+def _value_flattened(grads, clip_value):
+    return [np.clip(g, -clip_value, clip_value).ravel() for g in grads]
+
+
 def _clip_value_cases():
     return [
         Case("entries above and below the interval",
@@ -475,6 +500,11 @@ CLIP_VALUE = Check(
                 "Entries beyond the interval became 0. Value clipping caps them at the edge: a "
                 "3 becomes clip_value, a -7 becomes -clip_value; they still push the weights.",
                 _cut_to_zero, hint=2),
+        Mistake("shapes flattened",
+                "Your values are right, but each array came back flat (1-D), as a loop over "
+                "its entries builds it. Return arrays with the shapes of the gradients: clip "
+                "the whole array at once (np.minimum / np.maximum work element by element and "
+                "keep the shape), or reshape to g.shape.", _value_flattened, hint=3),
         Mistake("only the first array clipped",
                 "Your first array is clipped, the others are returned as they came: every array "
                 "of the list needs the same cut, in a loop over `grads` (or a list "
@@ -603,6 +633,13 @@ def _step_two(clipping, momentum):
     return wrong
 
 
+def _step_sutskever(params, grads, velocities, lr, beta, max_norm):
+    # v = beta v + lr g_clipped; w = w - v
+    clipped, total = _clip(grads, max_norm)
+    new_v = [beta * v + lr * g for g, v in zip(clipped, velocities)]
+    return [w - v for w, v in zip(params, new_v)], new_v, total
+
+
 def _step_old_velocity(params, grads, velocities, lr, beta, max_norm):
     clipped, total = _clip(grads, max_norm)
     new_w, new_v = _ema(params, clipped, velocities, lr, beta, old_v=True)
@@ -718,6 +755,11 @@ _STEP_PAIRS = tuple(
         ("norm after", "exchanged"), ("none", "exchanged")))
 #: Two mistakes in the momentum rule itself.
 _STEP_PAIRS += (
+    Mistake("lr inside the velocity + (1 - beta) missing",
+            "Two mistakes at once: you used the form v = beta v + lr g, w = w - v. The lesson's "
+            "EMA momentum weights the gradient by (1 - beta) and keeps lr out of v: "
+            "v = beta v + (1 - beta) g_clipped, then w = w - lr v (the velocities you return "
+            "are those v).", _step_sutskever, hint=2),
     Mistake("(1 - beta) missing + step with the old velocity",
             "Two mistakes at once. First, your velocity is v = beta v + g: the lesson's EMA "
             "momentum is v = beta v + (1 - beta) g_clipped. Second, your weights move by lr "

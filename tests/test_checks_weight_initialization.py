@@ -185,7 +185,19 @@ def _gain_as_array(activation, z):
     return 1 / np.sqrt((h ** 2).mean(keepdims=True)).reshape(1)
 
 
+def _xavier_without_parentheses(shape, gain=1.0, rng=None):
+    fan_in, fan_out = shape
+    limit = math.sqrt(6 / fan_in + fan_out) * gain
+    return rng.uniform(-limit, limit, size=shape)
+
+
+def _gain_printed_precision(activation, z):
+    return round(1 / math.sqrt(np.mean(np.square(activation(z)))), 3)
+
+
 @pytest.mark.parametrize("check, answer, name", [
+    (check_xavier_uniform, _xavier_without_parentheses, "parentheses missing"),
+    (check_gain_for, _gain_printed_precision, "rounded"),
     (check_xavier_uniform, _xavier_torch_layout, "drawn transposed"),
     (check_xavier_uniform, _xavier_fan_in_no_gain, "fan_in only + gain missing"),
     (check_he_normal, _he_torch_layout, "drawn transposed"),

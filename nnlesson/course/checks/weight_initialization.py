@@ -182,6 +182,11 @@ XAVIER = Check(
                 "(PyTorch's layout): the same numbers land in other places. In nnlesson W has "
                 "shape (n_in, n_out) = `shape`: draw it directly with "
                 "rng.uniform(-a, a, size=shape).", _xavier_drawn_transposed, hint=3),
+        Mistake("parentheses missing",
+                "Your bound is sqrt(6 / fan_in + fan_out): without parentheses Python divides 6 "
+                "by fan_in first and then adds fan_out. The sum of the fans is the divisor: "
+                "a = gain * math.sqrt(6 / (fan_in + fan_out)).",
+                _uniform_with(lambda fi, fo, g: g * math.sqrt(6.0 / fi + fo)), hint=2),
         Mistake("std used as the uniform bound + gain missing",
                 "Two mistakes. You used the standard deviation sqrt(2 / (fan_in + fan_out)) as "
                 "the bound (a uniform U(-a, a) has variance a^2 / 3, so the bound is sqrt(3) "
@@ -531,6 +536,14 @@ GAIN = Check(
                 "You returned ReLU's gain, sqrt(2), whatever the activation: measure it on the "
                 "sample instead, h = activation(z), gain = 1 / sqrt(mean(h^2)).",
                 lambda activation, z: math.sqrt(2.0), hint=2),
+        Mistake("rounded",
+                "Your gain is rounded (to 2 decimals): the check compares the measured value "
+                "itself. Return 1 / sqrt(mean(f(z)^2)) unrounded; round only where you print it.",
+                lambda activation, z: round(_gain_for(activation, z), 2), hint=2),
+        Mistake("rounded",
+                "Your gain is rounded (to 3 decimals): the check compares the measured value "
+                "itself. Return 1 / sqrt(mean(f(z)^2)) unrounded; round only where you print it.",
+                lambda activation, z: round(_gain_for(activation, z), 3), hint=2),
         Mistake("an array, not a float",
                 "Your gain is right, but it is an array of one number: the exercise asks for a "
                 "float. np.mean(..., keepdims=True) or a slice keeps an array; take the plain "

@@ -228,6 +228,18 @@ class _UpdatesAtTheTop(BatchNorm1d):
         return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
 
 
+class _UpdatesAtTheTopUnguarded(BatchNorm1d):
+    """The same without a guard: in eval a batch of one divides by N - 1 = 0."""
+
+    def forward(self, x):
+        n, m = len(x), self.momentum
+        self.running_mean = (1 - m) * self.running_mean + m * x.mean(0)
+        self.running_var = (1 - m) * self.running_var + m * x.var(0) * n / (n - 1)
+        mu, var = (x.mean(0), x.var(0)) if self.training else \
+            (self.running_mean, self.running_var)
+        return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
+
+
 class _NoScaleNoShift(BatchNorm1d):
     def forward(self, x):
         out = super().forward(x)
@@ -288,8 +300,48 @@ def _layernorm_raw_second_moment(x, gamma, beta, eps=1e-5):
     return gamma * (x - mu) / np.sqrt((x ** 2).mean(-1, keepdims=True) + eps) + beta
 
 
+class _EvalEpsOutside(BatchNorm1d):
+    def forward(self, x):
+        if self.training:
+            return super().forward(x)
+        std = np.sqrt(self.running_var) + self.eps
+        return self.gamma * (x - self.running_mean) / std + self.beta
+
+
+class _ModesTheWrongWayRound(BatchNorm1d):
+    def forward(self, x):
+        self.training = not self.training
+        try:
+            return super().forward(x)
+        finally:
+            self.training = not self.training
+
+
+def _backward_std_forgotten(dout, x, gamma, eps=1e-5):
+    n = len(x)
+    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return gamma / n * (n * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
+def _channels_shift_only(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=(0, 2, 3), keepdims=True)
+    return (x - mu) / np.sqrt(x.var(axis=(0, 2, 3), keepdims=True) + eps) + beta[:, None, None]
+
+
+def _layernorm_std_under_the_root(x, gamma, beta, eps=1e-5):
+    sd = np.std(x, axis=-1, keepdims=True)
+    return gamma * (x - np.mean(x, axis=-1, keepdims=True)) / np.sqrt(sd + eps) + beta
+
+
 @pytest.mark.parametrize("check, answer, name", [
+    (check_batchnorm1d, _EvalEpsOutside, "eps outside the square root in eval"),
+    (check_batchnorm1d, _ModesTheWrongWayRound, "training and evaluation exchanged"),
+    (check_batchnorm_backward, _backward_std_forgotten, "1 / sqrt(var + eps) missing"),
+    (check_batchnorm_channels, _channels_shift_only, "gamma missing"),
+    (check_layernorm_forward, _layernorm_std_under_the_root, "square root of the std"),
     (check_batchnorm1d, _UpdatesAtTheTop, "running statistics updated in eval"),
+    (check_batchnorm1d, _UpdatesAtTheTopUnguarded, "running statistics updated in eval"),
     (check_batchnorm1d, _NoScaleNoShift, "gamma and beta missing"),
     (check_batchnorm1d, _CorrectionUpsideDown, "Bessel's correction inverted"),
     (check_batchnorm_backward, _backward_per_sample, "dgamma and dbeta not summed over the batch"),

@@ -77,12 +77,15 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
                      running_std=False, bessel_from_features=False, keras_variance_only=False,
                      one_minus_missing=False, first_batch_sets=False, train_affine=True,
                      running_of_output=False, affine_swapped=None, running_corrected_twice=False,
-                     eval_update_first=None, bessel_inverted=False):
+                     eval_update_first=None, bessel_inverted=False, modes_exchanged=False,
+                     bessel_unguarded=False):
     """A BatchNorm1d with deliberate deviations (written out: the library is forbidden).
 
     ``affine_swapped``: ``"eval"`` or ``"both"`` (modes computing ``beta * x_hat + gamma``).
     ``eval_update_first``: ``"guarded"`` (batches of more than one) or ``"always"``: in evaluation
     mode the running statistics are updated first, then used to normalize.
+    ``modes_exchanged``: ``if not self.training`` where ``if self.training`` belongs.
+    ``bessel_unguarded``: ``N / (N - 1)`` for a batch of one too (``0 * inf = NaN``).
     """
 
     class Wrong:
@@ -113,6 +116,15 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
         def forward(self, x):
             x = np.asarray(x, dtype=float)
             n = x.shape[0]
+            if modes_exchanged:
+                self.training = not self.training
+                try:
+                    return self._forward(x, n)
+                finally:
+                    self.training = not self.training
+            return self._forward(x, n)
+
+        def _forward(self, x, n):
             update = (self.training and update_in_train) or \
                 (not self.training and update_in_eval and n > 1)
             if update and normalize_with_running:  # the running statistics first, then used
@@ -152,7 +164,12 @@ def _wrong_batchnorm(*, axis=0, norm_ddof=0, running_ddof=1, eps_inside=True,
             m = 1 - self.momentum if keras_momentum else self.momentum
             mean = x.mean(axis=0)
             count = x.shape[1] if bessel_from_features else n
-            var = x.var(axis=0) * (count / (count - running_ddof) if count > running_ddof else 1.0)
+            if bessel_unguarded:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    var = x.var(axis=0) * (count / np.float64(count - running_ddof))
+            else:
+                var = x.var(axis=0) * (count / (count - running_ddof) if count > running_ddof
+                                       else 1.0)
             if bessel_inverted:  # (N - 1) / N where N / (N - 1) belongs
                 var = x.var(axis=0) * (n - 1) / n
             if running_corrected_twice:  # the unbiased variance, corrected once more
@@ -273,7 +290,8 @@ _BN_SINGLES = {
                           "In evaluation mode your layer first moves the running statistics "
                           "towards the batch, then normalizes with them. They are updated only "
                           "while training; eval() reads them and leaves them as they are.", 1),
-    "eval_update_first_1": (dict(eval_update_first="always"), "running statistics updated in eval",
+    "eval_update_first_1": (dict(eval_update_first="always", bessel_unguarded=True),
+                            "running statistics updated in eval",
                             "In evaluation mode your layer first moves the running statistics "
                             "towards the batch, then normalizes with them (and a batch of one "
                             "gives N / (N - 1) = 1 / 0). They are updated only while training; "
@@ -285,6 +303,24 @@ _BN_SINGLES = {
                         "Your running variance is fed var * (N - 1) / N, smaller than the biased "
                         "variance: the correction is upside down. The unbiased variance divides "
                         "by N - 1, so it is var * N / (N - 1), larger.", 2),
+    "eval_eps_out": (dict(eval_eps_inside=False), "eps outside the square root in eval",
+                     "In evaluation mode you divided by sqrt(running_var) + eps. eps sits inside "
+                     "the square root in both modes, as your training branch has it: "
+                     "(x - running_mean) / sqrt(running_var + eps).", 2),
+    "modes_exchanged": (dict(modes_exchanged=True), "training and evaluation exchanged",
+                        "Your two branches are exchanged (`if not self.training`?): in training "
+                        "mode your layer normalizes with the running statistics, and in "
+                        "evaluation mode it uses the batch's statistics and updates the running "
+                        "ones. Training: the batch's statistics and the update; eval(): the "
+                        "running statistics, unchanged.", 1),
+    "modes_exchanged_1": (dict(modes_exchanged=True, bessel_unguarded=True),
+                          "training and evaluation exchanged",
+                          "Your two branches are exchanged (`if not self.training`?): in "
+                          "training mode your layer normalizes with the running statistics, and "
+                          "in evaluation mode it uses the batch's statistics and updates the "
+                          "running ones (a batch of one then gives N / (N - 1) = 1 / 0). "
+                          "Training: the batch's statistics and the update; eval(): the running "
+                          "statistics, unchanged.", 1),
     "running_in_train": (dict(normalize_with_running=True), "running statistics used in training",
                          "In training mode your layer normalizes with the running statistics. "
                          "Training uses the batch's own mean and (biased) variance; the running "
@@ -445,6 +481,10 @@ def _backward_variant(kind):
             xh = (x - mu) * inv
             return (inv * (d_hat - d_hat.mean(axis=0) - xh * (d_hat * xh).mean(axis=0)),
                     (dout * xh).sum(axis=0), dbeta)
+        if kind == "inv_std missing":
+            return d_hat - d_hat.mean(axis=0) - x_hat * (d_hat * x_hat).mean(axis=0), dgamma, dbeta
+        if kind == "gamma in dbeta":
+            return full, dgamma, d_hat.sum(axis=0)
         if kind == "not summed":
             return full, dout * x_hat, dout
         if kind == "dx over the features":
@@ -571,6 +611,14 @@ BACKWARD = Check(
                 "You left eps out of the backward pass: 1 / sqrt(var) divides by zero for a "
                 "constant feature. The forward pass normalized with 1 / sqrt(var + eps), and the "
                 "backward pass must use the same.", _backward_variant("eps left out"), hint=3),
+        Mistake("1 / sqrt(var + eps) missing",
+                "Your dx lacks the factor 1 / sqrt(var + eps) in front of the bracket: x_hat = "
+                "(x - mu) / sqrt(var + eps), so every path from x_hat back to x is divided by "
+                "the std.", _backward_variant("inv_std missing"), hint=2),
+        Mistake("gamma in dbeta",
+                "Your dbeta sums dout * gamma: out = gamma * x_hat + beta, so d out / d beta = 1 "
+                "and dbeta = sum over the batch of dout (gamma belongs in dx only).",
+                _backward_variant("gamma in dbeta"), hint=2),
         Mistake("dgamma and dbeta not summed over the batch",
                 "Your dgamma and dbeta have one row per sample, shape (N, D): gamma and beta are "
                 "shared by every sample of the batch, so their gradients add up over it: "
@@ -678,6 +726,10 @@ def _channels_affine(kind):
         mu = x.mean(axis=(0, 2, 3), keepdims=True)
         x_hat = (x - mu) / np.sqrt(x.var(axis=(0, 2, 3), keepdims=True) + eps)
         g, b = gamma.reshape(1, -1, 1, 1), beta.reshape(1, -1, 1, 1)
+        if kind == "no gamma":
+            return x_hat + b
+        if kind == "no beta":
+            return g * x_hat
         return x_hat if kind == "none" else b * x_hat + g
     return forward
 
@@ -761,6 +813,14 @@ CHANNELS = Check(
         Mistake("eps outside the square root",
                 "You divided by sqrt(var) + eps; eps belongs inside: sqrt(var + eps).",
                 _channels_variant((0, 2, 3), eps_inside=False), hint=2),
+        Mistake("gamma missing",
+                "Your output is x_hat + beta: the scale gamma is missing. out = gamma_c * x_hat "
+                "+ beta_c, with gamma lined up with the channel axis (gamma.reshape(1, -1, 1, "
+                "1)).", _channels_affine("no gamma"), hint=3),
+        Mistake("beta missing",
+                "Your output is gamma * x_hat: the shift beta is missing. out = gamma_c * x_hat "
+                "+ beta_c, with beta lined up with the channel axis (beta.reshape(1, -1, 1, 1)).",
+                _channels_affine("no beta"), hint=3),
         Mistake("statistics per pixel over the channels",
                 "You took the mean and variance over the batch and the channels (axes 0 and 1): "
                 "one mean per pixel position, mixing the channels. Batch norm keeps the channels "
@@ -820,6 +880,12 @@ def _ln_variant(kind):
                 + beta
         if kind == "swapped":
             return beta * (x - mu) / np.sqrt(var + eps) + gamma
+        if kind == "root of the std":
+            return gamma * (x - mu) / np.sqrt(np.sqrt(var) + eps) + beta
+        if kind == "no gamma":
+            return (x - mu) / np.sqrt(var + eps) + beta
+        if kind == "no beta":
+            return gamma * (x - mu) / np.sqrt(var + eps)
         if kind == "not centred":  # RMS norm: no mean subtracted, the mean square divides
             return gamma * x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) + beta
         if kind == "variance not centred":
@@ -912,6 +978,16 @@ LAYERNORM = Check(
                 "Your output is the standardized x alone: the learned scale and shift are "
                 "missing. out = gamma * x_hat + beta, per feature.", _ln_variant("no affine"),
                 hint=2),
+        Mistake("square root of the std",
+                "You divided by sqrt(std + eps): the std already is a square root (np.std), so "
+                "you took the root twice. Divide by sqrt(var + eps), with var = np.var(x, "
+                "axis=-1, keepdims=True).", _ln_variant("root of the std"), hint=2),
+        Mistake("gamma missing",
+                "Your output is x_hat + beta: the scale gamma is missing. out = gamma * x_hat + "
+                "beta, per feature.", _ln_variant("no gamma"), hint=2),
+        Mistake("beta missing",
+                "Your output is gamma * x_hat: the shift beta is missing. out = gamma * x_hat + "
+                "beta, per feature.", _ln_variant("no beta"), hint=2),
         Mistake("mean not subtracted (RMS norm)",
                 "You divided x by the root of its mean square without subtracting the mean: "
                 "that is RMS norm, a relative of layer norm. Layer norm centres first: "

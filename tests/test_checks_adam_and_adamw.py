@@ -451,3 +451,22 @@ def test_other_conventions_are_named(check, student, mistake):
     result = check(student)
     assert result.status == "fail" and result.mistake == mistake, str(result)
     assert "Hint" in result.message
+
+
+def test_the_step_returned_instead_of_the_weights_is_named():
+    def adam_step_only(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        update = lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        return update, m, v
+
+    def adamw_step_only(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                        weight_decay=1e-2):
+        update, m, v = adam_step_only(w, g, m, v, t, lr, beta1, beta2, eps)
+        return update + lr * weight_decay * w, m, v
+
+    for check, student in ((check_adam_update, adam_step_only),
+                           (check_adamw_update, adamw_step_only)):
+        result = check(student)
+        assert result.mistake == "the step returned instead of the new weights", str(result)
+        assert result.message.endswith("Hint 3 above gives a partial line.")

@@ -279,3 +279,27 @@ def test_more_families_are_named(check, student, mistake):
     result = check(student)
     assert result.status == "fail" and result.mistake == mistake, str(result)
     assert "Hint" in result.message
+
+
+def sqrt_rule_plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
+    k = batch_size / base_batch_size
+    per_epoch = math.ceil(n_train / batch_size)
+    return base_lr * k**0.5, 1 / k, warmup_epochs * per_epoch, epochs * per_epoch
+
+
+def unscaled_plan(n_train, batch_size, epochs, base_lr, base_batch_size, warmup_epochs):
+    k = batch_size / base_batch_size
+    per_epoch = -(-n_train // batch_size)
+    return base_lr, 1 / k, warmup_epochs * per_epoch, epochs * per_epoch
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (check_step_decay, lambda t, lr0, step_size, gamma: lr0 / gamma ** (t // step_size),
+     "divided by gamma"),
+    (check_scaled_plan, sqrt_rule_plan, "square-root scaling, start factor 1 / k"),
+    (check_scaled_plan, unscaled_plan, "rate not scaled, start factor 1 / k"),
+])
+def test_a_division_and_the_start_factor_of_another_rule_are_named(check, student, mistake):
+    result = check(student)
+    assert result.status == "fail" and result.mistake == mistake, str(result)
+    assert result.message.endswith("Hint 2 above gives the formula.")

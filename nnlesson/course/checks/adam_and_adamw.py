@@ -682,10 +682,25 @@ def _two_mistakes(a, b, make_wrong):
                    make_wrong(_switches(a, b)), hint=hint)
 
 
+def _step_returned(right):
+    """``right`` returning the change it makes (w - new w) in place of the new weights."""
+    def wrong(w, *args, **kwargs):
+        new_w, m, v = right(w, *args, **kwargs)
+        return w - new_w, m, v
+    return wrong
+
+
+_STEP_RETURNED = ("the step returned instead of the new weights",
+                  "Your first output is the step, not the weights after it: your m and v are "
+                  "right, and your w is exactly what the weights should move by. Return the new "
+                  "weights, w minus the step.")
+
+
 def _adam_mistakes():
     singles = [Mistake(row[0], row[3], _wrong_adam(row[5]), hint=row[2]) for row in _ADAM_TABLE]
     pairs = [_two_mistakes(a, b, _wrong_adam) for a, b in _pairs(_ADAM_TABLE)]
     pairs.append(_keras_pair(_wrong_adam))
+    singles.append(Mistake(*_STEP_RETURNED, _step_returned(_wrong_adam({})), hint=3))
     return _distinct(singles, pairs, _cases(), _adam)
 
 
@@ -872,6 +887,7 @@ def _adamw_mistakes():
                         f"{row[4]}.", _wrong_adamw("none", row[5]), hint=1)
                 for row in _ADAM_TABLE]
     keras = [_keras_pair(lambda switches: _wrong_adamw("before", switches))]
+    adam.append(Mistake(*_STEP_RETURNED, _step_returned(_wrong_adamw()), hint=3))
     return _distinct(decay + adam, list(_decay_pairs()) + mixed + no_decay + keras,
                      _cases(weight_decay=_ADAMW_DECAY), _adamw)
 

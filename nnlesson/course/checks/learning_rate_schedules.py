@@ -127,6 +127,8 @@ def _step_variant(how):
             k = t // step_size
         if how == "product":
             return lr0 * gamma * k
+        if how == "divided":
+            return lr0 / gamma ** k
         if how == "product after the first drop":
             return lr0 * gamma * k if k else lr0
         if how == "subtracted":
@@ -202,6 +204,10 @@ STEP_DECAY = Check(
                 "example). Each drop multiplies the rate by gamma again: after k drops it is "
                 "lr0 * gamma ** k, which is also lr0 for k = 0, with no special case.",
                 _step_variant("product after the first drop"), hint=2),
+        Mistake("divided by gamma",
+                "Your rate grows at each drop: you divide by gamma ** k. gamma is the factor the "
+                "rate is MULTIPLIED by (0.1 turns 0.1 into 0.01): lr0 * gamma ** k.",
+                _step_variant("divided"), hint=2),
         Mistake("subtracted instead of multiplied",
                 "You subtract gamma for each drop. Step decay multiplies the rate by gamma at "
                 "each drop, so it shrinks by a factor, never below 0.",
@@ -764,7 +770,8 @@ def _plan_variant(per_epoch="ceil", peak="linear", start="base", warmup="steps",
         if peak_lr == 0:  # k rounded down to 0: no start factor to speak of
             return peak_lr, 1.0, warmup_epochs * steps, epochs * steps
         start_factor = {"base": base_lr / peak_lr, "inverse": peak_lr / base_lr,
-                        "one-cycle": 1 / 25, "one": 1.0, "zero": 0.0, "torch": 1 / 3}[start]
+                        "one-cycle": 1 / 25, "one": 1.0, "zero": 0.0, "torch": 1 / 3,
+                        "1 / k": 1 / k}[start]
         warm = warmup_epochs * steps if warmup == "steps" else warmup_epochs
         full = epochs * steps if total == "steps" else epochs
         if per_epoch == "ceil of total":  # the examples of all epochs, rounded up once
@@ -947,6 +954,20 @@ PLAN = Check(
                 "numbers of updates are whole numbers. Use math.ceil, which returns an int, "
                 "or wrap them in int().",
                 lambda *args: tuple(float(x) for x in _plan(*args)), hint=3),
+        # start_factor = 1 / k is right only with the linear rule: with another peak it no
+        # longer starts the warm-up at base_lr
+        Mistake("square-root scaling, start factor 1 / k",
+                "Your peak rate is base_lr * sqrt(k), the square-root rule, and your warm-up "
+                "starts at 1 / k of it, below base_lr. Goyal et al. scale the rate linearly, "
+                "peak_lr = k * base_lr, and start the warm-up at the base rate: start_factor = "
+                "base_lr / peak_lr = 1 / k.",
+                _plan_variant(peak="sqrt", start="1 / k"), hint=2),
+        Mistake("rate not scaled, start factor 1 / k",
+                "Your peak rate is base_lr itself, not scaled, and your warm-up starts at 1 / k "
+                "of it. The linear scaling rule multiplies the rate by k, peak_lr = k * "
+                "base_lr, and the warm-up starts at the base rate: start_factor = base_lr / "
+                "peak_lr = 1 / k.",
+                _plan_variant(peak="none", start="1 / k"), hint=2),
     ),
     output_names=("peak_lr", "start_factor", "warmup_steps", "total_steps"),
     hints=HINTS,

@@ -323,3 +323,18 @@ def warmup_from_a_full_average(beta, tolerance=0.01):
 def test_more_families_are_named(check, student, mistake):
     result = check(student)
     assert not result.passed and result.mistake == mistake, str(result)
+
+
+@pytest.mark.parametrize("rate, mistake", [
+    (lambda lr, lr_decay, step: lr * (1 + lr_decay * (step - 1)), "lr_decay multiplies the rate"),
+    (lambda lr, lr_decay, step: lr / (1 + step - 1 * lr_decay),
+     "parentheses missing around step - 1"),
+])
+def test_the_rate_of_a_step_written_wrong_is_named(rate, mistake):
+    def student(w, g, state_sum, step, lr=0.01, lr_decay=0.0, eps=1e-10):
+        state_sum = state_sum + g * g
+        return w - rate(lr, lr_decay, step) * g / (np.sqrt(state_sum) + eps), state_sum
+
+    result = check_adagrad_update(student)
+    assert result.mistake == mistake, str(result)
+    assert result.message.endswith("Hint 2 above gives the formula.")

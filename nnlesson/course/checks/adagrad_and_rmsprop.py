@@ -321,6 +321,17 @@ _ADAGRAD_MISTAKES = (
             "it and takes the root again. Keep the root in its own variable.",
             _returned_instead(_adagrad_wrong(), "root"), hint=1),
         Mistake(
+            "lr_decay multiplies the rate",
+            "Your learning rate GROWS with the steps: lr * (1 + (step - 1) * lr_decay). "
+            "lr_decay makes it shrink: divide, lr / (1 + (step - 1) * lr_decay).",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr * (1 + (t - 1) * d)), hint=2),
+        Mistake(
+            "parentheses missing around step - 1",
+            "Your learning rate is lr / (1 + step - 1 * lr_decay): without parentheses around "
+            "step - 1, Python multiplies 1 * lr_decay first, so the divisor is about step "
+            "itself. Write lr / (1 + (step - 1) * lr_decay).",
+            _adagrad_wrong(lr_of_step=lambda lr, d, t: lr / (1 + t - 1 * d)), hint=2),
+        Mistake(
             "lr_decay as a power",
             "Your learning rate is lr / (1 + lr_decay)^(step - 1), a decay that grows "
             "exponentially. PyTorch's lr_decay divides by a number that grows linearly with the "

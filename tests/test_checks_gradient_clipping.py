@@ -246,7 +246,22 @@ def _step_velocity_carries_lr(params, grads, velocities, lr, beta, max_norm):
     return new_w, new_v, total
 
 
+def _each_own_norm_then_measured(grads, max_norm):
+    out = []
+    for g in grads:
+        n = math.sqrt(float((g * g).sum()))
+        out.append(g * (max_norm / n) if n > max_norm else g.copy())
+    return out, math.sqrt(sum(float((o * o).sum()) for o in out))
+
+
+def _rates_of_the_clipped_steps(grad_norms, lr, max_norm):
+    return np.array([lr * max_norm / n for n in grad_norms if n > max_norm])
+
+
 @pytest.mark.parametrize("check, answer, name", [
+    (check_clip_by_global_norm, _each_own_norm_then_measured,
+     "per-tensor norm + norm after clipping returned"),
+    (check_effective_lrs, _rates_of_the_clipped_steps, "only the clipped updates"),
     (check_clip_by_global_norm, _factor_over_sum_of_squares, "squared norm in the factor"),
     (check_clip_by_value, _value_entry_by_entry, "shapes flattened"),
     (check_clipped_momentum_step, _step_velocity_carries_lr,

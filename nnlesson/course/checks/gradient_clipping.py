@@ -176,6 +176,11 @@ def _max_of_one(grads, max_norm):
         return [g * factor for g in grads], n
 
 
+def _per_tensor_norm_after(grads, max_norm):
+    clipped, _ = _per_tensor(grads, max_norm)
+    return clipped, _norm(clipped)
+
+
 def _squared_norm_in_the_factor(grads, max_norm):
     # the right norm compared and returned, but the factor divides by its square
     n = _norm(grads)
@@ -309,6 +314,12 @@ CLIP_NORM = Check(
                 "(the factor is 1), short ones are stretched to max_norm, and a zero gradient "
                 "gives 0 * inf = NaN. The factor is min(1, max_norm / total_norm), never above "
                 "1: only a gradient longer than max_norm changes.", _max_of_one, hint=2),
+        Mistake("per-tensor norm + norm after clipping returned",
+                "Two mistakes. You clipped each array by its own norm: norm clipping uses ONE "
+                "norm over all the gradients together and scales every array by the same "
+                "factor. And the norm you return is measured after clipping: return the global "
+                "norm BEFORE clipping, the one a training loop records.", _per_tensor_norm_after,
+                hint=1),
         Mistake("squared norm in the factor",
                 "Your norm is right, but the factor divides by its square, "
                 "max_norm / total_norm^2: long gradients end far shorter than max_norm. The "
@@ -969,6 +980,12 @@ EFFECTIVE_LRS = Check(
                 lambda grad_norms, lr, max_norm: float(np.mean(_effective_lrs(grad_norms, lr,
                                                                                max_norm))),
                 hint=1),
+        Mistake("only the clipped updates",
+                "You returned rates for the clipped updates only (the norms above max_norm). "
+                "Return one rate per recorded update, the unclipped ones too (their rate is the "
+                "full lr), so that the array lines up with grad_norms.",
+                lambda grad_norms, lr, max_norm: (lambda n: lr * max_norm / n[n > max_norm])(
+                    np.asarray(grad_norms, dtype=np.float64)), hint=1),
         Mistake("a list, not an array",
                 "Your rates are right, but you returned a list. The exercise asks for a numpy "
                 "array (np.array(rates), or compute with arrays from the start), so that the "

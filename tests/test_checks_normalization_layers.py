@@ -334,7 +334,12 @@ def _layernorm_std_under_the_root(x, gamma, beta, eps=1e-5):
     return gamma * (x - np.mean(x, axis=-1, keepdims=True)) / np.sqrt(sd + eps) + beta
 
 
+def _backward_dx_alone(dout, x, gamma, eps=1e-5):
+    return batchnorm_backward(dout, x, gamma, eps)[0]
+
+
 @pytest.mark.parametrize("check, answer, name", [
+    (check_batchnorm_backward, _backward_dx_alone, "dx only"),
     (check_batchnorm1d, _EvalEpsOutside, "eps outside the square root in eval"),
     (check_batchnorm1d, _ModesTheWrongWayRound, "training and evaluation exchanged"),
     (check_batchnorm_backward, _backward_std_forgotten, "1 / sqrt(var + eps) missing"),

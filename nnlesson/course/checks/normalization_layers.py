@@ -481,6 +481,8 @@ def _backward_variant(kind):
             xh = (x - mu) * inv
             return (inv * (d_hat - d_hat.mean(axis=0) - xh * (d_hat * xh).mean(axis=0)),
                     (dout * xh).sum(axis=0), dbeta)
+        if kind == "dx only":
+            return full
         if kind == "inv_std missing":
             return d_hat - d_hat.mean(axis=0) - x_hat * (d_hat * x_hat).mean(axis=0), dgamma, dbeta
         if kind == "gamma in dbeta":
@@ -611,6 +613,10 @@ BACKWARD = Check(
                 "You left eps out of the backward pass: 1 / sqrt(var) divides by zero for a "
                 "constant feature. The forward pass normalized with 1 / sqrt(var + eps), and the "
                 "backward pass must use the same.", _backward_variant("eps left out"), hint=3),
+        Mistake("dx only",
+                "Your dx is right, but it is all you returned. Return three gradients, "
+                "(dx, dgamma, dbeta): dgamma = sum over the batch of dout * x_hat, "
+                "dbeta = sum over the batch of dout.", _backward_variant("dx only"), hint=2),
         Mistake("1 / sqrt(var + eps) missing",
                 "Your dx lacks the factor 1 / sqrt(var + eps) in front of the bracket: x_hat = "
                 "(x - mu) / sqrt(var + eps), so every path from x_hat back to x is divided by "

@@ -245,3 +245,15 @@ def test_diagnoses_with_a_patient_missing_or_a_name_misspelled_are_named():
     wrong_name = next(f for f in nl.diagnosis.FAULTS if f != RIGHT["B"])
     result = C.check_diagnoses(dict(RIGHT, A="Bad luck", B=wrong_name))
     assert result.mistake == "not a fault name + wrong diagnosis"
+
+
+def test_a_swapped_average_without_correction_names_both_mistakes():
+    def swapped_plain(losses, beta=0.98):
+        out, avg = np.zeros(len(losses)), 0.0
+        for k in range(len(losses)):
+            avg = beta * losses[k] + (1 - beta) * avg
+            out[k] = avg
+        return out
+
+    result = C.check_smooth_losses(swapped_plain)
+    assert result.mistake == "no bias correction + beta on the new loss", result

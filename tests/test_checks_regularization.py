@@ -360,3 +360,11 @@ class DropoutThatIgnoresTrain:
 def test_held_out_dropout_families_are_named(answer, name):
     result = check_inverted_dropout(answer)
     assert not result.passed and result.mistake == name, result
+
+
+def test_a_hand_written_decay_of_every_parameter_without_lr_names_both_mistakes():
+    def decay_everything(params, grads, lr, lam):
+        return [(1 - lam) * p - lr * g for p, g in zip(params, grads)]
+
+    result = check_sgd_step_l2(decay_everything)
+    assert result.mistake == "biases penalized + decay not multiplied by lr", result

@@ -228,3 +228,16 @@ def test_a_backward_without_the_skip_and_without_the_mask_names_both():
 def test_rules_of_thumb_for_the_scale_are_named(answer, name):
     result = C.check_block_scale(answer)
     assert not result.passed and result.mistake == name, result
+
+
+def test_two_mistakes_at_once_are_both_named():
+    result = C.check_block_scale(lambda depth, growth: np.power(growth, 1.0 / depth) - 1.0)
+    assert result.mistake == "alpha squared returned + He's factor 2 left out", result
+
+    def stale_and_all(model, X, y):
+        _, dlogits = nl.softmax_cross_entropy(model.forward(X), y)
+        model.backward(dlogits)
+        return np.array([np.sqrt(np.sum(p.grad ** 2)) for p in model.parameters()])
+
+    result = C.check_grad_norms_per_layer(stale_and_all)
+    assert result.mistake == "gradients not cleared first + every parameter, biases too", result

@@ -147,7 +147,7 @@ def _smooth(kind="right"):
         for k, loss in enumerate(losses):
             if kind in ("from first", "from first corrected") and k == 0:
                 avg = loss
-            elif kind == "swapped":
+            elif kind in ("swapped", "swapped, uncorrected"):
                 avg = (1 - beta) * avg + beta * loss
             else:
                 avg = beta * avg + (1 - beta) * loss
@@ -162,7 +162,7 @@ def _smooth(kind="right"):
                     corrected = avg / (1 - np.float64(beta) ** len(losses))
                 elif kind == "no parentheses":
                     corrected = avg / 1 - np.float64(beta) ** (k + 1)
-            if kind in ("none", "from first"):
+            if kind in ("none", "from first", "swapped, uncorrected"):
                 out[k] = avg
             elif kind == "k, first kept" and k == 0:
                 out[k] = loss  # the division by 1 - beta ** 0 = 0 avoided by hand
@@ -201,6 +201,12 @@ SMOOTH_LOSSES = Check(
                 "You weighted the new loss by beta and the past by (1 - beta): the average "
                 "follows the noise. The past keeps the weight beta: avg = beta * avg + "
                 "(1 - beta) * loss.", _smooth("swapped"), hint=2),
+        Mistake("no bias correction + beta on the new loss",
+                "Two things: you weighted the new loss by beta and the past by (1 - beta), so "
+                "the average follows the noise (avg = beta * avg + (1 - beta) * loss keeps the "
+                "weight beta for the past), and you return the average without dividing it by "
+                "1 - beta ** (k + 1), which makes up for its start at 0.",
+                _smooth("swapped, uncorrected"), hint=2),
         Mistake("correction exponent off by one",
                 "Your correction uses beta ** (k + 2): the first smoothed value must equal the "
                 "first loss, so after k + 1 losses (k counted from 0) divide by "

@@ -303,6 +303,14 @@ SGD_STEP_L2 = Check(
                 "(fit(..., penalty=Penalty(l2=...)) does the same).",
                 lambda params, grads, lr, lam: _step(params, grads, lr, lam,
                                                      decay=("weights", "biases")), hint=1),
+        Mistake("biases penalized + decay not multiplied by lr",
+                "Two things: you decayed every parameter, biases included, and without the "
+                "learning rate (p - lr * g - lam * p, the habit of a hand-written weight "
+                "decay). The penalty is on the weight matrices only (p.ndim >= 2), and its "
+                "gradient lam * w joins the data gradient, so lr multiplies both: "
+                "W - lr * (g + lam * W), b - lr * g.",
+                lambda params, grads, lr, lam: _step(params, grads, lr, lam, on_lr=False,
+                                                     decay=("weights", "biases")), hint=2),
         Mistake("biases decayed instead of the weights",
                 "You decayed the biases (the 1-D arrays) and left the weight matrices alone: "
                 "it is the other way round. A weight matrix has ndim 2, a bias ndim 1.",

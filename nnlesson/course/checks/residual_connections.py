@@ -402,6 +402,12 @@ GRAD_NORMS = Check(
                 "You added the bias gradients in. Report the weight matrices only (the "
                 "parameters with 2 dimensions), one number per linear layer.",
                 lambda model, X, y: _norms(model, X, y, biases=True), hint=2),
+        Mistake("gradients not cleared first + every parameter, biases too",
+                "Two things: backward ADDS into .grad, so clear the gradients "
+                "(model.zero_grad()) before the forward pass, or you measure this gradient "
+                "plus the last one; and keep the weight matrices only (p.value.ndim == 2), "
+                "one number per linear layer, not the biases too.",
+                lambda model, X, y: _norms(model, X, y, clear=False, every=True), hint=2),
         Mistake("every parameter, biases too",
                 "You returned a norm for every parameter, biases included, so there are twice "
                 "as many numbers as linear layers. Keep the weight matrices only (the "
@@ -516,6 +522,12 @@ BLOCK_SCALE = Check(
                 "You returned alpha^2: the branch's mean square scales with alpha^2, and the "
                 "weights with alpha itself. Take the square root at the end.",
                 lambda depth, growth: float((_per_block(depth, growth) - 1) / 2), hint=3),
+        Mistake("alpha squared returned + He's factor 2 left out",
+                "Your alpha is growth^(1/depth) - 1: two steps are missing. The branch adds "
+                "2 alpha^2 times the mean square (He initialization doubles it in each linear "
+                "layer, the ReLU halves it once), so 1 + 2 alpha^2 = growth^(1/depth); and that "
+                "gives alpha^2, whose square root is the factor for the weights.",
+                lambda depth, growth: float(_per_block(depth, growth) - 1), hint=2),
         Mistake("integer division 1 // depth",
                 "Your alpha is 0 for every depth above 1: 1 // depth is an integer division, "
                 "0, so growth ** (1 // depth) is 1. Write 1 / depth.",

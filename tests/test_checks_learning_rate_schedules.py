@@ -303,3 +303,15 @@ def test_a_division_and_the_start_factor_of_another_rule_are_named(check, studen
     result = check(student)
     assert result.status == "fail" and result.mistake == mistake, str(result)
     assert result.message.endswith("Hint 2 above gives the formula.")
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda t, lr0, step_size, gamma: lr0 * 0.1 ** (t // 30),
+     "step_size and gamma fixed at the example's 30 and 0.1"),
+    (lambda t, lr0, step_size, gamma: 0.1 * 0.1 ** (t // 30), "the tutorial's example written in"),
+    (lambda t, lr0, step_size, gamma: lr0 * gamma ** (t // 30),
+     "step_size fixed at the example's 30"),
+])
+def test_the_tutorials_example_written_in_is_named(student, mistake):
+    result = check_step_decay(student)
+    assert result.mistake == mistake, str(result)

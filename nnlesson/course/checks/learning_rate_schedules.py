@@ -163,7 +163,7 @@ STEP_DECAY = Check(
         Case("the first drop, t = 30", (30, 0.1, 30, 0.1)),
         Case("t = 59", (59, 0.1, 30, 0.1)),
         Case("the second drop, t = 60", (60, 0.1, 30, 0.1)),
-        Case("t = 95", (95, 0.1, 30, 0.1)),
+        Case("t = 95, gamma 0.5", (95, 0.1, 30, 0.5)),
         Case("step_size 3, gamma 0.5, t = 7", (7, 0.5, 3, 0.5)),
         Case("step_size 3, gamma 0.5, t = 1", (1, 0.5, 3, 0.5)),
         Case("step_size 1: a drop at every step, t = 4", (4, 1.0, 1, 0.9)),
@@ -273,6 +273,16 @@ STEP_DECAY = Check(
         Mistake("gamma fixed at the example's 0.1",
                 "Your function multiplies by 0.1 at each drop whatever gamma is: the tutorial's "
                 "example. Use the argument gamma.", _step_variant("gamma 0.1"), hint=1),
+        Mistake("step_size and gamma fixed at the example's 30 and 0.1",
+                "Your function uses the tutorial's example, a step size of 30 and gamma = 0.1, "
+                "whatever step_size and gamma are passed. Use the arguments: lr0 * gamma ** "
+                "(t // step_size).",
+                lambda t, lr0, step_size, gamma: _step_variant("right")(t, lr0, 30, 0.1), hint=1),
+        Mistake("the tutorial's example written in",
+                "Your function is the tutorial's example, lr0 = 0.1, a step size of 30 and "
+                "gamma = 0.1, whatever is passed. Use the arguments: lr0 * gamma ** (t // "
+                "step_size).",
+                lambda t, lr0, step_size, gamma: _step_variant("right")(t, 0.1, 30, 0.1), hint=1),
     ) + _fixed(_step_variant("right"), "the tutorial's example", lr0=0.1),
     forbidden=FORBIDDEN,
     hints=HINTS,

@@ -240,6 +240,19 @@ class _UpdatesAtTheTopUnguarded(BatchNorm1d):
         return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
 
 
+class _BiasedUpdateAtTheTop(BatchNorm1d):
+    """Updates first in every mode, and feeds the running variance the biased one."""
+
+    def forward(self, x):
+        mean, var = np.mean(x, axis=0), np.var(x, axis=0)
+        if x.shape[0] > 1:
+            self.running_mean = self.running_mean + self.momentum * (mean - self.running_mean)
+            self.running_var = self.running_var + self.momentum * (var - self.running_var)
+        if not self.training:
+            mean, var = self.running_mean, self.running_var
+        return (x - mean) / np.sqrt(var + self.eps) * self.gamma + self.beta
+
+
 class _NoScaleNoShift(BatchNorm1d):
     def forward(self, x):
         out = super().forward(x)
@@ -347,6 +360,8 @@ def _backward_dx_alone(dout, x, gamma, eps=1e-5):
     (check_layernorm_forward, _layernorm_std_under_the_root, "square root of the std"),
     (check_batchnorm1d, _UpdatesAtTheTop, "running statistics updated in eval"),
     (check_batchnorm1d, _UpdatesAtTheTopUnguarded, "running statistics updated in eval"),
+    (check_batchnorm1d, _BiasedUpdateAtTheTop,
+     "biased running variance + running statistics updated in eval"),
     (check_batchnorm1d, _NoScaleNoShift, "gamma and beta missing"),
     (check_batchnorm1d, _CorrectionUpsideDown, "Bessel's correction inverted"),
     (check_batchnorm_backward, _backward_per_sample, "dgamma and dbeta not summed over the batch"),

@@ -341,6 +341,10 @@ _BN_PAIRS = [
     ("keras", "eval_update"), ("keras", "eval_batch"), ("one_minus", "eval_update"),
     ("replaced", "eval_update"), ("no_update", "eval_batch"), ("eval_batch", "norm_ddof"),
     ("eval_no_affine", "running_biased"), ("eval_no_affine", "keras"),
+    # the running update at the top of forward, before the mode branch, with a second mistake
+    ("norm_ddof", "eval_update_first"), ("eps_out", "eval_update_first"),
+    ("running_biased", "eval_update_first"), ("keras", "eval_update_first"),
+    ("one_minus", "eval_update_first"), ("replaced", "eval_update_first"),
 ]
 
 

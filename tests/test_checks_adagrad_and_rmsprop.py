@@ -267,6 +267,8 @@ def sum_and_old_state(w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8):
 
 @pytest.mark.parametrize("check, student, mistake", [
     (check_rmsprop_update, keras_rmsprop, "beta fixed at 0.9"),
+    (check_rmsprop_update, lambda w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8: keras_rmsprop(
+        w, g, square_avg, lr, beta, 1e-7), "beta and eps fixed at Keras's 0.9 and 1e-7"),
     (check_adagrad_update, keras_eps_adagrad, "eps fixed at 1e-7"),
     (check_adagrad_update, tf1_adagrad_decay_from_step,
      "eps inside the square root + lr_decay off by one"),

@@ -527,6 +527,15 @@ _RMSPROP_MISTAKES = (
     + _fixed(_rmsprop_wrong(), beta=(0.9, "Keras's rho and the value of Tieleman & Hinton's "
                                           "lecture"),
              eps=(1e-7, "Keras's default"))
+    + (
+        Mistake(
+            "beta and eps fixed at Keras's 0.9 and 1e-7",
+            "Your function uses Keras's defaults, beta = 0.9 (its rho) and eps = 1e-7, "
+            "whatever beta and eps are passed: use the arguments; their defaults here are "
+            "PyTorch's (0.99 and 1e-8).",
+            lambda w, g, square_avg, lr=0.01, beta=0.99, eps=1e-8: _rmsprop_wrong()(
+                w, g, square_avg, lr=lr, beta=0.9, eps=1e-7), hint=1),
+    )
     + _pairs(_RMSPROP_PAIRABLE, _rmsprop_wrong, _rmsprop_cases(), _rmsprop, _RMSPROP_SINGLES)
 )
 

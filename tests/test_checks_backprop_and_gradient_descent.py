@@ -386,7 +386,7 @@ def _network(x, labels, params, dscores_over_n=True, backward_mask="z1"):
         ds /= n
     dh = ds @ params["W2"].T
     dz1 = {"z1": dh * (z1 > 0), "positive gradient": np.where(dh > 0, dh, 0.0),
-           "h(1-h)": dh * h * (1 - h)}[backward_mask]
+           "h(1-h)": dh * h * (1 - h), "none": dh}[backward_mask]
     return loss, {"W1": x.T @ dz1, "b1": dz1.sum(axis=0), "W2": h.T @ ds, "b2": ds.sum(axis=0)}
 
 
@@ -434,3 +434,67 @@ def test_more_mistake_families_are_named(check, student, mistake):
 
 def test_the_network_written_independently_passes():
     assert C.check_two_layer_network(_network).passed
+
+
+def _ce_with_a_floor(floor):
+    def softmax_cross_entropy(logits, labels):
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        rows = np.arange(len(labels))
+        loss = -np.mean(np.log(floor(probs[rows, labels])))
+        dlogits = probs.copy()
+        dlogits[rows, labels] -= 1
+        return float(loss), dlogits / len(labels)
+    return softmax_cross_entropy
+
+
+def _error_formula(denominator):
+    def gradient_check(loss_of, params, grads, h=1e-6):
+        errors = {}
+        for name, value in params.items():
+            numeric = np.zeros_like(value)
+            for i in np.ndindex(value.shape):
+                old = value[i]
+                value[i] = old + h
+                up = loss_of(params)
+                value[i] = old - h
+                down = loss_of(params)
+                value[i] = old
+                numeric[i] = (up - down) / (2 * h)
+            a = grads[name]
+            errors[name] = float(np.abs(a - numeric).max() / max(denominator(a, numeric), 1e-12))
+        return errors
+    return gradient_check
+
+
+@pytest.mark.parametrize("check, student, mistake", [
+    (C.check_linear_forward, lambda x, W, b: np.dot(x, W.T), "W transposed and bias forgotten"),
+    (C.check_softmax_cross_entropy, _ce_with_a_floor(lambda p: np.clip(p, 1e-7, 1 - 1e-7)),
+     "probability clipped before the log"),
+    (C.check_softmax_cross_entropy, _ce_with_a_floor(lambda p: p + 1e-8), "epsilon inside the log"),
+    (C.check_softmax_cross_entropy, _ce_with_a_floor(lambda p: np.maximum(p, 1e-15)),
+     "epsilon inside the log"),
+    (C.check_two_layer_network, lambda x, y, p: _network(x, y, p, dscores_over_n=False,
+                                                         backward_mask="none"),
+     "ReLU mask forgotten and scores' gradient not divided by N"),
+    (C.check_two_layer_network,
+     lambda x, y, p: (lambda loss, g: (loss, {"W1": g["W2"], "b1": g["b2"], "W2": g["W1"],
+                                              "b2": g["b1"]}))(*_network(x, y, p)),
+     "the two layers' gradients exchanged"),
+    (C.check_gradient_check, _error_formula(lambda a, n: np.abs(a + n).max()),
+     "|a + n| instead of |a| + |n|"),
+    (C.check_gradient_check, _error_formula(lambda a, n: np.maximum(np.abs(a), np.abs(n)).max()),
+     "the larger of |a| and |n| instead of their sum"),
+])
+def test_conventions_and_pairs_are_named(check, student, mistake):
+    result = check(student)
+    assert not result.passed and result.mistake == mistake, str(result)
+
+
+def test_a_gradient_of_the_wrong_sign_has_error_one():
+    """The course's error of a = -n is 1 (nl.rel_error agrees), whatever the magnitudes."""
+    import nnlesson as nl
+
+    n = np.array([0.5, -2.0, 3.0])
+    assert nl.rel_error(-n, n) == pytest.approx(1.0)
+    assert C.check_gradient_check(_error_formula(lambda a, n: (np.abs(a) + np.abs(n)).max())).passed

@@ -501,3 +501,20 @@ def test_more_heavy_ball_mistake_families_are_named(student, mistake):
 def test_a_velocity_that_is_not_carried_forward_is_named(check, student, mistake):
     result = check(student)
     assert not result.passed and result.mistake == mistake, str(result)
+
+
+@pytest.mark.parametrize("lr_of, mistake", [
+    (lambda L, m: 2 / L, "gradient descent's limit 2 / L as lr"),
+    (lambda L, m: 1 / L, "gradient descent's 1 / L as lr"),
+])
+def test_gradient_descents_rates_are_named(lr_of, mistake):
+    def heavy_ball_settings(grad, w0):
+        n = len(w0)
+        H = np.array([(grad(w0 + 1e-2 * e) - grad(w0 - 1e-2 * e)) / 2e-2 for e in np.eye(n)]).T
+        curvatures = np.linalg.eigvalsh((H + H.T) / 2)
+        L, m = curvatures.max(), curvatures.min()
+        q = (np.sqrt(L) - np.sqrt(m)) / (np.sqrt(L) + np.sqrt(m))
+        return lr_of(L, m), q * q
+
+    result = check_heavy_ball_settings(heavy_ball_settings)
+    assert not result.passed and result.mistake == mistake, str(result)

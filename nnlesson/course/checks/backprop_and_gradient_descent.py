@@ -168,6 +168,11 @@ LINEAR_FORWARD = Check(
                 "ReLU, max(z, 0). The linear layer is the weighted sum plus the bias alone; "
                 "the activation is a layer of its own, applied after it.",
                 lambda x, W, b: np.maximum(x @ W + b, 0.0), hint=2),
+        Mistake("W transposed and bias forgotten",
+                "Two things differ. You multiplied by W transposed: here W has shape (D, M), "
+                "one column per output unit, and a batch is rows, so x meets W as it is. And "
+                "the bias is missing: each output unit adds its own b[m].",
+                lambda x, W, b: x @ W.T, hint=2),
     ],
     properties=[_other_shapes(
         "right for a W that is not square",
@@ -417,6 +422,23 @@ SOFTMAX_CROSS_ENTROPY = Check(
                 "which is exact.",
                 lambda z, y: _ce(z, y, loss_of=lambda z, y, p: -np.log(
                     p[np.arange(len(y)), y] + 1e-12)), hint=2),
+        *[Mistake("epsilon inside the log",
+                  "Your loss is capped: a small number added inside the log (log(p + eps)), or "
+                  "used as a floor (np.clip, np.maximum), keeps it finite, but a prediction 2000 "
+                  "below the best then costs a few dozen instead of 2000, and the loss no longer "
+                  "says how wrong it is. Use the log-sum-exp form, which is exact.",
+                  lambda z, y, eps=eps: _ce(z, y, loss_of=lambda z, y, p: -np.log(
+                      p[np.arange(len(y)), y] + eps)), hint=2)
+          for eps in (1e-7, 1e-8, 1e-9, 1e-10, 1e-15)],
+        # with eps >= 1e-9, a floor and an addition differ on ordinary probabilities
+        *[Mistake("probability clipped before the log",
+                  "Your loss is capped: you clipped the probability at a small number before "
+                  "the log (np.clip or np.maximum, as Keras does), so a prediction 2000 below "
+                  "the best costs a few dozen instead of 2000, and the loss no longer says how "
+                  "wrong it is. Use the log-sum-exp form, which is exact and never needs it.",
+                  lambda z, y, eps=eps: _ce(z, y, loss_of=lambda z, y, p: -np.log(
+                      np.clip(p[np.arange(len(y)), y], eps, 1.0 - eps))), hint=2)
+          for eps in (1e-7, 1e-8, 1e-9)],
         Mistake("each row not shifted by its own maximum",
                 "You subtracted the largest logit of the whole batch, not of each row: a row "
                 "far below that maximum then underflows to all zeros (0 / 0 = NaN). Subtract "
@@ -763,6 +785,29 @@ TWO_LAYER_NETWORK = Check(
                 "the positive GRADIENTS. The ReLU's backward keeps the gradient where the "
                 "ReLU's INPUT z1 was positive, whatever the gradient's sign: dh * (z1 > 0).",
                 lambda x, y, p: _net(x, y, p, mask="gradient"), hint=3),
+        *[Mistake(f"ReLU mask forgotten and {name}",
+                  "Two things differ. The gradient went back through the ReLU unchanged: it "
+                  "passes only where z1 was positive (dz1 = dh * (z1 > 0)). And " + what,
+                  wrong, hint=1)
+          for name, what, wrong in (
+              ("scores' gradient not divided by N",
+               "the gradient of the MEAN loss with respect to the scores carries 1/N: "
+               "(p - onehot(y)) / N.",
+               lambda x, y, p: _net(x, y, p, mask="none", divide=1.0 / len(x))),
+              ("W2's gradient from the input of the ReLU",
+               "dW2 uses z1, the hidden layer before the ReLU: the second layer's input is "
+               "h = relu(z1).", lambda x, y, p: _net(x, y, p, mask="none", w2_input="z1")),
+              ("biases' gradients averaged over the batch",
+               "b1 and b2 are the MEAN over the batch: the 1/N is already inside the scores' "
+               "gradient, so a bias sums its layer's gradient.",
+               lambda x, y, p: _net(x, y, p, mask="none", bias_mean=True)))],
+        Mistake("the two layers' gradients exchanged",
+                "Your numbers belong to the other layer: grads['W1'] holds the second layer's "
+                "weight gradient and grads['W2'] the first's (the biases too). Key each "
+                "gradient by the parameter it is the gradient of.",
+                lambda x, y, p: (lambda loss, g: (loss, {"W1": g["W2"], "b1": g["b2"],
+                                                         "W2": g["W1"], "b2": g["b1"]}))(
+                    *_net(x, y, p)), hint=1),
         Mistake("summed loss",
                 "Loss and gradients are N times too big: the loss is the MEAN cross-entropy "
                 "over the batch.", lambda x, y, p: _net(x, y, p, loss_sum=True), hint=2),
@@ -834,8 +879,11 @@ def _gradient_check_cases():
         Case("one gradient entry off by 1e-6 where the gradient is tiny",
              (_quadratic_loss, p4, tiny)),
         Case("w = 0: its gradient is exactly 0", (_quadratic_loss, p5, _quadratic_grads(p5))),
-        # with h = 0.01 the central difference of b³ is 3b² + h²: it shows whether h is used
-        Case("a coarse h = 0.01", (_quadratic_loss, p6, _quadratic_grads(p6)), {"h": 1e-2}),
+        # with h = 0.01 the central difference of b³ is 3b² + h²: it shows whether h is used;
+        # w's claimed gradient has the wrong sign (a backward-pass bug): its error must be 1
+        Case("a coarse h = 0.01, and the gradient of w with the wrong sign",
+             (_quadratic_loss, p6, dict(_quadratic_grads(p6), w=-_quadratic_grads(p6)["w"])),
+             {"h": 1e-2}),
     ]
 
 
@@ -908,6 +956,19 @@ GRADIENT_CHECK = Check(
                 lambda loss_of, params, grads, h=1e-6: {
                     name: _central(lambda _: loss_of(params), value, h)
                     for name, value in params.items()}, hint=2),
+        Mistake("|a + n| instead of |a| + |n|",
+                "You divided by the largest |a + n|: where the claimed gradient has the wrong "
+                "sign (a common bug), a + n nearly cancels and the error blows up instead of "
+                "being about 1. Add the magnitudes: the largest |a| + |n|.",
+                _checker(lambda a, n: np.max(np.abs(a - n)) / max(np.max(np.abs(a + n)), 1e-12)),
+                hint=2),
+        Mistake("the larger of |a| and |n| instead of their sum",
+                "You divided by the largest max(|a|, |n|), as some tutorials do. The course's "
+                "error (and nl.rel_error's) divides by the largest |a| + |n|: with it a "
+                "gradient of the wrong sign has error 1, and the errors here are half of "
+                "yours for small differences.",
+                _checker(lambda a, n: np.max(np.abs(a - n)) / max(
+                    np.max(np.maximum(np.abs(a), np.abs(n))), 1e-12)), hint=2),
         Mistake("no floor on the denominator",
                 "An error is NaN where a gradient is exactly 0 on both sides: 0 / 0. Floor the "
                 "denominator at 1e-12.",

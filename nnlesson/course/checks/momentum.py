@@ -742,6 +742,14 @@ def _written_in(L, m):
     return wrong
 
 
+def _gd_limit_lr(L, m):
+    return 2.0 / L, _settings(L, m)[1]
+
+
+def _gd_textbook_lr(L, m):
+    return 1.0 / L, _settings(L, m)[1]
+
+
 def _lr_from_kappa(L, m):
     root = math.sqrt(L / m)
     return 4.0 / (root + 1) ** 2, _settings(L, m)[1]
@@ -844,6 +852,18 @@ HEAVY_BALL = Check(
             "formula gave the EMA form's rate. The formula is already PyTorch's form's rate "
             "(buf = beta buf + g, w = w - lr buf); use it as it is.",
             _wrong_settings(_lr_times_one_minus_beta), hint=2),
+        Mistake(
+            "gradient descent's limit 2 / L as lr",
+            "Your beta is right but your lr is 2 / L, the largest rate at which plain "
+            "gradient descent is stable. Momentum changes that analysis: the best heavy-ball "
+            "rate in PyTorch's form is 4 / (sqrt(L) + sqrt(m))^2.",
+            _wrong_settings(_gd_limit_lr), hint=2),
+        Mistake(
+            "gradient descent's 1 / L as lr",
+            "Your beta is right but your lr is 1 / L, the textbook rate of plain gradient "
+            "descent. With momentum the best rate in PyTorch's form is "
+            "4 / (sqrt(L) + sqrt(m))^2.",
+            _wrong_settings(_gd_textbook_lr), hint=2),
         Mistake(
             "the lesson's ravine written in",
             "You returned the best settings of the lesson's ravine (curvatures 25 and 1) "

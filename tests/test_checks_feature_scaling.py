@@ -245,3 +245,16 @@ def test_more_mistake_families_are_named(check, student, mistake):
 ])
 def test_epsilons_and_other_conventions_are_named(check, student, mistake):
     failed_with(check(student), mistake)
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda X_train, X, feature_range=(0.0, 1.0): (X - X.min(0)) / np.where(np.ptp(X, 0) == 0, 1, np.ptp(X, 0)),
+     "feature_range ignored and fitted on the data being scaled"),
+    (lambda X_train, X, feature_range=(0.0, 1.0): (X - X_train.min(1, keepdims=True))
+     / np.where(np.ptp(X_train, 1, keepdims=True) == 0, 1, np.ptp(X_train, 1, keepdims=True)),
+     "feature_range ignored and statistics over the wrong axis"),
+    (lambda X_train, X, feature_range=(0.0, 1.0): (X - X_train.min(0)) / np.ptp(X_train, 0),
+     "feature_range ignored and no guard for a constant feature"),
+])
+def test_feature_range_forgotten_with_another_slip_is_named(student, mistake):
+    failed_with(C.check_min_max_scaling(student), mistake)

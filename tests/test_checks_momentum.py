@@ -518,3 +518,18 @@ def test_gradient_descents_rates_are_named(lr_of, mistake):
 
     result = check_heavy_ball_settings(heavy_ball_settings)
     assert not result.passed and result.mistake == mistake, str(result)
+
+
+def test_a_velocity_of_steps_is_named_in_both_forms():
+    def ema_with_lr_inside(w, g, v, lr, beta):
+        v = beta * v + lr * g
+        return w - v, v
+
+    def torch_with_lr_inside(w, g, buf, lr, momentum, dampening=0.0):
+        step = lr * g if buf is None else momentum * buf + lr * g
+        return w - step, step
+
+    for check, student in ((check_momentum_update, ema_with_lr_inside),
+                           (check_sgd_momentum_update, torch_with_lr_inside)):
+        result = check(student)
+        assert not result.passed and result.mistake == "learning rate folded into the velocity"

@@ -248,6 +248,30 @@ MIN_MAX_SCALING = Check(
             "scaling: learn them on X_train only. And a constant column (range 0) gives NaN "
             "or inf: divide by 1 where the range is 0.",
             _min_max(source="X", guard=False), hint=1),
+    ] + [
+        # feature_range is easy to forget (the default (0, 1) passes): paired with the others
+        Mistake(
+            f"feature_range ignored and {name}",
+            "Two things differ. Your values always land in [0, 1], whatever feature_range "
+            f"says: stretch them to the width high - low and shift them to low. And {what}",
+            wrong, hint=1)
+        for name, what, wrong in (
+            ("fitted on the data being scaled",
+             "your minimum and maximum come from X, the data you are scaling: learn them on "
+             "X_train only.", _min_max(use_range=False, source="X")),
+            ("statistics over the wrong axis",
+             "your minimum and maximum were computed along axis 1, across the features of "
+             "each sample: scaling works per column (axis 0).",
+             _min_max(use_range=False, axis=1, keepdims=True)),
+            ("statistics of the whole array",
+             "your minimum and maximum are those of the whole array: compute them per column.",
+             _min_max(use_range=False, axis=None)),
+            ("no guard for a constant feature",
+             "a constant column (range 0) gives NaN or inf: divide by 1 where the range is 0.",
+             _min_max(use_range=False, guard=False)),
+            ("a small number added to the divisor",
+             "you added a small number to the range: divide by 1 exactly where it is 0, by the "
+             "range itself elsewhere.", _min_max(use_range=False, guard=False, epsilon=1e-8)))
     ],
     forbidden=_SCALERS,
     hints=HINTS,

@@ -118,6 +118,13 @@ EMA = Check(
             "averages gradients and lr multiplies it when the weights move.",
             lambda w, g, v, lr, beta: (w + (beta * v - lr * g), beta * v - lr * g), hint=2),
         Mistake(
+            "learning rate folded into the velocity",
+            "Your velocity holds steps, not gradients: v = beta * v + lr * g, then w = w - v "
+            "(a form some tutorials use). This exercise asks for the EMA form: the velocity "
+            "averages gradients, v = beta * v + (1 - beta) * g, and lr multiplies it when the "
+            "weights move.",
+            lambda w, g, v, lr, beta: (w - (beta * v + lr * g), beta * v + lr * g), hint=2),
+        Mistake(
             "step with the gradient instead of the velocity",
             "Your velocity is right, but the weights move by lr * g, plain gradient descent: "
             "the velocity you just computed is never used. Step against the new velocity.",
@@ -259,6 +266,11 @@ def _cs231n(w, g, buf, lr, momentum, dampening=0.0):
     return w + b, b
 
 
+def _lr_in_velocity(w, g, buf, lr, momentum, dampening=0.0):
+    b = lr * g if buf is None else momentum * buf + lr * g
+    return w - b, b
+
+
 def _dampening_on_velocity(w, g, buf, lr, momentum, dampening=0.0):
     b = np.array(g, dtype=float) if buf is None else (momentum * buf + g) * (1 - dampening)
     return w - lr * b, b
@@ -345,6 +357,12 @@ CLASSICAL = Check(
             "already contains the learning rate. PyTorch keeps lr out of the velocity and "
             "multiplies it in when the weights move.",
             _cs231n, hint=2),
+        Mistake(
+            "learning rate folded into the velocity",
+            "Your velocity holds steps: buf = momentum * buf + lr * g, then w = w - buf (a form "
+            "some tutorials use). PyTorch keeps lr out of the velocity, buf = momentum * buf + "
+            "(1 - dampening) * g, and multiplies it in when the weights move.",
+            _lr_in_velocity, hint=2),
         Mistake(
             "step with the old velocity",
             "Your weights move with the velocity from BEFORE this step. Update buf with the new "

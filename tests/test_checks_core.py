@@ -151,7 +151,72 @@ def test_input_mutation_is_reported_with_the_argument_name():
     result = check_twice(student)
     assert not result.passed
     assert "your function changed its input `x` in place" in result.message
-    assert "return a new array instead" in result.message
+    assert "Return a new array: compute `x - ...` rather than `x -= ...`" in result.message
+    assert result.mistake == "an input changed in place"
+
+
+@pytest.mark.parametrize("value, advice", [
+    ({"lr": 0.1}, "Build a new dict, e.g. `new = dict(arg)`"),
+    ([np.ones(2), np.ones(3)], "Build a new list, e.g. `[w - ... for w in arg]`"),
+    ([1.0, 2.0], "Build a new list (e.g. `list(arg)`"),
+])
+def test_the_advice_for_an_input_changed_in_place_fits_the_inputs_type(value, advice):
+    def reference(arg):
+        return 1.0
+
+    def student(arg):
+        if isinstance(arg, dict):
+            arg["lr"] = 0.5
+        elif isinstance(arg[0], np.ndarray):
+            arg[0] -= 1.0
+        else:
+            arg.append(3.0)
+        return 1.0
+    result = run_check("check_arg", student, [Case("c", (value,))], reference)
+    assert result.mistake == "an input changed in place"
+    assert "changed its input `arg` in place (case 'c')" in result.message
+    assert advice in result.message
+
+
+def test_a_mistake_is_still_named_when_the_function_raises_on_some_cases():
+    """A rule that divides by the norm raises on the zero case; on the other cases it has the
+    declared mistake (the norm without its square root), and the check says both."""
+    def clip(g, max_norm):
+        norm = np.sqrt(np.sum(g * g))
+        return g * min(1.0, max_norm / norm) if norm > 0 else g
+
+    def no_root(g, max_norm):
+        norm = np.sum(g * g)
+        return g * min(1.0, max_norm / norm) if norm > 0 else g
+
+    def student(g, max_norm):  # the mistake, and no guard against a zero norm
+        norm = float(np.sum(g * g))
+        if norm == 0.0:
+            raise ZeroDivisionError("float division by zero")
+        return g * min(1.0, max_norm / norm)
+
+    cases = [Case("zero gradient", (np.zeros(2), 1.0)), Case("long", (np.array([3.0, 4.0]), 1.0)),
+             Case("longer", (np.array([6.0, 8.0]), 2.0))]
+    mistakes = [Mistake("squared norm", "You used the squared norm: take its square root.",
+                        no_root)]
+    result = run_check("check_clip", student, cases, clip, mistakes)
+    assert result.mistake == "squared norm"
+    assert result.message.startswith("your function raised ZeroDivisionError")
+    assert "case 'zero gradient'" in result.message
+    assert "You used the squared norm" in result.message
+
+    def raises_only(g, max_norm):  # right wherever it runs: the exception alone is reported
+        norm = float(np.sqrt(np.sum(g * g)))
+        return g * min(1.0, max_norm / norm) if norm else 1 / 0
+    result = run_check("check_clip", raises_only, cases, clip, mistakes)
+    assert result.mistake is None and "ZeroDivisionError" in result.message
+    assert "squared norm" not in result.message
+
+    def other_mistake(g, max_norm):  # wrong in an undeclared way: no name is guessed
+        norm = float(np.sum(np.abs(g)))
+        return g * min(1.0, max_norm / norm) if norm else 1 / 0
+    result = run_check("check_clip", other_mistake, cases, clip, mistakes)
+    assert result.mistake is None and "ZeroDivisionError" in result.message
 
 
 def test_keyword_input_mutation_is_reported():
@@ -416,3 +481,18 @@ def test_the_docstring_example_of_a_declared_check_runs():
     assert wrong.mistake == "added instead of multiplied"
     assert wrong.message.endswith("Hint 2 above gives the formula.")
     assert check_scale(lambda x, factor=2.0: 2.0 * x).mistake == "ignores factor"
+
+
+@pytest.mark.parametrize("body, name", [
+    ("return x ^ 2", "^ for a power"),
+    ("import math\n    return math.sqrt(x)", "a math function on an array"),
+    ("return x if x > 0 else -x", "an array in if or max()"),
+    ("return x + np.ones(7)", "shapes that do not broadcast"),
+    ("return np.ones((2, 5)) @ x", "matrix shapes that do not fit"),
+])
+def test_a_beginners_common_exception_gets_a_name_and_its_advice(body, name):
+    namespace = {"np": np}
+    exec(f"def student(x):\n    {body}\n", namespace)
+    result = check_twice(namespace["student"])
+    assert not result.passed and result.mistake == name
+    assert result.message.startswith("your function raised ")

@@ -368,6 +368,14 @@ class _ReturnedNone(_Stop):
     """The student's function returned None where the reference returns a value."""
 
 
+class _Raised(_Stop):
+    """The student's function raised an exception on one case (the other cases still run, so
+    that a declared mistake can be recognised in what they returned)."""
+
+
+_RAISED = object()  # the output of a case on which the student's function raised
+
+
 # the nnlesson package folder (this file is nnlesson/course/checks/_core.py)
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 _LIBRARY_DIRS = tuple(
@@ -407,27 +415,37 @@ def _describe_exception(exc):
         frame = student[-1]
         line = (frame.line or "").strip()
         text += f" (line {frame.lineno}: `{line}`)" if line else f" (line {frame.lineno})"
-    for pattern, advice in _EXCEPTION_ADVICE:
-        if re.search(pattern, detail):
-            text += f"; {advice}"
-            break
+    name, advice = _exception_advice(exc)
+    if advice:
+        text += f"; {advice}"
     return text
 
 
+def _exception_advice(exc):
+    """``(name, advice)`` for one of a beginner's common exceptions, else ``(None, None)``."""
+    detail = _first_line(exc)
+    for name, pattern, advice in _EXCEPTION_ADVICE:
+        if re.search(pattern, detail):
+            return name, advice
+    return None, None
+
+
 # What a beginner's most common exceptions usually mean.
-_EXCEPTION_ADVICE = [
-    (r"unsupported operand type\(s\) for \^",
+_EXCEPTION_ADVICE = [  # (the mistake's name, what the message matches, the advice)
+    ("^ for a power", r"unsupported operand type\(s\) for \^|ufunc 'bitwise_xor' not supported",
      "in Python `^` is bitwise XOR, not a power: write `**` (beta1 ** t)"),
-    (r"only (0-dimensional|length-1|size-1|integer scalar) arrays can be converted",
+    ("a math function on an array",
+     r"only (0-dimensional|length-1|size-1|integer scalar) arrays can be converted",
      "a function for single numbers (math.sqrt, math.exp, float()) got an array: use numpy's "
      "np.sqrt, np.exp, np.log, which work element by element"),
-    (r"truth value of an array with more than one element is ambiguous",
+    ("an array in if or max()",
+     r"truth value of an array with more than one element is ambiguous",
      "`if`, `and`, `or` or `max()` got an array: use np.where, np.maximum or `&` and `|` "
      "element by element"),
-    (r"operands could not be broadcast together",
+    ("shapes that do not broadcast", r"operands could not be broadcast together",
      "two arrays with shapes that do not fit were combined element by element: check the "
      "shapes (a missing `axis=`, `keepdims=True` or `.T`?)"),
-    (r"matmul: Input operand|shapes .* not aligned",
+    ("matrix shapes that do not fit", r"matmul: Input operand|shapes .* not aligned",
      "the shapes of a matrix product do not fit: check which factor needs `.T` and their "
      "order"),
 ]
@@ -949,8 +967,8 @@ class _Runner:
         except _Stop:
             raise
         except Exception as exc:
-            raise _Stop(FAIL, f"your {self.what} raised {_describe_exception(exc)} on case "
-                              f"'{case.label}'.") from None
+            raise _Raised(FAIL, f"your {self.what} raised {_describe_exception(exc)} on case "
+                                f"'{case.label}'.", _exception_advice(exc)[0]) from None
         _check_unchanged(fn, case, before, (args, kwargs))
         if out is None and expected is not None:
             raise _ReturnedNone(FAIL, f"your {self.what} returned None on case '{case.label}'. "
@@ -972,16 +990,21 @@ class _Runner:
         stale = _stale.stale_definition(student)
         if stale:
             return self.result(FAIL, stale, mistake="stale definition")
-        received, returned_none = [], None
+        received, returned_none, raised = [], None, None
         for case, exp in zip(self.cases, self.expected):
             try:
                 received.append(self.student_output(student, case, exp))
             except _ReturnedNone as stop:  # a wrong rule can return None: named mistakes first
                 returned_none = returned_none or stop
                 received.append(None)
+            except _Raised as stop:  # the other cases may still show which mistake it is
+                raised = raised or stop
+                received.append(_RAISED)
             except _Stop as stop:
                 stop = returned_none or stop
                 return self.result(stop.status, stop.message, mistake=stop.mistake)
+        if raised is not None:
+            return self.after_a_raise(raised, returned_none, received)
         if returned_none is not None and all(out is None for out in received):
             return self.result(FAIL, returned_none.message)
         if any(exp is None for exp in self.expected):
@@ -1022,6 +1045,27 @@ class _Runner:
         if check.properties:
             message += f" and {_plural(len(check.properties), 'property check')}"
         return self.result(PASS, message)
+
+    def after_a_raise(self, raised, returned_none, received):
+        """The verdict when the student's function raised on some cases: the exception, and,
+        if the cases that ran are wrong in the way of one declared mistake (and only then), that
+        mistake too: a student whose rule divides by a zero norm may also have the wrong rule."""
+        stop = returned_none or raised
+        ran = [i for i, got in enumerate(received) if got is not _RAISED and got is not None]
+        wrong = []
+        for i in ran:
+            try:
+                wrong.append(self.compare(self.expected[i], received[i]) is not None)
+            except Exception:
+                wrong.append(True)
+        if returned_none is None and any(wrong):
+            for index in range(len(self.check.mistakes)):
+                if self.matches(index, received, skip=_RAISED):
+                    mistake = self.check.mistakes[index]
+                    return self.result(FAIL, f"{stop.message} On the other cases your "
+                                             f"{self.what} returns what this mistake gives: "
+                                             f"{self.with_hint(mistake)}", mistake=mistake.name)
+        return self.result(stop.status, stop.message, mistake=stop.mistake)
 
     def diagnose(self, student, received, diffs):
         check = self.check
@@ -1136,13 +1180,16 @@ class _Runner:
             found += list(rows[close.all(axis=1)])
         return sorted(int(i) for i in found)
 
-    def matches(self, index, received, received_numbers=None):
+    def matches(self, index, received, received_numbers=None, skip=None):
         """True if mistake ``index`` reproduces the student's outputs on every case.
 
         ``received_numbers`` (the outputs' numbers as flat vectors) allow a quick rejection
-        before the check's own comparison, which decides.
+        before the check's own comparison, which decides. Cases whose output is ``skip`` (the
+        student's function raised there) are left out.
         """
         for case_index, got in enumerate(received):
+            if skip is not None and got is skip:
+                continue
             out, numbers_out = self._mistake_entry(index, case_index)
             if out is _NO_OUTPUT:
                 return False
@@ -1189,16 +1236,33 @@ def _roughly_equal(a, b, rtol, atol):
 def _check_unchanged(fn, case, before, after):
     """Raise :class:`_Stop` if the call changed one of its inputs in place."""
     names = _parameter_names(fn, len(before[0]))
-    for name, old, new in zip(names, before[0], after[0]):
-        if not _same(old, new):
-            raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
-                              f"'{case.label}'); return a new array instead, e.g. compute "
-                              f"`{name} - ...` rather than `{name} -= ...` (or, if you change "
-                              f"it while you work, put every value back before returning).")
-    for name in after[1]:
-        if not _same(before[1][name], after[1][name]):
-            raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
-                              f"'{case.label}'); return a new array instead.")
+    changed = [(name, old) for name, old, new in zip(names, before[0], after[0])
+               if not _same(old, new)]
+    changed += [(name, before[1][name]) for name in after[1]
+                if not _same(before[1][name], after[1][name])]
+    if changed:
+        name, old = changed[0]
+        raise _Stop(FAIL, f"your function changed its input `{name}` in place (case "
+                          f"'{case.label}'); the code that called it still needs the old values. "
+                          f"{_new_value_advice(name, old)}", "an input changed in place")
+
+
+def _new_value_advice(name, value):
+    """How to return a new value instead of changing ``value`` (the input called ``name``)."""
+    if isinstance(value, np.ndarray):
+        return (f"Return a new array: compute `{name} - ...` rather than `{name} -= ...`, or "
+                f"work on `{name}.copy()` (if you change it while you work, put every value "
+                "back before returning).")
+    if isinstance(value, dict):
+        return (f"Build a new dict, e.g. `new = dict({name})` and change `new`, or "
+                f"`{{**{name}, key: value}}`.")
+    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
+        return (f"Build a new list, e.g. `[w - ... for w in {name}]`, instead of changing its "
+                f"arrays with `-=` or `[...] =`.")
+    if isinstance(value, list):
+        return f"Build a new list (e.g. `list({name})` or a list comprehension) and change that."
+    return (f"Work on a copy (`copy.deepcopy({name})`), or put every value back before "
+            "returning.")
 
 
 def _sequence(make, case, state, record, student=False):

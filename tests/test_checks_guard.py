@@ -201,6 +201,40 @@ def test_a_method_is_named_by_its_class():
     assert guard.found[0] == "nnlesson.optim.AdamW"
 
 
+def test_a_library_imported_inside_the_students_function_is_named_as_the_student_wrote_it():
+    """In a fresh interpreter (scikit-learn not imported yet): the import runs scikit-learn's
+    module code and helpers first; the guard names the scaler the student called, without the
+    private module it is defined in (sklearn.preprocessing._data), and an inherited method by
+    the class it was called on (StandardScaler, not its private base class)."""
+    import subprocess
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        import nnlesson.course.checks.feature_scaling as F
+        assert "sklearn" not in sys.modules
+
+        def min_max(X_train, X, feature_range=(0.0, 1.0)):
+            from sklearn.preprocessing import MinMaxScaler
+            return MinMaxScaler(feature_range=feature_range).fit(X_train).transform(X)
+
+        def standard(X_train, X):
+            import nnlesson
+            return nnlesson.scaling.StandardScaler().fit(X_train).transform(X)
+
+        for check, answer in ((F.check_min_max_scaling, min_max),
+                              (F.check_standardization, standard)):
+            result = check(answer)
+            print(result.mistake, "|", result.message.split(",")[0])
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "calls the library | your function calls sklearn.preprocessing.MinMaxScaler",
+        "calls the library | your function calls nnlesson.scaling.StandardScaler"]
+
+
 def test_the_reference_calling_the_library_is_not_the_students_call():
     def reference(x):
         return _library_double(x)

@@ -110,10 +110,8 @@ import inspect
 import io
 import itertools
 import numbers
-import os
 import re
 import sys
-import sysconfig
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -123,7 +121,7 @@ import numpy as np
 
 from nnlesson._validate import check_number
 from nnlesson.course.checks import _stale
-from nnlesson.course.checks._guard import TimeUp, student_call, time_limit
+from nnlesson.course.checks._guard import TimeUp, is_student_file, student_call, time_limit
 
 __all__ = [
     "MIME_TYPE",
@@ -376,24 +374,6 @@ class _Raised(_Stop):
 _RAISED = object()  # the output of a case on which the student's function raised
 
 
-# the nnlesson package folder (this file is nnlesson/course/checks/_core.py)
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-_LIBRARY_DIRS = tuple(
-    sorted(
-        {os.path.realpath(p) for key in ("stdlib", "platstdlib", "purelib", "platlib")
-         if (p := sysconfig.get_paths().get(key))}
-        | {_PACKAGE_DIR}
-    )
-)
-
-
-def _is_student_file(filename):
-    if filename.startswith("<"):
-        return not filename.startswith(("<frozen", "<__array_function__"))
-    path = os.path.realpath(filename)
-    return not any(path == d or path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
-
-
 def _first_line(text, limit=160):
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     text = lines[0] if lines else ""
@@ -410,7 +390,7 @@ def _describe_exception(exc):
     detail = _first_line(exc)
     if detail:
         text += f": {detail}"
-    student = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_file(f.filename)]
+    student = [f for f in traceback.extract_tb(exc.__traceback__) if is_student_file(f.filename)]
     if student:
         frame = student[-1]
         line = (frame.line or "").strip()

@@ -30,13 +30,35 @@ chained or put back from Python, and the student's tools come first.
 from __future__ import annotations
 
 import fnmatch
+import os
 import signal
 import sys
+import sysconfig
 import threading
 import time
 from contextlib import contextmanager
 
-__all__ = ["TimeUp", "time_limit", "LibraryGuard", "student_call"]
+__all__ = ["TimeUp", "time_limit", "LibraryGuard", "student_call", "is_student_file"]
+
+
+# the nnlesson package folder (this file is nnlesson/course/checks/_guard.py)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+_LIBRARY_DIRS = tuple(
+    sorted(
+        {os.path.realpath(p) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+         if (p := sysconfig.get_paths().get(key))}
+        | {_PACKAGE_DIR}
+    )
+)
+
+
+def is_student_file(filename):
+    """True for a file of the student's (a notebook cell, their own module), False for the
+    standard library, installed packages and nnlesson itself."""
+    if filename.startswith("<"):
+        return not filename.startswith(("<frozen", "<__array_function__"))
+    path = os.path.realpath(filename)
+    return not any(path == d or path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
 
 
 class TimeUp(BaseException):
@@ -112,20 +134,26 @@ def _no_limit():
 
 
 def _code_name(frame):
+    """``(module, qualname)`` of the function a frame runs."""
     code = frame.f_code
     qualname = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
-    return f"{frame.f_globals.get('__name__', '?')}.{qualname}"
+    return frame.f_globals.get("__name__", "?"), qualname
 
 
-def _shown_name(full_name):
-    """``nnlesson.optim.AdamW._update`` -> ``nnlesson.optim.AdamW`` (a class is named by the
-    class, not by one of its methods); ``nnlesson.optim.adam_update`` stays as it is."""
-    parts = full_name.split(".")
-    # The class is the first capitalised part after the module path.
-    for i, part in enumerate(parts):
-        if part[:1].isupper() and i > 0:
-            return ".".join(parts[: i + 1])
-    return full_name
+def _shown_name(module, qualname):
+    """The name as the user would write it: ``nnlesson.optim``, ``AdamW._update`` ->
+    ``nnlesson.optim.AdamW`` (a class is named by the class, not by one of its methods);
+    ``nnlesson.optim``, ``adam_update`` stays ``nnlesson.optim.adam_update``; private modules
+    are left out, as the name is imported: ``sklearn.preprocessing._data``, ``MinMaxScaler`` ->
+    ``sklearn.preprocessing.MinMaxScaler``."""
+    parts = module.split(".")
+    head = qualname.split(".")[0]
+    public = [part for i, part in enumerate(parts) if i == 0 or not part.startswith("_")]
+    if public != parts:  # shorter only where the public module really offers the same object
+        offered = getattr(sys.modules.get(".".join(public)), head, None)
+        if offered is None or offered is not getattr(sys.modules.get(module), head, None):
+            public = parts
+    return ".".join(public + [head])
 
 
 class LibraryGuard:
@@ -137,15 +165,31 @@ class LibraryGuard:
 
     def __init__(self, patterns):
         self.patterns = tuple(p.lower() for p in patterns)
-        self.found = []
+        self._direct = []  # called from the student's own code: what they wrote
+        self._inner = []  # called by other code (another library, an import in progress)
         self._seen = {}
+
+    @property
+    def found(self):
+        """The matching names, those the student's own code called first."""
+        return self._direct + [name for name in self._inner if name not in self._direct]
 
     def _matches(self, frame):
         code = frame.f_code
         hit = self._seen.get(code)
         if hit is None:
-            name = _code_name(frame)
-            hit = name if any(fnmatch.fnmatchcase(name.lower(), p) for p in self.patterns) else ""
+            module, qualname = _code_name(frame)
+            name = f"{module}.{qualname}"
+            # a module's own code runs when it is first imported: that is no call to the
+            # library's implementation, and its name (sklearn.utils) would say nothing
+            matched = code.co_name != "<module>" and any(
+                fnmatch.fnmatchcase(name.lower(), p) for p in self.patterns)
+            hit = ""
+            if matched:
+                owner = frame.f_locals.get("self") if "." in qualname else None
+                if owner is not None and not isinstance(owner, type):  # the class it was called on
+                    module, qualname = type(owner).__module__, type(owner).__qualname__
+                hit = _shown_name(module, qualname)
             self._seen[code] = hit
         return hit
 
@@ -160,9 +204,12 @@ class LibraryGuard:
             if event == "call":
                 hit = self._matches(frame)
                 if hit:
-                    shown = _shown_name(hit)
-                    if shown not in self.found:
-                        self.found.append(shown)
+                    shown = hit
+                    caller = frame.f_back
+                    direct = caller is not None and is_student_file(caller.f_code.co_filename)
+                    seen = self._direct if direct else self._inner
+                    if shown not in seen:
+                        seen.append(shown)
 
         sys.setprofile(profile)
         return self

@@ -138,6 +138,9 @@ def test_backprop_walkthrough_numbers_and_one_step_lowers_the_loss():
     t = L.backprop_trace()
     assert round(t.loss, 4) == 0.1107
     assert round(float(t.dy_hat[0, 0]), 3) == -0.665
+    # "The weight from h1 to y_hat is positive, the one from h2 negative ... Both go up"
+    assert t.W2[0, 0] > 0 > t.W2[1, 0]
+    assert np.all(t.W2_new > t.W2)
     assert (round(float(t.dW2[0, 0]), 3), round(float(t.dW2[1, 0]), 3)) == (-0.102, -0.067)
     assert round(t.loss_new, 4) == 0.0924
     for act in L.ACTIVATIONS:

@@ -216,3 +216,12 @@ def test_static_figures_are_labelled_and_described():
         assert smallest_text_px(fig) >= 14
         assert len(alt_text(fig)) > 100
         assert png_bytes(fig).startswith(b"\x89PNG")
+
+
+def test_the_gallery_says_how_many_steps_it_draws():
+    from nnlesson.viz.plotting import alt_text
+
+    fig = figure_surface_gallery(n_steps=20)
+    assert "each with 20 steps of gradient descent" in alt_text(fig)
+    key_texts = [t.get_text() for t in fig.axes[-1].texts]
+    assert "20 steps of GD" in key_texts and "100 steps of GD" not in key_texts

@@ -294,14 +294,15 @@ def figure_surface_gallery(lrs=None, n_steps=100):
     key = axes[-1]
     key.set_axis_off()
     for y, (marker, colour, text) in zip((0.8, 0.6, 0.4, 0.2), (
-            ("o", PALETTE[3], "the start"), ("o", series_style(0)["color"], "100 steps of GD"),
+            ("o", PALETTE[3], "the start"),
+            ("o", series_style(0)["color"], f"{n_steps} steps of GD"),
             ("*", PALETTE[7], "the minimum"), ("X", PALETTE[7], "a saddle point"))):
         key.plot([0.1], [y], marker=marker, color=colour, markersize=12, linestyle="none")
         key.text(0.22, y, text, va="center")
     key.set_xlim(0, 1)
     key.set_ylim(0, 1)
-    alt = ("Five loss surfaces as contour lines, each with 100 steps of gradient descent from "
-           "a red start point: the bowl goes straight to its minimum; the ravine zig-zags "
+    alt = (f"Five loss surfaces as contour lines, each with {n_steps} steps of gradient descent "
+           "from a red start point: the bowl goes straight to its minimum; the ravine zig-zags "
            "across its narrow valley; Rosenbrock reaches its curved valley and crawls along "
            "it; Beale moves slowly over a plateau; on the saddle the path slides away from "
            "the saddle point. " + ", ".join(f"{n} at lr {v:g}" for n, v in lrs.items()) + ".")

@@ -284,7 +284,13 @@ def test_learning_rate_explorer_updates_artists_not_the_figure():
     np.testing.assert_allclose(run1.points[-1, 0] - explorer.p1.w_star[0], -2 * (-1.1) ** 50)
     x, _ = explorer.path1.get_data()
     np.testing.assert_array_equal(x, run1.points[:, 0])
-    assert explorer.summary.startswith("1-D: diverging (error × 1.10 per step); 2-D: diverging")
+    # 1 - 1.05 * 2 = -1.1: the summary gives the factor with its sign (the error changes side)
+    assert explorer.summary.startswith("1-D: diverging (error × -1.10 per step); 2-D: diverging")
+    demo.set(lr=0.9)  # 1 - 0.9 * 2 = -0.8; the 2-D steep direction 1 - 0.9 a_max < -1
+    assert explorer.summary.startswith("1-D: oscillating (error × -0.80 per step); 2-D: "
+                                       "diverging (steep direction × -")
+    demo.set(lr=0.1)  # 1 - 0.1 * 2 = 0.8, no sign change
+    assert explorer.summary.startswith("1-D: right (error × 0.80 per step)")
 
 
 def test_backprop_widget_redraws_on_every_control():

@@ -249,12 +249,13 @@ def gradient_descent(problem, lr, n_steps=50, w0=None):
 
 
 def _regime_text(lr, problem, n_steps):
+    # the signed factor 1 - lr a: a negative one is what makes the error change side
     a = problem.curvatures
     regime = lr_regime(lr, a, n_steps)
     if a.size == 1:
-        return f"{regime} (error × {abs(1 - lr * a[0]):.2f} per step)"
-    return (f"{regime} (steep direction × {abs(1 - lr * a[-1]):.2f}, "
-            f"flat × {abs(1 - lr * a[0]):.2f} per step)")
+        return f"{regime} (error × {1 - lr * a[0]:.2f} per step)"
+    return (f"{regime} (steep direction × {1 - lr * a[-1]:.2f}, "
+            f"flat × {1 - lr * a[0]:.2f} per step)")
 
 
 #: The learning rates of the explorer's slider: 1-2-5 per decade from 0.001 to 2, plus the

@@ -44,7 +44,7 @@ class Lesson:
 LESSONS = (
     Lesson(0, "course_map", "Course map", ("course.surfaces",)),
     Lesson(1, "backprop_and_gradient_descent", "Forward pass, backprop, gradient descent",
-           ("layers", "losses", "gradcheck")),
+           ("layers", "losses", "gradcheck", "optim")),
     Lesson(2, "feature_scaling", "Feature scaling", ("scaling", "datasets")),
     Lesson(3, "minibatch_gradient_descent", "Batch, stochastic and mini-batch gradient descent",
            ("data",)),

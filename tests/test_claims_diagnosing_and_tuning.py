@@ -75,3 +75,68 @@ def test_the_teachers_note_on_other_momenta():
     assert best_at_0 == 1                                    # "the lowest point trains best"
     gain = table[0.99, 3][2] - table[0.99, 10][2]            # "a third beats a tenth by ~4"
     assert 0.03 < gain < 0.05
+
+
+def test_a_third_is_as_accurate_as_a_tenth_but_ends_at_a_higher_loss_and_steepest_is_timid():
+    rt = L.range_test_digits()
+    table = L.peak_table(momenta=(0.9,))
+    assert table[0.9, 3][1] == pytest.approx(0.185, abs=5e-4)             # "0.185"
+    assert table[0.9, 10][1] == pytest.approx(0.132, abs=5e-4)            # "against 0.132"
+    assert rt.steepest_lr == pytest.approx(0.0115, abs=5e-5)              # "steepest_lr (0.0115)"
+    assert rt.steepest_lr < table[0.9, 30][0]                # "so would be": below the thirtieth
+
+
+def test_every_momentum_a_tenth_trains_and_a_third_trains_at_least_as_well():
+    table = L.peak_table()
+    for momentum in L.MOMENTA:
+        assert table[momentum, 10][2] > 0.9                                # "a tenth trains"
+        assert table[momentum, 3][2] >= table[momentum, 10][2]             # "at least as well"
+    gains = {m: table[m, 3][2] - table[m, 10][2] for m in L.MOMENTA}
+    assert max(gains, key=gains.get) == 0.99 and 0.035 < gains[0.99] < 0.045  # "about 4 points"
+    assert table[0.99, 3][2] == pytest.approx(0.943, abs=5e-4)             # "94.3 %"
+    assert table[0.99, 10][2] == pytest.approx(0.902, abs=5e-4)            # "90.2 %"
+    assert table[0.0, 1][2] == pytest.approx(0.968, abs=5e-4)              # "96.8 %"
+
+
+def test_the_plateau_run_trips_the_exploding_and_too_low_rules_without_diverging():
+    run = L.signature_runs()["plateau"]
+    evidence = D.find_evidence(run)
+    assert not run.diverged
+    assert evidence["exploding_gradients"].present and evidence["exploding_gradients"].value > 10
+    assert evidence["lr_too_low"].present                               # "still falls fast"
+
+
+def test_the_healthy_run_is_sanity_check_ones_network_on_another_mini_batch():
+    from nnlesson.train import mlp
+
+    same = zip(mlp([64, 64, 64, 10], rng=0).parameters(),
+               mlp([64, 64, 64, 10], batch_norm=False, dropout=0.0, rng=0).parameters())
+    assert all(np.array_equal(p.value, q.value) for p, q in same)        # "the same network"
+    assert L.patient("healthy").initial_loss == pytest.approx(3.24, abs=0.005)
+    assert L.sanity_checks()["first_loss"] == pytest.approx(2.67, abs=0.005)
+
+
+def test_a_smaller_rate_cures_one_fault_and_hides_two():
+    for fault in D.FAULTS:
+        if fault in ("healthy", "lr_too_high"):
+            continue
+        for factor in L.LR_FACTORS:                         # "the diagnosis stays at every rate"
+            assert D.diagnose(L.patient(fault, lr_factor=factor)).fault == fault, (fault, factor)
+    for fault, acc in (("unscaled_inputs", 0.957), ("unshuffled", 0.944)):
+        assert L.patient(fault).val_acc[-1] < 0.6                         # rescued from below
+        assert L.patient(fault, lr_factor=0.1).val_acc[-1] == pytest.approx(acc, abs=5e-4)
+    assert L.patient("lr_too_high", lr_factor=0.1).val_acc[-1] == pytest.approx(0.961, abs=5e-4)
+    assert D.diagnose(L.patient("healthy", lr_factor=3.0)).fault == "lr_too_high"  # "at x3"
+    hidden = L.patients()
+    assert (hidden[3], hidden[4], hidden[6]) == ("unshuffled", "unscaled_inputs", "healthy")
+
+
+def test_the_teachers_note_on_the_lag_of_the_smoothed_curve():
+    rt = L.range_test_digits()
+    centred = np.convolve(rt.losses, np.ones(21) / 21, mode="valid")
+    lowest_raw = int(np.argmin(centred)) + 10
+    lowest_smooth = int(np.argmin(rt.smoothed))
+    assert (lowest_raw, lowest_smooth) == (124, 143)                      # "about 20 updates"
+    assert rt.lrs[lowest_raw] == pytest.approx(0.130, abs=5e-4)
+    assert rt.lrs[lowest_smooth] / rt.lrs[lowest_raw] == pytest.approx(3.0, abs=0.05)
+    assert rt.lrs[1] / rt.lrs[0] == pytest.approx(1.06, abs=0.005)

@@ -181,7 +181,7 @@ def patient(fault, *, lr_factor=1.0, momentum=0.9, seed=0, epochs=12, with_fault
     The network is ``mlp([64, 64, 64, 10])`` (ReLU, He initialization, random seed ``seed``)
     trained with SGD (``momentum``) on :func:`nnlesson.datasets.load_digits_split`,
     mini-batches of 64, ``epochs`` epochs, at the prescribed rate (0.05; 1.0 for
-    ``"lr_too_high"``; 0.3 for ``"batchnorm_in_eval"``, whose network has batch norm) times
+    ``"lr_too_high"``; 0.1 for ``"batchnorm_in_eval"``, whose network has batch norm) times
     ``lr_factor``. The faults:
 
     ========================  =======================================================

@@ -469,8 +469,10 @@ def check_max_lr(max_lr, lrs, smoothed):
     if value >= lr_min / 2:
         return CheckResult(name, False, f"{value:.3g} is at the bottom of the curve (lowest at "
                                         f"{lr_min:.3g}) or past it: there the loss is about to "
-                                        f"shoot up, and one-cycle spends a third of training "
-                                        f"near its peak. Go a factor of 3 to 10 below the "
+                                        f"shoot up, and one-cycle runs close to its peak for "
+                                        f"a good part of training (it climbs for the first "
+                                        f"30 % by default, then falls slowly). Go a factor of "
+                                        f"3 to 10 below the "
                                         f"lowest point.", details, mistake="at the minimum",
                            cases=1)
     if value < lr_min / 30 or value < steepest / 3:

@@ -16,12 +16,12 @@ RMSProp's warm-up lasts.
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
 
 import numpy as np
 
 from nnlesson.course.checks._core import Case, Check, Mistake
+from nnlesson.course.checks._families import distinct, two_at_once
 from nnlesson.optim import adagrad_update, rmsprop_update
 
 __all__ = ["ADAGRAD", "RMSPROP", "WARMUP", "CHECKS", "check_adagrad_update",
@@ -45,48 +45,13 @@ def _arrays(seed, shape, state_scale=1.0):
     return w, g, s
 
 
-def _outputs(fn, cases):
-    """A wrong rule's outputs on the cases as one flat vector (NaN where it raises)."""
-    parts = []
-    with np.errstate(all="ignore"):
-        for case in cases:
-            try:
-                out = fn(*case.args, **case.kwargs)
-                out = out if isinstance(out, tuple) else (out,)
-                parts.append(np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in out]))
-            except Exception:  # noqa: BLE001 - a variant that cannot run on a case
-                parts.append(np.full(1, np.nan))
-    return np.concatenate(parts)
-
-
-def _close(a, b):
-    """True if outputs ``a`` and ``b`` are close everywhere (a little looser than the check's
-    comparison, so that what is kept apart here, the check tells apart)."""
-    if a.shape != b.shape:
-        return False
-    with np.errstate(invalid="ignore", over="ignore"):
-        near = np.abs(a - b) <= 2e-10 + 2e-7 * np.maximum(np.abs(a), np.abs(b))
-    return bool((near | (a == b) | (np.isnan(a) & np.isnan(b))).all())
-
-
 def _pairs(table, make, cases, reference, singles):
     """Every two mistakes of ``table`` from different parts of the rule together, kept only if
     the cases tell the pair from the right answer, from every single mistake and from every
     pair before it, and if it stays finite (rows: name, part, hint, short form, switches)."""
-    seen = [_outputs(reference, cases)] + [_outputs(m.wrong_fn, cases) for m in singles]
-    pairs = []
-    for a, b in itertools.combinations(table, 2):
-        if a[1] == b[1] or set(a[4]) & set(b[4]):
-            continue
-        wrong = make(**a[4], **b[4])
-        out = _outputs(wrong, cases)
-        if not np.isfinite(out).all() or any(_close(out, other) for other in seen):
-            continue
-        seen.append(out)
-        pairs.append(Mistake(f"{a[0]} + {b[0]}",
-                             f"Two mistakes at once. First, {a[3]}. Second, {b[3]}.", wrong,
-                             hint=min(a[2], b[2])))
-    return tuple(pairs)
+    kept = distinct(singles, two_at_once(table, make, short=3, switches=4), cases, reference,
+                    usable=lambda outputs: bool(np.isfinite(outputs).all()))
+    return kept[len(singles):]
 
 
 def _returned_instead(right, what):

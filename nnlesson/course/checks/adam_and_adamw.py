@@ -33,11 +33,11 @@ varied, and that calling the library is caught.
 """
 from __future__ import annotations
 
-import itertools
 
 import numpy as np
 
 from nnlesson.course.checks._core import Case, Check, Mistake
+from nnlesson.course.checks._families import distinct, two_at_once
 from nnlesson.optim import adam_update
 
 __all__ = ["ADAM", "ADAMW", "L2_DRIFT", "CHECKS", "check_adam_update", "check_adamw_update",
@@ -572,65 +572,6 @@ def _wrong_adam(switches):
     return wrong
 
 
-def _outputs(fn, cases):
-    """A wrong rule's outputs on the cases as one flat vector (NaN where it raises)."""
-    parts = []
-    with np.errstate(all="ignore"):
-        for case in cases:
-            try:
-                out = fn(*case.args, **case.kwargs)
-                parts.append(np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in out]))
-            except Exception:  # noqa: BLE001 - a variant that cannot run on a case
-                parts.append(np.full(1, np.nan))
-    return np.concatenate(parts)
-
-
-def _close(a, b):
-    """True if outputs ``a`` and ``b`` are close everywhere: a little looser than the check's
-    comparison (rtol 1e-7, atol 1e-10), so that what it keeps apart, the check tells apart."""
-    if a.shape != b.shape:
-        return False
-    with np.errstate(invalid="ignore", over="ignore"):
-        near = np.abs(a - b) <= 2e-10 + 2e-7 * np.maximum(np.abs(a), np.abs(b))
-    return bool((near | (a == b) | (np.isnan(a) & np.isnan(b))).all())
-
-
-def _distinct(singles, candidates, cases, reference, screen=2):
-    """``singles`` followed by the ``candidates`` (pairs of mistakes) that the cases tell apart
-    from the right answer and from every mistake kept before them: two mistakes where one hides
-    the other (no correction hides a wrong beta in it) add nothing.
-
-    Every function is run on one case (``screen``) first. Two outputs close there have the same
-    non-finite entries and sums within the tolerance's bound; only those are compared on every
-    case (this keeps the module quick to import)."""
-    functions = [reference] + [m.wrong_fn for m in singles] + [m.wrong_fn for m in candidates]
-    full = {}
-
-    def everywhere(i):
-        if i not in full:
-            full[i] = _outputs(functions[i], cases)
-        return full[i]
-
-    groups = {}  # (length, non-finite pattern) -> kept rows [(index, sum, sum of sizes)]
-    kept = []
-    for i, fn in enumerate(functions):
-        row = _outputs(fn, [cases[screen]])
-        finite = np.isfinite(row)
-        odd = np.nan_to_num(row[~finite], nan=0.0, posinf=1.0, neginf=-1.0)  # any NaN alike
-        key = (len(row), finite.tobytes(), odd.tobytes())
-        total, size = float(row[finite].sum()), float(np.abs(row[finite]).sum())
-        bound = 2e-10 * len(row)
-        group = groups.setdefault(key, [])
-        if i > len(singles):  # a candidate: dropped if an earlier function gives its outputs
-            if any(abs(total - t) <= bound + 2e-7 * (size + z) and _close(everywhere(j),
-                                                                          everywhere(i))
-                   for j, t, z in group):
-                continue
-            kept.append(candidates[i - 1 - len(singles)])
-        group.append((i, total, size))
-    return tuple(singles) + tuple(kept)
-
-
 # Mistakes rare enough that they are declared alone, not paired with another (pairs of every
 # two would be thousands, and slow to import).
 _ALONE = {
@@ -667,21 +608,6 @@ def _keras_pair(make_wrong):
                    make_wrong(_switches(a, b)), hint=2)
 
 
-def _pairs(rows):
-    """Pairs of mistakes from different parts of the rule (each switch set once)."""
-    rows = [row for row in rows if row[0] not in _ALONE]
-    for a, b in itertools.combinations(rows, 2):
-        if a[1] != b[1] and not set(a[5]) & set(b[5]):
-            yield a, b
-
-
-def _two_mistakes(a, b, make_wrong):
-    hint = min(h for h in (a[2], b[2]) if h)
-    return Mistake(f"{a[0]} + {b[0]}",
-                   f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.",
-                   make_wrong(_switches(a, b)), hint=hint)
-
-
 def _step_returned(right):
     """``right`` returning the change it makes (w - new w) in place of the new weights."""
     def wrong(w, *args, **kwargs):
@@ -698,10 +624,11 @@ _STEP_RETURNED = ("the step returned instead of the new weights",
 
 def _adam_mistakes():
     singles = [Mistake(row[0], row[3], _wrong_adam(row[5]), hint=row[2]) for row in _ADAM_TABLE]
-    pairs = [_two_mistakes(a, b, _wrong_adam) for a, b in _pairs(_ADAM_TABLE)]
+    pairs = two_at_once([row for row in _ADAM_TABLE if row[0] not in _ALONE],
+                   lambda **switches: _wrong_adam(switches), short=4, switches=5)
     pairs.append(_keras_pair(_wrong_adam))
     singles.append(Mistake(*_STEP_RETURNED, _step_returned(_wrong_adam({})), hint=3))
-    return _distinct(singles, pairs, _cases(), _adam)
+    return distinct(singles, pairs, _cases(), _adam, screen=2)
 
 
 ADAM = Check(
@@ -888,8 +815,8 @@ def _adamw_mistakes():
                 for row in _ADAM_TABLE]
     keras = [_keras_pair(lambda switches: _wrong_adamw("before", switches))]
     adam.append(Mistake(*_STEP_RETURNED, _step_returned(_wrong_adamw()), hint=3))
-    return _distinct(decay + adam, list(_decay_pairs()) + mixed + no_decay + keras,
-                     _cases(weight_decay=_ADAMW_DECAY), _adamw)
+    return distinct(decay + adam, list(_decay_pairs()) + mixed + no_decay + keras,
+                     _cases(weight_decay=_ADAMW_DECAY), _adamw, screen=2)
 
 
 ADAMW = Check(
@@ -1100,11 +1027,6 @@ _DRIFT_TABLE = [
 ]
 
 
-def _drift_outputs(fn, cases):
-    with np.errstate(all="ignore"):
-        return np.concatenate([np.ravel(fn(*c.args, **c.kwargs)) for c in cases])
-
-
 def _drift_with(**fixed):
     """The right drift with some arguments fixed at the lesson's values (lr 0.02, λ 0.5)."""
     def wrong(w, grad_rms, lr, weight_decay, eps=1e-8):
@@ -1134,24 +1056,8 @@ def _drift_mistakes():
                     w, grad_rms, lr, weight_decay, eps) - lr * weight_decay * np.asarray(w),
                 hint=1),
     ]
-    cases = _drift_cases()
-    seen = np.array([_drift_outputs(_drift, cases)]
-                    + [_drift_outputs(m.wrong_fn, cases) for m in singles])
-    pairs = []
-    for a, b in itertools.combinations(_DRIFT_TABLE, 2):
-        if a[1] == b[1] or set(a[5]) & set(b[5]):
-            continue
-        wrong = _wrong_drift(**a[5], **b[5])
-        out = _drift_outputs(wrong, cases)
-        with np.errstate(invalid="ignore"):
-            close = np.isclose(seen, out, rtol=1e-7, atol=1e-10, equal_nan=True).all(axis=1)
-        if close.any():
-            continue
-        seen = np.vstack([seen, out])
-        pairs.append(Mistake(f"{a[0]} + {b[0]}",
-                             f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.", wrong,
-                             hint=min(a[2], b[2])))
-    return tuple(singles + pairs)
+    return distinct(singles, two_at_once(_DRIFT_TABLE, _wrong_drift, short=4, switches=5),
+                    _drift_cases(), _drift)
 
 
 L2_DRIFT = Check(

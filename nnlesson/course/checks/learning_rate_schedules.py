@@ -17,10 +17,10 @@ default is varied, and that calling the library is caught.
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
 
 from nnlesson.course.checks._core import Case, Check, Mistake
+from nnlesson.course.checks._families import distinct, two_at_once
 from nnlesson.schedules import CosineWarmRestarts, OneCycle, StepDecay
 
 __all__ = ["STEP_DECAY", "WARM_RESTARTS", "ONE_CYCLE", "PLAN", "CHECKS", "check_step_decay",
@@ -33,42 +33,14 @@ FORBIDDEN = ("nnlesson.schedules.*",)
 HINTS = ("the idea", "the formula", "a partial line")
 
 
-def _outputs(fn, cases):
-    """A wrong function's outputs on the cases, flattened (NaN where it raises)."""
-    out = []
-    for case in cases:
-        try:
-            value = fn(*case.args, **case.kwargs)
-        except Exception:  # noqa: BLE001 - a wrong variant may divide by zero: not a candidate
-            value = float("nan")
-        out.extend(value if isinstance(value, tuple) else (value,))
-    return [float(v) for v in out]
-
-
-def _same(a, b):
-    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) or (x != x and y != y)
-               for x, y in zip(a, b))
-
-
 def _with_pairs(table, make, cases, reference):
     """The mistakes of ``table`` (rows: name, part, hint, explanation, short form, switches),
     then every two of them from different parts of the formula together, keeping a pair only
-    if the cases tell it apart from the right answer and from every mistake before it."""
+    if the cases tell it apart from the right answer and from every mistake before it, and if
+    it runs on every case."""
     singles = [Mistake(row[0], row[3], make(**row[5]), hint=row[2]) for row in table]
-    seen = [_outputs(reference, cases)] + [_outputs(m.wrong_fn, cases) for m in singles]
-    pairs = []
-    for a, b in itertools.combinations(table, 2):
-        if a[1] == b[1] or set(a[5]) & set(b[5]):
-            continue
-        wrong = make(**a[5], **b[5])
-        out = _outputs(wrong, cases)
-        if any(v != v for v in out) or any(_same(out, other) for other in seen):
-            continue
-        seen.append(out)
-        pairs.append(Mistake(f"{a[0]} + {b[0]}",
-                             f"Two mistakes at once. First, {a[4]}. Second, {b[4]}.", wrong,
-                             hint=min(a[2], b[2])))
-    return tuple(singles + pairs)
+    return distinct(singles, two_at_once(table, make, short=4, switches=5), cases, reference,
+                    usable=lambda outputs: not any(v != v for v in outputs))
 
 
 def _fixed(right, where, **values):
